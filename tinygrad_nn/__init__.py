@@ -1,0 +1,19 @@
+"""tinygrad_nn: a small, readable autograd framework on numpy.
+
+>>> import tinygrad_nn as tg
+>>> x = tg.Tensor([[1.0, -2.0]], requires_grad=True)
+>>> w = tg.Tensor([[0.5], [0.25]], requires_grad=True)
+>>> loss = (x @ w).sigmoid().sum()
+>>> loss.backward()
+>>> w.grad.shape
+(2, 1)
+"""
+
+__version__ = "0.1.0"
+
+from .engine import (Tensor, Function, Context, AnomalyError, no_grad, enable_grad,
+                     is_grad_enabled, detect_anomaly, maximum, where, concatenate, stack)
+
+__all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
+           "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
+           "concatenate", "stack"]

@@ -1,0 +1,162 @@
+"""``Function``: the one way to define an operation, and ``Context``, the
+graph node that one call of a ``Function`` records.
+
+A ``Function`` subclass holds a primitive's forward and backward side by side::
+
+    class Swish(Function):
+        @staticmethod
+        def forward(ctx, x):                 # numpy arrays in, numpy array out
+            s = 1.0 / (1.0 + np.exp(-x))
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, grad):             # one gradient per forward input
+            x, s = ctx.saved_tensors
+            return grad * (s + x * s * (1.0 - s))
+
+    y = Swish.apply(t)
+
+``backward`` may return a gradient of the forward *output's* shape for an
+input that was broadcast: the engine reduces it to the input's shape. It may
+return ``None`` for an input that needs no gradient
+(``ctx.needs_input_grad[i]`` is False).
+"""
+
+import os
+import traceback
+
+import numpy as np
+
+from . import grad_mode
+from .tensor import Tensor, as_array
+
+__all__ = ["Function", "Context", "AnomalyError"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class AnomalyError(FloatingPointError):
+    """Raised inside ``detect_anomaly()`` when an op produces NaN or inf."""
+
+
+class Context:
+    """The node one ``Function.apply`` call adds to the graph (``tensor.grad_fn``).
+
+    Attributes
+    ----------
+    function : the ``Function`` subclass that ran.
+    inputs : tuple of the input ``Tensor`` objects, in call order.
+    kwargs : the keyword arguments given to ``apply`` (non-tensor options).
+    needs_input_grad : tuple of bools, one per input.
+    saved_tensors : what ``save_for_backward`` stored; released after
+        ``backward`` unless ``retain_graph=True``.
+    scope : the scope stack (modules) active when the node was recorded.
+    created_at : ``"file:line in function"`` of the user code that created
+        the node, recorded only inside ``detect_anomaly()``.
+
+    Functions may also store small non-array facts on it (``ctx.axis = 1``).
+    """
+
+    __slots__ = ("function", "inputs", "kwargs", "needs_input_grad",
+                 "saved_tensors", "scope", "created_at", "retained", "freed",
+                 "__dict__")
+
+    def __init__(self, function, inputs, kwargs, needs_input_grad):
+        self.function = function
+        self.inputs = inputs
+        self.kwargs = kwargs
+        self.needs_input_grad = needs_input_grad
+        self.saved_tensors = ()
+        self.scope = grad_mode.STATE.scope
+        self.created_at = None
+        self.retained = None
+        self.freed = False
+
+    def save_for_backward(self, *arrays):
+        """Keep arrays (or anything) for ``backward``; read them back as ``ctx.saved_tensors``."""
+        self.saved_tensors = arrays
+
+    @property
+    def name(self):
+        """The ``Function``'s class name, e.g. ``"MatMul"``."""
+        return self.function.__name__
+
+    def release(self):
+        """Drop saved arrays; a later backward through this node raises."""
+        self.saved_tensors = None
+        self.freed = True
+
+    def __repr__(self):
+        return f"<{self.function.__name__}>"
+
+
+def _user_frame():
+    """``file:line in function`` of the innermost stack frame outside tinygrad_nn."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return "<inside tinygrad_nn>"
+
+
+def _all_finite(arrays):
+    return all(np.isfinite(a).all() for a in arrays
+               if a.dtype.kind in "fc")
+
+
+class Function:
+    """Base class of every operation: subclass it, write ``forward`` and ``backward``.
+
+    ``forward(ctx, *arrays, **kwargs)`` receives numpy arrays (one per tensor
+    input) and returns one numpy array. ``backward(ctx, grad)`` receives the
+    gradient of the output and returns one gradient per input (a tuple when
+    there are several), or ``None`` for inputs that need none. Call the
+    operation with ``MyFunction.apply(*tensors, **kwargs)``.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run ``forward`` on the inputs' arrays and record a node when any needs a gradient.
+
+        Inputs may be Tensors, numpy arrays or Python numbers; numbers take
+        the dtype of the first Tensor input (Python scalars never upcast).
+        """
+        reference = None
+        for x in inputs:
+            if isinstance(x, Tensor):
+                reference = x
+                break
+        tensors = []
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                x = Tensor._constant(x, reference)
+            tensors.append(x)
+        arrays = [t.data for t in tensors]
+        state = grad_mode.STATE
+        record = state.grad_enabled and any(t.requires_grad for t in tensors)
+        ctx = Context(cls, tensors, kwargs,
+                      tuple(t.requires_grad for t in tensors) if record else (False,) * len(tensors))
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError, TypeError) as error:
+            shapes = " and ".join(str(a.shape) for a in arrays)
+            raise type(error)(f"{cls.__name__}: cannot apply to input(s) of shape {shapes}: {error}") from error
+        if type(out) is not np.ndarray:
+            out = as_array(out, cls.__name__)
+        if state.anomaly:
+            ctx.created_at = _user_frame()
+            if not _all_finite([out]) and _all_finite(arrays):
+                raise AnomalyError(
+                    f"{cls.__name__} produced NaN or inf in its forward from finite inputs "
+                    f"of shape {' and '.join(str(a.shape) for a in arrays)}; created at {ctx.created_at}")
+        if record:
+            return Tensor._make(out, True, ctx)
+        return Tensor._make(out, False, None)

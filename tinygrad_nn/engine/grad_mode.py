@@ -1,0 +1,121 @@
+"""Thread-local switches of the engine: gradient recording, anomaly detection
+and the scope stack that tells which module created a node.
+
+Each thread has its own state, so ``no_grad`` in one thread never turns off
+recording in another.
+"""
+
+import functools
+import threading
+
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+           "is_anomaly_enabled", "scope", "current_scope"]
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False
+        self.scope = ()
+
+
+STATE = _State()
+
+
+def is_grad_enabled():
+    """True when operations are being recorded for ``backward`` in this thread."""
+    return STATE.grad_enabled
+
+
+def is_anomaly_enabled():
+    """True inside ``detect_anomaly()`` in this thread."""
+    return STATE.anomaly
+
+
+class _Switch:
+    """A context manager that is also a decorator; sets one thread-local flag."""
+
+    _attr = ""
+    _value = None
+
+    def __enter__(self):
+        self._previous = getattr(STATE, self._attr)
+        setattr(STATE, self._attr, self._value)
+        return self
+
+    def __exit__(self, *exc_info):
+        setattr(STATE, self._attr, self._previous)
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_Switch):
+    """Record nothing: results of operations inside have no ``grad_fn``.
+
+    Use it as a context manager (``with tg.no_grad(): ...``) or a decorator
+    (``@tg.no_grad()``). The switch is thread-local.
+
+    >>> import tinygrad_nn as tg
+    >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> with tg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad, y.grad_fn
+    (False, None)
+    """
+
+    _attr = "grad_enabled"
+    _value = False
+
+
+class enable_grad(_Switch):
+    """Record operations again, e.g. inside a function decorated with ``no_grad``."""
+
+    _attr = "grad_enabled"
+    _value = True
+
+
+class detect_anomaly(_Switch):
+    """Raise as soon as an operation produces NaN or inf.
+
+    Inside it each node remembers the line of user code that created it. A
+    forward whose finite inputs give a NaN/inf output, or a backward whose
+    finite upstream gradient gives a NaN/inf input gradient, raises
+    ``AnomalyError`` naming the op and that line. It slows every op down:
+    use it to debug, not to train.
+    """
+
+    _attr = "anomaly"
+    _value = True
+
+
+class scope:
+    """Push ``owner`` (any object, e.g. a module) on this thread's scope stack.
+
+    Every node recorded inside remembers the stack as ``node.scope`` (a tuple,
+    outermost first). ``tg.nn.Module.__call__`` uses this so that drawings and
+    graph checks can say which module made which op; the engine itself never
+    looks inside the objects.
+    """
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __enter__(self):
+        self._previous = STATE.scope
+        STATE.scope = self._previous + (self.owner,)
+        return self
+
+    def __exit__(self, *exc_info):
+        STATE.scope = self._previous
+        return False
+
+
+def current_scope():
+    """The scope stack of this thread as a tuple, outermost first."""
+    return STATE.scope

@@ -1,0 +1,132 @@
+"""Binary arithmetic and matrix product."""
+
+import numpy as np
+
+from ..function import Function
+
+
+class Add(Function):
+    """a + b;  da = g, db = g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """a - b;  da = g, db = -g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """a * b;  da = g * b, db = g * a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        return (grad * b if da else None), (grad * a if db else None)
+
+
+class Div(Function):
+    """a / b;  da = g / b, db = -g * a / b**2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        grad_a = grad / b if da else None
+        grad_b = -grad * a / (b * b) if db else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """a ** b;  da = g * b * a**(b-1), db = g * a**b * log(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        grad_a = grad * b * np.power(a, b - 1) if da else None
+        grad_b = None
+        if db:
+            with np.errstate(divide="ignore"):  # log 0 = -inf is the exact limit
+                grad_b = grad * out * np.log(a)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """-a;  da = -g."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class MatMul(Function):
+    """a @ b (numpy's matmul: 1-D, 2-D and batched);  da = g @ b.T, db = a.T @ g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs arrays of at least 1 dimension, not scalars (use *)")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+            raise ValueError(f"the last axis of the first operand ({a.shape[-1]}) must match "
+                             f"the {'second-to-last' if b.ndim > 1 else 'only'} axis of the second ({inner_b})")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
+            return (grad @ b.T if da else None), (a.T @ grad if db else None)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        grad_a = grad_b = None
+        if da:
+            grad_a = grad @ np.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                grad_a = grad_a.reshape(-1, a.shape[0]).sum(axis=0)
+        if db:
+            grad_b = np.swapaxes(a2, -1, -2) @ grad
+            if b.ndim == 1:
+                grad_b = grad_b.reshape(-1, b.shape[0]).sum(axis=0)
+        return grad_a, grad_b

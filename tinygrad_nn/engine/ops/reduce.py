@@ -1,0 +1,86 @@
+"""Reductions over axes: sum, mean, max, min."""
+
+import numpy as np
+
+from ..function import Function
+
+
+def _expand(grad, shape, axis, keepdims):
+    """Give a reduced gradient back the reduced axes so it broadcasts against ``shape``."""
+    if not keepdims and axis is not None:
+        axes = (axis,) if isinstance(axis, int) else axis
+        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    elif not keepdims:
+        grad = np.reshape(grad, (1,) * len(shape))
+    return grad
+
+
+class Sum(Function):
+    """sum(x, axis);  dx = g broadcast back over the summed axes."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape = x.shape
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        kwargs = ctx.kwargs
+        grad = _expand(grad, ctx.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
+        return np.broadcast_to(grad, ctx.shape)
+
+
+class Mean(Function):
+    """mean(x, axis);  dx = g / n broadcast back, n the number of averaged elements."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape = x.shape
+        out = np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        ctx.count = max(x.size // max(out.size, 1), 1) if x.size else 0
+        if ctx.count == 0:
+            raise ValueError("mean of an empty array is undefined")
+        return out / out.dtype.type(ctx.count)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kwargs = ctx.kwargs
+        grad = _expand(grad, ctx.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
+        return np.broadcast_to(grad / grad.dtype.type(ctx.count), ctx.shape)
+
+
+class _Extremum(Function):
+    """Shared backward of max and min: the gradient goes to the extreme entries, split evenly among ties."""
+
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, x, axis=None, keepdims=False):
+        out = np.asarray(cls.reduce(x, axis=axis, keepdims=True))
+        ctx.save_for_backward(x, out)
+        return out if keepdims else np.asarray(_squeeze(out, axis))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        kwargs = ctx.kwargs
+        grad = _expand(grad, x.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
+        hits = x == out
+        count = hits.sum(axis=kwargs.get("axis"), keepdims=True)
+        return grad * hits / count.astype(grad.dtype)
+
+
+def _squeeze(out, axis):
+    return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+
+
+class Max(_Extremum):
+    """max(x, axis);  dx = g / k at each of the k tied maxima, 0 elsewhere."""
+
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extremum):
+    """min(x, axis);  dx = g / k at each of the k tied minima, 0 elsewhere."""
+
+    reduce = staticmethod(np.min)
