@@ -1,0 +1,23 @@
+"""Every script in examples/ runs to completion in quick mode (TINYGRAD_NN_QUICK=1)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(script, tmp_path):
+    env = dict(os.environ, TINYGRAD_NN_QUICK="1", MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{script.name} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    assert result.stdout.strip(), f"{script.name} printed nothing"
+
+
+def test_there_are_examples():
+    assert EXAMPLES, "examples/ holds no scripts"
