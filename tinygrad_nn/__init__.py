@@ -13,7 +13,10 @@ __version__ = "0.1.0"
 
 from .engine import (Tensor, Function, Context, AnomalyError, no_grad, enable_grad,
                      is_grad_enabled, detect_anomaly, maximum, where, concatenate, stack)
+from .random import manual_seed
+from . import functional, nn
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
-           "concatenate", "stack"]
+           "concatenate", "stack",
+           "manual_seed", "functional", "nn"]

@@ -1,7 +1,15 @@
-"""Stateless functions of Tensors: activations and losses (``import tinygrad_nn.functional as F``)."""
+"""Stateless functions of Tensors: activations and losses (``import tinygrad_nn.functional as F``).
 
+>>> import tinygrad_nn as tg
+>>> from tinygrad_nn import functional as F
+>>> F.relu(tg.Tensor([-1.0, 2.0])).data
+array([0., 2.])
+"""
+
+from .activations import sigmoid, tanh, relu, leaky_relu, softmax, log_softmax, maxout
 from .losses import (cross_entropy, binary_cross_entropy_with_logits, hinge_loss,
                      multiclass_hinge_loss, mse_loss, l2_penalty)
 
-__all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
+__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "maxout",
+           "cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
            "multiclass_hinge_loss", "mse_loss", "l2_penalty"]

@@ -1,0 +1,96 @@
+"""Containers: ``Sequential`` (modules applied in order) and ``MLP`` (a fully connected net)."""
+
+import numbers
+
+import numpy as np
+
+from .activation import ReLU, Sigmoid, Tanh
+from .linear import Linear
+from .module import Module
+from . import init
+
+__all__ = ["Sequential", "MLP"]
+
+
+class Sequential(Module):
+    """Apply ``modules`` one after the other; children are named ``"0"``, ``"1"``, ...
+
+    Indexable (``seq[0]``, ``seq[-1]``, ``seq[1:]`` gives a new Sequential
+    sharing the modules), ``len`` and iterable.
+
+    >>> import tinygrad_nn as tg
+    >>> seq = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 1))
+    >>> len(seq), type(seq[-1]).__name__
+    (3, 'Linear')
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = tuple(modules[0])
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential: item {index} is a {type(module).__name__}, not a Module")
+            # the walker reads vars(self): attributes named "0", "1", ... become those children
+            setattr(self, str(index), module)
+        self._length = len(modules)
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*[getattr(self, str(i)) for i in range(self._length)[index]])
+        if not isinstance(index, numbers.Integral):
+            raise TypeError(f"Sequential indices must be ints or slices, got {type(index).__name__}")
+        if not -self._length <= index < self._length:
+            raise IndexError(f"Sequential index {index} out of range for {self._length} modules")
+        return getattr(self, str(index % self._length))
+
+    def __iter__(self):
+        return (getattr(self, str(i)) for i in range(self._length))
+
+    def forward(self, x):
+        for module in self:
+            x = module(x)
+        return x
+
+
+class MLP(Module):
+    """A fully connected network: ``sizes = [inputs, hidden..., outputs]``.
+
+    Each hidden layer is a ``Linear`` followed by ``activation()`` (a Module
+    class or any zero-argument callable making a Module); the output layer
+    has no activation, so it returns raw scores. Layers live in
+    ``self.layers`` (a ``Sequential``), so parameters are named
+    ``layers.0.weight``, ``layers.0.bias``, ``layers.2.weight``, ...
+
+    Following the notes' naming, ``MLP([3, 4, 4, 1])`` is a 3-layer network
+    (the input layer is not counted) with 41 parameters. Weights are He
+    initialised for the ReLU family and Xavier/Glorot for ``Sigmoid`` and
+    ``Tanh`` (see ``tinygrad_nn.nn.init``).
+    """
+
+    def __init__(self, sizes, activation=ReLU, dtype=np.float64, rng=None):
+        super().__init__()
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
+        self.sizes = sizes
+        layers = []
+        for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+            layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)
+            layers.append(layer)
+            if index < len(sizes) - 2:
+                layers.append(activation())
+        if any(isinstance(layer, (Sigmoid, Tanh)) for layer in layers):
+            for layer in layers:
+                if isinstance(layer, Linear):
+                    init.xavier_normal_(layer.weight, rng=rng)
+        self.layers = Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+    def extra_repr(self):
+        return f"sizes={self.sizes}"

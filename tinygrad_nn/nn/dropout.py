@@ -1,0 +1,40 @@
+"""``Dropout``: inverted dropout, the identity in eval mode."""
+
+import numbers
+
+from .module import Module
+from ..engine import Tensor
+from ..random import as_rng
+
+__all__ = ["Dropout"]
+
+
+class Dropout(Module):
+    """In training, zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    The scaling ("inverted" dropout) keeps every element's expected value
+    unchanged, so nothing needs rescaling at test time: in eval mode
+    (``module.eval()``) the input is returned as is. ``rng=None`` draws the
+    masks from the default generator (``tg.manual_seed``); pass a Generator
+    or an int seed to give this layer its own stream.
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        super().__init__()
+        if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.rng = None if rng is None else as_rng(rng)
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if self.p == 1.0:
+            return x * 0.0
+        keep = as_rng(self.rng).random(x.shape) >= self.p
+        mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        return x * mask
+
+    def extra_repr(self):
+        return f"p={self.p}"

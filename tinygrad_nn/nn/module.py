@@ -1,0 +1,303 @@
+"""``Module``: the base class of layers and networks.
+
+A module finds its parameters and children by walking its own instance
+attributes (``vars(self)``) in insertion order; there is no ``__setattr__``
+magic, so what you assign is what you get:
+
+* a ``Tensor`` with ``requires_grad=True`` is a parameter;
+* a ``Module`` is a child;
+* a list or tuple gives one entry per item, named ``attr.0``, ``attr.1``, ...
+  (Modules become children, parameter Tensors parameters);
+* anything else (numbers, arrays, tensors without gradients, hooks) is ignored.
+
+One walker (``Module._walk``) feeds ``named_modules``, ``named_parameters``
+and ``state_dict``. A module or parameter reachable twice (shared) is listed
+once, under the first name the walk finds.
+
+>>> import tinygrad_nn as tg
+>>> net = tg.nn.MLP([3, 4, 2])
+>>> [name for name, _ in net.named_parameters()]
+['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
+>>> net.num_parameters()
+26
+"""
+
+import itertools
+
+import numpy as np
+
+from ..engine import Tensor, scope
+
+__all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
+
+
+class StateDictError(KeyError):
+    """``load_state_dict`` found missing, unexpected or wrongly shaped keys (all are named)."""
+
+    def __str__(self):  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class LoadResult(tuple):
+    """What ``load_state_dict(strict=False)`` skipped: ``(missing_keys, unexpected_keys)``."""
+
+    def __new__(cls, missing_keys, unexpected_keys):
+        return super().__new__(cls, (missing_keys, unexpected_keys))
+
+    @property
+    def missing_keys(self):
+        """Parameter names of the module that the state dict lacked."""
+        return self[0]
+
+    @property
+    def unexpected_keys(self):
+        """Names in the state dict that the module has no parameter for."""
+        return self[1]
+
+
+class HookHandle:
+    """Returned by ``register_forward_hook``; ``.remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = next(HookHandle._ids)
+
+    def remove(self):
+        """Unregister the hook (removing twice is harmless)."""
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+        return False
+
+
+def _is_parameter(value):
+    return isinstance(value, Tensor) and value.requires_grad
+
+
+def _direct_members(module):
+    """``(name, value)`` for each parameter and child held directly by ``module``, in attribute order."""
+    for name, value in vars(module).items():
+        if isinstance(value, Module) or _is_parameter(value):
+            yield name, value
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if isinstance(item, Module) or _is_parameter(item):
+                    yield f"{name}.{index}", item
+
+
+def _join(prefix, name):
+    return f"{prefix}.{name}" if prefix else name
+
+
+class Module:
+    """Base class of every layer and network: subclass it and write ``forward``.
+
+    Assign parameters (Tensors with ``requires_grad=True``) and sub-modules as
+    plain attributes in ``__init__``; calling ``super().__init__()`` is
+    optional. Call the module (``module(x)``), not ``forward``: the call
+    pushes the module on the engine's scope stack, so every recorded node
+    knows which module made it, and runs the forward hooks.
+
+    >>> import tinygrad_nn as tg
+    >>> class Affine(tg.nn.Module):
+    ...     def __init__(self):
+    ...         self.scale = tg.Tensor(2.0, requires_grad=True)
+    ...     def forward(self, x):
+    ...         return x * self.scale
+    >>> Affine()(tg.Tensor([1.0, 2.0])).data
+    array([2., 4.])
+    """
+
+    training = True  # class default, so subclasses need not call super().__init__()
+
+    def __init__(self):
+        self.training = True
+
+    # -------------------------------------------------------------- calling
+    def forward(self, *args, **kwargs):
+        """The computation; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
+
+    def __call__(self, *args, **kwargs):
+        with scope(self):
+            output = self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+        return output
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward; returns a handle with ``.remove()``.
+
+        ``inputs`` is the tuple of positional arguments. A hook that returns
+        something other than None replaces the output.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: the hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_forward_hooks", {})
+        handle = HookHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    # ---------------------------------------------------------- the walker
+    def _walk(self):
+        """Yield ``(path, module, own_parameters)`` for each module once, depth first, in attribute order.
+
+        ``own_parameters`` lists ``(local_name, tensor)`` for the parameters
+        first reached through this module. Iterative (explicit stack).
+        """
+        seen_modules, seen_parameters = set(), set()
+        stack = [("", self)]
+        while stack:
+            path, module = stack.pop()
+            if id(module) in seen_modules:
+                continue
+            seen_modules.add(id(module))
+            own, children = [], []
+            for name, value in _direct_members(module):
+                if isinstance(value, Module):
+                    children.append((_join(path, name), value))
+                elif id(value) not in seen_parameters:
+                    seen_parameters.add(id(value))
+                    own.append((name, value))
+            yield path, module, own
+            stack.extend(reversed(children))
+
+    def named_parameters(self):
+        """List of ``(dotted_name, tensor)`` for every parameter, each listed once."""
+        return [(_join(path, name), tensor) for path, _, own in self._walk() for name, tensor in own]
+
+    def parameters(self):
+        """List of every parameter tensor, each once (pass it to an optimizer)."""
+        return [tensor for _, tensor in self.named_parameters()]
+
+    def named_modules(self):
+        """List of ``(dotted_path, module)`` for this module (path ``""``) and every descendant, each once."""
+        return [(path, module) for path, module, _ in self._walk()]
+
+    def modules(self):
+        """List of this module and every descendant, each once."""
+        return [module for _, module in self.named_modules()]
+
+    def named_children(self):
+        """List of ``(name, module)`` for the direct children, each once."""
+        seen, result = set(), []
+        for name, value in _direct_members(self):
+            if isinstance(value, Module) and value is not self and id(value) not in seen:
+                seen.add(id(value))
+                result.append((name, value))
+        return result
+
+    def children(self):
+        """List of the direct child modules."""
+        return [module for _, module in self.named_children()]
+
+    def num_parameters(self):
+        """Total number of scalar parameters (shared ones counted once)."""
+        return int(sum(tensor.size for tensor in self.parameters()))
+
+    # ------------------------------------------------------------ training
+    def train(self, mode=True):
+        """Put this module and all descendants in training mode (``mode=False``: eval); returns self."""
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode (Dropout becomes the identity); returns self."""
+        return self.train(False)
+
+    def zero_grad(self):
+        """Set ``.grad`` of every parameter to None."""
+        for tensor in self.parameters():
+            tensor.grad = None
+
+    # --------------------------------------------------------- state dicts
+    def state_dict(self):
+        """A dict ``{dotted_name: numpy array copy}`` of every parameter, in walk order."""
+        return {name: tensor.data.copy() for name, tensor in self.named_parameters()}
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays (or Tensors) from ``state_dict`` into the parameters, in place.
+
+        Values are cast to each parameter's dtype. A wrongly shaped value
+        always raises; with ``strict=True`` missing and unexpected keys raise
+        too. The ``StateDictError`` names every offending key at once. With
+        ``strict=False`` returns ``LoadResult(missing_keys, unexpected_keys)``.
+        """
+        parameters = dict(self.named_parameters())
+        missing = [name for name in parameters if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in parameters]
+        wrong_shape = []
+        for name, tensor in parameters.items():
+            if name in state_dict:
+                shape = np.shape(state_dict[name].data if isinstance(state_dict[name], Tensor) else state_dict[name])
+                if shape != tensor.shape:
+                    wrong_shape.append(f"{name}: expected shape {tensor.shape}, got {shape}")
+        problems = []
+        if wrong_shape:
+            problems.append("wrongly shaped: " + "; ".join(wrong_shape))
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if problems:
+            raise StateDictError(f"load_state_dict into {type(self).__name__} failed: " + " | ".join(problems))
+        for name, tensor in parameters.items():
+            if name in state_dict:
+                value = state_dict[name]
+                value = value.data if isinstance(value, Tensor) else np.asarray(value)
+                np.copyto(tensor.data, value, casting="unsafe")
+        return LoadResult(missing, unexpected)
+
+    # ------------------------------------------------------------- display
+    def extra_repr(self):
+        """The text inside this module's parentheses in ``repr`` (e.g. ``in_features=3, ...``)."""
+        return ""
+
+    def __repr__(self):
+        lines = []
+        for name, child in self.named_children():
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        if extra:
+            lines.insert(0, "  " + extra.replace("\n", "\n  "))
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+def scope_path(scope):
+    """The dotted path of the innermost module of ``scope`` relative to the outermost.
+
+    ``scope`` is a node's ``.scope`` (modules, outermost first). Each name is
+    found through ``named_children`` of the previous module; the outermost
+    module itself gives ``""``. A module that is not a child of the one before
+    it (e.g. called from inside ``forward`` without being an attribute)
+    appears as ``<ClassName>``.
+
+    >>> import tinygrad_nn as tg
+    >>> net = tg.nn.MLP([3, 4, 2])
+    >>> tg.nn.scope_path((net, net.layers, net.layers[2]))
+    'layers.2'
+    """
+    modules = [owner for owner in scope if isinstance(owner, Module)]
+    names = []
+    for parent, child in zip(modules, modules[1:]):
+        for name, candidate in parent.named_children():
+            if candidate is child:
+                names.append(name)
+                break
+        else:
+            names.append(f"<{type(child).__name__}>")
+    return ".".join(names)
