@@ -1,0 +1,78 @@
+"""Small synthetic datasets for the classic neural-network examples.
+
+* ``spiral``: the CS231n spiral, classes winding around the origin; no
+  linear classifier separates them (about half the points at best).
+* ``two_blobs`` / ``blobs``: Gaussian clouds; two blobs are the binary set
+  on which a single neuron is a linear classifier.
+
+Every function takes a ``seed`` and draws from its own
+``numpy.random.default_rng(seed)``, so the data never depends on (or
+disturbs) ``tg.manual_seed``. Features are float64 of shape ``(N, 2)``,
+labels int64 of shape ``(N,)``, ordered class by class.
+
+>>> from tinygrad_nn import data
+>>> X, y = data.spiral(n_per_class=100, n_classes=3, seed=0)
+>>> X.shape, X.dtype, y.shape, y.dtype
+((300, 2), dtype('float64'), (300,), dtype('int64'))
+"""
+
+import numpy as np
+
+__all__ = ["spiral", "blobs", "two_blobs"]
+
+
+def _count(value, name, function, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{function}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
+    """The CS231n spiral: ``n_classes`` arms of ``n_per_class`` points each.
+
+    Point ``i`` of class ``k`` sits at radius ``r = i / (n_per_class - 1)``
+    (0 to 1) and angle ``4k + 4r`` plus Gaussian noise of standard
+    deviation ``noise`` (0.2, as in the notes), at ``(r sin t, r cos t)``.
+    Returns ``(X, y)``: X float64 ``(n_per_class * n_classes, 2)``, y int64.
+    """
+    n_per_class = _count(n_per_class, "n_per_class", "spiral")
+    n_classes = _count(n_classes, "n_classes", "spiral")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"spiral: noise must be a finite number >= 0, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    radius = np.linspace(0.0, 1.0, n_per_class)
+    features, labels = [], []
+    for k in range(n_classes):
+        theta = np.linspace(4.0 * k, 4.0 * (k + 1), n_per_class) + rng.normal(0.0, noise, n_per_class)
+        features.append(np.column_stack([radius * np.sin(theta), radius * np.cos(theta)]))
+        labels.append(np.full(n_per_class, k, dtype=np.int64))
+    return np.concatenate(features), np.concatenate(labels)
+
+
+def blobs(n_per_class=50, centers=((-1.0, -1.0), (1.0, 1.0)), std=0.5, seed=0):
+    """Gaussian clouds: ``n_per_class`` points around each row of ``centers`` (class = row index).
+
+    Returns ``(X, y)``: X float64 ``(n_per_class * len(centers), d)``, y int64.
+    """
+    n_per_class = _count(n_per_class, "n_per_class", "blobs")
+    centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2 or len(centers) == 0:
+        raise ValueError(f"blobs: centers must have shape (n_classes, n_features), got shape {centers.shape}")
+    if not (np.isfinite(std) and std >= 0):
+        raise ValueError(f"blobs: std must be a finite number >= 0, got {std!r}")
+    rng = np.random.default_rng(seed)
+    features = [center + std * rng.standard_normal((n_per_class, centers.shape[1])) for center in centers]
+    labels = np.repeat(np.arange(len(centers), dtype=np.int64), n_per_class)
+    return np.concatenate(features), labels
+
+
+def two_blobs(n_per_class=50, seed=0, distance=3.0, std=0.6):
+    """The binary set of the single-neuron story: two 2-D Gaussian blobs, labels 0 and 1.
+
+    The centres sit at ``±distance/2`` along the diagonal direction
+    ``(1, 1)/sqrt(2)``, so the best boundary is roughly the line
+    ``x1 + x2 = 0``. Labels are 0/1 for ``binary_cross_entropy_with_logits``;
+    for the SVM ``hinge_loss`` use ``2 * y - 1`` (labels -1/+1).
+    """
+    offset = distance / 2 / np.sqrt(2.0)
+    return blobs(n_per_class, centers=((-offset, -offset), (offset, offset)), std=std, seed=seed)
