@@ -62,7 +62,7 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b;  da = g * b * a**(b-1), db = g * a**b * log(a)."""
+    """a ** b;  da = g * b * a**(b-1) (0 where b == 0), db = g * a**b * log(a) (0 where a == 0)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -74,11 +74,17 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         da, db = ctx.needs_input_grad
-        grad_a = grad * b * np.power(a, b - 1) if da else None
-        grad_b = None
+        grad_a = grad_b = None
+        if da:
+            if np.all(b != 0):
+                grad_a = grad * b * np.power(a, b - 1)
+            else:  # d(a**0)/da = 0 everywhere, even at a = 0 where a**-1 is inf
+                local = np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=out.dtype)
+                np.power(a, b - 1, out=local, where=np.broadcast_to(b != 0, local.shape))
+                grad_a = grad * b * local
         if db:
-            with np.errstate(divide="ignore"):  # log 0 = -inf is the exact limit
-                grad_b = grad * out * np.log(a)
+            # at a == 0, a**b is 0 for b > 0: its slope in b is 0 (log 0 = -inf times 0)
+            grad_b = grad * out * np.log(np.where(a == 0, 1, a))
         return grad_a, grad_b
 
 
@@ -114,19 +120,20 @@ class MatMul(Function):
         da, db = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
             return (grad @ b.T if da else None), (a.T @ grad if db else None)
+        # put back the axes numpy's matmul removed for 1-D operands: (k,) acts as (1, k) or (k, 1)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:
+            grad = grad[..., None]
         if a.ndim == 1:
             grad = np.expand_dims(grad, -2)
-        if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
         grad_a = grad_b = None
         if da:
             grad_a = grad @ np.swapaxes(b2, -1, -2)
-            if a.ndim == 1:
-                grad_a = grad_a.reshape(-1, a.shape[0]).sum(axis=0)
+            if a.ndim == 1:  # (..., 1, k) -> (k,)
+                grad_a = grad_a.sum(axis=tuple(range(grad_a.ndim - 1)))
         if db:
             grad_b = np.swapaxes(a2, -1, -2) @ grad
-            if b.ndim == 1:
-                grad_b = grad_b.reshape(-1, b.shape[0]).sum(axis=0)
+            if b.ndim == 1:  # (..., k, 1) -> (k,)
+                grad_b = grad_b[..., 0].sum(axis=tuple(range(grad_b.ndim - 2)))
         return grad_a, grad_b

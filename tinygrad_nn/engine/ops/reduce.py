@@ -7,6 +7,8 @@ from ..function import Function
 
 def _expand(grad, shape, axis, keepdims):
     """Give a reduced gradient back the reduced axes so it broadcasts against ``shape``."""
+    if not shape:  # a 0-d input (numpy accepts axis 0 or -1 for it): nothing was removed
+        return np.reshape(grad, ())
     if not keepdims and axis is not None:
         axes = (axis,) if isinstance(axis, int) else axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
@@ -37,9 +39,14 @@ class Mean(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
         out = np.asarray(x.sum(axis=axis, keepdims=keepdims))
-        ctx.count = max(x.size // max(out.size, 1), 1) if x.size else 0
-        if ctx.count == 0:
-            raise ValueError("mean of an empty array is undefined")
+        if axis is None or x.ndim == 0:
+            count = x.size
+        else:
+            axes = (axis,) if isinstance(axis, int) else axis
+            count = int(np.prod([x.shape[a] for a in axes]))
+        if count == 0 and out.size:
+            raise ValueError(f"the mean of zero elements is undefined (axis={axis} selects only empty axes)")
+        ctx.count = max(count, 1)  # an empty output (nothing averaged into nothing) stays empty
         return out / out.dtype.type(ctx.count)
 
     @staticmethod

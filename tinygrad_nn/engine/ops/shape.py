@@ -23,8 +23,9 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, axes=None):
-        ctx.inverse = None if axes is None else tuple(np.argsort(axes))
-        return np.transpose(x, axes)
+        out = np.transpose(x, axes)  # raises for axes that are not a permutation
+        ctx.inverse = None if axes is None else tuple(np.argsort([axis % x.ndim for axis in axes]))
+        return out
 
     @staticmethod
     def backward(ctx, grad):
