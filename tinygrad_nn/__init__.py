@@ -15,10 +15,11 @@ from .engine import (Tensor, Function, Context, AnomalyError, no_grad, enable_gr
                      is_grad_enabled, detect_anomaly, maximum, where, concatenate, stack)
 from .random import manual_seed
 from . import functional, nn
+from .serialization import save, load, UnsafeFileError
 from . import optim, data
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
-           "manual_seed", "functional", "nn",
+           "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError",
            "optim", "data"]

@@ -11,8 +11,11 @@ from .linear import Linear, Maxout
 from .activation import Sigmoid, Tanh, ReLU, LeakyReLU, Identity
 from .dropout import Dropout
 from .container import Sequential, MLP
+from .summary import summary, ModelSummary, LayerRow
+from .watch import watch_units, UnitWatcher, UnitStats
 from . import init
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path",
            "Linear", "Maxout", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity",
-           "Dropout", "Sequential", "MLP", "init"]
+           "Dropout", "Sequential", "MLP", "init", "summary", "ModelSummary", "LayerRow",
+           "watch_units", "UnitWatcher", "UnitStats"]
