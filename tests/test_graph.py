@@ -1,0 +1,173 @@
+"""Graph properties of backward: accumulation, shared subexpressions, depth, retain_graph,
+freed graphs, retain_grad, memory release and unaliased leaf gradients."""
+
+import gc
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import tinygrad_nn as tg
+from tinygrad_nn import Tensor
+from tinygrad_nn.engine import topological_order
+from engine_strategies import float_arrays, shapes
+
+
+@given(float_arrays(shapes()))
+def test_diamond_adds_both_paths(x):
+    t = Tensor(x, requires_grad=True)
+    left, right = t * 2.0, t * 3.0  # y = (2t)(3t) = 6 t**2
+    (left * right).sum().backward()
+    np.testing.assert_allclose(t.grad, 12.0 * x, rtol=1e-12)
+
+
+@given(float_arrays(shapes()))
+def test_x_times_x(x):
+    t = Tensor(x, requires_grad=True)
+    (t * t).sum().backward()
+    np.testing.assert_allclose(t.grad, 2.0 * x, rtol=1e-12)
+
+
+@given(st.data())
+def test_a_non_leaf_used_twice(data):
+    x = data.draw(float_arrays(data.draw(shapes()), -2.0, 2.0))
+    upstream = data.draw(float_arrays(x.shape))
+    t = Tensor(x, requires_grad=True)
+    hidden = t.exp()
+    out = hidden * hidden + hidden  # d/dx = (2 e**x + 1) e**x
+    out.backward(grad=upstream)
+    np.testing.assert_allclose(t.grad, upstream * (2 * np.exp(x) + 1) * np.exp(x), rtol=1e-12)
+
+
+@given(st.integers(1, 4))
+def test_gradients_accumulate_across_backward_calls(calls):
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(calls):
+        (w * 3.0).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0 * calls] * 2)
+    w.zero_grad()
+    assert w.grad is None
+
+
+def test_a_100000_deep_chain_runs_forward_and_backward():
+    x = Tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(50_000):
+        y = (y + 1.0) * 1.0
+    y.backward()
+    assert x.grad == 1.0 and y.item() == 50_000.5
+    assert len(topological_order(y)) == 100_000
+    del y  # freeing a deep chain must not overflow the C stack either
+    gc.collect()
+
+
+def test_topological_order_is_deterministic_inputs_first_root_last():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    a, b = x.exp(), x.tanh()
+    y = (a * b + a).sum()
+    order = topological_order(y)
+    assert order == topological_order(y.grad_fn) == topological_order(y)
+    assert [node.name for node in order] == ["Exp", "Tanh", "Mul", "Add", "Sum"]
+    position = {id(node): i for i, node in enumerate(order)}
+    for node in order:
+        for tensor in node.inputs:
+            if tensor.grad_fn is not None:
+                assert position[id(tensor.grad_fn)] < position[id(node)]
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+
+
+def test_a_second_backward_through_a_freed_graph_raises():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True") as error:
+        y.backward()
+    assert "second time" in str(error.value)
+    shared = x.exp()  # a graph freed through one root is freed for every root that shares it
+    shared.sum().backward()
+    with pytest.raises(RuntimeError, match="Exp"):
+        (shared * 2.0).sum().backward()
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 3.0
+    hidden.retain_grad()
+    other = x * 2.0
+    (hidden * hidden + other).sum().backward()
+    np.testing.assert_allclose(hidden.grad, 2.0 * hidden.data)
+    assert other.grad is None  # not retained
+    assert not np.shares_memory(hidden.grad, x.grad)
+
+
+def _saved_masks_of(tensor):
+    return [node.saved_tensors[0] for node in topological_order(tensor) if node.name == "LeakyReLU"]
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_saved_arrays_are_released_after_backward(retain_graph):
+    x = Tensor(np.linspace(-1, 1, 10), requires_grad=True)
+    loss = (x.leaky_relu() * x).sum()
+    mask_ref = weakref.ref(_saved_masks_of(loss)[0])
+    loss.backward(retain_graph=retain_graph)
+    gc.collect()
+    assert (mask_ref() is not None) == retain_graph
+    saved = [node.saved_tensors for node in topological_order(loss)]
+    assert all(s is None for s in saved) != retain_graph
+
+
+def test_memory_of_a_kept_graph_drops_after_backward():
+    x = Tensor(np.linspace(-1, 1, 200_000), requires_grad=True)
+    tracemalloc.start()
+    try:
+        hidden = x
+        for _ in range(10):  # each LeakyReLU saves a 200 kB mask that nothing else holds
+            hidden = hidden.leaky_relu()
+        loss = hidden.sum()
+        before, _ = tracemalloc.get_traced_memory()
+        loss.backward()
+        gc.collect()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    released = before - (after - x.grad.nbytes)  # backward also allocated x.grad
+    assert released > 10 * 200_000 * 0.9, (before, after)
+
+
+EXPRESSIONS = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "reshape": lambda a, b: a.reshape(-1) + b.reshape(-1),
+    "stack": lambda a, b: tg.stack([a, b]), "concatenate": lambda a, b: tg.concatenate([a, b], axis=-1),
+    "where": lambda a, b: tg.where(a.data > 0, a, b), "sum": lambda a, b: (a + b).sum() * np.ones(3),
+    "transpose": lambda a, b: a.T + b.T, "getitem": lambda a, b: a[...] + b[:],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPRESSIONS))
+@given(a=float_arrays((2, 3)), b=float_arrays((2, 3)))
+def test_leaf_gradients_are_never_aliased(name, a, b):
+    left, right = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    out = EXPRESSIONS[name](left, right)
+    upstream = np.ones(out.shape)
+    out.backward(grad=upstream)
+    assert not np.shares_memory(left.grad, right.grad)
+    assert not np.shares_memory(left.grad, upstream) and not np.shares_memory(right.grad, upstream)
+    left.grad += 1.0  # gradients are writable, and writing one leaves the other alone
+    assert left.grad.flags.writeable and right.grad.flags.writeable
+    assert not np.shares_memory(left.grad, right.grad)
+
+
+def test_backward_from_a_leaf_copies_the_given_gradient():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    upstream = np.array([5.0, 6.0])
+    w.backward(grad=upstream)
+    upstream[0] = 0.0
+    np.testing.assert_array_equal(w.grad, [5.0, 6.0])
