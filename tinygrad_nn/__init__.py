@@ -17,9 +17,10 @@ from .random import manual_seed
 from . import functional, nn
 from .serialization import save, load, UnsafeFileError
 from . import optim, data
+from . import viz
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError",
-           "optim", "data"]
+           "optim", "data", "viz"]

@@ -1,0 +1,147 @@
+"""Labels and colours of graph nodes: names, shapes, statistics, gradient health.
+
+Gradient health colours (fill of tensor nodes when ``grads=True``):
+grey = gradient exactly zero, blue = norm below ``vanishing`` (default
+1e-6), green = healthy, orange = norm above ``exploding`` (default 1e3),
+red = NaN or inf.
+"""
+
+import math
+
+import numpy as np
+
+__all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND",
+           "stats_line", "op_text", "unit_lines", "worst_failures", "failure_line"]
+
+COLOURS = {"zero": "#dee2e6", "vanishing": "#a5d8ff", "healthy": "#b2f2bb",
+           "exploding": "#ffc078", "nonfinite": "#ff6b6b"}
+
+HEALTH_LEGEND = ("fill = gradient norm: grey zero, blue below {vanishing:g} (vanishing), green healthy, "
+                 "orange above {exploding:g} (exploding), red NaN/inf")
+
+
+def format_number(value):
+    """A short, stable text for a float: 3 significant digits."""
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "0"
+    return f"{value:.3g}"
+
+
+def shape_text(shape, dtype):
+    """``(4, 3) float64``, ``(4,) float64``; ``scalar float64`` for shape ``()``."""
+    shape = tuple(shape)
+    if not shape:
+        return f"scalar {dtype}"
+    return f"{shape} {dtype}"
+
+
+def array_stats(array):
+    """``(min, mean, max, norm)`` of an array as floats, ignoring nothing (NaN shows as nan)."""
+    array = np.asarray(array, dtype=np.float64)
+    if array.size == 0:
+        return (0.0, 0.0, 0.0, 0.0)
+    with np.errstate(all="ignore"):
+        return (float(array.min()), float(array.mean()), float(array.max()),
+                float(np.sqrt(np.sum(array * array))))
+
+
+def stats_line(prefix, array):
+    """Lines ``prefix min .. mean .. max ..`` and ``prefix norm ..`` (a single value shows only itself)."""
+    array = np.asarray(array)
+    if array.size == 1:
+        return [f"{prefix} {format_number(array.reshape(()))}"]
+    lo, mean, hi, norm = array_stats(array)
+    return [f"{prefix} min {format_number(lo)} mean {format_number(mean)} max {format_number(hi)}",
+            f"{prefix} norm {format_number(norm)}"]
+
+
+def gradient_colour(grad, vanishing=1e-6, exploding=1e3):
+    """The fill colour that says how healthy a gradient is (see the module docstring)."""
+    grad = np.asarray(grad)
+    if not np.all(np.isfinite(grad)):
+        return COLOURS["nonfinite"]
+    norm = array_stats(grad)[3]
+    if norm == 0:
+        return COLOURS["zero"]
+    if norm < vanishing:
+        return COLOURS["vanishing"]
+    if norm > exploding:
+        return COLOURS["exploding"]
+    return COLOURS["healthy"]
+
+
+def _simple(value):
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, (int, float, str, np.integer, np.floating)):
+        return True
+    return isinstance(value, tuple) and len(value) <= 4 and all(
+        isinstance(v, (int, np.integer)) for v in value)
+
+
+def op_text(node):
+    """The op's Function name with its simple options, e.g. ``Sum(axis=1)``."""
+    options = []
+    for key in sorted(node.kwargs or {}):
+        value = node.kwargs[key]
+        if value is True:
+            options.append(key)
+        elif _simple(value):
+            shown = format_number(value) if isinstance(value, (float, np.floating)) else value
+            options.append(f"{key}={shown}")
+    name = node.function.__name__
+    return f"{name}({', '.join(options)})" if options else name
+
+
+def _field(stats, name):
+    if isinstance(stats, dict):
+        return stats.get(name)
+    return getattr(stats, name, None)
+
+
+def unit_lines(stats):
+    """Lines for one activation module's unit statistics, and whether they are alarming (>= 50%)."""
+    lines, alarming = [], False
+    for field, word in (("dead_fraction", "dead"), ("saturated_fraction", "saturated")):
+        fraction = _field(stats, field)
+        if fraction is None:
+            continue
+        fraction = float(fraction)
+        lines.append(f"{word} {fraction:.0%} of units")
+        alarming = alarming or fraction >= 0.5
+    wins = _field(stats, "piece_wins")
+    if wins is not None:
+        wins = np.asarray(wins, dtype=np.float64).ravel()
+        if wins.size:
+            lines.append("pieces won " + " / ".join(f"{w:.0%}" if w <= 1 else f"{w:g}" for w in wins))
+    return lines, alarming
+
+
+def _gap(failure):
+    try:
+        return abs(float(failure.analytic) - float(failure.numerical))
+    except (TypeError, ValueError):
+        return math.inf
+
+
+def worst_failures(failures):
+    """``{id(node): failure}`` keeping, per blamed node, the failure with the largest |analytic - numerical|."""
+    worst = {}
+    for failure in failures:
+        key = id(failure.node)
+        if key not in worst or _gap(failure) > _gap(worst[key]):
+            worst[key] = failure
+    return worst
+
+
+def failure_line(failure):
+    """``gradcheck FAILED: input 0 at (1, 2): analytic 0.3 vs numerical 0.5``."""
+    index = getattr(failure, "index", None)
+    where = f" at {tuple(index) if isinstance(index, (list, np.ndarray)) else index}" if index is not None else ""
+    return (f"gradcheck FAILED: input {getattr(failure, 'input_index', '?')}{where}: "
+            f"analytic {format_number(failure.analytic)} vs numerical {format_number(failure.numerical)}")

@@ -1,0 +1,131 @@
+"""``draw_network``: the classic picture of a small fully connected net.
+
+An input layer, the hidden layers and an output layer drawn as columns of
+circles, every unit of one layer connected to every unit of the next, and
+the size of the net counted the usual way: an N-layer net does not count its
+input layer, and its parameters are its weights plus its biases.
+"""
+
+import graphviz
+
+__all__ = ["draw_network", "dense_layers", "NetworkTooLargeError"]
+
+LAYER_COLOURS = {"input": "#ffc9c9", "hidden": "#a5d8ff", "output": "#b2f2bb"}
+
+
+class NetworkTooLargeError(ValueError):
+    """The net has too many units or layers for a picture of circles to be readable."""
+
+
+def dense_layers(model):
+    """``[(path, module)]`` of the fully connected layers (``in_features``/``out_features``) in call order."""
+    found = []
+    for path, module in model.named_modules():
+        if hasattr(module, "in_features") and hasattr(module, "out_features"):
+            if any(path.startswith(prefix + ".") for prefix, _ in found if prefix):
+                continue
+            found.append((path, module))
+    return found
+
+
+def _activations_between(model, layers):
+    """Names of the leaf modules after each dense layer and before the next (e.g. ``ReLU``)."""
+    after = {id(module): [] for _, module in layers}
+    current = None
+    dense_ids = set(after)
+    for path, module in model.named_modules():
+        if id(module) in dense_ids:
+            current = id(module)
+            continue
+        if current is None or any(path.startswith(p + ".") for p, m in layers if id(m) == current and p):
+            continue
+        has_children = bool(list(module.named_children())) if hasattr(module, "named_children") else False
+        if not has_children and module is not model:
+            after[current].append(type(module).__name__)
+    return [after[id(module)] for _, module in layers]
+
+
+def _split_parameters(layers):
+    weights = biases = 0
+    for _, module in layers:
+        for name, tensor in module.named_parameters():
+            if name.rsplit(".", 1)[-1].startswith("bias"):
+                biases += int(tensor.size)
+            else:
+                weights += int(tensor.size)
+    return weights, biases
+
+
+def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
+    """Draw ``model`` (a chain of Linear/Maxout layers) as layers of circles; returns a Digraph.
+
+    Refuses with ``NetworkTooLargeError`` when a layer has more than
+    ``max_units`` units or the net more than ``max_layers`` layers, and says
+    what to draw instead; refuses with ``ValueError`` a model whose layers do
+    not form a chain (each layer's ``in_features`` is the previous layer's
+    ``out_features``).
+
+    >>> import tinygrad_nn as tg
+    >>> dot = tg.viz.draw_network(tg.nn.MLP([3, 4, 2]))
+    >>> "26 parameters" in dot.source
+    True
+    """
+    if not hasattr(model, "named_modules"):
+        raise TypeError(f"draw_network: expected a tg.nn.Module, got {type(model).__name__}")
+    layers = dense_layers(model)
+    kind = type(model).__name__
+    if not layers:
+        raise ValueError(f"draw_network: {kind} has no fully connected layer (Linear or Maxout) to draw; "
+                         "use tg.viz.draw_module(model) for its module tree")
+    for (before_path, before), (path, layer) in zip(layers, layers[1:]):
+        if layer.in_features != before.out_features:
+            raise ValueError(
+                f"draw_network: {kind} is not a plain chain of fully connected layers: "
+                f"{path or kind} takes {layer.in_features} features but {before_path or kind} gives "
+                f"{before.out_features}; use tg.viz.draw_module(model) or draw_graph(model(x)) instead")
+    sizes = [layers[0][1].in_features] + [layer.out_features for _, layer in layers]
+    instead = ("draw tg.viz.draw_module(model) for the module tree or tg.viz.draw_graph(model(x)) "
+               "for the computation graph instead")
+    widest = max(range(len(sizes)), key=lambda i: sizes[i])
+    if sizes[widest] > max_units:
+        where = "the input" if widest == 0 else (layers[widest - 1][0] or kind)
+        raise NetworkTooLargeError(
+            f"draw_network: {where} has {sizes[widest]} units, more than max_units={max_units}: "
+            f"a picture of {sum(sizes)} circles and {sum(a * b for a, b in zip(sizes, sizes[1:]))} lines "
+            f"is unreadable; {instead} (or raise max_units)")
+    if len(layers) > max_layers:
+        raise NetworkTooLargeError(
+            f"draw_network: {kind} has {len(layers)} layers, more than max_layers={max_layers}; {instead}")
+    activations = _activations_between(model, layers)
+    weights, biases = _split_parameters(layers)
+    neurons = sum(sizes[1:])
+    caption = (f"{len(layers)}-layer neural network: {' + '.join(str(s) for s in sizes[1:])} = {neurons} neurons "
+               f"(inputs not counted), {weights} weights + {biases} biases = {weights + biases} parameters")
+    dot = graphviz.Digraph(
+        "network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                               "nodesep": "0.15", "ranksep": "1.1", "splines": "line",
+                               "label": caption, "labelloc": "b"},
+        node_attr={"shape": "circle", "label": "", "width": "0.35", "fixedsize": "true",
+                   "style": "filled", "color": "#495057"},
+        edge_attr={"color": "#adb5bd", "arrowsize": "0.35", "penwidth": "0.7"})
+    for index, size in enumerate(sizes):
+        if index == 0:
+            role, title = "input", f"input layer\\n{size} inputs"
+        elif index == len(sizes) - 1:
+            role, title = "output", f"output layer\\n{size} unit{'s' if size != 1 else ''}"
+        else:
+            role, title = "hidden", f"hidden layer {index}\\n{size} unit{'s' if size != 1 else ''}"
+        if index > 0:
+            path = layers[index - 1][0] or kind
+            title += f"\\n{path}"
+            if activations[index - 1]:
+                title += " + " + " + ".join(activations[index - 1])
+        with dot.subgraph(name=f"cluster_layer{index}") as column:
+            column.attr(label=title, labelloc="t", style="rounded", color="#dee2e6", fontsize="10", fontcolor="#495057")
+            for unit in range(size):
+                column.node(f"l{index}u{unit}", fillcolor=LAYER_COLOURS[role])
+    for index in range(len(sizes) - 1):
+        for a in range(sizes[index]):
+            for b in range(sizes[index + 1]):
+                dot.edge(f"l{index}u{a}", f"l{index + 1}u{b}")
+    return dot
