@@ -11,8 +11,10 @@ magic, so what you assign is what you get:
 * anything else (numbers, arrays, tensors without gradients, hooks) is ignored.
 
 One walker (``Module._walk``) feeds ``named_modules``, ``named_parameters``
-and ``state_dict``. A module or parameter reachable twice (shared) is listed
-once, under the first name the walk finds.
+and ``state_dict``. It visits modules depth first in attribute order and
+lists each module's own parameters before its children's (PyTorch's order).
+A module or parameter reachable twice (shared) is listed once, under the
+first name the walk finds.
 
 >>> import tinygrad_nn as tg
 >>> net = tg.nn.MLP([3, 4, 2])

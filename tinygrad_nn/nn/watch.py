@@ -9,9 +9,13 @@ made or last ``reset()`` (the *window*):
   negative) for every input of the window. A dead ReLU gets no gradient
   and, unless other layers move its inputs, never comes back. A "dead"
   LeakyReLU unit still leaks a small gradient, which is why it can recover;
-* Sigmoid / Tanh: a unit is **saturated** when, for every input of the
-  window, its output lay within ``saturation_margin`` of a bound (0 or 1
-  for sigmoid, -1 or 1 for tanh); there its local gradient is nearly zero;
+* Sigmoid / Tanh: a unit is **saturated** when, for at least
+  ``saturated_share`` (default 95%) of the inputs of the window, its output
+  lay within ``saturation_margin`` of a bound (0 or 1 for sigmoid, -1 or 1
+  for tanh), where its local gradient is nearly zero. Dead is all-or-nothing
+  (a dead ReLU's gradient is exactly zero); saturation is a matter of
+  degree, and a sigmoid whose weights are far too large still has a few
+  inputs near the middle of its range, so a share is the useful test;
 * Maxout: **piece_wins[k]** is the fraction of (input, unit) pairs in which
   piece ``k`` gave the maximum (ties split evenly, like the gradient).
 
@@ -75,6 +79,7 @@ class _Tally:
         self.units = None
         self.inputs_seen = 0
         self.ever_active = None      # per unit: some input kept it out of the dead/saturated zone
+        self.inactive_per_unit = None  # per unit: how many inputs put it in that zone
         self.inactive_outputs = 0
         self.wins = None             # Maxout: (units, pieces) summed win shares
 
@@ -82,7 +87,9 @@ class _Tally:
         """``inactive``: bool array (rows, units) of outputs in the dead/saturated zone."""
         if self.ever_active is None or self.ever_active.shape != inactive.shape[1:]:
             self.ever_active = np.zeros(inactive.shape[1:], dtype=bool)
+            self.inactive_per_unit = np.zeros(inactive.shape[1:], dtype=np.int64)
         self.ever_active |= ~inactive.all(axis=0)
+        self.inactive_per_unit += inactive.sum(axis=0)
         self.inactive_outputs += int(inactive.sum())
         self.inputs_seen += rows
 
@@ -106,9 +113,12 @@ class UnitWatcher:
     block) to take the hooks off.
     """
 
-    def __init__(self, model, saturation_margin=0.01):
+    def __init__(self, model, saturation_margin=0.01, saturated_share=0.95):
         if not 0.0 < saturation_margin < 0.5:
             raise ValueError(f"watch_units: saturation_margin must be in (0, 0.5), got {saturation_margin}")
+        if not 0.0 < saturated_share <= 1.0:
+            raise ValueError(f"watch_units: saturated_share must be in (0, 1], got {saturated_share}")
+        self.saturated_share = float(saturated_share)
         self.model = model
         self.saturation_margin = float(saturation_margin)
         self._tallies = {}
@@ -163,7 +173,11 @@ class UnitWatcher:
                 per_unit = tally.wins / tally.inputs_seen
                 fields.update(piece_wins=per_unit.mean(axis=0), unit_piece_wins=per_unit)
             else:
-                idle = tuple(int(i) for i in np.flatnonzero(~tally.ever_active))
+                if tally.kind in ("ReLU", "LeakyReLU"):
+                    idle_mask = ~tally.ever_active
+                else:
+                    idle_mask = tally.inactive_per_unit >= self.saturated_share * tally.inputs_seen
+                idle = tuple(int(i) for i in np.flatnonzero(idle_mask))
                 fraction = len(idle) / tally.units
                 inactive = tally.inactive_outputs / (tally.inputs_seen * tally.units)
                 if tally.kind in ("ReLU", "LeakyReLU"):
@@ -185,7 +199,8 @@ class UnitWatcher:
                          "-" if stats.inactive_output_fraction is None else f"{stats.inactive_output_fraction:.0%}",
                          "-" if stats.piece_wins is None else " / ".join(f"{w:.2f}" for w in stats.piece_wins)))
         seen = max((s.inputs_seen for s in self.stats().values()), default=0)
-        title = f"unit report ({seen} inputs seen, saturation margin {self.saturation_margin})"
+        title = (f"unit report ({seen} inputs seen; dead: inactive for every input; saturated: within "
+                 f"{self.saturation_margin} of a bound for >= {self.saturated_share:.0%} of inputs)")
         if not rows:
             return title + "\nno activation module has run yet"
         widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
@@ -215,11 +230,12 @@ class UnitWatcher:
         return False
 
 
-def watch_units(model, saturation_margin=0.01):
+def watch_units(model, saturation_margin=0.01, saturated_share=0.95):
     """Start watching ``model``'s activation units; returns a ``UnitWatcher`` (also a context manager).
 
     ``saturation_margin``: a sigmoid/tanh output closer than this to a bound
     counts as saturated (default 0.01: sigmoid beyond about |x| > 4.6, where
-    its slope is below 4% of its maximum).
+    its slope is below 4% of its maximum). ``saturated_share``: the share of
+    inputs for which a unit must be saturated to count as a saturated unit.
     """
-    return UnitWatcher(model, saturation_margin)
+    return UnitWatcher(model, saturation_margin, saturated_share)
