@@ -1,0 +1,145 @@
+"""``tinygrad-nn draw FILE.py:NAME``: draw a model from the command line.
+
+``NAME`` is a ``Module`` instance in ``FILE.py`` or a zero-argument callable
+(a class or a function) that makes one. ``--what graph`` (the default) runs
+the model on a random input of ``--input-shape`` and draws the computation
+graph; ``--what module`` draws the module tree; ``--what network`` the
+circles-and-lines picture of a small fully connected net. The output format
+comes from the suffix of ``-o`` (``.svg``, ``.png`` or ``.dot``).
+"""
+
+import importlib.util
+import pathlib
+import sys
+
+import numpy as np
+
+from ..cli import UsageError
+
+__all__ = ["register", "run", "load_model", "parse_shape"]
+
+
+def register(subparsers):
+    """Add the ``draw`` parser; it runs ``run``."""
+    parser = subparsers.add_parser(
+        "draw", help="draw a model's computation graph, module tree or network picture",
+        description="Draw a model defined in a Python file. NAME is a Module instance or a "
+                    "zero-argument callable returning one.",
+        epilog="example: tinygrad-nn draw model.py:net --input-shape 4,3 -o graph.svg")
+    parser.add_argument("target", metavar="FILE.py:NAME", help="the file and the name of the model in it")
+    parser.add_argument("--what", choices=("graph", "module", "network"), default="graph",
+                        help="graph: the computation graph of one forward pass (default); module: the "
+                             "module tree; network: layers of circles for a small fully connected net")
+    parser.add_argument("--input-shape", metavar="N,D", default=None,
+                        help="shape of the random input for --what graph, e.g. 4,3 (batch of 4 rows of 3)")
+    parser.add_argument("-o", "--output", required=True, metavar="PATH",
+                        help="where to write; the suffix picks the format: .svg, .png or .dot")
+    parser.add_argument("--depth", type=int, default=None,
+                        help="fold modules deeper than this many levels into one node each (graph)")
+    parser.add_argument("--rankdir", choices=("TB", "LR"), default=None,
+                        help="layout direction: TB top to bottom, LR left to right")
+    parser.add_argument("--grads", action="store_true",
+                        help="backpropagate the sum of the output first and show gradient statistics (graph)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def parse_shape(text):
+    """``"4,3"`` -> ``(4, 3)``; raises UsageError naming the bad part."""
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"--input-shape must be positive integers separated by commas, like 4,3; got {text!r}")
+    if not shape or any(size <= 0 for size in shape):
+        raise UsageError(f"--input-shape must be positive integers separated by commas, like 4,3; got {text!r}")
+    return shape
+
+
+def _load_file(path):
+    name = f"_tinygrad_nn_draw_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's file failed: report it as bad input, not a crash
+        raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    return module
+
+
+def load_model(target):
+    """The Module named by ``FILE.py:NAME`` (a Module, or a zero-argument callable making one)."""
+    from ..nn import Module
+
+    file_part, colon, name = target.rpartition(":")
+    if not colon or not file_part or not name:
+        raise UsageError(f"expected FILE.py:NAME (e.g. model.py:net), got {target!r}")
+    path = pathlib.Path(file_part)
+    if not path.is_file():
+        raise UsageError(f"no such file: {file_part}")
+    loaded = obj = _load_file(path)
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            available = sorted(n for n in vars(loaded) if not n.startswith("_"))[:12]
+            raise UsageError(f"{file_part} has no name {name!r}; names defined there: {', '.join(available)}")
+        obj = getattr(obj, part)
+    if not isinstance(obj, Module):
+        if not callable(obj):
+            raise UsageError(f"{name} in {file_part} is a {type(obj).__name__}, not a tg.nn.Module "
+                             "or a zero-argument callable returning one")
+        try:
+            obj = obj()
+        except TypeError as error:
+            raise UsageError(f"{name} in {file_part} must be callable with no arguments to make the model: {error}")
+        if not isinstance(obj, Module):
+            raise UsageError(f"{name}() in {file_part} returned a {type(obj).__name__}, not a tg.nn.Module")
+    return obj
+
+
+def _draw_graph(model, args, viz):
+    from ..engine import Tensor
+
+    if args.input_shape is None:
+        raise UsageError("--what graph needs --input-shape (e.g. --input-shape 4,3) to run the model once")
+    shape = parse_shape(args.input_shape)
+    x = Tensor(np.random.default_rng(0).standard_normal(shape), name="input")
+    try:
+        out = model(x)
+    except (ValueError, TypeError, IndexError) as error:
+        raise UsageError(f"running the model on an input of shape {shape} failed: {error}; "
+                         "check --input-shape") from error
+    if not isinstance(out, Tensor):
+        raise UsageError(f"the model returned a {type(out).__name__}, not a Tensor; cannot draw its graph")
+    if args.grads:
+        out.sum().backward()
+    return viz.draw_graph(out, model=model, depth=args.depth, grads=args.grads, rankdir=args.rankdir or "TB")
+
+
+def run(args):
+    """Load the model, draw what ``--what`` asks for, write ``--output``; returns 0."""
+    from .. import viz
+    from ..viz.render import FORMATS
+
+    output = pathlib.Path(args.output)
+    if output.suffix.lower() not in FORMATS:
+        raise UsageError(f"cannot tell the format of -o {args.output}: use a .svg, .png or .dot suffix")
+    model = load_model(args.target)
+    if args.what == "graph":
+        graph = _draw_graph(model, args, viz)
+    elif args.what == "module":
+        graph = viz.draw_module(model, rankdir=args.rankdir or "TB")
+    else:
+        try:
+            graph = viz.draw_network(model, rankdir=args.rankdir or "LR")
+        except ValueError as error:
+            raise UsageError(f"{error} (here: --what module or --what graph)") from error
+    try:
+        viz.render(graph, output)
+    except viz.RendererNotFoundError as error:
+        raise UsageError(str(error)) from error
+    print(f"wrote {output} ({args.what} of {type(model).__name__})")
+    return 0
