@@ -1,0 +1,150 @@
+"""Two ways to run what is being checked: a callable through the engine, or a
+``Function`` subclass called directly (``forward`` / ``backward`` on a fresh
+``Context``), which also lets the check see what ``backward`` returned
+(count, dtype, shape) before the engine would quietly fix it up.
+
+Both give ``forward(arrays)`` (the output array for the checked inputs'
+values, nothing recorded) and ``analytic(arrays, draw_upstream)`` (the output,
+the upstream gradient drawn for it, one gradient per checked input and a
+list of problems per checked input).
+"""
+
+import numpy as np
+
+from ..engine import Context, Function, Tensor, no_grad, unbroadcast
+
+__all__ = ["CallableEvaluator", "FunctionEvaluator", "evaluator_for", "describe"]
+
+
+def describe(fn):
+    """A readable name for what is checked: ``Swish``, ``swish``, ``<lambda>``."""
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def _is_function_class(fn):
+    return isinstance(fn, type) and issubclass(fn, Function)
+
+
+class CallableEvaluator:
+    """``fn(*tensors) -> Tensor``; analytic gradients come from ``backward``."""
+
+    def __init__(self, fn, constants, checked):
+        self.fn = fn
+        self.constants = constants          # list: the non-checked arguments as given
+        self.checked = checked              # indices of checked arguments
+        self.name = describe(fn)
+
+    def _arguments(self, arrays, requires_grad):
+        args = list(self.constants)
+        tensors = []
+        for position, array in zip(self.checked, arrays):
+            tensor = Tensor(array, requires_grad=requires_grad)
+            args[position] = tensor
+            tensors.append(tensor)
+        return args, tensors
+
+    def _output(self, out):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: {self.name} returned {type(out).__name__}; it must return a Tensor "
+                            "built from tinygrad_nn operations (Tensor methods, Function.apply)")
+        return out
+
+    def forward(self, arrays):
+        """The output array at ``arrays`` (checked inputs only), recording nothing."""
+        args, _ = self._arguments(arrays, False)
+        with no_grad():
+            return self._output(self.fn(*args)).data
+
+    def analytic(self, arrays, draw_upstream):
+        """``(output, upstream, gradients, problems)`` from one forward and one backward."""
+        args, tensors = self._arguments(arrays, True)
+        out = self._output(self.fn(*args))
+        upstream = draw_upstream(out.shape)
+        problems = [[] for _ in tensors]
+        if out.grad_fn is None:
+            gradients = [np.zeros_like(a) for a in arrays]
+            for notes in problems:
+                notes.append(f"{self.name} returned a tensor that does not depend on its inputs "
+                             "(nothing was recorded)")
+        else:
+            out.backward(upstream)
+            gradients = [t.grad if t.grad is not None else np.zeros_like(t.data) for t in tensors]
+        return out.data, upstream, gradients, problems
+
+
+class FunctionEvaluator:
+    """A ``Function`` subclass run directly: ``forward(ctx, *arrays, **kwargs)``, ``backward(ctx, grad)``."""
+
+    def __init__(self, function, constants, checked, kwargs=None, name=None):
+        self.function = function
+        self.constants = [c.data if isinstance(c, Tensor) else c for c in constants]
+        self.checked = checked
+        self.kwargs = dict(kwargs or {})
+        self.name = name or function.__name__
+
+    def _context(self, arrays):
+        args = list(self.constants)
+        for position, array in zip(self.checked, arrays):
+            args[position] = array
+        args = [a if isinstance(a, np.ndarray) else np.asarray(a, dtype=np.float64) for a in args]
+        needs = tuple(i in self.checked for i in range(len(args)))
+        tensors = tuple(Tensor._make(a, need, None) for a, need in zip(args, needs))
+        return Context(self.function, tensors, self.kwargs, needs), args
+
+    def forward(self, arrays):
+        """The output array of ``forward`` on a fresh Context."""
+        ctx, args = self._context(arrays)
+        return np.asarray(self.function.forward(ctx, *args, **self.kwargs))
+
+    def analytic(self, arrays, draw_upstream):
+        """Run forward and backward on one Context; check what backward returned."""
+        ctx, args = self._context(arrays)
+        out = np.asarray(self.function.forward(ctx, *args, **self.kwargs))
+        upstream = draw_upstream(out.shape).astype(out.dtype, copy=False)
+        returned = self.function.backward(ctx, upstream)
+        if type(returned) is not tuple:
+            returned = tuple(returned) if isinstance(returned, list) else (returned,)
+        problems = [[] for _ in self.checked]
+        gradients = []
+        count_ok = len(returned) == len(args)
+        for slot, position in enumerate(self.checked):
+            array = args[position]
+            if not count_ok:
+                problems[slot].append(f"{self.name}.backward returned {len(returned)} gradient(s) "
+                                      f"but forward has {len(args)} input(s)")
+                gradients.append(np.zeros_like(array))
+                continue
+            gradients.append(self._checked_gradient(returned[position], array, position, problems[slot]))
+        return out, upstream, gradients, problems
+
+    def _checked_gradient(self, grad, array, position, notes):
+        name = self.name
+        if grad is None:
+            notes.append(f"{name}.backward returned None for input {position}, which needs a gradient")
+            return np.zeros_like(array)
+        grad = np.asarray(grad)
+        if grad.dtype != array.dtype:
+            notes.append(f"{name}.backward returned a {grad.dtype} gradient for input {position} of dtype "
+                         f"{array.dtype}; a gradient must have its input's dtype")
+            if grad.dtype.kind not in "fiub":
+                return np.zeros_like(array)
+            grad = grad.astype(array.dtype)
+        if grad.shape != array.shape:
+            reduced = unbroadcast(grad, array.shape)
+            if reduced is None:
+                notes.append(f"{name}.backward returned a gradient of shape {grad.shape} for input {position} "
+                             f"of shape {array.shape}")
+                return np.zeros_like(array)
+            grad = reduced
+        return grad
+
+
+def evaluator_for(fn, constants, checked, kwargs=None):
+    """The evaluator for ``fn``: direct for a ``Function`` subclass, through the engine otherwise."""
+    if _is_function_class(fn):
+        return FunctionEvaluator(fn, constants, checked, kwargs)
+    if kwargs:
+        raise TypeError("gradcheck: kwargs= is only for Function subclasses; wrap a callable in a lambda")
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be callable or a Function subclass, got {type(fn).__name__}")
+    return CallableEvaluator(fn, constants, checked)

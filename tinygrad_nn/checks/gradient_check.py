@@ -1,0 +1,203 @@
+"""``gradcheck``: compare a backward pass with central differences in float64 and say where they differ."""
+
+import warnings
+
+import numpy as np
+
+from ..engine import Tensor
+from . import numerical
+from .evaluate import evaluator_for
+from .report import (GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport,
+                     relative_error)
+
+__all__ = ["gradcheck", "run_check", "EXACT_LIMIT"]
+
+# auto mode checks inputs up to this many elements element by element; larger ones by projections
+EXACT_LIMIT = 1024
+MODES = ("auto", "exact", "fast")
+
+
+def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, mode="auto",
+              elementwise=None, nudge=False, wrt=None, kwargs=None, seed=0):
+    """Check ``fn``'s analytic gradient against central differences; say where they differ.
+
+    ``fn`` takes Tensors and returns a Tensor, or is a ``Function`` subclass
+    (then its ``forward``/``backward`` run directly, so the check also sees a
+    gradient of the wrong dtype, shape or count). ``inputs`` is a tuple of
+    arrays, Tensors or numbers; every floating one is checked (``wrt=`` picks
+    some by position) and the rest are passed unchanged. The check runs on
+    float64 copies: float32 inputs give a ``GradcheckPrecisionWarning``.
+
+    For a non-scalar output the gradient of ``sum(u * fn(x))`` is checked
+    with a random ``u``, so a backward that ignores its ``grad`` fails. An
+    element passes when ``|analytic - numerical| <= atol + rtol * |numerical|``.
+    Where the two one-sided differences disagree the function is not
+    differentiable (ReLU at 0, ties of max, hinges): such elements are
+    counted and skipped; ``nudge=True`` re-checks with them moved off the kink.
+
+    ``mode``: ``"exact"`` checks every element; ``"fast"`` compares a few
+    random projections (one backward and a few forward calls per input,
+    whatever its size) and falls back to the exact check to locate an error;
+    ``"auto"`` (default) is exact for elementwise functions (two forward
+    calls per input for all elements, plus two that verify the function is
+    elementwise) and for inputs of at most 1024 elements, fast otherwise.
+    ``elementwise=True/False`` declares it instead of detecting it (a wrong
+    claim is caught and reported).
+
+    Returns a ``GradcheckResult``: truthy when the check passed; print it for
+    the report. When it failed and ``raise_exception`` is true, raises
+    ``GradcheckError`` whose message names the input, the element and both values.
+
+    >>> import numpy as np, tinygrad_nn as tg
+    >>> bool(tg.gradcheck(lambda x: (x * x.sigmoid()).sum(), (np.linspace(-3, 3, 7),)))
+    True
+    """
+    if mode not in MODES:
+        raise ValueError(f"gradcheck: mode must be one of {MODES}, got {mode!r}")
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    constants, checked, arrays = _split_inputs(inputs, wrt)
+    evaluator = evaluator_for(fn, constants, checked, kwargs)
+    options = dict(eps=eps, atol=atol, rtol=rtol, mode=mode, elementwise=elementwise, seed=seed)
+    result = run_check(evaluator, arrays, [np.asarray(_data(inputs[i])).dtype for i in checked], **options)
+    if nudge and result.kink_count:
+        result.nudged = run_check(evaluator, _nudged(arrays, result, eps, seed), [r.dtype for r in result.inputs],
+                                  **options)
+    if raise_exception and not result.passed:
+        raise GradcheckError(result.message(), result)
+    return result
+
+
+def _data(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _split_inputs(inputs, wrt):
+    """``(constants, checked positions, float64 copies of the checked inputs)``; warns about float32."""
+    constants, checked, arrays, low = list(inputs), [], [], []
+    wanted = None if wrt is None else {int(i) for i in ((wrt,) if np.isscalar(wrt) else wrt)}
+    for position, value in enumerate(inputs):
+        array = np.asarray(_data(value))
+        if isinstance(value, (float, int)) and not isinstance(value, bool):
+            array = np.asarray(value, dtype=np.float64)
+        floating = array.dtype.kind == "f"
+        if wanted is not None and position in wanted and not floating:
+            raise TypeError(f"gradcheck: input {position} has dtype {array.dtype}; only floating inputs "
+                            "have gradients")
+        if (wanted is None and floating) or (wanted is not None and position in wanted):
+            checked.append(position)
+            arrays.append(np.array(array, dtype=np.float64, copy=True))
+            if array.dtype.itemsize < 8:
+                low.append(f"input {position} is {array.dtype}")
+    if wanted is not None and wanted - set(range(len(inputs))):
+        raise IndexError(f"gradcheck: wrt={sorted(wanted)} names inputs that do not exist "
+                         f"(there are {len(inputs)})")
+    if not checked:
+        raise ValueError(f"gradcheck: none of the {len(inputs)} input(s) is a floating array, so there is "
+                         "no gradient to check; pass float arrays or Tensors")
+    if low:
+        warnings.warn(f"gradcheck: {', '.join(low)}; the check runs on float64 copies because central "
+                      "differences in single precision are dominated by rounding error (with eps=1e-6 "
+                      "a float32 difference keeps about one digit), so its verdict is about the math of "
+                      "your backward, at float64", GradcheckPrecisionWarning, stacklevel=3)
+    return constants, checked, arrays
+
+
+def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elementwise=None, seed=0):
+    """Run the check of ``evaluator`` at the float64 ``arrays``; returns a ``GradcheckResult``."""
+    rng = np.random.default_rng(seed)
+
+    def draw_upstream(shape):
+        size = int(np.prod(shape, dtype=np.int64))
+        return np.ones(shape) if size == 1 else rng.standard_normal(shape)
+
+    output, upstream, gradients, problems = evaluator.analytic([a.copy() for a in arrays], draw_upstream)
+    output = np.array(output, dtype=np.float64, copy=True)
+    upstream = np.asarray(upstream, dtype=np.float64)
+    probe = numerical.Probe(evaluator, upstream)
+    loss_at_x = float(np.sum(upstream * output))
+    work = [a.copy() for a in arrays]
+    reports = []
+    for slot, position in enumerate(evaluator.checked):
+        analytic = np.asarray(gradients[slot], dtype=np.float64)
+        report = InputReport(position, arrays[slot].shape, dtypes[slot], "per-element")
+        report.notes.extend(problems[slot])
+        _check_input(report, probe, work, slot, analytic, output, loss_at_x,
+                     eps, atol, rtol, mode, elementwise, rng)
+        if problems[slot]:
+            report.passed = False
+        reports.append(report)
+    name = getattr(evaluator, "name", "fn")
+    return GradcheckResult(name, reports, probe.calls + 1, 1, (eps, atol, rtol))
+
+
+def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, atol, rtol, mode, elementwise, rng):
+    size = work[slot].size
+    slopes = None
+    if elementwise is not False and mode != "fast":
+        central, forward_slope, backward_slope, reason = numerical.elementwise(
+            probe, work, slot, output, eps, atol, rtol, rng)
+        if reason is None:
+            report.method = "elementwise"
+            slopes = (central, forward_slope, backward_slope)
+        elif elementwise:
+            report.notes.append(f"declared elementwise, but it is not: {reason}; checked element by element")
+    if slopes is None and mode == "auto" and size > EXACT_LIMIT or mode == "fast":
+        passed, analytic_slope, numerical_slope, kink = numerical.projection(
+            probe, work, slot, analytic, loss_at_x, eps, atol, rtol, rng)
+        if passed:
+            report.method = "projection"
+            report.analytic, report.numerical = analytic_slope, numerical_slope
+            report.max_abs_error = abs(analytic_slope - numerical_slope)
+            report.max_rel_error = float(relative_error(analytic_slope, numerical_slope))
+            return
+        report.notes.append("a random projection " + ("crossed a kink" if kink else "disagreed")
+                            + "; checked element by element to locate it")
+    if slopes is None:
+        report.method = "per-element"
+        slopes = numerical.per_element(probe, work, slot, loss_at_x, eps)
+    compare(report, analytic, *slopes, atol=atol, rtol=rtol)
+
+
+def compare(report, analytic, central, forward_slope, backward_slope, *, atol, rtol):
+    """Fill ``report`` from the analytic gradient and the three numerical slopes of one input."""
+    kinks = numerical.kink_mask(forward_slope, backward_slope, atol, rtol) & np.isfinite(central)
+    with np.errstate(invalid="ignore", over="ignore"):
+        abs_error = np.abs(analytic - central)
+        abs_error = np.where(np.isnan(abs_error) & (analytic != central), np.inf, abs_error)
+        abs_error = np.where(analytic == central, 0.0, abs_error)
+        allowed = atol + rtol * np.abs(central)
+        meaningful = np.maximum(np.abs(analytic), np.abs(central)) > atol
+        rel_error = np.where(meaningful, relative_error(analytic, central), 0.0)
+        ratio = np.where(kinks, -1.0, np.where(np.isfinite(abs_error), abs_error / allowed, np.inf))
+    bad = ratio > 1.0
+    considered = ~kinks
+    report.analytic_grad, report.numerical_grad = analytic, central
+    report.kink_count = int(kinks.sum())
+    report.kink_mask = kinks if report.kink_count else None
+    for flat in np.flatnonzero(kinks)[:5]:
+        index = np.unravel_index(flat, kinks.shape)
+        report.kink_indices.append(tuple(int(i) for i in index))
+        report.kink_values.append((float(backward_slope[index]), float(forward_slope[index])))
+    report.mismatches = int(bad.sum())
+    report.passed = report.mismatches == 0
+    if considered.any():
+        report.max_abs_error = float(abs_error[considered].max())
+        report.max_rel_error = float(rel_error[considered].max())
+        worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+        report.index = tuple(int(i) for i in worst)
+        report.analytic, report.numerical = float(analytic[worst]), float(central[worst])
+    return report
+
+
+def _nudged(arrays, result, eps, seed):
+    """Copies of ``arrays`` with every kink element moved off the kink by about 1e3 * eps (times |x|)."""
+    rng = np.random.default_rng(seed + 1)
+    moved = [a.copy() for a in arrays]
+    for slot, report in enumerate(result.inputs):
+        if report.kink_mask is None:
+            continue
+        for index in np.argwhere(report.kink_mask):
+            index = tuple(index)
+            scale = max(1.0, abs(moved[slot][index]))
+            moved[slot][index] += rng.choice((-1.0, 1.0)) * rng.uniform(500, 1500) * eps * scale
+    return moved

@@ -1,0 +1,240 @@
+"""``check_graph``: re-check the backward of every node of a recorded graph and blame the op that is wrong.
+
+Each node is checked on its own, at the inputs it saw, by running its
+``Function``'s ``forward``/``backward`` on a fresh ``Context``. A wrong op
+therefore fails alone: the ops after it are checked at their own inputs and
+pass, so the first failure is the op to fix.
+"""
+
+import warnings
+
+import numpy as np
+
+from ..engine import Tensor, topological_order
+from .evaluate import FunctionEvaluator
+from .gradient_check import _nudged, run_check
+from .report import (GradcheckError, GradcheckPrecisionWarning, error_band, format_index,
+                     format_value)
+
+__all__ = ["check_graph", "GraphCheckResult", "NodeFailure", "NodeCheck", "module_path"]
+
+
+def module_path(scope):
+    """Where a node was recorded: the dotted module path from ``tg.nn.scope_path`` (``"layers.2"``),
+    the outer module's class name for a node recorded directly in it, None outside modules."""
+    if not scope:
+        return None
+    try:
+        from ..nn import scope_path
+        path = scope_path(scope)
+    except Exception:  # nn missing or mid-change: fall back to the class names
+        path = ".".join(type(owner).__name__ for owner in scope[1:])
+    return path or type(scope[0]).__name__
+
+
+def _innermost(scope):
+    return type(scope[-1]).__name__ if scope else None
+
+
+class NodeFailure:
+    """One failing input of one node.
+
+    Attributes (stable: ``tg.viz.draw_graph(..., blame=result)`` reads them):
+    ``node`` (the ``Context``), ``position`` (its place in
+    ``topological_order``), ``function_name``, ``input_index``, ``index``
+    (worst element, a tuple, or None), ``analytic``, ``numerical``,
+    ``abs_error``, ``rel_error``, ``band``, ``module_path``, ``message``,
+    ``result`` (the node's ``GradcheckResult``, None when the op raised).
+    """
+
+    def __init__(self, node, position, module, message, report=None, result=None):
+        self.node = node
+        self.position = position
+        self.function_name = node.function.__name__
+        self.module_path = module
+        self.message = message
+        self.result = result
+        self.input_index = report.input_index if report else None
+        self.index = report.index if report else None
+        self.analytic = report.analytic if report else None
+        self.numerical = report.numerical if report else None
+        self.abs_error = report.max_abs_error if report else None
+        self.rel_error = report.max_rel_error if report else None
+        self.band = error_band(self.rel_error) if report else "wrong"
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return f"<NodeFailure {self.function_name} input {self.input_index} at {format_index(self.index)}>"
+
+
+class NodeCheck:
+    """The check of one node: ``node``, ``position``, ``module_path``, ``result`` (None when nothing to
+    check, e.g. no input needs a gradient) and ``error`` (the exception its forward/backward raised)."""
+
+    def __init__(self, node, position, module, result=None, error=None):
+        self.node, self.position, self.module_path = node, position, module
+        self.result, self.error = result, error
+
+    @property
+    def passed(self):
+        """True when the node's backward matched (or there was nothing to check)."""
+        return self.error is None and (self.result is None or self.result.passed)
+
+
+class GraphCheckResult:
+    """The outcome of ``check_graph``: truthy when every node passed.
+
+    ``checks`` lists one ``NodeCheck`` per node in topological order;
+    ``failures`` one ``NodeFailure`` per failing node input, earliest node
+    first; ``failure_for(node)`` finds the first failure of a node.
+    """
+
+    def __init__(self, checks, failures):
+        self.checks = checks
+        self.failures = failures
+
+    @property
+    def passed(self):
+        """True when no node failed."""
+        return not self.failures
+
+    def __bool__(self):
+        return self.passed
+
+    @property
+    def kink_count(self):
+        """Elements skipped as not differentiable, over all nodes."""
+        return sum(c.result.kink_count for c in self.checks if c.result is not None)
+
+    def failure_for(self, node):
+        """The first ``NodeFailure`` of ``node`` (a Context), or None."""
+        for failure in self.failures:
+            if failure.node is node:
+                return failure
+        return None
+
+    def message(self):
+        """The first failure, and how many more there are."""
+        if not self.failures:
+            return ""
+        first = self.failures[0]
+        more = len(self.failures) - 1
+        return first.message + (f"\n({more} more failing node input(s); print the result for all)" if more else "")
+
+    def __str__(self):
+        checked = sum(c.result is not None or c.error is not None for c in self.checks)
+        failed_nodes = len({id(f.node) for f in self.failures})
+        status = "passed" if self.passed else f"FAILED at {failed_nodes} node(s)"
+        lines = [f"check_graph: {status}: {len(self.checks)} node(s), {checked} checked"]
+        for check in self.checks:
+            name = check.node.function.__name__
+            where = f" in {check.module_path}" if check.module_path else ""
+            label = f"{check.position + 1:>3} {name}{where}"
+            if check.error is not None:
+                lines.append(f"  FAILED {label}: raised {type(check.error).__name__}: {check.error}")
+            elif check.result is None:
+                lines.append(f"  -      {label}: nothing to check")
+            elif check.result.passed:
+                worst = max((r.max_rel_error for r in check.result.inputs), default=0.0)
+                kinks = f", {check.result.kink_count} kink(s) skipped" if check.result.kink_count else ""
+                lines.append(f"  ok     {label}: worst rel error {worst:.2g} ({error_band(worst)}){kinks}")
+            else:
+                for report in check.result.failures:
+                    lines.append(f"  FAILED {label}: {report.where()} element {format_index(report.index)}: "
+                                 f"analytic {format_value(report.analytic)}, numerical "
+                                 f"{format_value(report.numerical)}")
+        if self.failures:
+            lines.append("first failure: " + self.failures[0].message)
+        return "\n".join(lines)
+
+    def __repr__(self):
+        if self.passed:
+            return f"<GraphCheckResult passed: {len(self.checks)} node(s)>"
+        return f"<GraphCheckResult FAILED: {self.message()}>"
+
+
+def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False, mode="auto",
+                nudge=False, seed=0):
+    """Re-check the backward of every node that ``output`` depends on, at the inputs it saw.
+
+    Each node's ``Function`` runs ``forward``/``backward`` again on float64
+    copies of its inputs (a fresh ``Context``; the recorded graph is not
+    touched, so this works after ``backward`` too), checked as ``gradcheck``
+    checks one op: central differences, a random upstream gradient, kinks
+    skipped, and what ``backward`` returned (None, dtype, shape) verified.
+    Inputs must still hold the values the node saw: check before an
+    optimizer step changes parameters in place.
+
+    Returns a ``GraphCheckResult`` (truthy when every node passed; print it
+    for a line per node). Its ``failures`` name the op, the module path
+    (``tg.nn`` modules push themselves on the scope stack), the input, the
+    worst element and both values. With ``raise_exception=True`` a failure
+    raises ``GradcheckError`` naming the first failing node.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"check_graph: expected the Tensor a model produced, got {type(output).__name__}")
+    nodes = topological_order(output)
+    if not nodes:
+        raise ValueError("check_graph: this tensor was not made by recorded operations (no grad_fn); "
+                         "build it from tensors with requires_grad=True, outside no_grad()")
+    options = dict(eps=eps, atol=atol, rtol=rtol, mode=mode, seed=seed)
+    checks, failures, low = [], [], set()
+    for position, node in enumerate(nodes):
+        check = _check_node(node, position, len(nodes), options, nudge, low)
+        checks.append(check)
+        failures.extend(_failures(check, len(nodes)))
+    if low:
+        warnings.warn(f"check_graph: the graph holds {', '.join(sorted(low))} arrays; every node is re-checked "
+                      "on float64 copies (single-precision differences are dominated by rounding error)",
+                      GradcheckPrecisionWarning, stacklevel=2)
+    result = GraphCheckResult(checks, failures)
+    if raise_exception and failures:
+        raise GradcheckError(result.message(), result)
+    return result
+
+
+def _check_node(node, position, count, options, nudge, low):
+    inputs = node.inputs
+    needs = node.needs_input_grad
+    checked = [i for i, t in enumerate(inputs) if needs[i] and t.data.dtype.kind == "f"]
+    module = module_path(node.scope)
+    if not checked:
+        return NodeCheck(node, position, module)
+    low.update(str(inputs[i].data.dtype) for i in checked if inputs[i].data.dtype.itemsize < 8)
+    constants = [t.data.astype(np.float64) if t.data.dtype.kind == "f" else t.data for t in inputs]
+    arrays = [np.array(inputs[i].data, dtype=np.float64) for i in checked]
+    dtypes = [inputs[i].data.dtype for i in checked]
+    evaluator = FunctionEvaluator(node.function, constants, checked, node.kwargs,
+                                  name=node.function.__name__)
+    try:
+        result = run_check(evaluator, arrays, dtypes, **options)
+        if nudge and result.kink_count:
+            result.nudged = run_check(evaluator, _nudged(arrays, result, options["eps"], options["seed"]),
+                                      dtypes, **options)
+    except Exception as error:  # the op's own forward/backward raised: that is its failure
+        return NodeCheck(node, position, module, error=error)
+    return NodeCheck(node, position, module, result=result)
+
+
+def _label(check, count):
+    where = ""
+    if check.module_path:
+        inner = _innermost(check.node.scope)
+        where = f", in {check.module_path}" + (f" ({inner})" if inner and inner != check.module_path else "")
+    return f"{check.node.function.__name__} (node {check.position + 1} of {count}{where})"
+
+
+def _failures(check, count):
+    label = _label(check, count)
+    if check.error is not None:
+        message = (f"{label}: its forward or backward raised {type(check.error).__name__}: {check.error}")
+        return [NodeFailure(check.node, check.position, check.module_path, message)]
+    if check.result is None:
+        return []
+    reports = list(check.result.failures)
+    if not reports and check.result.nudged is not None:
+        reports = list(check.result.nudged.failures)
+    return [NodeFailure(check.node, check.position, check.module_path, report.failure_message(label),
+                        report, check.result) for report in reports]

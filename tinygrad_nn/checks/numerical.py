@@ -1,0 +1,171 @@
+"""Central differences in float64: per element, all elements at once for
+elementwise functions, and along random projections.
+
+Everything here differentiates the scalar ``L(x) = sum(upstream * f(x))``,
+whose gradient is what one ``backward(upstream)`` computes. Steps are the
+ones actually taken (``(x + eps) - x`` after rounding), so large inputs do
+not add rounding error to the quotient.
+
+Each method also returns the two one-sided differences. Where they disagree
+the perturbation crossed a point of non-differentiability (a kink): the
+element is reported as "not differentiable here" instead of failing.
+"""
+
+import numpy as np
+
+from ..engine import unbroadcast
+
+__all__ = ["Probe", "per_element", "elementwise", "projection", "kink_mask", "KINK_FACTOR"]
+
+# one-sided differences must disagree by this many tolerances to call a point a kink
+KINK_FACTOR = 10.0
+
+
+class Probe:
+    """Evaluates ``L(arrays) = sum(upstream * f(arrays))`` and counts the forward calls."""
+
+    def __init__(self, evaluator, upstream):
+        self.evaluator = evaluator
+        self.upstream = upstream
+        self.calls = 0
+
+    def output(self, arrays):
+        """``f(arrays)`` as a float64 array."""
+        self.calls += 1
+        out = self.evaluator.forward(arrays)
+        return np.asarray(out, dtype=np.float64)
+
+    def loss(self, arrays):
+        """``sum(upstream * f(arrays))`` as a Python float."""
+        out = self.output(arrays)
+        return float(np.sum(self.upstream * out)) if out.shape == self.upstream.shape else np.nan
+
+
+def kink_mask(forward_slope, backward_slope, atol, rtol):
+    """True where the one-sided differences disagree by more than ``KINK_FACTOR`` tolerances."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(forward_slope - backward_slope)
+        scale = np.maximum(np.abs(forward_slope), np.abs(backward_slope))
+        return np.asarray(gap > KINK_FACTOR * (atol + rtol * scale))
+
+
+def _quotient(difference, step):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(step != 0, difference / np.where(step != 0, step, 1.0), np.nan)
+
+
+def per_element(probe, arrays, slot, loss_at_x, eps):
+    """Two forward calls per element of ``arrays[slot]``: ``(central, forward, backward)`` slopes."""
+    x = arrays[slot]
+    flat = x.reshape(-1)                      # x is our own contiguous copy: a view
+    central = np.empty(flat.size)
+    forward_slope = np.empty(flat.size)
+    backward_slope = np.empty(flat.size)
+    for j in range(flat.size):
+        original = flat[j]
+        up, down = original + eps, original - eps
+        flat[j] = up
+        loss_up = probe.loss(arrays)
+        flat[j] = down
+        loss_down = probe.loss(arrays)
+        flat[j] = original
+        step_up, step_down = up - original, original - down
+        central[j] = (loss_up - loss_down) / (step_up + step_down)
+        forward_slope[j] = (loss_up - loss_at_x) / step_up
+        backward_slope[j] = (loss_at_x - loss_down) / step_down
+    shape = x.shape
+    return central.reshape(shape), forward_slope.reshape(shape), backward_slope.reshape(shape)
+
+
+def _diagonal(probe, arrays, slot, direction, output_at_x, eps):
+    """Per output element: slopes of ``upstream * f`` when every element of input ``slot`` moves at once."""
+    x = arrays[slot]
+    up, down = x + eps * direction, x - eps * direction
+    step_up, step_down = up - x, x - down
+    arrays[slot] = up
+    out_up = probe.output(arrays)
+    arrays[slot] = down
+    out_down = probe.output(arrays)
+    arrays[slot] = x
+    shape = output_at_x.shape
+    step_up, step_down = np.broadcast_to(step_up, shape), np.broadcast_to(step_down, shape)
+    upstream = probe.upstream
+    with np.errstate(invalid="ignore", over="ignore"):
+        central = _quotient(upstream * (out_up - out_down), step_up + step_down)
+        forward_slope = _quotient(upstream * (out_up - output_at_x), step_up)
+        backward_slope = _quotient(upstream * (output_at_x - out_down), step_down)
+    return central, forward_slope, backward_slope
+
+
+def _direction(rng, shape):
+    """Random signs and magnitudes in [0.5, 1.5): no zero steps, no two elements alike."""
+    return rng.choice((-1.0, 1.0), size=shape) * rng.uniform(0.5, 1.5, size=shape)
+
+
+def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=True):
+    """The exact check in two forward calls, valid when output element k depends only on the input
+    element it was broadcast from. Two more calls along a second direction verify that claim.
+
+    Returns ``(central, forward, backward, reason)``; ``reason`` is None when the claim held, else
+    a sentence saying where it failed (the slopes are then meaningless).
+    """
+    x = arrays[slot]
+    try:
+        fits = np.broadcast_shapes(x.shape, output_at_x.shape) == output_at_x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        return None, None, None, f"the output {output_at_x.shape} is not the broadcast shape of the input {x.shape}"
+    first = _direction(rng, x.shape)
+    central, forward_out, backward_out = _diagonal(probe, arrays, slot, first, output_at_x, eps)
+    kinks = kink_mask(forward_out, backward_out, atol, rtol)
+    if verify and x.size > 1:
+        second = np.sign(first) * rng.uniform(0.5, 1.5, size=x.shape)
+        central_2, forward_2, backward_2 = _diagonal(probe, arrays, slot, second, output_at_x, eps)
+        kinks |= kink_mask(forward_2, backward_2, atol, rtol)
+        with np.errstate(invalid="ignore", over="ignore"):
+            gap = np.abs(central - central_2)
+            coupled = (gap > atol + rtol * np.abs(central_2)) & ~kinks
+            coupled |= np.isnan(central) != np.isnan(central_2)
+        if coupled.any():
+            where = tuple(int(i) for i in np.unravel_index(np.argmax(coupled), coupled.shape))
+            return None, None, None, (f"output element {where} also depends on other elements of the input "
+                                      f"(its slope changed from {central[where]:.6g} to {central_2[where]:.6g} "
+                                      "when the other elements moved differently)")
+    return (unbroadcast(central, x.shape), unbroadcast(forward_out, x.shape),
+            unbroadcast(backward_out, x.shape), None)
+
+
+def projection(probe, arrays, slot, analytic, loss_at_x, eps, atol, rtol, rng, directions=2):
+    """Compare directional derivatives along random directions (two forward calls each).
+
+    Returns ``(passed, analytic_slope, numerical_slope, kink_suspected)`` for the worst direction.
+    The tolerance of a direction ``d`` is ``sqrt(sum((d * (atol + rtol * |analytic|))**2))``: what
+    errors that each sit at the per-element tolerance add up to along ``d``.
+    """
+    x = arrays[slot]
+    worst = (True, 0.0, 0.0, False)
+    worst_ratio = -1.0
+    for _ in range(directions):
+        direction = rng.standard_normal(x.shape)
+        up, down = x + eps * direction, x - eps * direction
+        arrays[slot] = up
+        loss_up = probe.loss(arrays)
+        arrays[slot] = down
+        loss_down = probe.loss(arrays)
+        arrays[slot] = x
+        analytic_slope = float(np.sum(analytic * (up - down))) / (2 * eps)
+        numerical_slope = (loss_up - loss_down) / (2 * eps)
+        forward_slope, backward_slope = (loss_up - loss_at_x) / eps, (loss_at_x - loss_down) / eps
+        tolerance = float(np.sqrt(np.sum((direction * (atol + rtol * np.abs(analytic))) ** 2)))
+        error = abs(analytic_slope - numerical_slope)
+        kink = abs(forward_slope - backward_slope) > KINK_FACTOR * (
+            tolerance + rtol * max(abs(forward_slope), abs(backward_slope)))
+        passed = bool(error <= tolerance) and not kink and np.isfinite(numerical_slope)
+        ratio = error / tolerance if tolerance > 0 else (np.inf if error > 0 else 0.0)
+        if not passed or ratio > worst_ratio:
+            worst_ratio = np.inf if not passed else ratio
+            worst = (passed, analytic_slope, numerical_slope, bool(kink))
+        if not passed:
+            break
+    return worst

@@ -1,0 +1,224 @@
+"""What a gradient check found: error bands, per-input reports, the result and the error.
+
+The bands follow the usual rule of thumb for the relative error
+``|analytic - numerical| / max(|analytic|, |numerical|)``:
+
+* above 1e-2 the gradient is probably **wrong**;
+* between 1e-4 and 1e-2 it is **uncomfortable**: look closer;
+* between 1e-7 and 1e-4 it is **acceptable where there are kinks**
+  (ReLU, max, hinge), but too high for a smooth function;
+* below 1e-7 it is **excellent**.
+"""
+
+import numpy as np
+
+__all__ = ["error_band", "relative_error", "GradcheckError", "GradcheckPrecisionWarning",
+           "InputReport", "GradcheckResult", "format_index", "format_value"]
+
+BANDS = ((1e-2, "wrong"), (1e-4, "uncomfortable"), (1e-7, "acceptable with kinks"))
+
+
+def error_band(rel_error):
+    """The band a relative error falls in: ``"wrong"``, ``"uncomfortable"``,
+    ``"acceptable with kinks"`` or ``"excellent"``.
+
+    >>> error_band(0.5), error_band(1e-3), error_band(1e-5), error_band(1e-9)
+    ('wrong', 'uncomfortable', 'acceptable with kinks', 'excellent')
+    """
+    if rel_error is None or not np.isfinite(rel_error):
+        return "wrong"
+    for threshold, name in BANDS:
+        if rel_error > threshold:
+            return name
+    return "excellent"
+
+
+def relative_error(analytic, numerical):
+    """``|a - n| / max(|a|, |n|)`` elementwise; 0 where both are 0, inf where only one is not finite."""
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numerical = np.asarray(numerical, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        difference = np.abs(analytic - numerical)
+        scale = np.maximum(np.abs(analytic), np.abs(numerical))
+        rel = np.where(scale > 0, difference / np.where(scale > 0, scale, 1.0), 0.0)
+        same = analytic == numerical                    # equal infinities match
+        return np.where(same, 0.0, np.where(np.isnan(rel), np.inf, rel))
+
+
+def format_index(index):
+    """An element index as users write it: ``(2, 1)``, or ``()`` for a 0-d input."""
+    if index is None:
+        return "-"
+    return "(" + ", ".join(str(int(i)) for i in index) + ("," if len(index) == 1 else "") + ")"
+
+
+def format_value(value):
+    """A float with enough digits to compare two gradients by eye."""
+    if value is None:
+        return "-"
+    return f"{float(value) + 0.0:.6g}"            # + 0.0 turns -0 into 0
+
+
+class GradcheckPrecisionWarning(UserWarning):
+    """Inputs were float32 (or float16): the check ran on float64 copies instead."""
+
+
+class GradcheckError(AssertionError, RuntimeError):
+    """A gradient check failed. ``str(error)`` names the op, the input, the element and both values;
+    ``error.result`` is the full result (a ``GradcheckResult`` or a ``GraphCheckResult``).
+
+    It is an ``AssertionError`` (pytest shows it as a failed check) and a ``RuntimeError``
+    (PyTorch's ``GradcheckError`` is one).
+    """
+
+    def __init__(self, message, result=None):
+        super().__init__(message)
+        self.result = result
+
+
+class InputReport:
+    """What the check found for one input.
+
+    Attributes: ``input_index``, ``shape``, ``dtype`` (the user's dtype),
+    ``method`` (``"elementwise"``, ``"per-element"`` or ``"projection"``),
+    ``passed``, ``max_abs_error``, ``max_rel_error``, ``band``, ``index``
+    (the worst element, a tuple, None when only projections ran),
+    ``analytic`` and ``numerical`` (the values there), ``mismatches``
+    (elements beyond tolerance), ``kink_count`` and ``kink_indices``
+    (elements where the function is not differentiable: skipped),
+    ``analytic_grad`` and ``numerical_grad`` (full arrays, None after a
+    projection-only check) and ``notes`` (problems found, e.g. a wrong dtype).
+    """
+
+    def __init__(self, input_index, shape, dtype, method):
+        self.input_index = input_index
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.method = method
+        self.passed = True
+        self.max_abs_error = 0.0
+        self.max_rel_error = 0.0
+        self.index = None
+        self.analytic = None
+        self.numerical = None
+        self.mismatches = 0
+        self.size = int(np.prod(shape, dtype=np.int64))
+        self.kink_count = 0
+        self.kink_indices = []
+        self.kink_values = []
+        self.kink_mask = None
+        self.analytic_grad = None
+        self.numerical_grad = None
+        self.notes = []
+
+    @property
+    def band(self):
+        """The band of the worst relative error (see ``error_band``)."""
+        return error_band(self.max_rel_error)
+
+    def where(self):
+        """``"input 0 (4, 3)"``: how reports name this input."""
+        return f"input {self.input_index} {self.shape}"
+
+    def lines(self):
+        """The report for this input as text lines."""
+        status = "ok" if self.passed else "FAILED"
+        head = f"{self.where()} {self.dtype}: {status}, checked by {self.method}"
+        out = [head]
+        if self.method == "projection" and self.index is None:
+            out.append(f"    random projections agree: analytic {format_value(self.analytic)}, "
+                       f"numerical {format_value(self.numerical)}")
+        elif self.index is not None:
+            label = "worst element" if self.passed else "wrong element"
+            out.append(f"    {label} {format_index(self.index)}: analytic {format_value(self.analytic)}, "
+                       f"numerical {format_value(self.numerical)}")
+        out.append(f"    max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
+                   f"-> {self.band}")
+        if self.mismatches:
+            out.append(f"    {self.mismatches} of {self.size} elements differ beyond tolerance")
+        if self.kink_count:
+            shown = ", ".join(f"{format_index(i)} (one-sided {format_value(lo)} | {format_value(hi)})"
+                              for i, (lo, hi) in zip(self.kink_indices[:3], self.kink_values[:3]))
+            more = " ..." if self.kink_count > 3 else ""
+            out.append(f"    not differentiable here: {self.kink_count} element(s), skipped: {shown}{more}")
+        out.extend(f"    note: {note}" for note in self.notes)
+        return out
+
+    def failure_message(self, name):
+        """One paragraph naming the op, the input, the element and both values."""
+        text = f"{name}: gradient of {self.where()} is wrong"
+        if self.index is not None:
+            text += (f" at element {format_index(self.index)}: analytic {format_value(self.analytic)}, "
+                     f"numerical {format_value(self.numerical)}")
+        text += f" (rel error {self.max_rel_error:.3g}: {self.band}"
+        if self.mismatches:
+            text += f"; {self.mismatches} of {self.size} elements differ"
+        text += ")"
+        if self.notes:
+            text += "; " + "; ".join(self.notes)
+        return text
+
+
+class GradcheckResult:
+    """The outcome of ``tg.gradcheck``: truthy when every input passed; ``print`` it for the report.
+
+    Attributes: ``name`` (what was checked), ``passed``, ``inputs`` (one
+    ``InputReport`` per checked input), ``forward_calls``,
+    ``backward_calls``, ``kink_count``, ``nudged`` (the result of the
+    re-check at a nudged point, or None), ``tolerance`` (eps, atol, rtol).
+    """
+
+    def __init__(self, name, inputs, forward_calls, backward_calls, tolerance, nudged=None):
+        self.name = name
+        self.inputs = inputs
+        self.forward_calls = forward_calls
+        self.backward_calls = backward_calls
+        self.tolerance = tolerance
+        self.nudged = nudged
+
+    @property
+    def passed(self):
+        """True when every input passed (and the nudged re-check, when one ran)."""
+        ok = all(report.passed for report in self.inputs)
+        return ok and (self.nudged is None or self.nudged.passed)
+
+    @property
+    def kink_count(self):
+        """Elements skipped as not differentiable, over all inputs."""
+        return sum(report.kink_count for report in self.inputs)
+
+    @property
+    def failures(self):
+        """The reports of the inputs that failed."""
+        return [report for report in self.inputs if not report.passed]
+
+    def __bool__(self):
+        return self.passed
+
+    def message(self):
+        """The failure message of ``GradcheckError`` (empty when the check passed)."""
+        parts = [report.failure_message(self.name) for report in self.failures]
+        if self.nudged is not None and not self.nudged.passed:
+            parts.append("at the nudged point: " + self.nudged.message())
+        return "\n".join(parts)
+
+    def __str__(self):
+        eps, atol, rtol = self.tolerance
+        status = "passed" if self.passed else "FAILED"
+        lines = [f"gradcheck of {self.name}: {status} "
+                 f"({self.forward_calls} forward call(s), {self.backward_calls} backward; "
+                 f"eps={eps:g}, atol={atol:g}, rtol={rtol:g})"]
+        for report in self.inputs:
+            lines.extend("  " + line for line in report.lines())
+        if self.nudged is not None:
+            lines.append(f"  re-checked at a nudged point (kink elements moved off the kink): "
+                         f"{'passed' if self.nudged.passed else 'FAILED'}")
+            lines.extend("    " + line for line in str(self.nudged).splitlines()[1:])
+        return "\n".join(lines)
+
+    def __repr__(self):
+        if self.passed:
+            worst = max((r.max_rel_error for r in self.inputs), default=0.0)
+            return (f"<GradcheckResult of {self.name}: passed, {len(self.inputs)} input(s), "
+                    f"worst rel error {worst:.3g} ({error_band(worst)})>")
+        return f"<GradcheckResult FAILED: {self.message()}>"
