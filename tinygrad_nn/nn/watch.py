@@ -199,13 +199,15 @@ class UnitWatcher:
                          "-" if stats.inactive_output_fraction is None else f"{stats.inactive_output_fraction:.0%}",
                          "-" if stats.piece_wins is None else " / ".join(f"{w:.2f}" for w in stats.piece_wins)))
         seen = max((s.inputs_seen for s in self.stats().values()), default=0)
-        title = (f"unit report ({seen} inputs seen; dead: inactive for every input; saturated: within "
-                 f"{self.saturation_margin} of a bound for >= {self.saturated_share:.0%} of inputs)")
+        title = f"unit report over the last {seen} inputs"
         if not rows:
             return title + "\nno activation module has run yet"
+        legend = (f"dead: output zero (LeakyReLU: negative) for every input; saturated: within "
+                  f"{self.saturation_margin} of a bound for >= {self.saturated_share:.0%} of inputs; "
+                  "inactive outputs: share of all outputs that were zero/negative or saturated")
         widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
         fmt = lambda line: "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()  # noqa: E731
-        return "\n".join([title, fmt(header), "-" * len(fmt(header)), *map(fmt, rows)])
+        return "\n".join([title, fmt(header), "-" * len(fmt(header)), *map(fmt, rows), legend])
 
     def __str__(self):
         return self.report()
