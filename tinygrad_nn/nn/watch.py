@@ -199,7 +199,7 @@ class UnitWatcher:
                          "-" if stats.inactive_output_fraction is None else f"{stats.inactive_output_fraction:.0%}",
                          "-" if stats.piece_wins is None else " / ".join(f"{w:.2f}" for w in stats.piece_wins)))
         seen = max((s.inputs_seen for s in self.stats().values()), default=0)
-        title = f"unit report over the last {seen} inputs"
+        title = f"unit report over the last {seen} input{'' if seen == 1 else 's'}"
         if not rows:
             return title + "\nno activation module has run yet"
         legend = (f"dead: output zero (LeakyReLU: negative) for every input; saturated: within "
