@@ -1,0 +1,250 @@
+"""Hypothesis strategies and a one-line gradient property for your own test suite.
+
+Needs hypothesis (``pip install hypothesis``)::
+
+    import tinygrad_nn as tg
+    from tinygrad_nn.testing import check_activation, arrays, broadcastable_shapes
+
+    def swish(x):
+        return x * x.sigmoid()
+
+    test_swish = check_activation(swish)                  # pytest collects it
+
+    @check_activation(monotone="increasing", bounded=(-1, 1), odd=True, zero_at_zero=True)
+    def test_tanh(x):
+        return x.tanh()
+
+Each drawn input runs ``tg.gradcheck`` (values from tiny to +-1e3 in
+magnitude), checks that outputs and gradients are finite, and checks the
+properties you declared. A failure shows hypothesis's shrunk example and the
+gradcheck report.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+try:
+    from hypothesis import given, settings, strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError("tinygrad_nn.testing needs hypothesis: pip install hypothesis") from error
+
+from .checks import gradcheck
+from .checks.report import GradcheckPrecisionWarning
+from .engine import Function, Tensor
+
+__all__ = ["floats", "arrays", "tensors", "broadcastable_shapes", "broadcastable_arrays",
+           "away_from_kinks", "check_activation", "activation_failures"]
+
+
+def floats(min_magnitude=1e-6, max_magnitude=1e3, allow_zero=True, avoid=(), min_distance=1e-3,
+           dtype=np.float64):
+    """Finite floats of both signs whose magnitudes spread from tiny to ``max_magnitude``.
+
+    Half the draws are log-uniform in magnitude (``min_magnitude`` to
+    ``max_magnitude``), half uniform in ``[-max_magnitude, max_magnitude]``;
+    0 is included when ``allow_zero``. Values closer than ``min_distance`` to
+    a point in ``avoid`` (kinks, e.g. ``(0.0,)`` for ReLU) are pushed out to
+    that distance, so shrinking still works. ``dtype=np.float32`` gives
+    values exactly representable in float32.
+    """
+    if not 0 < min_magnitude <= max_magnitude:
+        raise ValueError(f"floats: need 0 < min_magnitude <= max_magnitude, got {min_magnitude}, {max_magnitude}")
+    width = 32 if np.dtype(dtype) == np.float32 else 64
+    log_low, log_high = math.log10(min_magnitude), math.log10(max_magnitude)
+    spread = st.builds(lambda sign, power: sign * 10.0 ** power,
+                       st.sampled_from((1.0, -1.0)), st.floats(log_low, log_high))
+    uniform = st.floats(-max_magnitude, max_magnitude, allow_nan=False, allow_infinity=False,
+                        allow_subnormal=False, width=width)
+    choices = [spread, uniform] + ([st.just(0.0)] if allow_zero else [])
+    values = st.one_of(*choices)
+    kinks = tuple(float(k) for k in avoid)
+
+    def keep_away(value):
+        for kink in kinks:
+            if abs(value - kink) < min_distance:
+                value = kink + (min_distance if value >= kink else -min_distance)
+        return value
+
+    def representable(value):
+        return float(np.asarray(value, dtype=dtype)) if width == 32 else value
+
+    return values.map(keep_away).map(representable) if kinks else values.map(representable)
+
+
+def away_from_kinks(kinks=(0.0,), distance=1e-3, **kwargs):
+    """``floats`` that keep ``distance`` from every point in ``kinks`` (ReLU: 0; hinge: 1)."""
+    return floats(avoid=kinks, min_distance=distance, **kwargs)
+
+
+def arrays(shape=None, dtype=np.float64, elements=None, min_dims=1, max_dims=3, min_side=1, max_side=5,
+           **float_options):
+    """Numpy arrays of ``dtype`` with ``elements`` (default: ``floats(**float_options)``).
+
+    ``shape`` is a tuple, a strategy of tuples, or None for shapes of
+    ``min_dims``..``max_dims`` axes of ``min_side``..``max_side`` each.
+    """
+    if shape is None:
+        shape = hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+    if elements is None:
+        elements = floats(dtype=dtype, **float_options)
+    return hnp.arrays(np.dtype(dtype), shape, elements=elements)
+
+
+def tensors(shape=None, dtype=np.float64, elements=None, requires_grad=False, **array_options):
+    """``Tensor`` objects built from ``arrays(...)`` (same options), optionally with ``requires_grad``."""
+    return arrays(shape, dtype, elements, **array_options).map(
+        lambda data: Tensor(data, requires_grad=requires_grad))
+
+
+def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4):
+    """Tuples of ``num_shapes`` shapes that broadcast together, e.g. ``((4, 1, 3), (5, 3))``."""
+    return hnp.mutually_broadcastable_shapes(num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims,
+                                             min_side=min_side, max_side=max_side).map(
+        lambda drawn: drawn.input_shapes)
+
+
+@st.composite
+def broadcastable_arrays(draw, num_arrays=2, dtype=np.float64, elements=None, max_dims=3, max_side=4,
+                         **float_options):
+    """Tuples of ``num_arrays`` arrays whose shapes broadcast together (for binary ops)."""
+    shapes = draw(broadcastable_shapes(num_arrays, max_dims=max_dims, max_side=max_side))
+    return tuple(draw(arrays(shape, dtype, elements, **float_options)) for shape in shapes)
+
+
+def _as_callable(fn):
+    if isinstance(fn, type) and issubclass(fn, Function):
+        return fn.apply
+    if not callable(fn):
+        raise TypeError(f"check_activation: expected a function of one Tensor or a Function subclass, "
+                        f"got {type(fn).__name__}")
+    return fn
+
+
+def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=False, zero_at_zero=False,
+                        finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, tolerance=1e-9):
+    """Everything wrong with activation ``fn`` at the input array ``x``: a list of messages (empty: fine).
+
+    ``fn`` maps a Tensor to a Tensor of the same shape (or is a ``Function``
+    subclass). Checks the gradient with ``tg.gradcheck`` and the declared
+    properties: ``monotone`` (``"increasing"`` or ``"decreasing"``, not
+    strictly), ``bounded`` (``(low, high)``, either may be None), ``odd``
+    (``f(-x) = -f(x)``), ``even`` (``f(-x) = f(x)``), ``zero_at_zero``, and
+    with ``finite`` that outputs and gradients are finite.
+    """
+    apply = _as_callable(fn)
+    x = np.asarray(x)
+    problems = []
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", GradcheckPrecisionWarning)
+        result = gradcheck(fn, (x,), eps=eps, atol=atol, rtol=rtol, raise_exception=False)
+        if not result:
+            problems.append(f"the gradient does not match:\n{result}")
+        tensor = Tensor(x, requires_grad=True)
+        y = apply(tensor)
+        if y.shape != x.shape:
+            return problems + [f"an activation must keep the shape: input {x.shape}, output {y.shape}"]
+        y.backward(np.ones(y.shape, dtype=y.dtype))
+        out, grad = y.data.astype(np.float64), tensor.grad
+        if finite and not np.isfinite(out).all():
+            problems.append(_first("output is not finite", ~np.isfinite(out), x, out))
+        if grad is None:
+            problems.append("no gradient reached the input: the output does not depend on it")
+        elif finite and not np.isfinite(grad).all():
+            problems.append(_first("gradient is not finite", ~np.isfinite(grad), x, grad))
+        scale = tolerance * (1.0 + np.abs(out))
+        if monotone is not None:
+            problems.extend(_monotone(apply, x, out, grad, monotone, atol))
+        if bounded is not None:
+            low, high = bounded
+            outside = np.zeros(out.shape, dtype=bool)
+            if low is not None:
+                outside |= out < low - scale
+            if high is not None:
+                outside |= out > high + scale
+            if outside.any():
+                problems.append(_first(f"output leaves the declared bounds {bounded}", outside, x, out))
+        if odd or even:
+            mirrored = apply(Tensor(-x)).data.astype(np.float64)
+            expected, word = (-out, "odd: f(-x) != -f(x)") if odd else (out, "even: f(-x) != f(x)")
+            wrong = np.abs(mirrored - expected) > scale + tolerance * np.abs(mirrored)
+            if wrong.any():
+                problems.append(_first(f"declared {word}", wrong, x, mirrored))
+        if zero_at_zero:
+            at_zero = float(apply(Tensor(np.zeros((), dtype=x.dtype))).data)
+            if abs(at_zero) > tolerance:
+                problems.append(f"declared zero at zero, but f(0) = {at_zero!r}")
+    return problems
+
+
+def _first(what, mask, x, values):
+    index = tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
+    return f"{what} at element {index}: x = {x[index]!r}, value {values[index]!r}"
+
+
+def _monotone(apply, x, out, grad, direction, atol):
+    if direction not in ("increasing", "decreasing"):
+        raise ValueError(f"check_activation: monotone must be 'increasing' or 'decreasing', got {direction!r}")
+    sign = 1.0 if direction == "increasing" else -1.0
+    problems = []
+    order = np.argsort(x, axis=None, kind="stable")
+    ordered_x = x.reshape(-1)[order]
+    ordered_y = out.reshape(-1)[order]
+    steps = sign * np.diff(ordered_y)
+    drop = steps < -1e-12 * (1.0 + np.abs(ordered_y[1:]))
+    if drop.any():
+        k = int(np.argmax(drop))
+        problems.append(f"declared monotone {direction}, but f({ordered_x[k]!r}) = {ordered_y[k]!r} and "
+                        f"f({ordered_x[k + 1]!r}) = {ordered_y[k + 1]!r}")
+    if grad is not None:
+        wrong_sign = sign * grad < -atol
+        if wrong_sign.any():
+            problems.append(_first(f"declared monotone {direction}, but the gradient has the wrong sign",
+                                   wrong_sign, x, grad))
+    return problems
+
+
+def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-6, max_magnitude=1e3,
+                     kinks=(), kink_distance=1e-3, monotone=None, bounded=None, odd=False, even=False,
+                     zero_at_zero=False, finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, max_examples=None):
+    """A pytest test (a hypothesis property) that checks activation ``fn`` over drawn inputs.
+
+    Use it as ``test_swish = check_activation(swish, ...)`` or as a decorator
+    on a function of one Tensor: ``@check_activation(monotone="increasing")``.
+    Inputs are arrays of ``shape`` (default: 1 to 3 axes of 1 to 5) with
+    values from ``min_magnitude`` to ``max_magnitude`` in magnitude, both
+    signs and zero, kept ``kink_distance`` away from ``kinks``. For the
+    declared properties see ``activation_failures``. ``max_examples``
+    overrides the active hypothesis profile. A failing example raises
+    ``AssertionError`` with every problem found and the gradcheck report;
+    hypothesis shows the shrunk input.
+    """
+    options = dict(monotone=monotone, bounded=bounded, odd=odd, even=even, zero_at_zero=zero_at_zero,
+                   finite=finite, eps=eps, atol=atol, rtol=rtol)
+    if odd and even:
+        raise ValueError("check_activation: a function declared both odd and even is zero; declare one")
+
+    def decorate(activation):
+        _as_callable(activation)
+        strategy = arrays(shape, dtype, min_magnitude=min_magnitude, max_magnitude=max_magnitude,
+                          avoid=kinks, min_distance=kink_distance)
+        name = getattr(activation, "__name__", "activation")
+        name = name if name.isidentifier() else "activation"
+
+        def property_test(x):
+            problems = activation_failures(activation, x, **options)
+            if problems:
+                raise AssertionError(f"{name} at an input of shape {x.shape}:\n- " + "\n- ".join(problems))
+
+        property_test.__name__ = name if name.startswith("test") else f"test_{name}"
+        property_test.__qualname__ = property_test.__name__
+        property_test.__doc__ = f"check_activation property of {name}: gradient, finiteness, declared properties."
+        test = given(x=strategy)(property_test)
+        if max_examples is not None:
+            test = settings(max_examples=max_examples)(test)
+        test.activation = activation
+        return test
+
+    return decorate if fn is None else decorate(fn)
