@@ -140,8 +140,13 @@ def worst_failures(failures):
 
 
 def failure_line(failure):
-    """``gradcheck FAILED: input 0 at (1, 2): analytic 0.3 vs numerical 0.5``."""
+    """``gradcheck FAILED: input 0 at (1, 2): analytic 0.3 vs numerical 0.5`` (or the failure's message)."""
+    analytic, numerical = getattr(failure, "analytic", None), getattr(failure, "numerical", None)
+    if analytic is None or numerical is None:
+        message = str(getattr(failure, "message", "") or "backward raised").splitlines()[0]
+        return f"gradcheck FAILED: {message[:80]}"
     index = getattr(failure, "index", None)
-    where = f" at {tuple(index) if isinstance(index, (list, np.ndarray)) else index}" if index is not None else ""
+    where = f" at {tuple(np.ravel(index).tolist()) if not isinstance(index, tuple) else index}" \
+        if index is not None else ""
     return (f"gradcheck FAILED: input {getattr(failure, 'input_index', '?')}{where}: "
-            f"analytic {format_number(failure.analytic)} vs numerical {format_number(failure.numerical)}")
+            f"analytic {format_number(analytic)} vs numerical {format_number(numerical)}")

@@ -39,6 +39,11 @@ def _check_arguments(tensor, rankdir, depth, max_nodes):
         raise ValueError(f"draw_graph: max_nodes must be None or an int >= 1, got {max_nodes!r}")
 
 
+def _text(lines):
+    """DOT label text from lines; never read as an HTML-like label."""
+    return graphviz.nohtml("\\n".join(str(line).replace("\\", "/") for line in lines))
+
+
 class _Drawing:
     """Assembles the Digraph: nodes into their clusters first, edges last."""
 
@@ -64,7 +69,7 @@ class _Drawing:
                 path = self.paths.path(key[-1])
                 kind = type(self.paths.module(key[-1])).__name__
                 sub = graphviz.Digraph(f"cluster_{len(self.clusters)}")
-                sub.attr(label=f"{path} ({kind})" if path else kind, style="rounded,dashed",
+                sub.attr(label=_text([f"{path} ({kind})" if path else kind]), style="rounded,dashed",
                          color="#868e96", fontcolor="#495057", fontsize="11", labeljust="l", labelloc="t")
                 self.clusters[key[-1]] = (len(self.clusters), len(key), key, sub)
         return self.clusters[chain[-1]][3]
@@ -106,7 +111,7 @@ class _Drawing:
         target = self._cluster(self._tensor_chain(entry))
         name = self.names.get(id(tensor)) or tensor.name
         if entry.producer is None and name is None and tensor.size == 1 and not tensor.requires_grad:
-            target.node(entry.key, notes.format_number(tensor.data.reshape(())), shape="box",
+            target.node(entry.key, _text([notes.format_number(tensor.data.reshape(()))]), shape="box",
                         style="rounded,dashed", fontsize="9", height="0.25", margin="0.04,0.02")
             return
         lines = [name or entry.key, notes.shape_text(tensor.shape, tensor.dtype)]
@@ -117,7 +122,7 @@ class _Drawing:
             lines.extend(notes.stats_line("grad", tensor.grad))
             fill = notes.gradient_colour(tensor.grad, self.options["vanishing"], self.options["exploding"])
         attrs = {"penwidth": "2"} if entry.is_root else {}
-        target.node(entry.key, "\\n".join(lines), shape="box", style="rounded,filled",
+        target.node(entry.key, _text(lines), shape="box", style="rounded,filled",
                     fillcolor=fill, **attrs)
 
     def _op_node(self, op):
@@ -131,7 +136,7 @@ class _Drawing:
         if group is None:
             attrs = {"shape": "ellipse", "style": "filled", "fillcolor": "#e9ecef"}
             attrs.update(extra_attrs)
-            target.node(key, "\\n".join([notes.op_text(op.node)] + extra_lines), **attrs)
+            target.node(key, _text([notes.op_text(op.node)] + extra_lines), **attrs)
             return
         counts = ", ".join(f"{name} x{count}" for name, count in sorted(
             group.op_names.items(), key=lambda item: (-item[1], item[0])))
@@ -145,7 +150,7 @@ class _Drawing:
             lines = [f"... {group.op_count} ops in a chain ...", counts]
         attrs = {"shape": "box3d", "style": "filled", "fillcolor": "#d0ebff"}
         attrs.update(extra_attrs)
-        target.node(key, "\\n".join(lines + extra_lines), **attrs)
+        target.node(key, _text(lines + extra_lines), **attrs)
 
     # -------------------------------------------------------------- edges
     def _edges(self):
