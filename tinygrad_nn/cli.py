@@ -13,7 +13,7 @@ import sys
 from . import __version__
 
 # subcommand modules, in the order --help lists them
-COMMANDS = ["demo", "draw"]
+COMMANDS = ["demo", "draw", "gradcheck"]
 
 
 class UsageError(Exception):

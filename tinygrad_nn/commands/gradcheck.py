@@ -1,0 +1,171 @@
+"""``tinygrad-nn gradcheck FILE.py:NAME``: check a user's activation from the command line.
+
+``NAME`` is a ``Function`` subclass or a callable taking one Tensor and
+returning one. The command runs the property-based check of
+``tinygrad_nn.testing.check_activation`` over ``--examples`` drawn inputs
+(``--seed`` fixes them, ``--dtype`` picks float64 or float32), prints the
+report, and exits 0 when it passed, 1 when it failed (with hypothesis's
+shrunk input and the gradcheck report) and 2 on bad usage.
+"""
+
+import importlib.util
+import inspect
+import pathlib
+import sys
+import warnings
+
+import numpy as np
+
+from ..cli import UsageError
+
+__all__ = ["register", "run", "load_target"]
+
+
+def register(subparsers):
+    """Add the ``gradcheck`` parser; it runs ``run``."""
+    parser = subparsers.add_parser(
+        "gradcheck", help="check the backward of your activation (a Function or a callable) over drawn inputs",
+        description="Load NAME from FILE.py (a Function subclass or a function of one Tensor), check its "
+                    "gradient against float64 central differences over inputs drawn by hypothesis (tiny to "
+                    "+-1e3), and print the report. Exit code 0: passed, 1: failed, 2: bad usage.",
+        epilog="example: tinygrad-nn gradcheck my_activations.py:Swish --examples 200 --seed 1")
+    parser.add_argument("target", metavar="FILE.py:NAME", help="the file and the name of the activation in it")
+    parser.add_argument("--examples", type=int, default=100, help="how many inputs to draw (default 100)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the drawn inputs (default 0)")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="dtype of the drawn inputs; the numerical side always runs in float64")
+    parser.add_argument("--max-magnitude", type=float, default=1e3,
+                        help="largest |x| drawn (default 1e3)")
+    parser.add_argument("--monotone", choices=("increasing", "decreasing"), default=None,
+                        help="also check that the activation is monotone")
+    parser.add_argument("--bounded", metavar="LOW,HIGH", default=None,
+                        help="also check LOW <= f(x) <= HIGH; leave a side empty for no bound; write --bounded=-1,1 when LOW is negative")
+    symmetry = parser.add_mutually_exclusive_group()
+    symmetry.add_argument("--odd", action="store_true", help="also check f(-x) = -f(x)")
+    symmetry.add_argument("--even", action="store_true", help="also check f(-x) = f(x)")
+    parser.add_argument("--zero-at-zero", action="store_true", help="also check f(0) = 0")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _load_module(path):
+    name = f"_tinygrad_nn_gradcheck_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's file failed to run: bad input, not a crash of ours
+        raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def _required_positional(fn, skip=0):
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())[skip:]
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in parameters)
+
+
+def load_target(target):
+    """``(name, fn)`` for ``FILE.py:NAME``; raises UsageError when the file or name is missing or unusable."""
+    from ..engine import Function
+
+    file_part, colon, name = target.rpartition(":")
+    if not colon or not file_part or not name:
+        raise UsageError(f"expected FILE.py:NAME (e.g. activations.py:Swish), got {target!r}")
+    path = pathlib.Path(file_part)
+    if not path.is_file():
+        raise UsageError(f"no such file: {file_part}")
+    module = _load_module(path)
+    if not hasattr(module, name):
+        defined = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
+                         and getattr(v, "__module__", None) == module.__name__)
+        hint = f"; it defines: {', '.join(defined)}" if defined else ""
+        raise UsageError(f"{file_part} has no name {name!r}{hint}")
+    fn = getattr(module, name)
+    if isinstance(fn, type) and issubclass(fn, Function):
+        count = _required_positional(fn.forward, skip=1)
+        if count is not None and count != 1:
+            raise UsageError(f"{name}.forward takes {count} array(s) besides ctx; the command line checks "
+                             "activations of one input (use tg.gradcheck in Python for more)")
+        return name, fn
+    if not callable(fn):
+        raise UsageError(f"{name} in {file_part} is of type {type(fn).__name__}: expected a Function subclass or a callable")
+    count = _required_positional(fn)
+    if count is not None and count != 1:
+        raise UsageError(f"{name} takes {count} required argument(s); the command line checks activations "
+                         "of one Tensor (use tg.gradcheck in Python for more)")
+    return name, fn
+
+
+def _bounds(text):
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return tuple(float(p) if p.strip() else None for p in parts)
+    except ValueError:
+        raise UsageError(f"--bounded must be LOW,HIGH (a side may be empty), got {text!r}") from None
+
+
+def run(args):
+    """Run the property-based check; print the report; 0 passed, 1 failed, 2 bad usage."""
+    try:
+        from hypothesis import HealthCheck, seed, settings
+        from ..testing import activation_failures, check_activation
+    except ImportError as error:
+        raise UsageError(str(error)) from error
+    from ..checks import gradcheck
+    from ..checks.report import GradcheckPrecisionWarning
+
+    if args.examples < 1:
+        raise UsageError(f"--examples must be at least 1, got {args.examples}")
+    if not args.max_magnitude > 0:
+        raise UsageError(f"--max-magnitude must be positive, got {args.max_magnitude}")
+    name, fn = load_target(args.target)
+    declared = dict(monotone=args.monotone, bounded=_bounds(args.bounded), odd=args.odd, even=args.even,
+                    zero_at_zero=args.zero_at_zero)
+    dtype = np.dtype(args.dtype)
+    print(f"gradcheck {name} from {args.target.rpartition(':')[0]}: {args.examples} drawn input(s), "
+          f"seed {args.seed}, dtype {dtype}" + (" (checked on float64 copies)" if dtype != np.float64 else ""))
+    test = check_activation(fn, dtype=dtype, max_magnitude=args.max_magnitude, **declared)
+    test = settings(max_examples=args.examples, database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck), print_blob=False)(test)
+    test = seed(args.seed)(test)
+    try:
+        test()
+    except Exception as error:  # a failing example (AssertionError) or the activation raising
+        print(f"FAILED: {name}")
+        for note in getattr(error, "__notes__", []):
+            if note.startswith("Falsifying example") or note.startswith("    x="):
+                print(note)
+        if isinstance(error, AssertionError):
+            print(str(error))
+        else:
+            print(f"{name} raised {type(error).__name__}: {error}")
+        return 1
+    sample = np.array([-5.0, -2.0, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 2.0, 5.0], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", GradcheckPrecisionWarning)
+        report = gradcheck(fn, (sample,), raise_exception=False)
+        problems = activation_failures(fn, sample, **declared)
+    print(f"report at x = {np.array2string(sample, separator=', ')}:")
+    print(report)
+    if problems:
+        print("FAILED at that input:\n- " + "\n- ".join(problems))
+        return 1
+    checked = ", ".join(k.replace("_", " ") if v is True else f"{k} {v}" for k, v in declared.items() if v)
+    print(f"PASSED: {name} over {args.examples} drawn input(s)" + (f" (and {checked})" if checked else ""))
+    return 0
