@@ -89,6 +89,19 @@ def test_subclass_without_super_init_works_and_has_training_mode():
     assert module.eval().training is False
 
 
+def test_dicts_with_string_keys_give_named_children_and_apply_visits_every_module():
+    class Heads(nn.Module):
+        def __init__(self):
+            self.heads = {"left": nn.Sequential(nn.ReLU(), nn.Tanh()), "right": nn.Linear(2, 3),
+                          5: nn.Linear(2, 2)}
+
+    model = Heads()
+    assert [name for name, _ in model.named_children()] == ["heads.left", "heads.right"]
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited == ["ReLU", "Tanh", "Sequential", "Linear", "Heads"]
+
+
 def test_parameter_order_is_attribute_insertion_order():
     class Backwards(nn.Module):
         def __init__(self):

@@ -7,7 +7,8 @@ magic, so what you assign is what you get:
 * a ``Tensor`` with ``requires_grad=True`` is a parameter;
 * a ``Module`` is a child;
 * a list or tuple gives one entry per item, named ``attr.0``, ``attr.1``, ...
-  (Modules become children, parameter Tensors parameters);
+  (Modules become children, parameter Tensors parameters); a dict with
+  string keys does the same with ``attr.key``;
 * anything else (numbers, arrays, tensors without gradients, hooks) is ignored.
 
 One walker (``Module._walk``) feeds ``named_modules``, ``named_parameters``
@@ -91,6 +92,10 @@ def _direct_members(module):
             for index, item in enumerate(value):
                 if isinstance(item, Module) or _is_parameter(item):
                     yield f"{name}.{index}", item
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (isinstance(item, Module) or _is_parameter(item)):
+                    yield f"{name}.{key}", item
 
 
 def _join(prefix, name):
@@ -202,6 +207,23 @@ class Module:
     def children(self):
         """List of the direct child modules."""
         return [module for _, module in self.named_children()]
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every module of the tree (children first, this module last); returns self.
+
+        Handy for custom initialization: ``net.apply(lambda m: isinstance(m, nn.Linear)
+        and nn.init.xavier_normal_(m.weight))``.
+        """
+        order, stack, seen = [], [self], set()
+        while stack:  # preorder with children reversed; read backwards it is postorder, children in order
+            module = stack.pop()
+            if id(module) not in seen:
+                seen.add(id(module))
+                order.append(module)
+                stack.extend(module.children())
+        for module in reversed(order):
+            fn(module)
+        return self
 
     def num_parameters(self):
         """Total number of scalar parameters (shared ones counted once)."""
