@@ -31,7 +31,7 @@ def float_arrays(shape, low=-3.0, high=3.0, avoid=(), margin=1e-2, dtype=np.floa
     ``avoid`` keeps samples off kinks (0 for relu and abs, the clip bounds) so
     central differences see a smooth function.
     """
-    elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=64)
+    elements = st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
     if avoid:
         elements = elements.filter(lambda v: all(abs(v - k) > margin for k in avoid))
     return hnp.arrays(dtype, shape, elements=elements)
