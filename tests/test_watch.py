@@ -85,14 +85,14 @@ def test_maxout_piece_wins_count_each_piece_and_split_ties():
     layer.weight.data[...] = [[[1.0], [-1.0]],   # unit 0: piece 0 wins for x > 0, piece 1 for x < 0
                               [[0.0], [0.0]]]    # unit 1: both pieces always tie
     layer.bias.data[...] = 0.0
-    with nn.watch_units(nn.Sequential(layer)) as watcher:
-        layer_model = watcher.model
-        layer_model(tg.Tensor([[1.0], [2.0], [3.0], [-1.0]]))
+    model = nn.Sequential(layer)
+    with nn.watch_units(model) as watcher:
+        model(tg.Tensor([[1.0], [2.0], [3.0], [-1.0]]))
     stats = watcher.stats()["0"]
     assert stats.kind == "Maxout" and stats.dead_fraction is None
     np.testing.assert_allclose(stats.unit_piece_wins, [[0.75, 0.25], [0.5, 0.5]])
     np.testing.assert_allclose(stats.piece_wins, [0.625, 0.375])
-    assert "0.62 / 0.38" in watcher.report() or "0.63 / 0.38" in watcher.report()
+    assert "0.62 / 0.38" in watcher.report()  # 0.625 rounds half to even
 
 
 def test_remove_stops_watching_and_the_with_block_removes_hooks():

@@ -26,6 +26,7 @@ first name the walk finds.
 """
 
 import itertools
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -258,6 +259,8 @@ class Module:
         too. The ``StateDictError`` names every offending key at once. With
         ``strict=False`` returns ``LoadResult(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
         parameters = dict(self.named_parameters())
         missing = [name for name in parameters if name not in state_dict]
         unexpected = [name for name in state_dict if name not in parameters]
