@@ -325,3 +325,17 @@ def test_manual_seed_makes_construction_reproducible():
     for name in first:
         np.testing.assert_array_equal(first[name], second[name])
     assert not np.array_equal(first["layers.0.weight"], third["layers.0.weight"])
+
+
+@given(st.sampled_from(["Tanh", "Sigmoid", "LeakyReLU", "ReLU"]), st.integers(0, 2**16))
+def test_gradients_through_a_module_stack_pass_gradcheck(activation, seed):
+    net = nn.Sequential(nn.Linear(3, 4, rng=seed), getattr(nn, activation)(),
+                        nn.Maxout(4, 2, pieces=3, rng=seed + 1), nn.Dropout(0.0), nn.Linear(2, 1, rng=seed + 2))
+    net[0].bias.data[...] = np.random.default_rng(seed).normal(size=4)
+    x = np.random.default_rng(seed + 3).normal(size=(5, 3))
+
+    def through_net(x, first_weight, maxout_weight):
+        net[0].weight, net[2].weight = first_weight, maxout_weight
+        return net(x)
+
+    assert tg.gradcheck(through_net, (x, net[0].weight.data.copy(), net[2].weight.data.copy()))
