@@ -167,3 +167,11 @@ def test_a_float32_graph_stays_float32_end_to_end():
     loss.backward()
     assert loss.dtype == np.float32
     assert all(p.grad.dtype == np.float32 for p in (w1, b1, w2))
+
+
+def test_numpy_conversion_and_refused_ufuncs():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    assert np.asarray(t) is t.data and np.asarray(t, dtype=np.float32).dtype == np.float32
+    assert Tensor([t, t]).shape == (2, 2)  # a list of tensors becomes one array
+    with pytest.raises(TypeError, match="ufunc"):
+        np.exp(t)  # numpy would drop the graph: use t.exp()

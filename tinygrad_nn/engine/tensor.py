@@ -132,6 +132,12 @@ class Tensor:
         """The data as a numpy array (shared, not copied)."""
         return self.data
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)`` gives the data (numpy ufuncs on Tensors are refused: use the methods)."""
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
