@@ -47,7 +47,7 @@ def register(subparsers):
 def parse_shape(text):
     """``"4,3"`` -> ``(4, 3)``; raises UsageError naming the bad part."""
     try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+        shape = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise UsageError(f"--input-shape must be positive integers separated by commas, like 4,3; got {text!r}")
     if not shape or any(size <= 0 for size in shape):

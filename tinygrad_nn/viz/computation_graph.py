@@ -9,6 +9,7 @@ walk order, so the same graph always gives the same DOT text.
 import warnings
 
 import graphviz
+import numpy as np
 
 from ..engine import Tensor
 from . import annotations as notes
@@ -58,6 +59,11 @@ class _Drawing:
         self.emitted = set()
         self.op_extra = {}            # drawn key -> (extra label lines, node attrs)
         self.red_edges = set()        # (input key, op key) of blamed inputs
+        self.folded_tensors = {}      # group key -> folded tensor entries
+        for entry in graph.tensors:
+            group = plan.group_of.get(entry.key)
+            if group is not None:
+                self.folded_tensors.setdefault(group.key, []).append(entry)
 
     # ------------------------------------------------------------- clusters
     def _cluster(self, chain):
@@ -145,10 +151,17 @@ class _Drawing:
             module = self.paths.module(group.module_cluster)
             config = getattr(module, "extra_repr", lambda: "")()
             head = f"{path}: {type(module).__name__}" if path else type(module).__name__
-            lines = [f"{head}({config})" if config else head, f"{group.op_count} ops: {counts}"]
+            lines = [f"{head}({config})" if config else head,
+                     f"{group.op_count} op{'s' if group.op_count != 1 else ''}: {counts}"]
         else:
             lines = [f"... {group.op_count} ops in a chain ...", counts]
         attrs = {"shape": "box3d", "style": "filled", "fillcolor": "#d0ebff"}
+        grads = [entry.tensor.grad for entry in self.folded_tensors.get(group.key, ())
+                 if entry.tensor.grad is not None]
+        if self.options["grads"] and grads:
+            joined = np.concatenate([np.ravel(g) for g in grads])
+            lines.append(f"grad norm of its {len(grads)} tensor(s) {notes.format_number(notes.array_stats(joined)[3])}")
+            attrs["fillcolor"] = notes.gradient_colour(joined, self.options["vanishing"], self.options["exploding"])
         attrs.update(extra_attrs)
         target.node(key, _text(lines + extra_lines), **attrs)
 

@@ -110,7 +110,7 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
         edge_attr={"color": "#adb5bd", "arrowsize": "0.35", "penwidth": "0.7"})
     for index, size in enumerate(sizes):
         if index == 0:
-            role, title = "input", f"input layer\\n{size} inputs"
+            role, title = "input", f"input layer\\n{size} input{'s' if size != 1 else ''}"
         elif index == len(sizes) - 1:
             role, title = "output", f"output layer\\n{size} unit{'s' if size != 1 else ''}"
         else:

@@ -1,0 +1,101 @@
+"""``tinygrad-nn draw FILE.py:NAME``: draws a user's model; bad usage gives a clear message and exit 2."""
+
+import re
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tinygrad_nn.cli import main
+
+MODEL_FILE = textwrap.dedent("""
+    import tinygrad_nn as tg
+
+    tg.manual_seed(0)
+    net = tg.nn.MLP([3, 4, 4, 1])
+    wide = tg.nn.MLP([3, 64, 2])
+    not_a_model = 42
+
+    def make():
+        return tg.nn.MLP([3, 5, 2], activation=tg.nn.Tanh)
+
+    def needs_arguments(width):
+        return tg.nn.MLP([3, width, 2])
+""")
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(MODEL_FILE)
+    return path
+
+
+def svg_texts(path):
+    return {element.text for element in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")}
+
+
+def test_draws_the_graph_of_a_module_instance(model_file, tmp_path, capsys):
+    out = tmp_path / "graph.svg"
+    assert main(["draw", f"{model_file}:net", "--input-shape", "4,3", "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    texts = svg_texts(out)
+    assert {"layers.0.weight", "input", "MatMul", "layers.2 (Linear)"} <= texts
+
+
+def test_draws_the_module_tree_of_a_factory(model_file, tmp_path):
+    out = tmp_path / "tree.svg"
+    assert main(["draw", f"{model_file}:make", "--what", "module", "-o", str(out)]) == 0
+    assert {"layers.0: Linear", "layers.1: Tanh"} <= svg_texts(out)
+
+
+def test_draws_a_network_picture_and_gradients(model_file, tmp_path):
+    net = tmp_path / "net.dot"
+    assert main(["draw", f"{model_file}:net", "--what", "network", "-o", str(net)]) == 0
+    assert "41 parameters" in net.read_text()
+    graph = tmp_path / "graph.dot"
+    assert main(["draw", f"{model_file}:net", "--input-shape", "2,3", "--grads", "--depth", "2",
+                 "-o", str(graph)]) == 0
+    text = graph.read_text()
+    assert "grad norm" in text and "layers.0: Linear" in text and "label=Transpose " not in text
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["{file}", "-o", "x.svg"], "expected FILE.py:NAME"),
+    (["nowhere.py:net", "-o", "x.svg"], "no such file: nowhere.py"),
+    (["{file}:missing", "-o", "x.svg"], "has no name 'missing'; names defined there: make, needs_arguments"),
+    (["{file}:not_a_model", "-o", "x.svg"], "is a int, not a tg.nn.Module"),
+    (["{file}:needs_arguments", "-o", "x.svg"], "must be callable with no arguments"),
+    (["{file}:net", "-o", "x.svg"], "--what graph needs --input-shape"),
+    (["{file}:net", "--input-shape", "4,x", "-o", "x.svg"], "positive integers separated by commas"),
+    (["{file}:net", "--input-shape", "4,5", "-o", "x.svg"], r"input of shape \(4, 5\) failed: .*in_features=3"),
+    (["{file}:net", "--input-shape", "4,3", "-o", "x.pdf"], "use a .svg, .png or .dot suffix"),
+    (["{file}:wide", "--what", "network", "-o", "x.svg"], "64 units.*--what module"),
+])
+def test_bad_usage_exits_2_with_a_clear_message(model_file, tmp_path, capsys, monkeypatch, arguments, message):
+    monkeypatch.chdir(tmp_path)
+    arguments = [a.format(file=model_file) for a in arguments]
+    assert main(["draw", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tinygrad-nn: error: ")
+    assert re.search(message, err), err
+
+
+def test_a_broken_model_file_is_reported_not_crashed(tmp_path, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('oops in the model file')\n")
+    assert main(["draw", f"{broken}:net", "--what", "module", "-o", str(tmp_path / "x.svg")]) == 2
+    assert "RuntimeError: oops in the model file" in capsys.readouterr().err
+
+
+def test_draw_runs_as_a_program(model_file, tmp_path):
+    out = tmp_path / "tree.png"
+    done = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", f"{model_file}:net",
+                           "--what", "module", "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    help_text = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", "--help"],
+                               capture_output=True, text=True, timeout=60).stdout
+    assert "--input-shape" in help_text and "FILE.py:NAME" in help_text
