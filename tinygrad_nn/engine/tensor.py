@@ -52,7 +52,14 @@ class Tensor:
     array([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "name", "__weakref__")
+    __slots__ = {  # a dict of slots gives each attribute a docstring
+        "data": "The values, a numpy array.",
+        "grad": "The accumulated gradient (an array of ``shape``), or None before any backward reached it.",
+        "_requires_grad": "Storage of ``requires_grad``.",
+        "grad_fn": "The graph node (``Context``) of the op that made this tensor; None for leaves.",
+        "name": "An optional label used in drawings and reports.",
+        "__weakref__": "Weak references (used by ``retain_grad``).",
+    }
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: arr * t -> t.__rmul__(arr)
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
