@@ -246,3 +246,15 @@ def test_load_state_dict_names_what_does_not_fit():
         optim.Adam([tg.Tensor(np.ones(3), requires_grad=True)]).load_state_dict(adam.state_dict())
     with pytest.raises(KeyError, match="parameter 1.*1 parameters"):
         optim.Adam([p]).load_state_dict({"state.1.exp_avg": np.ones(2)})
+
+
+def test_state_dict_round_trip_through_tg_save(tmp_path):
+    p = tg.Tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.Adam([p], lr=0.05)
+    run_steps(opt, p, [[1.0, -1.0], [0.5, 2.0]])
+    tg.save(opt.state_dict(), tmp_path / "adam.npz")
+    q = tg.Tensor(p.data.copy(), requires_grad=True)
+    fresh = optim.Adam([q])
+    fresh.load_state_dict(tg.load(tmp_path / "adam.npz"))
+    np.testing.assert_array_equal(run_steps(opt, p, [[0.3, 0.3]]), run_steps(fresh, q, [[0.3, 0.3]]))
+    assert fresh.param_groups[0]["lr"] == 0.05

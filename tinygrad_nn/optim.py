@@ -152,7 +152,10 @@ class Optimizer:
                 if isinstance(default, tuple):
                     new_groups[index][field] = tuple(float(v) for v in value)
                 else:
-                    new_groups[index][field] = bool(value) if isinstance(default, bool) else float(value)
+                    if value.size != 1:
+                        raise ValueError(f"{name}.load_state_dict: {key!r} should hold one number, "
+                                         f"got shape {value.shape}")
+                    new_groups[index][field] = bool(value.item()) if isinstance(default, bool) else float(value.item())
             else:
                 if index >= len(params):
                     raise KeyError(f"{name}.load_state_dict: key {key!r} names parameter {index}, "
@@ -162,7 +165,12 @@ class Optimizer:
                                    f"(expected one of {list(self.STATE_FIELDS)})")
                 value = np.asarray(value)
                 param = params[index]
-                if field != "step" and value.shape != param.shape:
+                if field == "step":
+                    if value.size != 1:
+                        raise ValueError(f"{name}.load_state_dict: {key!r} should hold one step count, "
+                                         f"got shape {value.shape}")
+                    value = value.reshape(())
+                elif value.shape != param.shape:
                     raise ValueError(f"{name}.load_state_dict: {key!r} has shape {value.shape}, "
                                      f"but parameter {index} has shape {param.shape}")
                 new_state.setdefault(id(param), {})[field] = value.astype(

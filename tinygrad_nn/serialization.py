@@ -88,7 +88,7 @@ def save(state_dict, path):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         for name, array in arrays.items():
             with archive.open(name + ".npy", "w", force_zip64=True) as entry:
-                np.lib.format.write_array(entry, np.ascontiguousarray(array), allow_pickle=False)
+                np.lib.format.write_array(entry, np.asarray(array, order="C"), allow_pickle=False)  # keeps 0-d arrays 0-d
         if manifest is not None:
             with archive.open(_MANIFEST + ".npy", "w") as entry:
                 np.lib.format.write_array(entry, np.array(manifest), allow_pickle=False)
