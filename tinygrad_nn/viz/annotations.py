@@ -16,8 +16,8 @@ __all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEA
 COLOURS = {"zero": "#dee2e6", "vanishing": "#a5d8ff", "healthy": "#b2f2bb",
            "exploding": "#ffc078", "nonfinite": "#ff6b6b"}
 
-HEALTH_LEGEND = ("fill = gradient norm: grey zero, blue below {vanishing:g} (vanishing), green healthy, "
-                 "orange above {exploding:g} (exploding), red NaN/inf")
+HEALTH_LEGEND = ("fill = gradient norm: green healthy, grey exactly zero, red NaN or inf,\\n"
+                 "blue below {vanishing:g} (vanishing), orange above {exploding:g} (exploding)")
 
 
 def format_number(value):

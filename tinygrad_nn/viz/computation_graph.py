@@ -144,7 +144,7 @@ class _Drawing:
             attrs.update(extra_attrs)
             target.node(key, _text([notes.op_text(op.node)] + extra_lines), **attrs)
             return
-        counts = ", ".join(f"{name} x{count}" for name, count in sorted(
+        counts = ", ".join(name if count == 1 else f"{name} x{count:,}" for name, count in sorted(
             group.op_names.items(), key=lambda item: (-item[1], item[0])))
         if group.kind == "module":
             path = self.paths.path(group.module_cluster)
@@ -154,13 +154,14 @@ class _Drawing:
             lines = [f"{head}({config})" if config else head,
                      f"{group.op_count} op{'s' if group.op_count != 1 else ''}: {counts}"]
         else:
-            lines = [f"... {group.op_count} ops in a chain ...", counts]
-        attrs = {"shape": "box3d", "style": "filled", "fillcolor": "#d0ebff"}
+            lines = [f"... {group.op_count:,} ops in a chain ...", counts]
+        attrs = {"shape": "box3d", "style": "filled", "fillcolor": "#d0ebff", "margin": "0.18,0.08"}
         grads = [entry.tensor.grad for entry in self.folded_tensors.get(group.key, ())
                  if entry.tensor.grad is not None]
         if self.options["grads"] and grads:
             joined = np.concatenate([np.ravel(g) for g in grads])
-            lines.append(f"grad norm of its {len(grads)} tensor(s) {notes.format_number(notes.array_stats(joined)[3])}")
+            lines.append(f"grad norm {notes.format_number(notes.array_stats(joined)[3])} "
+                         f"(over {len(grads)} tensor{'s' if len(grads) != 1 else ''})")
             attrs["fillcolor"] = notes.gradient_colour(joined, self.options["vanishing"], self.options["exploding"])
         attrs.update(extra_attrs)
         target.node(key, _text(lines + extra_lines), **attrs)
@@ -280,14 +281,14 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
                       GraphTooLargeWarning, stacklevel=2)
     caption = [title] if title else []
     if plan.groups and (depth is None or plan.depth != depth or plan.chains_shortened):
-        caption.append(f"{total} recorded nodes folded to {plan.visible_count(graph)} (max_nodes={max_nodes}); "
+        caption.append(f"{total:,} recorded nodes folded to {plan.visible_count(graph):,} (max_nodes={max_nodes}); "
                        "boxes with a 3-D edge stand for several ops")
     if grads:
         caption.append(notes.HEALTH_LEGEND.format(vanishing=vanishing, exploding=exploding))
     graph_attrs = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.25",
                    "ranksep": "0.3"}
     if caption:
-        graph_attrs.update(label="\\n".join(caption), labelloc="b", labeljust="l")
+        graph_attrs.update(label="\\n".join(caption), labelloc="t", labeljust="l")
     drawing = _Drawing(graph, plan, paths, names, {
         "values": values, "grads": grads, "vanishing": vanishing, "exploding": exploding}, graph_attrs)
     if units is not None:
