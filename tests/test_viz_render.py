@@ -1,6 +1,8 @@
 """viz.render: .dot always; .svg that parses as XML and holds the labels and .png that opens,
 with no system Graphviz (the graphviz-pure program installed from PyPI)."""
 
+import pathlib
+import re
 import shutil
 import struct
 import xml.etree.ElementTree as ET
@@ -110,3 +112,15 @@ def test_an_unknown_suffix_is_refused(tmp_path):
 def test_render_creates_missing_folders(tmp_path, no_system_graphviz):
     out = viz.render(viz.draw_module(tg.nn.Linear(2, 1)), tmp_path / "a" / "b" / "tree.svg")
     assert ET.parse(out).getroot().tag == f"{SVG}svg"
+
+
+def test_the_code_of_the_visualization_docs_runs_and_writes_its_files(tmp_path, monkeypatch):
+    page = pathlib.Path(__file__).resolve().parent.parent / "docs" / "visualization.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
+    assert len(blocks) >= 3
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "docs"}
+    for block in blocks:
+        exec(compile(block, str(page), "exec"), namespace)
+    written = set(re.findall(r'"(\w+\.(?:svg|png))"', "".join(blocks)))
+    assert written and all((tmp_path / name).stat().st_size > 0 for name in written)
