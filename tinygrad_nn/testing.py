@@ -43,9 +43,10 @@ def floats(min_magnitude=1e-6, max_magnitude=1e3, allow_zero=True, avoid=(), min
            dtype=np.float64):
     """Finite floats of both signs whose magnitudes spread from tiny to ``max_magnitude``.
 
-    Half the draws are log-uniform in magnitude (``min_magnitude`` to
-    ``max_magnitude``), half uniform in ``[-max_magnitude, max_magnitude]``;
-    0 is included when ``allow_zero``. Values closer than ``min_distance`` to
+    Some draws are log-uniform in magnitude (``min_magnitude`` to
+    ``max_magnitude``), others any finite float in ``[-max_magnitude,
+    max_magnitude]`` (hypothesis favours edge cases there, tinier ones
+    included); 0 is included when ``allow_zero``. Values closer than ``min_distance`` to
     a point in ``avoid`` (kinks, e.g. ``(0.0,)`` for ReLU) are pushed out to
     that distance, so shrinking still works. ``dtype=np.float32`` gives
     values exactly representable in float32.
@@ -54,8 +55,12 @@ def floats(min_magnitude=1e-6, max_magnitude=1e3, allow_zero=True, avoid=(), min
         raise ValueError(f"floats: need 0 < min_magnitude <= max_magnitude, got {min_magnitude}, {max_magnitude}")
     width = 32 if np.dtype(dtype) == np.float32 else 64
     log_low, log_high = math.log10(min_magnitude), math.log10(max_magnitude)
-    spread = st.builds(lambda sign, power: sign * 10.0 ** power,
-                       st.sampled_from((1.0, -1.0)), st.floats(log_low, log_high))
+    span = log_high - log_low
+
+    def spread_out(t):  # t in [-1, 1] -> sign(t) * 10**(log_low + |t| * span); 0 -> 0 (shrinks to 0)
+        return 0.0 if t == 0 else math.copysign(10.0 ** (log_low + abs(t) * span), t)
+
+    spread = st.floats(-1.0, 1.0).map(spread_out)
     uniform = st.floats(-max_magnitude, max_magnitude, allow_nan=False, allow_infinity=False,
                         allow_subnormal=False, width=width)
     choices = [spread, uniform] + ([st.just(0.0)] if allow_zero else [])
@@ -106,12 +111,14 @@ def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_s
         lambda drawn: drawn.input_shapes)
 
 
-@st.composite
-def broadcastable_arrays(draw, num_arrays=2, dtype=np.float64, elements=None, max_dims=3, max_side=4,
+def broadcastable_arrays(num_arrays=2, dtype=np.float64, elements=None, max_dims=3, max_side=4,
                          **float_options):
     """Tuples of ``num_arrays`` arrays whose shapes broadcast together (for binary ops)."""
-    shapes = draw(broadcastable_shapes(num_arrays, max_dims=max_dims, max_side=max_side))
-    return tuple(draw(arrays(shape, dtype, elements, **float_options)) for shape in shapes)
+    if elements is None:
+        elements = floats(dtype=dtype, **float_options)
+    shapes = broadcastable_shapes(num_arrays, max_dims=max_dims, max_side=max_side)
+    return shapes.flatmap(lambda drawn: st.tuples(*(hnp.arrays(np.dtype(dtype), shape, elements=elements)
+                                                    for shape in drawn)))
 
 
 def _as_callable(fn):

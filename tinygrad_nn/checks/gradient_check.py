@@ -133,17 +133,18 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
 def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, atol, rtol, mode, elementwise, rng):
     size = work[slot].size
     slopes = None
+    loss_noise = float(numerical.noise_floor(np.sum(np.abs(probe.upstream * output)), eps))
     if elementwise is not False and mode != "fast":
-        central, forward_slope, backward_slope, reason = numerical.elementwise(
+        central, forward_slope, backward_slope, noise, reason = numerical.elementwise(
             probe, work, slot, output, eps, atol, rtol, rng)
         if reason is None:
             report.method = "elementwise"
-            slopes = (central, forward_slope, backward_slope)
+            slopes = (central, forward_slope, backward_slope, noise)
         elif elementwise:
             report.notes.append(f"declared elementwise, but it is not: {reason}; checked element by element")
     if slopes is None and mode == "auto" and size > EXACT_LIMIT or mode == "fast":
         passed, analytic_slope, numerical_slope, kink = numerical.projection(
-            probe, work, slot, analytic, loss_at_x, eps, atol, rtol, rng)
+            probe, work, slot, analytic, loss_at_x, eps, atol, rtol, rng, noise=loss_noise)
         if passed:
             report.method = "projection"
             report.analytic, report.numerical = analytic_slope, numerical_slope
@@ -154,19 +155,23 @@ def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, at
                             + "; checked element by element to locate it")
     if slopes is None:
         report.method = "per-element"
-        slopes = numerical.per_element(probe, work, slot, loss_at_x, eps)
+        slopes = numerical.per_element(probe, work, slot, loss_at_x, eps) + (loss_noise,)
     compare(report, analytic, *slopes, atol=atol, rtol=rtol)
 
 
-def compare(report, analytic, central, forward_slope, backward_slope, *, atol, rtol):
-    """Fill ``report`` from the analytic gradient and the three numerical slopes of one input."""
-    kinks = numerical.kink_mask(forward_slope, backward_slope, atol, rtol) & np.isfinite(central)
+def compare(report, analytic, central, forward_slope, backward_slope, noise, *, atol, rtol):
+    """Fill ``report`` from the analytic gradient, the three numerical slopes of one input and the
+    rounding noise of the numerical slopes (added to the tolerance)."""
+    noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), np.shape(central))
+    report.noise = float(noise.max()) if noise.size else 0.0
+    report.atol = atol
+    kinks = numerical.kink_mask(forward_slope, backward_slope, atol, rtol, noise) & np.isfinite(central)
     with np.errstate(invalid="ignore", over="ignore"):
         abs_error = np.abs(analytic - central)
         abs_error = np.where(np.isnan(abs_error) & (analytic != central), np.inf, abs_error)
         abs_error = np.where(analytic == central, 0.0, abs_error)
-        allowed = atol + rtol * np.abs(central)
-        meaningful = np.maximum(np.abs(analytic), np.abs(central)) > atol
+        allowed = atol + rtol * np.abs(central) + noise
+        meaningful = np.maximum(np.abs(analytic), np.abs(central)) > atol + noise
         rel_error = np.where(meaningful, relative_error(analytic, central), 0.0)
         ratio = np.where(kinks, -1.0, np.where(np.isfinite(abs_error), abs_error / allowed, np.inf))
     bad = ratio > 1.0

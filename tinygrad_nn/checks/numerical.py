@@ -15,10 +15,22 @@ import numpy as np
 
 from ..engine import unbroadcast
 
-__all__ = ["Probe", "per_element", "elementwise", "projection", "kink_mask", "KINK_FACTOR"]
+__all__ = ["Probe", "per_element", "elementwise", "projection", "kink_mask", "noise_floor", "KINK_FACTOR"]
 
 # one-sided differences must disagree by this many tolerances to call a point a kink
 KINK_FACTOR = 10.0
+# rounding error of a difference quotient, in units of (machine epsilon * |what was differenced| / step)
+NOISE_FACTOR = 4.0
+MACHINE_EPSILON = float(np.finfo(np.float64).eps)
+
+
+def noise_floor(magnitude, step):
+    """The rounding error of ``(f(x + step) - f(x - step)) / (2 step)`` when ``|f|`` is about ``magnitude``.
+
+    A gradient element smaller than this cannot be resolved by differences of
+    a function this large; it is added to the tolerance (and shown in the report).
+    """
+    return NOISE_FACTOR * MACHINE_EPSILON * np.asarray(magnitude, dtype=np.float64) / step
 
 
 class Probe:
@@ -41,12 +53,13 @@ class Probe:
         return float(np.sum(self.upstream * out)) if out.shape == self.upstream.shape else np.nan
 
 
-def kink_mask(forward_slope, backward_slope, atol, rtol):
-    """True where the one-sided differences disagree by more than ``KINK_FACTOR`` tolerances."""
+def kink_mask(forward_slope, backward_slope, atol, rtol, noise=0.0):
+    """True where the one-sided differences disagree by more than ``KINK_FACTOR`` tolerances
+    (``atol + rtol * |slope|``, plus twice the rounding ``noise`` of a one-sided difference)."""
     with np.errstate(invalid="ignore", over="ignore"):
         gap = np.abs(forward_slope - backward_slope)
         scale = np.maximum(np.abs(forward_slope), np.abs(backward_slope))
-        return np.asarray(gap > KINK_FACTOR * (atol + rtol * scale))
+        return np.asarray(gap > KINK_FACTOR * (atol + rtol * scale + 2 * noise))
 
 
 def _quotient(difference, step):
@@ -106,8 +119,8 @@ def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=T
     """The exact check in two forward calls, valid when output element k depends only on the input
     element it was broadcast from. Two more calls along a second direction verify that claim.
 
-    Returns ``(central, forward, backward, reason)``; ``reason`` is None when the claim held, else
-    a sentence saying where it failed (the slopes are then meaningless).
+    Returns ``(central, forward, backward, noise, reason)``; ``reason`` is None when the claim held,
+    else a sentence saying where it failed (the slopes are then meaningless).
     """
     x = arrays[slot]
     try:
@@ -115,33 +128,36 @@ def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=T
     except ValueError:
         fits = False
     if not fits:
-        return None, None, None, f"the output {output_at_x.shape} is not the broadcast shape of the input {x.shape}"
+        return None, None, None, None, f"the output {output_at_x.shape} is not the broadcast shape of the input {x.shape}"
     first = _direction(rng, x.shape)
     central, forward_out, backward_out = _diagonal(probe, arrays, slot, first, output_at_x, eps)
-    kinks = kink_mask(forward_out, backward_out, atol, rtol)
+    noise = noise_floor(np.abs(probe.upstream * output_at_x), 0.5 * eps)   # steps are at least eps / 2
+    kinks = kink_mask(forward_out, backward_out, atol, rtol, noise)
     if verify and x.size > 1:
         second = np.sign(first) * rng.uniform(0.5, 1.5, size=x.shape)
         central_2, forward_2, backward_2 = _diagonal(probe, arrays, slot, second, output_at_x, eps)
-        kinks |= kink_mask(forward_2, backward_2, atol, rtol)
+        kinks |= kink_mask(forward_2, backward_2, atol, rtol, noise)
         with np.errstate(invalid="ignore", over="ignore"):
             gap = np.abs(central - central_2)
-            coupled = (gap > atol + rtol * np.abs(central_2)) & ~kinks
+            coupled = (gap > atol + rtol * np.abs(central_2) + 2 * noise) & ~kinks
             coupled |= np.isnan(central) != np.isnan(central_2)
         if coupled.any():
             where = tuple(int(i) for i in np.unravel_index(np.argmax(coupled), coupled.shape))
-            return None, None, None, (f"output element {where} also depends on other elements of the input "
+            return None, None, None, None, (f"output element {where} also depends on other elements of the input "
                                       f"(its slope changed from {central[where]:.6g} to {central_2[where]:.6g} "
                                       "when the other elements moved differently)")
+    noise = np.broadcast_to(noise, output_at_x.shape)
     return (unbroadcast(central, x.shape), unbroadcast(forward_out, x.shape),
-            unbroadcast(backward_out, x.shape), None)
+            unbroadcast(backward_out, x.shape), unbroadcast(noise, x.shape), None)
 
 
-def projection(probe, arrays, slot, analytic, loss_at_x, eps, atol, rtol, rng, directions=2):
+def projection(probe, arrays, slot, analytic, loss_at_x, eps, atol, rtol, rng, directions=2, noise=0.0):
     """Compare directional derivatives along random directions (two forward calls each).
 
     Returns ``(passed, analytic_slope, numerical_slope, kink_suspected)`` for the worst direction.
     The tolerance of a direction ``d`` is ``sqrt(sum((d * (atol + rtol * |analytic|))**2))``: what
-    errors that each sit at the per-element tolerance add up to along ``d``.
+    errors that each sit at the per-element tolerance add up to along ``d``, plus the rounding
+    ``noise`` of one difference quotient of the loss.
     """
     x = arrays[slot]
     worst = (True, 0.0, 0.0, False)
@@ -157,7 +173,7 @@ def projection(probe, arrays, slot, analytic, loss_at_x, eps, atol, rtol, rng, d
         analytic_slope = float(np.sum(analytic * (up - down))) / (2 * eps)
         numerical_slope = (loss_up - loss_down) / (2 * eps)
         forward_slope, backward_slope = (loss_up - loss_at_x) / eps, (loss_at_x - loss_down) / eps
-        tolerance = float(np.sqrt(np.sum((direction * (atol + rtol * np.abs(analytic))) ** 2)))
+        tolerance = float(np.sqrt(np.sum((direction * (atol + rtol * np.abs(analytic))) ** 2))) + noise
         error = abs(analytic_slope - numerical_slope)
         kink = abs(forward_slope - backward_slope) > KINK_FACTOR * (
             tolerance + rtol * max(abs(forward_slope), abs(backward_slope)))

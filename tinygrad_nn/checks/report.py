@@ -85,7 +85,8 @@ class InputReport:
     (the worst element, a tuple, None when only projections ran),
     ``analytic`` and ``numerical`` (the values there), ``mismatches``
     (elements beyond tolerance), ``kink_count`` and ``kink_indices``
-    (elements where the function is not differentiable: skipped),
+    (elements where the function is not differentiable: skipped), ``noise``
+    (the rounding error of the numerical values, added to the tolerance),
     ``analytic_grad`` and ``numerical_grad`` (full arrays, None after a
     projection-only check) and ``notes`` (problems found, e.g. a wrong dtype).
     """
@@ -107,6 +108,8 @@ class InputReport:
         self.kink_indices = []
         self.kink_values = []
         self.kink_mask = None
+        self.noise = 0.0
+        self.atol = None
         self.analytic_grad = None
         self.numerical_grad = None
         self.notes = []
@@ -136,6 +139,9 @@ class InputReport:
                    f"-> {self.band}")
         if self.mismatches:
             out.append(f"    {self.mismatches} of {self.size} elements differ beyond tolerance")
+        if self.atol is not None and self.noise > 0.1 * self.atol:
+            out.append(f"    rounding noise of the differences: {self.noise:.2g} (added to the tolerance; "
+                       "the function's values are large next to these gradient elements)")
         if self.kink_count:
             shown = ", ".join(f"{format_index(i)} (one-sided {format_value(lo)} | {format_value(hi)})"
                               for i, (lo, hi) in zip(self.kink_indices[:3], self.kink_values[:3]))
