@@ -8,6 +8,7 @@ import struct
 import xml.etree.ElementTree as ET
 import zlib
 
+import graphviz
 import numpy as np
 import pytest
 
@@ -124,3 +125,15 @@ def test_the_code_of_the_visualization_docs_runs_and_writes_its_files(tmp_path, 
         exec(compile(block, str(page), "exec"), namespace)
     written = set(re.findall(r'"(\w+\.(?:svg|png))"', "".join(blocks)))
     assert written and all((tmp_path / name).stat().st_size > 0 for name in written)
+
+
+def test_drawings_display_inline_in_jupyter_without_a_system_graphviz(no_system_graphviz):
+    _, loss = mlp_loss()
+    graph = viz.draw_graph(loss)
+    assert isinstance(graph, graphviz.Digraph)
+    bundle = graph._repr_mimebundle_()
+    assert ET.fromstring(bundle["image/svg+xml"].encode()).tag == f"{SVG}svg"
+    assert graph._repr_mimebundle_(include=["image/png"])["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "layers.0 (Linear)" in graph.pipe(encoding="utf-8")
+    for drawing in (viz.draw_module(tg.nn.Linear(2, 1)), viz.draw_network(tg.nn.MLP([2, 2]))):
+        assert "<svg" in drawing._repr_mimebundle_()["image/svg+xml"]

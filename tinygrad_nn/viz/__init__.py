@@ -14,8 +14,8 @@ Each ``draw_*`` returns a ``graphviz.Digraph``, which Jupyter shows inline.
 from .computation_graph import draw_graph, GradientsNotComputedWarning, GraphTooLargeWarning
 from .module_tree import draw_module
 from .network import draw_network, NetworkTooLargeError
-from .render import render, find_renderer, RendererNotFoundError
+from .render import render, find_renderer, RendererNotFoundError, Drawing
 
 __all__ = ["draw_graph", "draw_module", "draw_network", "render", "find_renderer",
            "GradientsNotComputedWarning", "GraphTooLargeWarning", "NetworkTooLargeError",
-           "RendererNotFoundError"]
+           "RendererNotFoundError", "Drawing"]

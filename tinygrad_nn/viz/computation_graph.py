@@ -15,6 +15,7 @@ from ..engine import Tensor
 from . import annotations as notes
 from .collapse import plan_within
 from .recorded import ModulePaths, parameter_names, record
+from .render import Drawing
 
 __all__ = ["draw_graph", "GradientsNotComputedWarning", "GraphTooLargeWarning"]
 
@@ -45,13 +46,13 @@ def _text(lines):
     return graphviz.nohtml("\\n".join(str(line).replace("\\", "/") for line in lines))
 
 
-class _Drawing:
+class _GraphBuilder:
     """Assembles the Digraph: nodes into their clusters first, edges last."""
 
     def __init__(self, graph, plan, paths, names, options, graph_attrs):
         self.graph, self.plan, self.paths, self.names = graph, plan, paths, names
         self.options = options
-        self.top = graphviz.Digraph(
+        self.top = Drawing(
             "computation_graph", graph_attr=graph_attrs,
             node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.3", "margin": "0.08,0.03"},
             edge_attr={"color": "#495057", "arrowsize": "0.6"})
@@ -289,7 +290,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
                    "ranksep": "0.3"}
     if caption:
         graph_attrs.update(label="\\n".join(caption), labelloc="t", labeljust="l")
-    drawing = _Drawing(graph, plan, paths, names, {
+    drawing = _GraphBuilder(graph, plan, paths, names, {
         "values": values, "grads": grads, "vanishing": vanishing, "exploding": exploding}, graph_attrs)
     if units is not None:
         drawing.mark_units(units)

@@ -1,6 +1,6 @@
 """``draw_module``: the module tree, one box per module with its type, configuration and size."""
 
-import graphviz
+from .render import Drawing
 
 __all__ = ["draw_module", "count_parameters"]
 
@@ -59,7 +59,7 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None):
         raise TypeError(f"draw_module: expected a tg.nn.Module, got {type(module).__name__}")
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_module: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
-    dot = graphviz.Digraph(
+    dot = Drawing(
         "module_tree", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3",
                                    "ranksep": "0.35"},
         node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "#f8f9fa",

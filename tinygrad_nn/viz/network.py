@@ -6,7 +6,7 @@ the size of the net counted the usual way: an N-layer net does not count its
 input layer, and its parameters are its weights plus its biases.
 """
 
-import graphviz
+from .render import Drawing
 
 __all__ = ["draw_network", "dense_layers", "NetworkTooLargeError"]
 
@@ -101,7 +101,7 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
     neurons = sum(sizes[1:])
     caption = (f"{len(layers)}-layer neural network: {' + '.join(str(s) for s in sizes[1:])} = {neurons} neurons "
                f"(inputs not counted), {weights} weights + {biases} biases = {weights + biases} parameters")
-    dot = graphviz.Digraph(
+    dot = Drawing(
         "network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                                "nodesep": "0.15", "ranksep": "1.1", "splines": "line",
                                "label": caption, "labelloc": "b"},

@@ -19,7 +19,9 @@ import subprocess
 import sys
 import sysconfig
 
-__all__ = ["render", "find_renderer", "RendererNotFoundError", "FORMATS"]
+import graphviz
+
+__all__ = ["render", "find_renderer", "RendererNotFoundError", "FORMATS", "Drawing"]
 
 # suffix -> Graphviz output format
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
@@ -71,6 +73,46 @@ def find_renderer(program=None):
     return None
 
 
+def _run(program, source, fmt, timeout, engine=None, output=None):
+    command = [program, f"-T{fmt}"] + ([f"-K{engine}"] if engine else [])
+    command += ["-o", str(output)] if output is not None else []
+    try:
+        return subprocess.run(command, input=source.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise RuntimeError(f"render: {program} took more than {timeout} s to lay out the graph; "
+                           "draw a smaller graph (depth=, max_nodes=) or write .dot") from error
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose ``pipe`` (and so its inline display in Jupyter) uses the
+    renderer ``render`` finds: the system ``dot``, or ``graphviz-pure`` when there is none.
+
+    Its default format is SVG. Everything else is the plain ``graphviz.Digraph``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", "svg")
+        super().__init__(*args, **kwargs)
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+             engine=None, encoding=None):
+        """The graph laid out in ``format`` (default: the graph's ``format``, svg for Jupyter) as bytes,
+        or as text when ``encoding`` is given."""
+        if renderer is not None or formatter is not None or neato_no_op:
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+        program = find_renderer()
+        if program is None:
+            raise RendererNotFoundError(f"cannot lay out the graph: `dot` or `graphviz-pure` was not found. "
+                                        f"To fix, {INSTALL_HINT}.")
+        fmt = format or self.format
+        done = _run(program, self.source, fmt, 120, engine=engine or self.engine)
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
+            raise RuntimeError(f"render: {program} failed to lay out the graph as {fmt}: {message}")
+        return done.stdout.decode(encoding) if encoding else done.stdout
+
+
 def _dot_source(graph):
     source = getattr(graph, "source", None)
     if source is None:
@@ -114,12 +156,7 @@ def render(graph, path, *, renderer=None, timeout=120):
         raise RendererNotFoundError(
             f"render: cannot write {path.name}: {wanted} was not found to make .{fmt} files. "
             f"To fix, {INSTALL_HINT}. Writing a .dot file needs no renderer.")
-    try:
-        done = subprocess.run([program, f"-T{fmt}", "-o", str(path)], input=source.encode("utf-8"),
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise RuntimeError(f"render: {program} took more than {timeout} s to lay out {path.name}; "
-                           "draw a smaller graph (depth=, max_nodes=) or write .dot") from error
+    done = _run(program, source, fmt, timeout, output=path)
     if done.returncode != 0 or not path.exists():
         message = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
         raise RuntimeError(f"render: {program} failed to write {path.name}: {message}")
