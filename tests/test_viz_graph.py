@@ -156,9 +156,33 @@ def mlp_and_loss(sizes=(3, 5, 4, 2), batch=6, seed=0):
     return model, x, labels
 
 
-def test_clusters_match_module_paths():
+class TwoHeads(tg.nn.Module):
+    """One Linear body reached through two Sequential heads, and an Add recorded in the root itself."""
+
+    def __init__(self):
+        body = tg.nn.Linear(3, 4)
+        self.left = tg.nn.Sequential(body, tg.nn.ReLU())
+        self.right = tg.nn.Sequential(body, tg.nn.Tanh())
+
+    def forward(self, x):
+        return self.left(x) + self.right(x)
+
+
+def two_heads_loss():
+    tg.manual_seed(0)
+    model = TwoHeads()
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((5, 3)), name="x")
+    return model, (model(x) ** 2).mean()
+
+
+def mlp_cross_entropy():
     model, x, labels = mlp_and_loss()
-    loss = F.cross_entropy(model(x), labels)
+    return model, F.cross_entropy(model(x), labels)
+
+
+@pytest.mark.parametrize("make", [mlp_cross_entropy, two_heads_loss])
+def test_clusters_match_module_paths(make):
+    model, loss = make()
     order = topological_order(loss)
     nodes, _, cluster_of = parse_dot(viz.draw_graph(loss).source)
     for index, node in enumerate(order):
@@ -175,6 +199,15 @@ def test_clusters_match_module_paths():
         if label[0] in named:
             owner = label[0].rsplit(".", 1)[0]
             assert cluster_of[key].startswith(owner + " ")
+
+
+def test_a_shared_module_called_from_two_places_gets_a_cluster_per_path():
+    _, loss = two_heads_loss()
+    nodes, _, cluster_of = parse_dot(viz.draw_graph(loss).source)
+    matmuls = sorted(cluster_of[key] for key, (label, _) in nodes.items() if label[0] == "MatMul")
+    assert matmuls == ["left.0 (Linear)", "right.0 (Linear)"]
+    assert [cluster_of[k] for k, (label, _) in nodes.items() if label[0] == "Add" and
+            cluster_of[k] == "TwoHeads"] == ["TwoHeads"]
 
 
 def test_parameters_are_named_by_their_dotted_path():
