@@ -251,3 +251,23 @@ def test_l2_penalty_takes_generators_single_tensors_and_nothing():
 def test_losses_reject_empty_batches():
     with pytest.raises(ValueError, match="cross_entropy.*empty"):
         F.cross_entropy(tg.Tensor(np.zeros((0, 3))), np.zeros(0, dtype=np.int64))
+
+
+huge = st.one_of(st.sampled_from([-1e4, 1e4, -1e5, 1e5, 0.0]), st.floats(-1e4, 1e4, allow_nan=False))
+
+
+@given(st.data())
+def test_every_loss_is_finite_with_finite_gradients_at_huge_scores(data):
+    n, classes = data.draw(st.integers(1, 5)), data.draw(st.integers(2, 4))
+    matrix = data.draw(arrays(np.float64, (n, classes), elements=huge))
+    vector = data.draw(arrays(np.float64, (n,), elements=huge))
+    labels = data.draw(arrays(np.int64, (n,), elements=st.integers(0, classes - 1)))
+    zero_one = data.draw(arrays(np.int64, (n,), elements=st.sampled_from([0, 1])))
+    cases = [(F.cross_entropy, matrix, labels), (F.multiclass_hinge_loss, matrix, labels),
+             (F.binary_cross_entropy_with_logits, vector, zero_one), (F.hinge_loss, vector, 2 * zero_one - 1)]
+    for loss_fn, scores, targets in cases:
+        t = tg.Tensor(scores, requires_grad=True)
+        loss = loss_fn(t, targets)
+        loss.backward()
+        assert np.isfinite(loss.item()) and loss.item() >= 0, loss_fn.__name__
+        assert np.all(np.isfinite(t.grad)), loss_fn.__name__
