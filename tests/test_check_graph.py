@@ -1,0 +1,153 @@
+"""tg.check_graph: a bug inside one op of a 3-layer model is named (op, module path, element, values);
+correct models pass; dtype bugs and raising ops are blamed; float32 graphs warn and get the right verdict."""
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+from tinygrad_nn import functional as F
+from tinygrad_nn.checks import GradcheckPrecisionWarning
+
+
+class WrongTanh(tg.Function):
+    """tanh whose backward forgot to square: 1 - t instead of 1 - t**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        t = np.tanh(x)
+        ctx.save_for_backward(t)
+        return t
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return grad * (1 - t)
+
+
+class WrongTanhLayer(tg.nn.Module):
+    """An activation module built on the buggy op."""
+
+    def forward(self, x):
+        return WrongTanh.apply(x)
+
+
+def three_layer_model_with_one_bug():
+    """nn.MLP([4, 8, 8, 3]): tanh after layer 1, the buggy tanh after layer 2."""
+    activations = iter([tg.nn.Tanh(), WrongTanhLayer()])
+    return tg.nn.MLP([4, 8, 8, 3], activation=lambda: next(activations), rng=np.random.default_rng(0))
+
+
+def batch(dtype=np.float64):
+    rng = np.random.default_rng(1)
+    return tg.Tensor(rng.normal(size=(6, 4)).astype(dtype)), np.array([0, 1, 2, 0, 1, 2])
+
+
+def test_a_bug_inside_one_op_of_a_three_layer_model_is_named():
+    net = three_layer_model_with_one_bug()
+    x, labels = batch()
+    loss = F.cross_entropy(net(x), labels)
+    loss.backward()                               # the check works after backward too
+    result = tg.check_graph(loss)
+    assert not result
+    blamed = {id(f.node) for f in result.failures}
+    assert len(blamed) == 1                       # one op, although every later gradient is wrong
+    failure = result.failures[0]
+    assert failure.function_name == "WrongTanh" and failure.module_path == "layers.3"
+    assert failure.input_index == 0 and len(failure.index) == 2
+    # the values at the named element are the buggy and the true derivative (times the same upstream)
+    t = np.tanh(failure.node.inputs[0].data[failure.index])
+    assert failure.analytic / failure.numerical == pytest.approx((1 - t) / (1 - t * t), rel=1e-5)
+    assert failure.band == "wrong"
+    for words in ("WrongTanh", "layers.3", "WrongTanhLayer", "input 0 (6, 8)", "analytic", "numerical"):
+        assert words in failure.message
+    assert result.failure_for(failure.node) is failure
+
+
+def test_the_whole_model_check_fails_but_only_the_graph_check_says_where():
+    net = three_layer_model_with_one_bug()
+    x, labels = batch()
+    first_layer = net.layers[0]
+
+    def loss_of_first_weight(w):
+        first_layer.weight = w                     # gradients now reach w
+        return F.cross_entropy(net(x), labels)
+
+    # the end-to-end check sees that the first weight's gradient is wrong, but blames no op...
+    assert not tg.gradcheck(loss_of_first_weight, (first_layer.weight.data.copy(),), raise_exception=False)
+    # ...the graph check names it
+    assert tg.check_graph(F.cross_entropy(net(x), labels)).failures[0].function_name == "WrongTanh"
+
+
+def test_a_correct_model_passes_and_prints_a_line_per_node():
+    net = tg.nn.MLP([3, 5, 5, 2], activation=tg.nn.ReLU, rng=np.random.default_rng(2))
+    x = tg.Tensor(np.random.default_rng(3).normal(size=(4, 3)))
+    loss = F.cross_entropy(net(x), np.array([0, 1, 1, 0]))
+    result = tg.check_graph(loss)
+    assert result and not result.failures
+    text = str(result)
+    assert text.count("\n") == len(result.checks)
+    assert "MatMul in layers.0" in text and "passed" in repr(result)
+
+
+def test_a_wrong_gradient_dtype_is_blamed_even_though_the_engine_would_cast_it():
+    class Float32Double(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (2 * grad).astype(np.float32)
+
+    w = tg.Tensor(np.ones((2, 3)), requires_grad=True)
+    out = (Float32Double.apply(w) * 3.0).sum()
+    result = tg.check_graph(out)
+    (failure,) = result.failures
+    assert failure.function_name == "Float32Double" and "float32 gradient" in failure.message
+
+
+def test_an_op_whose_backward_raises_is_blamed():
+    class Broken(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise ValueError("forgot to save x")
+
+    w = tg.Tensor(np.ones(3), requires_grad=True)
+    result = tg.check_graph(Broken.apply(w).sum())
+    (failure,) = result.failures
+    assert "Broken" in failure.message and "forgot to save x" in failure.message
+    assert failure.analytic is None and failure.index is None
+
+
+def test_raise_exception_names_the_first_failing_node():
+    net = three_layer_model_with_one_bug()
+    x, labels = batch()
+    with pytest.raises(tg.GradcheckError, match=r"WrongTanh \(node \d+ of \d+, in layers.3"):
+        tg.check_graph(F.cross_entropy(net(x), labels), raise_exception=True)
+
+
+def test_float32_graphs_warn_and_get_the_right_verdict():
+    net32 = tg.nn.MLP([4, 8, 8, 3], activation=tg.nn.Tanh, dtype=np.float32, rng=np.random.default_rng(0))
+    x, labels = batch(np.float32)
+    with pytest.warns(GradcheckPrecisionWarning, match="float32"):
+        assert tg.check_graph(F.cross_entropy(net32(x), labels))
+    bug = tg.Tensor(np.linspace(-2, 2, 6, dtype=np.float32), requires_grad=True)
+    with pytest.warns(GradcheckPrecisionWarning):
+        assert not tg.check_graph(WrongTanh.apply(bug).sum())
+
+
+def test_ops_outside_modules_have_no_module_path():
+    a = tg.Tensor(np.ones((2, 2)), requires_grad=True)
+    result = tg.check_graph(WrongTanh.apply(a * 0.5).sum())
+    assert result.failures[0].module_path is None and result.failures[0].position == 1
+
+
+def test_bad_arguments_say_what_is_wrong():
+    with pytest.raises(TypeError, match="expected the Tensor"):
+        tg.check_graph(np.ones(3))
+    with pytest.raises(ValueError, match="not made by recorded operations"):
+        tg.check_graph(tg.Tensor(np.ones(3)))
