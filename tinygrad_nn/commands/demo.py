@@ -165,7 +165,7 @@ def run(args):
     say = (lambda *lines: None) if args.quiet else (lambda *lines: print(*lines, sep="\n"))
 
     X_array, y = data.spiral(n_per_class=100, n_classes=3, seed=args.seed)
-    X = tg.Tensor(X_array)
+    X = tg.Tensor(X_array, name="X (spiral points)")
     tg.manual_seed(args.seed)
     net = nn.MLP([2, args.hidden, 3])
     linear = nn.Linear(2, 3)
@@ -186,6 +186,7 @@ def run(args):
 
     with nn.watch_units(net) as watcher:
         net_loss, net_accuracy, loss_tensor = evaluate(net, X, y, args.reg)
+    loss_tensor.name = "loss"
     say("", watcher.report(), "")
     print(f"linear softmax classifier: training accuracy {linear_accuracy:.1%} "
           f"(final loss {linear_loss:.6f}, {LINEAR_STEPS} steps)")
