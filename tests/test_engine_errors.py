@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import Tensor
@@ -48,6 +48,7 @@ OPS = {"Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mul": lambda a, b:
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
+@settings(max_examples=20)  # x 7 ops
 @given(a_shape=shapes(min_dims=1), b_shape=shapes(min_dims=1))
 def test_incompatible_broadcasting_names_the_op_and_both_shapes(name, a_shape, b_shape):
     assume(_not_broadcastable(a_shape, b_shape))

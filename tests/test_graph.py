@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import Tensor
@@ -152,6 +152,7 @@ EXPRESSIONS = {
 
 
 @pytest.mark.parametrize("name", sorted(EXPRESSIONS))
+@settings(max_examples=20)  # x 9 expressions
 @given(a=float_arrays((2, 3)), b=float_arrays((2, 3)))
 def test_leaf_gradients_are_never_aliased(name, a, b):
     left, right = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
