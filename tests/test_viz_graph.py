@@ -245,6 +245,19 @@ def test_a_size_cap_folds_modules_before_dropping_detail():
     assert "folded" in capped.source
 
 
+def test_a_size_cap_folds_repeated_layers_into_one_chain_box():
+    model = tg.nn.MLP([4] + [16] * 50 + [2])
+    out = model(tg.Tensor(np.ones((2, 4)), name="x")).sum()
+    nodes, edges, _ = parse_dot(viz.draw_graph(out, max_nodes=50).source)
+    boxes = [label for key, (label, _) in nodes.items() if key.startswith("g")]
+    assert [box[0] for box in boxes] == [
+        "layers.0: Linear(in_features=4, out_features=16, bias=True)", "layers.1: ReLU",
+        "... 97 modules in a chain ...", "layers.99: ReLU",
+        "layers.100: Linear(in_features=16, out_features=2, bias=True)"]
+    assert boxes[2][1:] == ["Linear x49, ReLU x48", "195 ops: Add x49, MatMul x49, Transpose x49, ReLU x48"]
+    assert len(nodes) <= 50 and len(edges) == len(set(edges)) == len(nodes) - 1
+
+
 def test_bad_arguments_name_the_problem():
     x = tg.Tensor(np.ones(2), requires_grad=True)
     with pytest.raises(TypeError, match="expected a Tensor"):

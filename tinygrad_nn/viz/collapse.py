@@ -5,9 +5,10 @@ Two kinds of folding keep big graphs readable:
 * **depth**: every op made deeper than ``depth`` modules down is folded into
   one node per module at level ``depth + 1`` (with that module's private
   tensors: its parameters, scalar constants and internal results);
-* **chains**: a long run of ops in which each result feeds only the next op
-  keeps its first and last ``keep`` ops; the middle becomes one node that
-  counts the folded ops by kind (``Mul x4997, Add x4997``).
+* **chains**: a long run of drawn steps (ops, or modules already folded) in
+  which each result feeds only the next step keeps its first and last
+  ``keep`` steps; the middle becomes one node that counts what it folded
+  (``Mul x4997, Add x4997``, or ``Linear x98, ReLU x98``).
 """
 
 from collections import Counter
@@ -24,6 +25,9 @@ class Group:
         self.chain = chain                  # the cluster keys it is drawn inside
         self.module_cluster = module_cluster
         self.op_names = Counter()
+        self.members = Counter()            # chains: what each folded step was (op or module type)
+        self.member_kinds = Counter()       # chains: how many steps were ops, how many modules
+        self.module_cluster_object = None
         self.first_op = None
 
     @property
@@ -40,6 +44,14 @@ class Plan:
         self.chains_shortened = chains_shortened
         self.group_of = {}
         self.groups = []
+        self._made = 0
+
+    def new_group(self, kind, chain, module_cluster=None):
+        """A new Group with a key unique in this plan (``g0``, ``g1``... in the order they are made)."""
+        group = Group(f"g{self._made}", kind, chain, module_cluster)
+        self._made += 1
+        self.groups.append(group)
+        return group
 
     def representative(self, key):
         """The drawn node key of a recorded key (itself, or its group)."""
@@ -68,10 +80,10 @@ def _fold_depth(plan, graph, depth, names):
         cluster = op.clusters[depth]
         group = by_cluster.get(cluster)
         if group is None:
-            group = Group(f"g{len(plan.groups)}", "module", op.clusters[:depth], cluster)
+            group = plan.new_group("module", op.clusters[:depth], cluster)
+            group.module_cluster_object = op.node.scope[depth]
             group.first_op = op
             by_cluster[cluster] = group
-            plan.groups.append(group)
         group.op_names[op.node.function.__name__] += 1
         plan._absorb(op.key, group)
 
@@ -93,50 +105,103 @@ def _absorb_tensors(plan, graph, names):
             plan._absorb(entry.key, group)
 
 
-def _links_to_next(op, names, plan):
-    """The op that is the only consumer of ``op``'s result when the two belong in one chain, else None."""
-    out = op.output
-    if out.is_root or len(out.consumers) != 1:
+class _Unit:
+    """A node of the drawing that does work: one unfolded op or one folded module."""
+
+    __slots__ = ("key", "ops", "group", "chain", "inputs", "outputs")
+
+    def __init__(self, key, group, chain):
+        self.key, self.group, self.chain = key, group, chain
+        self.ops, self.inputs, self.outputs = [], [], []
+
+
+def _units(plan, graph):
+    """The drawn units in walk order, with the visible tensors each one consumes and produces."""
+    units, unit_of = {}, {}
+    for op in graph.ops:
+        group = plan.group_of.get(op.key)
+        key = op.key if group is None else group.key
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = _Unit(key, group, op.clusters if group is None else group.chain)
+        unit.ops.append(op)
+        unit_of[op.key] = unit
+    for unit in units.values():
+        for op in unit.ops:
+            for entry in op.inputs:
+                if entry.key not in plan.group_of and not (
+                        entry.producer is not None and unit_of[entry.producer.key] is unit):
+                    unit.inputs.append(entry)
+            if op.output.key not in plan.group_of:
+                unit.outputs.append(op.output)
+    return list(units.values()), unit_of
+
+
+def _next_in_chain(unit, unit_of, names):
+    """The unit that alone consumes ``unit``'s one visible result, when the two belong in one chain."""
+    if len(unit.outputs) != 1:
         return None
-    following = out.consumers[0]
-    if following.key in plan.group_of or following.clusters != op.clusters:
+    out = unit.outputs[0]
+    if out.is_root:
+        return None
+    consumers = {id(unit_of[op.key]) for op in out.consumers}
+    if len(consumers) != 1:
+        return None
+    following = unit_of[out.consumers[0].key]
+    if following is unit or following.chain != unit.chain:
         return None
     if sum(1 for entry in following.inputs if entry is out) != 1:
         return None
     for entry in following.inputs:
-        if entry is not out and not (_is_private_leaf(entry, names) and len(entry.consumers) == 1):
+        if entry is not out and not (_is_private_leaf(entry, names) and
+                                     {id(unit_of[op.key]) for op in entry.consumers} == {id(following)}):
             return None
     return following
 
 
+def _member_name(unit):
+    if unit.group is None:
+        return unit.ops[0].node.function.__name__
+    if unit.group.kind == "module":
+        return type(unit.group.module_cluster_object).__name__
+    return "chain"
+
+
 def _fold_chains(plan, graph, names, keep):
+    units, unit_of = _units(plan, graph)
     following_of, has_previous = {}, set()
-    for op in graph.ops:
-        if op.key in plan.group_of:
-            continue
-        following = _links_to_next(op, names, plan)
+    for unit in units:
+        following = _next_in_chain(unit, unit_of, names)
         if following is not None:
-            following_of[op.key] = following
+            following_of[unit.key] = following
             has_previous.add(following.key)
-    for op in graph.ops:
-        if op.key in plan.group_of or op.key in has_previous or op.key not in following_of:
+    for unit in units:
+        if unit.key in has_previous or unit.key not in following_of:
             continue
-        run = [op]
+        run = [unit]
         while run[-1].key in following_of:
             run.append(following_of[run[-1].key])
         if len(run) <= 2 * keep + 1:
             continue
         middle = run[keep:len(run) - keep]
-        group = Group(f"g{len(plan.groups)}", "chain", middle[0].clusters)
-        group.first_op = middle[0]
-        plan.groups.append(group)
-        for folded in middle:
-            group.op_names[folded.node.function.__name__] += 1
-            plan._absorb(folded.key, group)
-            plan._absorb(folded.output.key, group)
-            for entry in folded.inputs:
-                if entry.producer is None and entry.key not in plan.group_of:
-                    plan._absorb(entry.key, group)
+        chain = plan.new_group("chain", middle[0].chain)
+        chain.first_op = middle[0].ops[0]
+        replaced = set()
+        for member in middle:
+            chain.members[_member_name(member)] += 1
+            chain.member_kinds["op" if member.group is None else "module"] += 1
+            for op in member.ops:
+                chain.op_names[op.node.function.__name__] += 1
+                plan._absorb(op.key, chain)
+            for entry in member.outputs + [e for e in member.inputs if e.producer is None]:
+                plan._absorb(entry.key, chain)
+            if member.group is not None:
+                replaced.add(id(member.group))
+        if replaced:
+            for key, group in list(plan.group_of.items()):
+                if id(group) in replaced:
+                    plan.group_of[key] = chain
+            plan.groups = [group for group in plan.groups if id(group) not in replaced]
         plan.chains_shortened = True
 
 
@@ -154,18 +219,20 @@ def plan_collapse(graph, names, depth=None, shorten_chains=False, keep=2):
 def plan_within(graph, names, depth, max_nodes):
     """The least folding that draws at most ``max_nodes`` nodes, and whether it was reached.
 
-    With ``depth`` given, only chains may be shortened further; otherwise the
-    module depth is lowered one level at a time, then chains are shortened.
+    Tried in order, from the most detail to the least: the given ``depth``
+    (None: every op), the same with long chains shortened, then (when no
+    ``depth`` was given) one module level less, with and without chains,
+    down to the whole model as one box.
     """
-    plan = plan_collapse(graph, names, depth)
-    if max_nodes is None or plan.visible_count(graph) <= max_nodes:
-        return plan, True
-    if depth is None:
+    if depth is not None:
+        levels = [depth]
+    else:
         deepest = max((len(op.clusters) for op in graph.ops), default=0)
-        for level in range(deepest - 1, -1, -1):
-            plan = plan_collapse(graph, names, level)
-            if plan.visible_count(graph) <= max_nodes:
+        levels = [None] + list(range(deepest - 1, -1, -1))
+    plan = None
+    for level in levels:
+        for shorten in (False, True):
+            plan = plan_collapse(graph, names, level, shorten_chains=shorten)
+            if max_nodes is None or plan.visible_count(graph) <= max_nodes:
                 return plan, True
-        depth = 0 if deepest else None
-    plan = plan_collapse(graph, names, depth, shorten_chains=True)
-    return plan, plan.visible_count(graph) <= max_nodes
+    return plan, False

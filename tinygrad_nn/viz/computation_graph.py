@@ -46,6 +46,12 @@ def _text(lines):
     return graphviz.nohtml("\\n".join(str(line).replace("\\", "/") for line in lines))
 
 
+def _counts(counter):
+    """``Add x3, MatMul`` : names by decreasing count, then by name."""
+    return ", ".join(name if count == 1 else f"{name} x{count:,}" for name, count in sorted(
+        counter.items(), key=lambda item: (-item[1], item[0])))
+
+
 class _GraphBuilder:
     """Assembles the Digraph: nodes into their clusters first, edges last."""
 
@@ -145,8 +151,7 @@ class _GraphBuilder:
             attrs.update(extra_attrs)
             target.node(key, _text([notes.op_text(op.node)] + extra_lines), **attrs)
             return
-        counts = ", ".join(name if count == 1 else f"{name} x{count:,}" for name, count in sorted(
-            group.op_names.items(), key=lambda item: (-item[1], item[0])))
+        counts = _counts(group.op_names)
         if group.kind == "module":
             path = self.paths.path(group.module_cluster)
             module = self.paths.module(group.module_cluster)
@@ -155,7 +160,13 @@ class _GraphBuilder:
             lines = [f"{head}({config})" if config else head,
                      f"{group.op_count} op{'s' if group.op_count != 1 else ''}: {counts}"]
         else:
-            lines = [f"... {group.op_count:,} ops in a chain ...", counts]
+            steps = sum(group.members.values())
+            if set(group.member_kinds) == {"op"}:
+                lines = [f"... {steps:,} ops in a chain ...", counts]
+            else:
+                word = "modules" if set(group.member_kinds) == {"module"} else "steps"
+                lines = [f"... {steps:,} {word} in a chain ...", _counts(group.members),
+                         f"{group.op_count:,} ops: {counts}"]
         attrs = {"shape": "box3d", "style": "filled", "fillcolor": "#d0ebff", "margin": "0.18,0.08"}
         grads = [entry.tensor.grad for entry in self.folded_tensors.get(group.key, ())
                  if entry.tensor.grad is not None]
