@@ -116,6 +116,13 @@ def test_out_must_be_a_folder(capsys, tmp_path):
     assert code == 2 and "not a folder" in err
 
 
+def test_an_out_folder_that_cannot_be_made_exits_2_before_training(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should go")
+    code, out, err = run_in_process(capsys, "--quick", "--out", str(blocker / "inside"))
+    assert code == 2 and "cannot create the --out folder" in err and "training accuracy" not in out
+
+
 @pytest.mark.parametrize("package, argv", [("matplotlib", ["--no-progress"]), ("tqdm", [])])
 def test_missing_optional_package_names_the_install_command(capsys, monkeypatch, tmp_path, package, argv):
     monkeypatch.setitem(sys.modules, package, None)    # makes `import package` raise ImportError

@@ -162,6 +162,10 @@ def run(args):
     steps = args.steps or (QUICK_STEPS if quick else DEFAULT_STEPS)
     progress = not (args.quiet or args.no_progress)
     tqdm = _require_packages(progress)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"demo: cannot create the --out folder {str(out)!r}: {error}") from error
     say = (lambda *lines: None) if args.quiet else (lambda *lines: print(*lines, sep="\n"))
 
     X_array, y = data.spiral(n_per_class=100, n_classes=3, seed=args.seed)
@@ -194,7 +198,6 @@ def run(args):
           f"(final loss {net_loss:.6f}, {steps:,} steps in {seconds:.1f} s)")
 
     notes = []
-    out.mkdir(parents=True, exist_ok=True)
     written = [plotting.save_decision_regions(
         out / "decision_boundary.png",
         [("linear softmax classifier", linear), (f"2-layer net, {args.hidden} hidden ReLUs", net)],
