@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 try:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import Phase, given, settings, strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("tinygrad_nn.testing needs hypothesis: pip install hypothesis") from error
@@ -249,8 +249,11 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
         property_test.__qualname__ = property_test.__name__
         property_test.__doc__ = f"check_activation property of {name}: gradient, finiteness, declared properties."
         test = given(x=strategy)(property_test)
+        # no "explain" phase: it traces coverage (slow) and points at lines inside tinygrad_nn
+        chosen = dict(phases=[p for p in settings().phases if p is not Phase.explain])
         if max_examples is not None:
-            test = settings(max_examples=max_examples)(test)
+            chosen["max_examples"] = max_examples
+        test = settings(**chosen)(test)
         test.activation = activation
         return test
 
