@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 try:
-    from hypothesis import Phase, given, settings, strategies as st
+    from hypothesis import Phase, given, settings as hypothesis_settings, strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("tinygrad_nn.testing needs hypothesis: pip install hypothesis") from error
@@ -215,7 +215,8 @@ def _monotone(apply, x, out, grad, direction, atol):
 
 def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-6, max_magnitude=1e3,
                      kinks=(), kink_distance=1e-3, monotone=None, bounded=None, odd=False, even=False,
-                     zero_at_zero=False, finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, max_examples=None):
+                     zero_at_zero=False, finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, max_examples=None,
+                     settings=None):
     """A pytest test (a hypothesis property) that checks activation ``fn`` over drawn inputs.
 
     Use it as ``test_swish = check_activation(swish, ...)`` or as a decorator
@@ -224,10 +225,13 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
     values from ``min_magnitude`` to ``max_magnitude`` in magnitude, both
     signs and zero, kept ``kink_distance`` away from ``kinks``. For the
     declared properties see ``activation_failures``. ``max_examples``
-    overrides the active hypothesis profile. A failing example raises
-    ``AssertionError`` with every problem found and the gradcheck report;
-    hypothesis shows the shrunk input.
+    overrides the active hypothesis profile; other hypothesis options go in
+    ``settings=hypothesis.settings(...)`` (the returned test already carries
+    settings, so it cannot be decorated with ``@settings`` again). A failing
+    example raises ``AssertionError`` with every problem found and the
+    gradcheck report; hypothesis shows the shrunk input.
     """
+    user_settings = settings
     options = dict(monotone=monotone, bounded=bounded, odd=odd, even=even, zero_at_zero=zero_at_zero,
                    finite=finite, eps=eps, atol=atol, rtol=rtol)
     if odd and even:
@@ -250,10 +254,11 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
         property_test.__doc__ = f"check_activation property of {name}: gradient, finiteness, declared properties."
         test = given(x=strategy)(property_test)
         # no "explain" phase: it traces coverage (slow) and points at lines inside tinygrad_nn
-        chosen = dict(phases=[p for p in settings().phases if p is not Phase.explain])
+        parent = user_settings if user_settings is not None else hypothesis_settings()
+        chosen = dict(phases=[p for p in parent.phases if p is not Phase.explain])
         if max_examples is not None:
             chosen["max_examples"] = max_examples
-        test = settings(**chosen)(test)
+        test = hypothesis_settings(parent=parent, **chosen)(test)
         test.activation = activation
         return test
 

@@ -140,9 +140,9 @@ def run(args):
     dtype = np.dtype(args.dtype)
     print(f"gradcheck {name} from {args.target.rpartition(':')[0]}: {args.examples} drawn input(s), "
           f"seed {args.seed}, dtype {dtype}" + (" (checked on float64 copies)" if dtype != np.float64 else ""))
-    test = check_activation(fn, dtype=dtype, max_magnitude=args.max_magnitude, **declared)
-    test = settings(max_examples=args.examples, database=None, deadline=None,
-                    suppress_health_check=list(HealthCheck), print_blob=False)(test)
+    chosen = settings(max_examples=args.examples, database=None, deadline=None,
+                      suppress_health_check=list(HealthCheck), print_blob=False)
+    test = check_activation(fn, dtype=dtype, max_magnitude=args.max_magnitude, settings=chosen, **declared)
     test = seed(args.seed)(test)
     try:
         test()
