@@ -42,7 +42,7 @@ def register(subparsers):
             "spiral (300 points, 3 classes) with softmax cross-entropy and L2 regularization,\n"
             "full batch, plain SGD (step size 1.0, reg 1e-3, 10,000 steps), next to a linear\n"
             "softmax classifier on the same data. Prints the model summary, the dead-unit\n"
-            "report and both training accuracies (the notes: about 98%% against 49%%), and\n"
+            "report and both training accuracies (the notes: about 98% against 49%), and\n"
             "writes a decision-boundary PNG, the module tree, the loss's computation graph\n"
             "and the trained weights into --out. Needs matplotlib and tqdm: " + INSTALL_HINT + "."),
         epilog="example: tinygrad-nn demo --out demo_out --seed 1")
