@@ -1,7 +1,9 @@
 """viz.draw_graph: one DOT node per recorded tensor and op, edges that match the graph,
 deterministic text, 10,000-deep chains, module clusters, folding, statistics and health marks."""
 
+import os
 import re
+import subprocess
 import sys
 import warnings
 from collections import Counter
@@ -118,6 +120,28 @@ def test_drawing_is_deterministic(program):
     second, _ = build(program)
     assert viz.draw_graph(first).source == viz.draw_graph(first).source
     assert viz.draw_graph(first).source == viz.draw_graph(second).source
+
+
+DRAW_IN_A_NEW_PROCESS = """
+import numpy as np, tinygrad_nn as tg
+tg.manual_seed(0)
+model = tg.nn.MLP([3, 5, 2])
+x = tg.Tensor(np.arange(12.0).reshape(4, 3), name="x")
+loss = tg.functional.cross_entropy(model(x), np.array([0, 1, 1, 0]))
+loss.backward()
+print(tg.viz.draw_graph(loss, values=True, grads=True).source)
+"""
+
+
+def test_drawing_is_the_same_in_every_process():
+    sources = set()
+    for seed in ("0", "1", "random"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-c", DRAW_IN_A_NEW_PROCESS], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        sources.add(done.stdout)
+    assert len(sources) == 1 and "layers.0.weight" in sources.pop()
 
 
 def test_keys_follow_the_walk_order_not_object_ids():
