@@ -113,8 +113,8 @@ def test_network_caption_counts_like_the_notes(sizes, caption):
 
 def test_network_layers_are_named_with_their_activation():
     source = viz.draw_network(tg.nn.MLP([3, 4, 4, 1], activation=tg.nn.Tanh)).source
-    assert "hidden layer 1\\n4 units\\nlayers.0 + Tanh" in source
-    assert "output layer\\n1 unit\\nlayers.4" in source
+    assert "hidden layer 1\\n4 units\\nlayers.0: Linear + Tanh" in source
+    assert "output layer\\n1 unit\\nlayers.4: Linear\"" in source
     assert "input layer\\n3 inputs" in source
 
 
@@ -137,6 +137,7 @@ def test_maxout_layers_are_drawn_with_their_units():
     net = tg.nn.Sequential(tg.nn.Maxout(3, 4, pieces=2), tg.nn.Linear(4, 2))
     nodes, edges = parse(viz.draw_network(net).source)
     assert len(nodes) == 3 + 4 + 2 and len(edges) == 3 * 4 + 4 * 2
+    assert "hidden layer 1\\n4 units\\n0: Maxout (2 pieces)" in viz.draw_network(net).source
     weights = 3 * 4 * 2 + 4 * 2
     biases = 4 * 2 + 2
     assert f"{weights} weights + {biases} biases = {weights + biases} parameters" in viz.draw_network(net).source

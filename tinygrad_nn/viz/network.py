@@ -116,8 +116,10 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
         else:
             role, title = "hidden", f"hidden layer {index}\\n{size} unit{'s' if size != 1 else ''}"
         if index > 0:
-            path = layers[index - 1][0] or kind
-            title += f"\\n{path}"
+            path, layer = layers[index - 1]
+            pieces = getattr(layer, "pieces", None)
+            title += f"\\n{path + ': ' if path else ''}{type(layer).__name__}"
+            title += f" ({pieces} pieces)" if pieces else ""
             if activations[index - 1]:
                 title += " + " + " + ".join(activations[index - 1])
         with dot.subgraph(name=f"cluster_layer{index}") as column:
