@@ -366,3 +366,12 @@ def test_log_softmax_is_stable_at_1000(dtype):
     out.backward(grad=np.ones(out.shape, dtype=dtype))
     assert out.dtype == dtype and x.grad.dtype == dtype
     np.testing.assert_allclose(x.grad, [[1.0, -2.0, 1.0], [-0.5, -0.5, 1.0]], atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min"])
+def test_reductions_accept_numpy_integer_and_list_axes(method):
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for axis in (np.int64(1), [0, np.int32(1)], (-1,)):
+        out = getattr(x, method)(axis=axis)
+        np.testing.assert_array_equal(out.data, getattr(np, method)(x.data, axis=tuple(np.atleast_1d(axis))))
+        out.backward(grad=np.ones(out.shape))

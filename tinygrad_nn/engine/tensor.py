@@ -12,6 +12,8 @@ Dtype rules
   ``requires_grad=True`` needs a floating dtype.
 """
 
+import operator
+
 import numpy as np
 
 __all__ = ["Tensor", "as_array"]
@@ -171,7 +173,6 @@ class Tensor:
         element. Gradients are added (``+=``) into ``.grad``. Saved arrays
         are released afterwards unless ``retain_graph=True``.
         """
-        from .backward import run_backward
         run_backward(self, grad, retain_graph)
 
     def zero_grad(self):
@@ -310,9 +311,12 @@ class Tensor:
 
 
 def _axis(axis):
-    if isinstance(axis, list):
-        return tuple(axis)
-    return axis
+    """``axis`` as None, a Python int or a tuple of ints (numpy integers and lists accepted)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(operator.index(a) for a in axis)
+    return operator.index(axis)
 
 
 def _index_arrays(index):
@@ -326,7 +330,8 @@ def _index_arrays(index):
     return index
 
 
-# The ops import Function, which imports this module: bind them last.
+# The ops and the backward walk import Function, which imports this module: bind them last.
+from .backward import run_backward  # noqa: E402
 from .ops import (Add, Sub, Mul, Div, Pow, Neg, MatMul, Exp, Log, Sqrt, Abs,  # noqa: E402
                   Sigmoid, Tanh, ReLU, LeakyReLU, Clip, Sum, Mean, Max, Min,
                   Reshape, Transpose, GetItem, Softmax, LogSoftmax)
