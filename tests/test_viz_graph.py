@@ -384,3 +384,24 @@ def test_the_node_blamed_by_the_graph_check_is_red_with_its_worst_element():
     assert not any("#e03131" in a for l, a in nodes.values() if l[0] != "BrokenSquare")
     source = viz.draw_graph(loss, blame=result).source
     assert re.search(r"t\d+ -> op1 \[color=\"#e03131\"", source)
+
+
+def test_params_name_raw_tensors_and_a_title_is_shown():
+    w = tg.Tensor(np.ones((2, 2)), requires_grad=True)
+    b = tg.Tensor(np.zeros(2), requires_grad=True)
+    x = tg.Tensor(np.ones((3, 2)), name="batch")
+    dot = viz.draw_graph((x @ w + b).relu().mean(), params={"W1": w, "b1": b}, title="one layer")
+    nodes, _, cluster_of = parse_dot(dot.source)
+    names = [label[0] for key, (label, _) in nodes.items() if key.startswith("t")]
+    assert names[:4] == ["batch", "W1", "t2", "b1"]
+    assert all(cluster_of[key] is None for key in nodes)
+    assert 'label="one layer"' in dot.source
+    pairs, _, _ = parse_dot(viz.draw_graph((x @ w).sum(), params=[("W1", w)]).source)
+    assert "W1" in [label[0] for label, _ in pairs.values()]
+
+
+def test_float32_graphs_say_so():
+    x = tg.Tensor(np.ones(3, dtype=np.float32), requires_grad=True, name="x")
+    nodes, _, _ = parse_dot(viz.draw_graph((x * 2.0).sum()).source)
+    assert ["x", "(3,) float32"] in [label for label, _ in nodes.values()]
+    assert ["2"] in [label for label, _ in nodes.values()]
