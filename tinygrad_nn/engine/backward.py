@@ -25,8 +25,23 @@ def _root_gradient(root, grad):
     return grad
 
 
-def _checked(node, index, grad, tensor):
-    """``grad`` reduced to ``tensor``'s shape and dtype, or an error naming the op."""
+def _broadcast_along_output(grad_shape, input_shape, output_shape):
+    """True when ``grad_shape`` exceeds ``input_shape`` only along axes the output has, at the output's size."""
+    for k in range(1, len(grad_shape) + 1):
+        if k <= len(input_shape) and input_shape[-k] == grad_shape[-k]:
+            continue
+        if k > len(output_shape) or output_shape[-k] != grad_shape[-k]:
+            return False
+    return True
+
+
+def _checked(node, index, grad, tensor, output_shape=None):
+    """``grad`` reduced to ``tensor``'s shape and dtype, or an error naming the op.
+
+    A gradient larger than its input is summed back only along axes on which
+    the input was broadcast to the output (``output_shape``): extra axes the
+    output never had are an error, not something to sum away silently.
+    """
     name = node.function.__name__
     if not isinstance(grad, np.ndarray):
         if not isinstance(grad, (int, float, np.generic)):
@@ -40,10 +55,11 @@ def _checked(node, index, grad, tensor):
         grad = grad.astype(tensor.data.dtype)
     if grad.shape != tensor.data.shape:
         reduced = unbroadcast(grad, tensor.data.shape)
-        if reduced is None:
+        if reduced is None or (output_shape is not None and grad.shape != output_shape
+                               and not _broadcast_along_output(grad.shape, tensor.data.shape, output_shape)):
             raise ValueError(f"{name}.backward returned a gradient of shape {grad.shape} for input {index} "
                              f"of shape {tensor.data.shape}; expected {tensor.data.shape} "
-                             "(or a shape it broadcasts to)")
+                             f"(or, for a broadcast input, that shape broadcast to the output's {output_shape})")
         grad = reduced
     return grad
 
@@ -57,55 +73,75 @@ def run_backward(root, grad=None, retain_graph=False):
         root.grad = grad if root.grad is None else root.grad + grad
         return
     anomaly = grad_mode.STATE.anomaly
-    order = topological_order(root.grad_fn)
-    grads = {id(root.grad_fn): grad}
-    for node in reversed(order):
-        upstream = grads.pop(id(node), None)
+    grads = {root.grad_fn: grad}  # the summed upstream gradient of each node still to visit
+    for node in reversed(topological_order(root.grad_fn)):
+        upstream = grads.pop(node, None)
         if upstream is None:
-            continue
+            continue  # no gradient flows through this node
         if node.retained is not None:
-            owner = node.retained()
-            if owner is not None:
-                owner.grad = upstream.copy() if owner.grad is None else owner.grad + upstream
+            _give_retained_grad(node, upstream)
         if node.freed:
             raise RuntimeError(
                 f"backward: trying to backward through {node.function.__name__} a second time, but its saved "
                 "arrays were released after the first backward; pass retain_graph=True to the first backward() "
                 "if you need to call it again")
         returned = node.function.backward(node, upstream)
-        inputs = node.inputs
         if type(returned) is not tuple:
-            returned = (returned,) if not isinstance(returned, list) else tuple(returned)
+            returned = tuple(returned) if isinstance(returned, list) else (returned,)
+        inputs = node.inputs
         if len(returned) != len(inputs):
             raise ValueError(f"{node.function.__name__}.backward returned {len(returned)} gradient(s) "
                              f"but forward had {len(inputs)} input(s)")
-        if anomaly and _all_finite([upstream]):
-            bad = [i for i, g in enumerate(returned) if g is not None and not _all_finite([np.asarray(g)])]
-            if bad:
-                raise AnomalyError(
-                    f"{node.function.__name__}.backward produced NaN or inf in the gradient of input "
-                    f"{bad[0]} from a finite upstream gradient; the node was created at "
-                    f"{node.created_at or '<unknown: created outside detect_anomaly()>'}")
-        for index, (tensor, input_grad) in enumerate(zip(inputs, returned)):
-            if input_grad is None or not tensor.requires_grad:
+        if anomaly:
+            _check_finite(node, upstream, returned)
+        for index, tensor in enumerate(inputs):
+            input_grad = returned[index]
+            if input_grad is None or not tensor._requires_grad:
                 continue
-            input_grad = _checked(node, index, input_grad, tensor)
+            data = tensor.data
+            if type(input_grad) is not np.ndarray or input_grad.shape != data.shape or input_grad.dtype != data.dtype:
+                input_grad = _checked(node, index, input_grad, tensor, upstream.shape)  # convert, unbroadcast or raise
             parent = tensor.grad_fn
-            if parent is None:
-                # a leaf keeps the array: copy it when it may be shared with another tensor
-                if tensor.grad is None:
-                    if input_grad is upstream or input_grad.base is not None or _shared(input_grad, returned, index):
-                        input_grad = input_grad.copy()
-                    tensor.grad = input_grad
-                else:
-                    tensor.grad = tensor.grad + input_grad
+            if parent is not None:
+                previous = grads.get(parent)
+                grads[parent] = input_grad if previous is None else previous + input_grad
+            elif tensor.grad is None:
+                tensor.grad = _owned(input_grad, upstream, returned)
             else:
-                key = id(parent)
-                previous = grads.get(key)
-                grads[key] = input_grad if previous is None else previous + input_grad
+                tensor.grad = tensor.grad + input_grad
         if not retain_graph:
             node.release()
 
 
-def _shared(array, returned, index):
-    return any(other is array for i, other in enumerate(returned) if i != index)
+def _give_retained_grad(node, upstream):
+    """Add ``upstream`` to ``.grad`` of the non-leaf tensor that called ``retain_grad()``, if it is alive."""
+    owner = node.retained()
+    if owner is not None:
+        owner.grad = upstream.copy() if owner.grad is None else owner.grad + upstream
+
+
+def _check_finite(node, upstream, returned):
+    """Inside ``detect_anomaly()``: raise when finite ``upstream`` gave a NaN/inf input gradient."""
+    if not _all_finite([upstream]):
+        return
+    bad = [i for i, g in enumerate(returned) if g is not None and not _all_finite([np.asarray(g)])]
+    if bad:
+        raise AnomalyError(
+            f"{node.function.__name__}.backward produced NaN or inf in the gradient of input "
+            f"{bad[0]} from a finite upstream gradient; the node was created at "
+            f"{node.created_at or '<unknown: created outside detect_anomaly()>'}")
+
+
+def _owned(grad, upstream, returned):
+    """``grad`` to store as a leaf's ``.grad``: itself when only this leaf can hold it, else a copy.
+
+    Leaf gradients never alias each other or another array: ``grad`` is copied
+    when it is the upstream gradient passed through (``Add``), a view of some
+    other array, or returned for two inputs at once.
+    """
+    if grad is upstream or grad.base is not None:
+        return grad.copy()
+    times_returned = 0
+    for other in returned:
+        times_returned += other is grad
+    return grad.copy() if times_returned > 1 else grad

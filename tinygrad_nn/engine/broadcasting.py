@@ -19,15 +19,16 @@ def unbroadcast(grad, shape):
     extra = grad.ndim - len(shape)
     if extra < 0:
         return None
-    axes = list(range(extra))
+    stretched = []  # axes of ``shape`` that are 1 where grad's are longer
     for i, size in enumerate(shape):
-        grad_size = grad.shape[extra + i]
-        if size == grad_size:
-            continue
-        if size != 1:
-            return None
-        axes.append(extra + i)
-    if axes:
-        grad = grad.sum(axis=tuple(axes), keepdims=True)
-        grad = grad.reshape(shape)
+        if size != grad.shape[extra + i]:
+            if size != 1:
+                return None
+            stretched.append(i)
+    # Two reductions rather than sum(keepdims) + reshape: the result is a new
+    # array, never a view, so the engine may hand it to a leaf without a copy.
+    if extra:
+        grad = np.asarray(np.add.reduce(grad, axis=tuple(range(extra))))
+    if stretched:
+        grad = np.add.reduce(grad, axis=tuple(stretched), keepdims=True)
     return grad

@@ -99,6 +99,21 @@ def _user_frame():
     return "<inside tinygrad_nn>"
 
 
+def _as_tensors(inputs):
+    """``inputs`` as a tuple of Tensors; numbers take the first Tensor's dtype (see ``Tensor._constant``)."""
+    reference = None
+    has_constant = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if reference is None:
+                reference = x
+        else:
+            has_constant = True
+    if not has_constant:
+        return inputs  # the common case: nothing to convert
+    return tuple([x if isinstance(x, Tensor) else Tensor._constant(x, reference) for x in inputs])
+
+
 def _all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays
                if a.dtype.kind in "fc")
@@ -116,10 +131,12 @@ class Function:
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):
+        """Compute the output array from the input arrays; save what backward needs on ``ctx``."""
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
 
     @staticmethod
     def backward(ctx, grad):
+        """Given d(loss)/d(output), return d(loss)/d(input) for each input (None where not needed)."""
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
     @classmethod
@@ -129,21 +146,14 @@ class Function:
         Inputs may be Tensors, numpy arrays or Python numbers; numbers take
         the dtype of the first Tensor input (Python scalars never upcast).
         """
-        reference = None
-        for x in inputs:
-            if isinstance(x, Tensor):
-                reference = x
-                break
-        tensors = []
-        for x in inputs:
-            if not isinstance(x, Tensor):
-                x = Tensor._constant(x, reference)
-            tensors.append(x)
+        tensors = _as_tensors(inputs)
         arrays = [t.data for t in tensors]
+        needs_input_grad = tuple([t._requires_grad for t in tensors])
         state = grad_mode.STATE
-        record = state.grad_enabled and any(t.requires_grad for t in tensors)
-        ctx = Context(cls, tensors, kwargs,
-                      tuple(t.requires_grad for t in tensors) if record else (False,) * len(tensors))
+        record = state.grad_enabled and True in needs_input_grad
+        if not record:
+            needs_input_grad = (False,) * len(tensors)
+        ctx = Context(cls, tensors, kwargs, needs_input_grad)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as error:

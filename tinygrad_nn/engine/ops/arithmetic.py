@@ -76,7 +76,7 @@ class Pow(Function):
         da, db = ctx.needs_input_grad
         grad_a = grad_b = None
         if da:
-            if np.all(b != 0):
+            if (b != 0).all():
                 grad_a = grad * b * np.power(a, b - 1)
             else:  # d(a**0)/da = 0 everywhere, even at a = 0 where a**-1 is inf
                 local = np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=out.dtype)
