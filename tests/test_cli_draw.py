@@ -66,7 +66,7 @@ def test_draws_a_network_picture_and_gradients(model_file, tmp_path):
     (["{file}", "-o", "x.svg"], "expected FILE.py:NAME"),
     (["nowhere.py:net", "-o", "x.svg"], "no such file: nowhere.py"),
     (["{file}:missing", "-o", "x.svg"], "has no name 'missing'; names defined there: make, needs_arguments"),
-    (["{file}:not_a_model", "-o", "x.svg"], "is a int, not a tg.nn.Module"),
+    (["{file}:not_a_model", "-o", "x.svg"], "has type int: expected a tg.nn.Module"),
     (["{file}:needs_arguments", "-o", "x.svg"], "must be callable with no arguments"),
     (["{file}:net", "-o", "x.svg"], "--what graph needs --input-shape"),
     (["{file}:net", "--input-shape", "4,x", "-o", "x.svg"], "positive integers separated by commas"),

@@ -89,14 +89,14 @@ def load_model(target):
         obj = getattr(obj, part)
     if not isinstance(obj, Module):
         if not callable(obj):
-            raise UsageError(f"{name} in {file_part} is a {type(obj).__name__}, not a tg.nn.Module "
+            raise UsageError(f"{name} in {file_part} has type {type(obj).__name__}: expected a tg.nn.Module "
                              "or a zero-argument callable returning one")
         try:
             obj = obj()
         except TypeError as error:
             raise UsageError(f"{name} in {file_part} must be callable with no arguments to make the model: {error}")
         if not isinstance(obj, Module):
-            raise UsageError(f"{name}() in {file_part} returned a {type(obj).__name__}, not a tg.nn.Module")
+            raise UsageError(f"{name}() in {file_part} returned type {type(obj).__name__}, not a tg.nn.Module")
     return obj
 
 
