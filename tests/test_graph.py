@@ -172,3 +172,33 @@ def test_backward_from_a_leaf_copies_the_given_gradient():
     w.backward(grad=upstream)
     upstream[0] = 0.0
     np.testing.assert_array_equal(w.grad, [5.0, 6.0])
+
+
+def test_a_training_loop_keeps_memory_flat():
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((64, 32)))
+    w = Tensor(rng.standard_normal((32, 16)) * 0.1, requires_grad=True)
+    history = []
+
+    def step():
+        loss = ((x @ w).tanh() ** 2).mean()
+        loss.backward()
+        with tg.no_grad():
+            w.data -= 0.1 * w.grad
+        w.zero_grad()
+        history.append(loss.item())
+
+    for _ in range(5):  # warm-up: first-call allocations and caches
+        step()
+    tracemalloc.start()
+    try:
+        for _ in range(5):
+            step()
+        start, _ = tracemalloc.get_traced_memory()
+        for _ in range(50):
+            step()
+        end, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert end - start < 20_000, f"memory grew by {end - start} bytes over 50 steps"
+    assert history[-1] < history[0]
