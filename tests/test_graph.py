@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_nn as tg
 from tinygrad_nn import Tensor
 from tinygrad_nn.engine import topological_order
-from engine_strategies import float_arrays, shapes
+from engine_strategies import central_difference_gradients, float_arrays, shapes
 
 
 @given(float_arrays(shapes()))
@@ -202,3 +202,57 @@ def test_a_training_loop_keeps_memory_flat():
         tracemalloc.stop()
     assert end - start < 20_000, f"memory grew by {end - start} bytes over 50 steps"
     assert history[-1] < history[0]
+
+
+# -------------------------------------------- random programs with shared values
+UNARY = {"tanh": (lambda t: t.tanh(), np.tanh),
+         "sigmoid": (lambda t: t.sigmoid(), lambda a: 1.0 / (1.0 + np.exp(-a))),
+         "exp_tanh": (lambda t: t.tanh().exp(), lambda a: np.exp(np.tanh(a))),
+         "row_sum": (lambda t: t.sum(axis=1, keepdims=True), lambda a: a.sum(axis=1, keepdims=True)),
+         "col_mean": (lambda t: t.mean(axis=0, keepdims=True), lambda a: a.mean(axis=0, keepdims=True)),
+         "softmax": (lambda t: t.softmax(axis=-1), lambda a: np.exp(a - np.log(np.exp(a).sum(-1, keepdims=True))))}
+BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+
+
+@st.composite
+def programs(draw):
+    """A list of steps; each applies an op to earlier values (by index), so values get reused."""
+    steps = []
+    for position in range(draw(st.integers(1, 8))):
+        available = position + 2  # two inputs, then one value per step
+        if draw(st.booleans()):
+            steps.append((draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, available - 1))))
+        else:
+            steps.append((draw(st.sampled_from(sorted(BINARY))), draw(st.integers(0, available - 1)),
+                          draw(st.integers(0, available - 1))))
+    return steps
+
+
+def _run(program, a, b, engine):
+    values = [a, b]
+    for name, *operands in program:
+        args = [values[i] for i in operands]
+        if name in UNARY:
+            values.append(UNARY[name][0 if engine else 1](*args))
+        else:
+            values.append(getattr(args[0], f"__{name}__")(args[1]) if engine else BINARY[name](*args))
+    return values[-1]
+
+
+@given(st.data(), programs())
+def test_random_programs_with_reuse_match_central_differences(data, program):
+    a = data.draw(float_arrays((3, 2), -1.0, 1.0))
+    b = data.draw(float_arrays((3, 2), -1.0, 1.0))
+    left, right = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+    out = _run(program, left, right, engine=True)
+    upstream = data.draw(float_arrays(out.shape, -1.0, 1.0))
+    out.backward(grad=upstream)
+
+    def reference(x, y):
+        return _run(program, x, y, engine=False)
+
+    np.testing.assert_allclose(out.data, reference(a, b), rtol=1e-10)
+    expected = central_difference_gradients(reference, [a, b], upstream)
+    for leaf, grad in zip((left, right), expected):
+        actual = np.zeros_like(grad) if leaf.grad is None else leaf.grad
+        np.testing.assert_allclose(actual, grad, rtol=1e-5, atol=1e-6)
