@@ -57,6 +57,13 @@ def test_pow_positive_base(data):
     check_op(lambda x, y: x ** y, np.power, [a, b], data, rtol=1e-5)
 
 
+@given(st.data(), st.integers(-3, 3))
+def test_pow_integer_exponent_of_any_sign_base(data, exponent):
+    avoid = (0.0,) if exponent < 0 else ()  # negative powers blow up at 0
+    x = data.draw(float_arrays(data.draw(shapes()), avoid=avoid, margin=0.3))
+    check_op(lambda t: t ** exponent, lambda a: a ** float(exponent), [x], data, rtol=1e-5)
+
+
 @given(st.data())
 def test_neg(data):
     x = data.draw(float_arrays(data.draw(shapes())))
