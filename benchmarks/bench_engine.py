@@ -14,7 +14,7 @@ implementation runs ``number`` back-to-back steps (``number`` chosen so one
 measurement lasts at least ``--min-time`` seconds) and the per-step time is
 recorded. Times are the best (minimum) round in milliseconds, as ``timeit``
 advises: slower rounds are other processes getting in the way, not the
-code. The ratio is ``best engine time / best numpy time``; the "median"
+code. The ratio is ``best tinygrad time / best numpy time``; the "median"
 column is the median over rounds of each round's ratio, to show the spread.
 Python's garbage collector stays on: its cost is part of what a user pays.
 """
@@ -27,7 +27,23 @@ import statistics
 import sys
 import time
 
-import numpy as np
+
+def _threads_from_argv(argv):
+    """The value of ``--threads N`` if given: BLAS reads it from the environment when numpy loads."""
+    for index, arg in enumerate(argv):
+        if arg == "--threads" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+THREADS = _threads_from_argv(sys.argv[1:])
+if THREADS is not None:  # must happen before numpy (and its BLAS) is imported
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = THREADS
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # benchmark this checkout, installed or not
@@ -36,8 +52,12 @@ sys.path.insert(0, HERE)
 from workloads import WORKLOADS  # noqa: E402
 
 
-def optional_implementations():
-    """Extra step builders ``{column name: (build(workload) -> step or None, description)}``."""
+def optional_implementations(threads=None):
+    """Extra step builders ``{name: (build(workload) -> step or None, description)}``.
+
+    ``modules`` (when tinygrad_nn.nn, optim and functional exist) gives extra
+    rows for (a) and (d); ``torch`` (when PyTorch is importable) a column.
+    """
     extras = {}
     try:
         import module_workloads
@@ -50,8 +70,22 @@ def optional_implementations():
     except ImportError:
         pass  # PyTorch is optional, never a dependency
     else:
+        if threads:
+            torch_workloads.torch.set_num_threads(threads)
         extras["torch"] = (torch_workloads.torch_step, torch_workloads.torch_version())
     return extras
+
+
+def settle_allocator():
+    """Allocate and free one 32 MB array before timing anything.
+
+    glibc's malloc serves large blocks with mmap until a large block has been
+    freed once; until then every array of a few hundred KB costs fresh page
+    faults. Which regime a run lands in depends on what the process happened
+    to allocate before, and it changes (a)'s times by 2x. Settling it first
+    gives every implementation the steady state a training process reaches.
+    """
+    np.ones(4 * 1024 * 1024).sum()
 
 
 def check_agreement(name, results, rtol):
@@ -93,40 +127,45 @@ def time_interleaved(steps, repeat, min_time):
 
 
 def run_workload(workload, extras, repeat, min_time):
-    """Check, time and summarise one workload: a dict of table cells."""
+    """Check and time one workload; one table row for the engine, one more for the modules version."""
     steps = {"numpy": workload.numpy_step, "engine": workload.engine_step}
-    for column, (build, _) in extras.items():
+    for name, (build, _) in extras.items():
         step = build(workload)
         if step is not None:
-            steps[column] = step
+            steps[name] = step
     float32 = workload.initial[0].dtype == np.float32
     check_agreement(workload.title, {name: step() for name, step in steps.items()},
                     rtol=2e-4 if float32 else 1e-7)
     times = time_interleaved(steps, repeat, min_time)
-    row = {"key": workload.key, "title": workload.title, "target": workload.target}
-    for name, samples in times.items():
-        row[f"{name}_ms"] = min(samples) * 1e3
-        if name != "numpy":
-            row[f"{name}_ratio"] = min(samples) / min(times["numpy"])
-            row[f"{name}_median_ratio"] = statistics.median(s / n for s, n in zip(samples, times["numpy"]))
-    return row
+    best = {name: min(samples) for name, samples in times.items()}
+
+    def row(key, title, name):
+        ratios = [t / n for t, n in zip(times[name], times["numpy"])]
+        cells = {"key": key, "title": title, "target": workload.target, "numpy_ms": best["numpy"] * 1e3,
+                 "ms": best[name] * 1e3, "ratio": best[name] / best["numpy"],
+                 "median_ratio": statistics.median(ratios)}
+        if "torch" in best:
+            cells.update(torch_ms=best["torch"] * 1e3, torch_ratio=best["torch"] / best["numpy"])
+        return cells
+
+    rows = [row(workload.key, workload.title, "engine")]
+    if "modules" in steps:
+        rows.append(row(workload.key + "+nn", workload.title + " [nn.MLP, F, optim]", "modules"))
+    return rows
 
 
-def format_table(rows, columns):
+def format_table(rows):
     """The results as a fixed-width text table."""
-    header = ["case", "workload", "numpy ms", "engine ms", "engine/numpy", "(median)", "target", "result"]
-    for column in columns:
-        header += [f"{column} ms", f"{column}/numpy"]
+    header = ["case", "workload", "numpy ms", "tinygrad ms", "ratio", "(median)", "target", "result",
+              "torch ms", "torch ratio"]
     lines = [header]
     for row in rows:
-        ratio = row["engine_ratio"]
-        cells = [row["key"], row["title"], f"{row['numpy_ms']:.3f}", f"{row['engine_ms']:.3f}",
-                 f"{ratio:.2f}x", f"{row['engine_median_ratio']:.2f}x", f"<= {row['target']}x", "PASS" if ratio <= row["target"] else "MISS"]
-        for column in columns:
-            present = f"{column}_ms" in row
-            cells += [f"{row[f'{column}_ms']:.3f}" if present else "-",
-                      f"{row[f'{column}_ratio']:.2f}x" if present else "-"]
-        lines.append(cells)
+        has_torch = "torch_ms" in row
+        lines.append([row["key"], row["title"], f"{row['numpy_ms']:.3f}", f"{row['ms']:.3f}",
+                      f"{row['ratio']:.2f}x", f"{row['median_ratio']:.2f}x", f"<= {row['target']}x",
+                      "PASS" if row["ratio"] <= row["target"] else "MISS",
+                      f"{row['torch_ms']:.3f}" if has_torch else "-",
+                      f"{row['torch_ratio']:.2f}x" if has_torch else "-"])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
     text.insert(1, "  ".join("-" * width for width in widths))
@@ -146,6 +185,9 @@ def parse_args(argv=None):
     parser.add_argument("--chain-size", type=int, default=1000,
                         help="elements per array in the elementwise chain (c) (default 1000)")
     parser.add_argument("--no-torch", action="store_true", help="leave out the PyTorch column")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for BLAS (numpy) and PyTorch (default: their own defaults); 1 makes "
+                             "(d) far less sensitive to other processes on a busy machine")
     return parser.parse_args(argv)
 
 
@@ -153,22 +195,26 @@ def main(argv=None):
     args = parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 15)
     min_time = args.min_time or (0.01 if args.quick else 0.2)
-    extras = optional_implementations()
+    settle_allocator()
+    extras = optional_implementations(args.threads)
     if args.no_torch:
         extras.pop("torch", None)
     wanted = set(args.only.split(",")) - {""}
     print(f"tinygrad_nn engine benchmark: Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, {repeat} rounds of >= {min_time}s" + (" (quick)" if args.quick else ""))
-    for column, (_, description) in extras.items():
-        print(f"extra column {column}: {description}")
+          f"{os.cpu_count()} CPUs, BLAS threads {THREADS or 'default'}, {repeat} rounds of >= {min_time}s"
+          + (" (quick)" if args.quick else ""))
+    for name, (_, description) in extras.items():
+        print(f"{name}: {description}")
     rows = []
     for workload_class in WORKLOADS:
         if wanted and workload_class.key not in wanted:
             continue
         kwargs = {"size": args.chain_size} if workload_class.key == "c" else {}
-        rows.append(run_workload(workload_class(**kwargs), extras, repeat, min_time))
+        rows += run_workload(workload_class(**kwargs), extras, repeat, min_time)
     print()
-    print(format_table(rows, list(extras)))
+    print(format_table(rows))
+    print("\nratio = best tinygrad time / best numpy time (hand-written forward + backward of the same "
+          "computation); (median) = median of the per-round ratios")
     return rows
 
 

@@ -29,7 +29,7 @@ class Sum(Function):
     def backward(ctx, grad):
         kwargs = ctx.kwargs
         grad = _expand(grad, ctx.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
-        return np.broadcast_to(grad, ctx.shape)
+        return np.full(ctx.shape, grad)  # a new array: cheaper than np.broadcast_to for small shapes, no leaf copy
 
 
 class Mean(Function):
@@ -53,7 +53,7 @@ class Mean(Function):
     def backward(ctx, grad):
         kwargs = ctx.kwargs
         grad = _expand(grad, ctx.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
-        return np.broadcast_to(grad / grad.dtype.type(ctx.count), ctx.shape)
+        return np.full(ctx.shape, grad / grad.dtype.type(ctx.count))
 
 
 class _Extremum(Function):
