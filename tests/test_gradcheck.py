@@ -354,6 +354,36 @@ def test_non_elementwise_functions_are_not_taken_for_elementwise():
         assert result and result.inputs[0].method == "per-element"
 
 
+class DiagonalSoftmax(tg.Function):
+    """softmax whose backward keeps only the diagonal of the Jacobian: g * s * (1 - s)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        s = e / e.sum(axis=-1, keepdims=True)
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        (s,) = ctx.saved_tensors
+        return grad * s * (1 - s)
+
+
+@given(x=arrays(shape=(2, 3), max_magnitude=10.0))
+def test_a_backward_that_forgot_off_diagonal_terms_is_not_excused_as_elementwise(x):
+    # the all-at-once check would agree with this bug; verifying elementwise-ness must refuse it
+    result = tg.gradcheck(DiagonalSoftmax, (x,), raise_exception=False)
+    u = result.upstream
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    s = e / e.sum(axis=-1, keepdims=True)
+    true_gradient = s * (u - (u * s).sum(axis=-1, keepdims=True))
+    bug = np.abs(true_gradient - u * s * (1 - s))
+    if (bug > 1e-5 + 1e-3 * np.abs(true_gradient)).any():       # the bug shows at this input
+        assert not result and result.inputs[0].method == "per-element"
+    assert np.allclose(result.inputs[0].numerical_grad, true_gradient, rtol=1e-4, atol=1e-7)
+
+
 def test_a_wrong_elementwise_claim_is_caught_and_reported():
     x = np.random.default_rng(3).normal(size=(3, 4))
     result = tg.gradcheck(lambda t: t.softmax(axis=-1), (x,), elementwise=True)

@@ -7,8 +7,7 @@ import numpy as np
 from ..engine import Tensor
 from . import numerical
 from .evaluate import evaluator_for
-from .report import (GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport,
-                     relative_error)
+from .report import GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport, relative_error
 
 __all__ = ["gradcheck", "run_check", "EXACT_LIMIT"]
 
@@ -127,22 +126,25 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
             report.passed = False
         reports.append(report)
     name = getattr(evaluator, "name", "fn")
-    return GradcheckResult(name, reports, probe.calls + 1, 1, (eps, atol, rtol))
+    return GradcheckResult(name, reports, probe.calls + 1, 1, (eps, atol, rtol), upstream=upstream)
 
 
 def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, atol, rtol, mode, elementwise, rng):
     size = work[slot].size
-    slopes = None
     loss_noise = float(numerical.noise_floor(np.sum(np.abs(probe.upstream * output)), eps))
     if elementwise is not False and mode != "fast":
         central, forward_slope, backward_slope, noise, reason = numerical.elementwise(
-            probe, work, slot, output, eps, atol, rtol, rng)
+            probe, work, slot, output, eps, atol, rtol, rng, declared=bool(elementwise))
         if reason is None:
             report.method = "elementwise"
-            slopes = (central, forward_slope, backward_slope, noise)
+            _finish(report, probe, work, slot, analytic, (central, forward_slope, backward_slope, noise),
+                    loss_at_x, loss_noise, eps, atol, rtol)
+            if report.passed or size > EXACT_LIMIT:
+                return
+            report.notes.append("the all-at-once check failed; confirmed element by element")
         elif elementwise:
             report.notes.append(f"declared elementwise, but it is not: {reason}; checked element by element")
-    if slopes is None and mode == "auto" and size > EXACT_LIMIT or mode == "fast":
+    if (mode == "auto" and size > EXACT_LIMIT) or mode == "fast":
         passed, analytic_slope, numerical_slope, kink = numerical.projection(
             probe, work, slot, analytic, loss_at_x, eps, atol, rtol, rng, noise=loss_noise)
         if passed:
@@ -153,9 +155,20 @@ def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, at
             return
         report.notes.append("a random projection " + ("crossed a kink" if kink else "disagreed")
                             + "; checked element by element to locate it")
-    if slopes is None:
-        report.method = "per-element"
-        slopes = numerical.per_element(probe, work, slot, loss_at_x, eps) + (loss_noise,)
+    report.method = "per-element"
+    slopes = numerical.per_element(probe, work, slot, loss_at_x, eps) + (loss_noise,)
+    _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, eps, atol, rtol)
+
+
+def _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, eps, atol, rtol):
+    """Re-check elements spoiled by a nearby kink with smaller steps, then compare."""
+    central, forward_slope, backward_slope, noise = slopes
+    slopes = (central, forward_slope, backward_slope,
+              np.array(np.broadcast_to(np.asarray(noise, dtype=np.float64), central.shape)))
+    near = numerical.refine_near_kinks(probe, work, slot, analytic, slopes, loss_at_x, loss_noise,
+                                       eps, atol, rtol)
+    if near:
+        report.notes.append(f"{near} element(s) lie within eps of a kink: re-checked with a smaller step")
     compare(report, analytic, *slopes, atol=atol, rtol=rtol)
 
 
@@ -165,19 +178,28 @@ def compare(report, analytic, central, forward_slope, backward_slope, noise, *, 
     noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), np.shape(central))
     report.noise = float(noise.max()) if noise.size else 0.0
     report.atol = atol
-    kinks = numerical.kink_mask(forward_slope, backward_slope, atol, rtol, noise) & np.isfinite(central)
     with np.errstate(invalid="ignore", over="ignore"):
         abs_error = np.abs(analytic - central)
         abs_error = np.where(np.isnan(abs_error) & (analytic != central), np.inf, abs_error)
         abs_error = np.where(analytic == central, 0.0, abs_error)
         allowed = atol + rtol * np.abs(central) + noise
+        failing = ~(abs_error <= allowed)
+        kinks, outside = numerical.kinks_explaining(analytic, failing, forward_slope, backward_slope,
+                                                    atol, rtol, noise)
+        kinks &= np.isfinite(central)
         meaningful = np.maximum(np.abs(analytic), np.abs(central)) > atol + noise
-        rel_error = np.where(meaningful, relative_error(analytic, central), 0.0)
+        # relative error beyond what rounding explains: tiny values do not fake a bad band
+        scale = np.maximum(np.abs(analytic), np.abs(central))
+        excess = np.maximum(abs_error - noise, 0.0)
+        rel_error = np.where(meaningful, np.where(np.isfinite(excess), excess / np.where(scale > 0, scale, 1.0),
+                                                  np.inf), 0.0)
         ratio = np.where(kinks, -1.0, np.where(np.isfinite(abs_error), abs_error / allowed, np.inf))
     bad = ratio > 1.0
     considered = ~kinks
     report.analytic_grad, report.numerical_grad = analytic, central
     report.kink_count = int(kinks.sum())
+    report.kink_indices, report.kink_values = [], []
+    report.kinks_outside = int((outside & kinks).sum())
     report.kink_mask = kinks if report.kink_count else None
     for flat in np.flatnonzero(kinks)[:5]:
         index = np.unravel_index(flat, kinks.shape)
@@ -191,6 +213,7 @@ def compare(report, analytic, central, forward_slope, backward_slope, noise, *, 
         worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         report.index = tuple(int(i) for i in worst)
         report.analytic, report.numerical = float(analytic[worst]), float(central[worst])
+        report.element_rel_error = float(relative_error(analytic[worst], central[worst]))
     return report
 
 

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..engine import unbroadcast
 
-__all__ = ["Probe", "per_element", "elementwise", "projection", "kink_mask", "noise_floor", "KINK_FACTOR"]
+__all__ = ["Probe", "per_element", "elementwise", "projection", "kink_mask", "kinks_explaining",
+           "refine_near_kinks", "noise_floor", "KINK_FACTOR"]
 
 # one-sided differences must disagree by this many tolerances to call a point a kink
 KINK_FACTOR = 10.0
@@ -53,13 +54,36 @@ class Probe:
         return float(np.sum(self.upstream * out)) if out.shape == self.upstream.shape else np.nan
 
 
-def kink_mask(forward_slope, backward_slope, atol, rtol, noise=0.0):
-    """True where the one-sided differences disagree by more than ``KINK_FACTOR`` tolerances
+def kink_mask(forward_slope, backward_slope, atol, rtol, noise=0.0, factor=KINK_FACTOR):
+    """True where the one-sided differences disagree by more than ``factor`` tolerances
     (``atol + rtol * |slope|``, plus twice the rounding ``noise`` of a one-sided difference)."""
     with np.errstate(invalid="ignore", over="ignore"):
         gap = np.abs(forward_slope - backward_slope)
         scale = np.maximum(np.abs(forward_slope), np.abs(backward_slope))
-        return np.asarray(gap > KINK_FACTOR * (atol + rtol * scale + 2 * noise))
+        return np.asarray(gap > factor * (atol + rtol * scale + 2 * noise))
+
+
+def kinks_explaining(analytic, failing, forward_slope, backward_slope, atol, rtol, noise=0.0):
+    """``(kinks, outside)``: elements to report as "not differentiable here" rather than wrong, and
+    among them those whose analytic value lies outside the two one-sided slopes.
+
+    A perturbation that crosses a kink makes the two one-sided differences
+    disagree: by one tolerance is enough for an element that would otherwise
+    fail, ``KINK_FACTOR`` tolerances are needed to report a passing one.
+    With a single kink the analytic value should lie between the one-sided
+    slopes (ReLU'(0) = 0 and the even split of max ties do); where several
+    kinks meet (a tie of ``maximum`` next to another kink, with upstream
+    gradients of both signs) a valid value may lie outside, so ``outside``
+    is reported, not failed.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        low = np.minimum(forward_slope, backward_slope)
+        high = np.maximum(forward_slope, backward_slope)
+        tolerance = atol + rtol * np.maximum(np.abs(low), np.abs(high)) + 2 * noise
+        outside = (analytic < low - tolerance) | (analytic > high + tolerance)
+    kinks = np.where(failing, kink_mask(forward_slope, backward_slope, atol, rtol, noise, factor=1.0),
+                     kink_mask(forward_slope, backward_slope, atol, rtol, noise))
+    return np.asarray(kinks), np.asarray(kinks & outside)
 
 
 def _quotient(difference, step):
@@ -67,14 +91,15 @@ def _quotient(difference, step):
         return np.where(step != 0, difference / np.where(step != 0, step, 1.0), np.nan)
 
 
-def per_element(probe, arrays, slot, loss_at_x, eps):
-    """Two forward calls per element of ``arrays[slot]``: ``(central, forward, backward)`` slopes."""
+def per_element(probe, arrays, slot, loss_at_x, eps, indices=None):
+    """Two forward calls per element of ``arrays[slot]`` (or per flat index in ``indices``):
+    ``(central, forward, backward)`` slopes, shaped like the input (or like ``indices``)."""
     x = arrays[slot]
     flat = x.reshape(-1)                      # x is our own contiguous copy: a view
-    central = np.empty(flat.size)
-    forward_slope = np.empty(flat.size)
-    backward_slope = np.empty(flat.size)
-    for j in range(flat.size):
+    positions = range(flat.size) if indices is None else indices
+    count = flat.size if indices is None else len(indices)
+    central, forward_slope, backward_slope = np.empty(count), np.empty(count), np.empty(count)
+    for k, j in enumerate(positions):
         original = flat[j]
         up, down = original + eps, original - eps
         flat[j] = up
@@ -83,13 +108,47 @@ def per_element(probe, arrays, slot, loss_at_x, eps):
         loss_down = probe.loss(arrays)
         flat[j] = original
         step_up, step_down = up - original, original - down
-        central[j] = (loss_up - loss_down) / (step_up + step_down)
-        forward_slope[j] = (loss_up - loss_at_x) / step_up
-        backward_slope[j] = (loss_at_x - loss_down) / step_down
+        central[k] = (loss_up - loss_down) / (step_up + step_down)
+        forward_slope[k] = (loss_up - loss_at_x) / step_up
+        backward_slope[k] = (loss_at_x - loss_down) / step_down
+    if indices is not None:
+        return central, forward_slope, backward_slope
     shape = x.shape
     return central.reshape(shape), forward_slope.reshape(shape), backward_slope.reshape(shape)
 
 
+# smaller steps tried, in turn, at an element whose perturbation crossed a kink
+REFINE_STEPS = (1 / 8, 1 / 64)
+# at most this many suspect elements per input are re-checked with smaller steps
+REFINE_LIMIT = 256
+
+
+def refine_near_kinks(probe, arrays, slot, analytic, slopes, loss_at_x, loss_noise, eps, atol, rtol):
+    """Re-check, with smaller steps, the elements whose check failed while their one-sided
+    differences disagree: a kink within ``eps`` (on one side or both) spoils the difference there.
+
+    At a smaller step that no longer reaches the kink the element is smooth: its slopes are
+    replaced (it passes or fails on its own). An element exactly on a kink keeps disagreeing,
+    and its slopes at the smallest step are clean one-sided slopes for ``kinks_explaining``.
+    Returns the number of elements that turned out to be near, not on, a kink.
+    """
+    central, forward_slope, backward_slope, noise = slopes
+    with np.errstate(invalid="ignore", over="ignore"):
+        failing = ~(np.abs(analytic - central) <= atol + rtol * np.abs(central) + noise)
+    suspects = np.flatnonzero(failing & kink_mask(forward_slope, backward_slope, atol, rtol, noise, factor=1.0))
+    near = 0
+    for j in suspects[:REFINE_LIMIT]:
+        index = np.unravel_index(j, central.shape)
+        for factor in REFINE_STEPS:
+            c, f, b = (v[0] for v in per_element(probe, arrays, slot, loss_at_x, eps * factor, indices=[j]))
+            local_noise = loss_noise / factor
+            central[index], forward_slope[index], backward_slope[index] = c, f, b
+            noise[index] = max(noise[index], local_noise)
+            smooth = abs(f - b) <= atol + rtol * max(abs(f), abs(b)) + 2 * local_noise
+            if smooth:
+                near += 1
+                break
+    return near
 def _diagonal(probe, arrays, slot, direction, output_at_x, eps):
     """Per output element: slopes of ``upstream * f`` when every element of input ``slot`` moves at once."""
     x = arrays[slot]
@@ -115,12 +174,13 @@ def _direction(rng, shape):
     return rng.choice((-1.0, 1.0), size=shape) * rng.uniform(0.5, 1.5, size=shape)
 
 
-def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=True):
+def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=True, declared=False):
     """The exact check in two forward calls, valid when output element k depends only on the input
     element it was broadcast from. Two more calls along a second direction verify that claim.
 
     Returns ``(central, forward, backward, noise, reason)``; ``reason`` is None when the claim held,
-    else a sentence saying where it failed (the slopes are then meaningless).
+    else a sentence saying where it failed (the slopes are then meaningless). Outputs on a kink
+    cannot take part in the verification, so a kink ends the claim unless it was ``declared``.
     """
     x = arrays[slot]
     try:
@@ -137,9 +197,15 @@ def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=T
         second = np.sign(first) * rng.uniform(0.5, 1.5, size=x.shape)
         central_2, forward_2, backward_2 = _diagonal(probe, arrays, slot, second, output_at_x, eps)
         kinks |= kink_mask(forward_2, backward_2, atol, rtol, noise)
+        if kinks.any() and not declared:
+            where = tuple(int(i) for i in np.unravel_index(np.argmax(kinks), kinks.shape))
+            return None, None, None, None, (f"output element {where} sits on a kink, where moving every "
+                                            "element at once cannot show whether it depends on others")
         with np.errstate(invalid="ignore", over="ignore"):
             gap = np.abs(central - central_2)
-            coupled = (gap > atol + rtol * np.abs(central_2) + 2 * noise) & ~kinks
+            # a thousand times stricter than the check itself: a missed coupling would hide a
+            # backward that forgot its off-diagonal terms (softmax's classic bug)
+            coupled = (gap > 1e-3 * (atol + rtol * np.abs(central_2)) + 4 * noise) & ~kinks
             coupled |= np.isnan(central) != np.isnan(central_2)
         if coupled.any():
             where = tuple(int(i) for i in np.unravel_index(np.argmax(coupled), coupled.shape))

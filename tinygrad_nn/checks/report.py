@@ -81,11 +81,14 @@ class InputReport:
 
     Attributes: ``input_index``, ``shape``, ``dtype`` (the user's dtype),
     ``method`` (``"elementwise"``, ``"per-element"`` or ``"projection"``),
-    ``passed``, ``max_abs_error``, ``max_rel_error``, ``band``, ``index``
-    (the worst element, a tuple, None when only projections ran),
-    ``analytic`` and ``numerical`` (the values there), ``mismatches``
+    ``passed``, ``max_abs_error``, ``max_rel_error`` (beyond rounding noise),
+    ``band``, ``index`` (the worst element, a tuple, None when only
+    projections ran), ``analytic`` and ``numerical`` (the values there),
+    ``element_rel_error`` (their relative error), ``mismatches``
     (elements beyond tolerance), ``kink_count`` and ``kink_indices``
-    (elements where the function is not differentiable: skipped), ``noise``
+    (elements where the function is not differentiable: skipped),
+    ``kinks_outside`` (of those, how many have an analytic value outside
+    their one-sided slopes), ``noise``
     (the rounding error of the numerical values, added to the tolerance),
     ``analytic_grad`` and ``numerical_grad`` (full arrays, None after a
     projection-only check) and ``notes`` (problems found, e.g. a wrong dtype).
@@ -108,7 +111,9 @@ class InputReport:
         self.kink_indices = []
         self.kink_values = []
         self.kink_mask = None
+        self.kinks_outside = 0
         self.noise = 0.0
+        self.element_rel_error = None
         self.atol = None
         self.analytic_grad = None
         self.numerical_grad = None
@@ -147,6 +152,10 @@ class InputReport:
                               for i, (lo, hi) in zip(self.kink_indices[:3], self.kink_values[:3]))
             more = " ..." if self.kink_count > 3 else ""
             out.append(f"    not differentiable here: {self.kink_count} element(s), skipped: {shown}{more}")
+            if self.kinks_outside:
+                out.append(f"    of these, {self.kinks_outside} have an analytic value outside their one-sided "
+                           "slopes: expected where several kinks meet, suspicious at a single kink "
+                           "(re-check with nudge=True)")
         out.extend(f"    note: {note}" for note in self.notes)
         return out
 
@@ -156,7 +165,9 @@ class InputReport:
         if self.index is not None:
             text += (f" at element {format_index(self.index)}: analytic {format_value(self.analytic)}, "
                      f"numerical {format_value(self.numerical)}")
-        text += f" (rel error {self.max_rel_error:.3g}: {self.band}"
+            if self.element_rel_error is not None:
+                text += f" (rel error {self.element_rel_error:.3g})"
+        text += f" (max rel error {self.max_rel_error:.3g}: {self.band}"
         if self.mismatches:
             text += f"; {self.mismatches} of {self.size} elements differ"
         text += ")"
@@ -171,16 +182,19 @@ class GradcheckResult:
     Attributes: ``name`` (what was checked), ``passed``, ``inputs`` (one
     ``InputReport`` per checked input), ``forward_calls``,
     ``backward_calls``, ``kink_count``, ``nudged`` (the result of the
-    re-check at a nudged point, or None), ``tolerance`` (eps, atol, rtol).
+    re-check at a nudged point, or None), ``tolerance`` (eps, atol, rtol),
+    ``upstream`` (the upstream gradient ``u``: the check compares gradients
+    of ``sum(u * fn(inputs))``; all ones for a one-element output).
     """
 
-    def __init__(self, name, inputs, forward_calls, backward_calls, tolerance, nudged=None):
+    def __init__(self, name, inputs, forward_calls, backward_calls, tolerance, nudged=None, upstream=None):
         self.name = name
         self.inputs = inputs
         self.forward_calls = forward_calls
         self.backward_calls = backward_calls
         self.tolerance = tolerance
         self.nudged = nudged
+        self.upstream = upstream
 
     @property
     def passed(self):
