@@ -249,7 +249,7 @@ def test_wrong_gradient_dtype_is_caught_on_its_input():
     assert not result
     (report,) = result.inputs
     assert report.input_index == 0
-    assert any("float32 gradient for input 0 of dtype float64" in note for note in report.notes)
+    assert any("float32 gradient for input 0 of dtype float64" in problem for problem in report.problems)
     assert "float32" in result.message()
 
 

@@ -119,7 +119,7 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
     for slot, position in enumerate(evaluator.checked):
         analytic = np.asarray(gradients[slot], dtype=np.float64)
         report = InputReport(position, arrays[slot].shape, dtypes[slot], "per-element")
-        report.notes.extend(problems[slot])
+        report.problems.extend(problems[slot])
         _check_input(report, probe, work, slot, analytic, output, loss_at_x,
                      eps, atol, rtol, mode, elementwise, rng)
         if problems[slot]:
@@ -141,7 +141,7 @@ def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, at
                     loss_at_x, loss_noise, eps, atol, rtol)
             if report.passed or size > EXACT_LIMIT:
                 return
-            report.notes.append("the all-at-once check failed; confirmed element by element")
+            report.notes = ["the all-at-once check failed; confirmed element by element"]
         elif elementwise:
             report.notes.append(f"declared elementwise, but it is not: {reason}; checked element by element")
     if (mode == "auto" and size > EXACT_LIMIT) or mode == "fast":

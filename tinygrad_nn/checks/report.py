@@ -91,7 +91,9 @@ class InputReport:
     their one-sided slopes), ``noise``
     (the rounding error of the numerical values, added to the tolerance),
     ``analytic_grad`` and ``numerical_grad`` (full arrays, None after a
-    projection-only check) and ``notes`` (problems found, e.g. a wrong dtype).
+    projection-only check), ``problems`` (what is wrong with what backward
+    returned, e.g. a wrong dtype: each one fails the input) and ``notes``
+    (how the check went, e.g. a fallback; informational).
     """
 
     def __init__(self, input_index, shape, dtype, method):
@@ -118,6 +120,7 @@ class InputReport:
         self.analytic_grad = None
         self.numerical_grad = None
         self.notes = []
+        self.problems = []
 
     @property
     def band(self):
@@ -141,7 +144,7 @@ class InputReport:
             out.append(f"    {label} {format_index(self.index)}: analytic {format_value(self.analytic)}, "
                        f"numerical {format_value(self.numerical)}")
         out.append(f"    max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
-                   f"-> {self.band}")
+                   f"beyond rounding noise -> {self.band}")
         if self.mismatches:
             out.append(f"    {self.mismatches} of {self.size} elements differ beyond tolerance")
         if self.atol is not None and self.noise > 0.1 * self.atol:
@@ -156,6 +159,7 @@ class InputReport:
                 out.append(f"    of these, {self.kinks_outside} have an analytic value outside their one-sided "
                            "slopes: expected where several kinks meet, suspicious at a single kink "
                            "(re-check with nudge=True)")
+        out.extend(f"    problem: {problem}" for problem in self.problems)
         out.extend(f"    note: {note}" for note in self.notes)
         return out
 
@@ -171,8 +175,8 @@ class InputReport:
         if self.mismatches:
             text += f"; {self.mismatches} of {self.size} elements differ"
         text += ")"
-        if self.notes:
-            text += "; " + "; ".join(self.notes)
+        if self.problems:
+            text += "; " + "; ".join(self.problems)
         return text
 
 
