@@ -35,23 +35,35 @@ def noise_floor(magnitude, step):
 
 
 class Probe:
-    """Evaluates ``L(arrays) = sum(upstream * f(arrays))`` and counts the forward calls."""
+    """Evaluates ``L(arrays) = sum(upstream * f(arrays))`` and counts the forward calls.
 
-    def __init__(self, evaluator, upstream):
+    Output elements that are not finite at the checked point (``finite`` is
+    False there) are left out of ``L``, so one ``log(0)`` does not spoil the
+    differences of every other element. Numpy warnings raised at perturbed
+    points (``log`` of a slightly negative number) are silenced: the
+    comparison reports what they lead to.
+    """
+
+    def __init__(self, evaluator, upstream, finite=True):
         self.evaluator = evaluator
-        self.upstream = upstream
+        self.upstream = np.where(finite, upstream, 0.0)
+        self.finite = finite
         self.calls = 0
 
     def output(self, arrays):
         """``f(arrays)`` as a float64 array."""
         self.calls += 1
-        out = self.evaluator.forward(arrays)
-        return np.asarray(out, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            out = self.evaluator.forward(arrays)
+            return np.asarray(out, dtype=np.float64)
 
     def loss(self, arrays):
-        """``sum(upstream * f(arrays))`` as a Python float."""
+        """``sum(upstream * f(arrays))`` over the finite outputs, as a Python float."""
         out = self.output(arrays)
-        return float(np.sum(self.upstream * out)) if out.shape == self.upstream.shape else np.nan
+        if out.shape != self.upstream.shape:
+            return np.nan
+        with np.errstate(all="ignore"):
+            return float(np.sum(self.upstream * np.where(self.finite, out, 0.0)))
 
 
 def kink_mask(forward_slope, backward_slope, atol, rtol, noise=0.0, factor=KINK_FACTOR):
@@ -191,7 +203,8 @@ def elementwise(probe, arrays, slot, output_at_x, eps, atol, rtol, rng, verify=T
         return None, None, None, None, f"the output {output_at_x.shape} is not the broadcast shape of the input {x.shape}"
     first = _direction(rng, x.shape)
     central, forward_out, backward_out = _diagonal(probe, arrays, slot, first, output_at_x, eps)
-    noise = noise_floor(np.abs(probe.upstream * output_at_x), 0.5 * eps)   # steps are at least eps / 2
+    with np.errstate(invalid="ignore", over="ignore"):                   # steps are at least eps / 2
+        noise = noise_floor(np.abs(probe.upstream * np.where(probe.finite, output_at_x, 0.0)), 0.5 * eps)
     kinks = kink_mask(forward_out, backward_out, atol, rtol, noise)
     if verify and x.size > 1:
         second = np.sign(first) * rng.uniform(0.5, 1.5, size=x.shape)

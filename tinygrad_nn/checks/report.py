@@ -166,6 +166,8 @@ class InputReport:
     def failure_message(self, name):
         """One paragraph naming the op, the input, the element and both values."""
         text = f"{name}: gradient of {self.where()} is wrong"
+        if self.problems and not self.mismatches:
+            return f"{text}: " + "; ".join(self.problems)
         if self.index is not None:
             text += (f" at element {format_index(self.index)}: analytic {format_value(self.analytic)}, "
                      f"numerical {format_value(self.numerical)}")
