@@ -110,6 +110,10 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
         return np.ones(shape) if size == 1 else rng.standard_normal(shape)
 
     output, upstream, gradients, problems = evaluator.analytic([a.copy() for a in arrays], draw_upstream)
+    if output.dtype.kind == "f" and output.dtype.itemsize < 8:
+        warnings.warn(f"gradcheck: {evaluator.name} returned {output.dtype} from float64 inputs, so its "
+                      "differences are only as precise as that dtype; expect rounding noise, or compute in "
+                      "the input's dtype", GradcheckPrecisionWarning, stacklevel=3)
     output = np.array(output, dtype=np.float64, copy=True)
     upstream = np.asarray(upstream, dtype=np.float64)
     finite = np.isfinite(output)
