@@ -151,3 +151,12 @@ def test_bad_arguments_say_what_is_wrong():
         tg.check_graph(np.ones(3))
     with pytest.raises(ValueError, match="not made by recorded operations"):
         tg.check_graph(tg.Tensor(np.ones(3)))
+
+
+def test_the_drawing_can_colour_the_blamed_node():
+    net = three_layer_model_with_one_bug()
+    x, labels = batch()
+    loss = F.cross_entropy(net(x), labels)
+    result = tg.check_graph(loss)
+    source = tg.viz.draw_graph(loss, blame=result).source
+    assert "FAILED" in source and "FAILED" not in tg.viz.draw_graph(loss).source

@@ -420,3 +420,31 @@ def test_float64_inputs_give_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert tg.gradcheck(lambda t: t.exp(), (np.ones(3),))
+
+
+def _ops_called_directly():
+    ops = tg.engine.ops
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(4,))
+    positive = rng.uniform(0.5, 2.0, size=(3, 4))
+    return [
+        (ops.Add, (a, b), {}), (ops.Sub, (a, b), {}), (ops.Mul, (a, b), {}), (ops.Div, (a, positive), {}),
+        (ops.Pow, (positive, b), {}), (ops.Neg, (a,), {}), (ops.MatMul, (a, rng.normal(size=(4, 2))), {}),
+        (ops.Exp, (a,), {}), (ops.Log, (positive,), {}), (ops.Sqrt, (positive,), {}), (ops.Abs, (a,), {}),
+        (ops.Sigmoid, (a,), {}), (ops.Tanh, (a,), {}), (ops.ReLU, (a,), {}),
+        (ops.LeakyReLU, (a,), {"negative_slope": 0.2}), (ops.Clip, (a,), {"lo": -0.5, "hi": 0.5}),
+        (ops.Softmax, (a,), {"axis": 0}), (ops.LogSoftmax, (a,), {"axis": -1}),
+        (ops.Sum, (a,), {"axis": 1}), (ops.Mean, (a,), {"axis": None}), (ops.Max, (a,), {"axis": 0}),
+        (ops.Min, (a,), {"axis": 1, "keepdims": True}), (ops.Reshape, (a,), {"shape": (4, 3)}),
+        (ops.Transpose, (a,), {"axes": (1, 0)}), (ops.GetItem, (a,), {"index": (np.array([0, 0, 2]), 1)}),
+        (ops.Concatenate, (a, positive), {"axis": 1}), (ops.Stack, (a, positive), {"axis": 0}),
+        (ops.Maximum, (a, positive), {}), (ops.Where, (a, b), {"condition": a > 0}),
+    ]
+
+
+@pytest.mark.parametrize("op, inputs, kwargs", _ops_called_directly(),
+                         ids=[case[0].__name__ for case in _ops_called_directly()])
+def test_every_built_in_function_passes_when_called_directly(op, inputs, kwargs):
+    # forward/backward on a fresh Context: also checks the count, dtype and shape backward returns
+    result = tg.gradcheck(op, inputs, kwargs=kwargs)
+    assert result and not any(report.problems for report in result.inputs)
