@@ -178,7 +178,9 @@ def _diagonal(probe, arrays, slot, direction, output_at_x, eps):
         central = _quotient(upstream * (out_up - out_down), step_up + step_down)
         forward_slope = _quotient(upstream * (out_up - output_at_x), step_up)
         backward_slope = _quotient(upstream * (output_at_x - out_down), step_down)
-    return central, forward_slope, backward_slope
+    rightward = step_up > 0           # report the slope right of x as "forward", as per_element does
+    return central, np.where(rightward, forward_slope, backward_slope), np.where(rightward, backward_slope,
+                                                                                   forward_slope)
 
 
 def _direction(rng, shape):
