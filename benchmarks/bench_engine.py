@@ -17,9 +17,14 @@ advises: slower rounds are other processes getting in the way, not the
 code. The ratio is ``best tinygrad time / best numpy time``; the "median"
 column is the median over rounds of each round's ratio, to show the spread.
 Python's garbage collector stays on: its cost is part of what a user pays.
+But the objects that exist once everything is imported are frozen first
+(``gc.freeze()``): otherwise every full collection also walks PyTorch's
+~150,000 import-time objects, which made the engine's deep chain (c) 35%
+slower in the same process as torch, a cost of the neighbour, not the engine.
 """
 
 import argparse
+import gc
 import math
 import os
 import platform
@@ -199,6 +204,7 @@ def main(argv=None):
     extras = optional_implementations(args.threads)
     if args.no_torch:
         extras.pop("torch", None)
+    gc.freeze()  # see the module docstring: full collections skip import-time objects
     wanted = set(args.only.split(",")) - {""}
     print(f"tinygrad_nn engine benchmark: Python {platform.python_version()}, numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, BLAS threads {THREADS or 'default'}, {repeat} rounds of >= {min_time}s"
