@@ -448,3 +448,17 @@ def test_every_built_in_function_passes_when_called_directly(op, inputs, kwargs)
     # forward/backward on a fresh Context: also checks the count, dtype and shape backward returns
     result = tg.gradcheck(op, inputs, kwargs=kwargs)
     assert result and not any(report.problems for report in result.inputs)
+
+
+def test_jupyter_shows_the_full_report():
+    class Printer:
+        def __init__(self):
+            self.shown = ""
+
+        def text(self, text):
+            self.shown += text
+
+    printer = Printer()
+    result = tg.gradcheck(lambda t: t.tanh(), (np.ones(3),))
+    result._repr_pretty_(printer, False)
+    assert printer.shown == str(result) and "worst element" in printer.shown

@@ -149,6 +149,10 @@ class GraphCheckResult:
             lines.append("first failure: " + self.failures[0].message)
         return "\n".join(lines)
 
+    def _repr_pretty_(self, printer, cycle):
+        """Jupyter/IPython show a line per node."""
+        printer.text(str(self))
+
     def __repr__(self):
         if self.passed:
             return f"<GraphCheckResult passed: {len(self.checks)} node(s)>"

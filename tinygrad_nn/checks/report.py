@@ -242,6 +242,10 @@ class GradcheckResult:
             lines.extend("    " + line for line in str(self.nudged).splitlines()[1:])
         return "\n".join(lines)
 
+    def _repr_pretty_(self, printer, cycle):
+        """Jupyter/IPython show the full report."""
+        printer.text(str(self))
+
     def __repr__(self):
         if self.passed:
             worst = max((r.max_rel_error for r in self.inputs), default=0.0)
