@@ -327,14 +327,15 @@ def test_elementwise_check_costs_the_same_whatever_the_size(side):
     x = np.random.default_rng(0).normal(size=(side, side))
     result = tg.gradcheck(lambda t: t * t.sigmoid(), (x,))
     assert result.inputs[0].method == "elementwise"
-    assert result.forward_calls == 5          # 1 for the backward, 2 for the check, 2 to verify elementwise
+    # 1 for the backward, 1 to see that forward is repeatable, 2 for the check, 2 to verify elementwise
+    assert result.forward_calls == 6
 
 
 def test_projection_costs_the_same_whatever_the_size():
     for side in (40, 80):
         x = np.random.default_rng(1).normal(size=(side, side))
         result = tg.gradcheck(lambda t: t.softmax(axis=-1), (x,), mode="fast")
-        assert result.inputs[0].method == "projection" and result.forward_calls == 5
+        assert result.inputs[0].method == "projection" and result.forward_calls == 6
 
 
 def test_fast_mode_falls_back_to_locate_the_wrong_element():
@@ -462,3 +463,10 @@ def test_jupyter_shows_the_full_report():
     result = tg.gradcheck(lambda t: t.tanh(), (np.ones(3),))
     result._repr_pretty_(printer, False)
     assert printer.shown == str(result) and "worst element" in printer.shown
+
+
+def test_a_random_forward_is_refused_rather_than_judged():
+    rng = np.random.default_rng(0)
+    noisy = lambda t: t * rng.uniform(0.9, 1.1)
+    result = tg.gradcheck(noisy, (np.ones(3),), raise_exception=False)
+    assert not result and "different output when called again" in result.message()

@@ -125,6 +125,12 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
         output_note = (f"the output is not finite at {int((~finite).sum())} element(s), first {where} "
                        f"({output[where]}); no difference can be taken through them")
     work = [a.copy() for a in arrays]
+    again = probe.output(work)
+    if again.shape != output.shape or not np.allclose(again, output, rtol=1e-12, atol=0.0, equal_nan=True):
+        # differences of a function that changes between calls mean nothing
+        for notes in problems:
+            notes.append(f"{evaluator.name} gave a different output when called again on the same input "
+                         "(random, or state kept between calls); its gradient cannot be checked by differences")
     reports = []
     for slot, position in enumerate(evaluator.checked):
         analytic = np.asarray(gradients[slot], dtype=np.float64)
