@@ -44,6 +44,9 @@ def register(subparsers):
     symmetry.add_argument("--odd", action="store_true", help="also check f(-x) = -f(x)")
     symmetry.add_argument("--even", action="store_true", help="also check f(-x) = f(x)")
     parser.add_argument("--zero-at-zero", action="store_true", help="also check f(0) = 0")
+    parser.add_argument("--allow-non-finite", action="store_true",
+                        help="do not require finite outputs and gradients (for functions such as log "
+                             "that are not finite everywhere)")
     parser.set_defaults(func=run)
     return parser
 
@@ -136,7 +139,7 @@ def run(args):
         raise UsageError(f"--max-magnitude must be positive, got {args.max_magnitude}")
     name, fn = load_target(args.target)
     declared = dict(monotone=args.monotone, bounded=_bounds(args.bounded), odd=args.odd, even=args.even,
-                    zero_at_zero=args.zero_at_zero)
+                    zero_at_zero=args.zero_at_zero, finite=not args.allow_non_finite)
     dtype = np.dtype(args.dtype)
     print(f"gradcheck {name} from {args.target.rpartition(':')[0]}: {args.examples} drawn input(s), "
           f"seed {args.seed}, dtype {dtype}" + (" (checked on float64 copies)" if dtype != np.float64 else ""))
@@ -166,6 +169,7 @@ def run(args):
     if problems:
         print("FAILED at that input:\n- " + "\n- ".join(problems))
         return 1
-    checked = ", ".join(k.replace("_", " ") if v is True else f"{k} {v}" for k, v in declared.items() if v)
+    checked = ", ".join(k.replace("_", " ") if v is True else f"{k} {v}" for k, v in declared.items()
+                        if v and k != "finite")
     print(f"PASSED: {name} over {args.examples} drawn input(s)" + (f" (and {checked})" if checked else ""))
     return 0
