@@ -134,7 +134,9 @@ class InputReport:
     def lines(self):
         """The report for this input as text lines."""
         status = "ok" if self.passed else "FAILED"
-        head = f"{self.where()} {self.dtype}: {status}, checked by {self.method}"
+        how = {"elementwise": "all elements at once (elementwise)", "per-element": "element by element",
+               "projection": "random projections"}.get(self.method, self.method)
+        head = f"{self.where()} {self.dtype}: {status}, checked {how}"
         out = [head]
         if self.method == "projection" and self.index is None:
             out.append(f"    random projections agree: analytic {format_value(self.analytic)}, "
