@@ -108,3 +108,9 @@ def test_the_installed_command_prints_no_traceback(user_file):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "tinygrad-nn: error:" in result.stderr
+
+
+def test_the_same_seed_gives_the_same_run(user_file, capsys):
+    first = run(capsys, f"{user_file}:WrongSwish", "--examples", "15", "--seed", "5")
+    second = run(capsys, f"{user_file}:WrongSwish", "--examples", "15", "--seed", "5")
+    assert first == second and first[0] == 1
