@@ -110,7 +110,19 @@ def test_the_installed_command_prints_no_traceback(user_file):
     assert "tinygrad-nn: error:" in result.stderr
 
 
-def test_the_same_seed_gives_the_same_run(user_file, capsys):
-    first = run(capsys, f"{user_file}:WrongSwish", "--examples", "15", "--seed", "5")
-    second = run(capsys, f"{user_file}:WrongSwish", "--examples", "15", "--seed", "5")
-    assert first == second and first[0] == 1
+def test_the_seed_fixes_the_drawn_inputs(tmp_path, capsys):
+    log = tmp_path / "seen.txt"
+    recorder = tmp_path / "recorder.py"
+    recorder.write_text(textwrap.dedent(f'''
+        def logged_tanh(x):
+            with open({str(log)!r}, "a") as seen:
+                seen.write(repr(x.data.tolist()) + "\\n")
+            return x.tanh()
+    '''))
+
+    def inputs_seen(seed):
+        log.write_text("")
+        assert run(capsys, f"{recorder}:logged_tanh", "--examples", "10", "--seed", seed)[0] == 0
+        return log.read_text()
+
+    assert inputs_seen("5") == inputs_seen("5") != inputs_seen("6")
