@@ -3,6 +3,7 @@ correct models pass; dtype bugs and raising ops are blamed; float32 graphs warn 
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import functional as F
@@ -160,3 +161,16 @@ def test_the_drawing_can_colour_the_blamed_node():
     result = tg.check_graph(loss)
     source = tg.viz.draw_graph(loss, blame=result).source
     assert "FAILED" in source and "FAILED" not in tg.viz.draw_graph(loss).source
+
+
+@settings(max_examples=max(5, settings().max_examples // 5))
+@given(activation=st.sampled_from(["ReLU", "Tanh", "Sigmoid", "LeakyReLU"]),
+       seed=st.integers(0, 2**16), batch_size=st.integers(1, 6))
+def test_correct_models_pass_over_drawn_inputs(activation, seed, batch_size):
+    rng = np.random.default_rng(seed)
+    net = tg.nn.Sequential(tg.nn.Linear(3, 5, rng=rng), getattr(tg.nn, activation)(),
+                           tg.nn.Maxout(5, 4, pieces=2, rng=rng), tg.nn.Linear(4, 3, rng=rng))
+    x = tg.Tensor(rng.normal(scale=3.0, size=(batch_size, 3)))
+    labels = rng.integers(0, 3, size=batch_size)
+    loss = F.multiclass_hinge_loss(net(x), labels) + F.cross_entropy(net(x), labels)
+    assert tg.check_graph(loss)
