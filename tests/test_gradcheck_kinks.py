@@ -140,3 +140,23 @@ def test_a_kink_inside_a_bigger_graph_is_found_by_the_projection_fallback():
     result = tg.gradcheck(lambda t: t.relu().sum(axis=0), (x,), mode="fast")
     report = result.inputs[0]
     assert result and report.method in ("per-element", "elementwise") and report.kink_count == 1600
+
+
+class SteepParabolaWithOffset(tg.Function):
+    """1e5 x**2 whose backward adds 0.05: one-sided slopes disagree at 0 by curvature, not by a kink."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 1e5 * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (2e5 * x + 0.05)
+
+
+def test_curvature_is_not_mistaken_for_a_kink():
+    result = tg.gradcheck(SteepParabolaWithOffset, (np.array([0.0, 0.3]),), raise_exception=False)
+    report = result.inputs[0]
+    assert not result and report.index == (0,) and report.kink_count == 0

@@ -128,12 +128,21 @@ def test_zero_at_zero_is_checked():
         check_activation(lambda x: x.sigmoid(), zero_at_zero=True, max_examples=10)()
 
 
-def test_non_finite_outputs_where_the_math_is_finite_are_caught():
-    def naive_swish(x):                        # exp(x) overflows to inf, inf / inf is nan
-        e = x.exp()
-        return x * e / (1.0 + e)
+def naive_swish(x):
+    """x e**x / (1 + e**x): e**x overflows to inf for x > 709, and inf / inf is nan."""
+    e = x.exp()
+    return x * e / (1.0 + e)
 
-    with pytest.raises(AssertionError, match="not finite"):
+
+def test_non_finite_outputs_where_the_math_is_finite_are_caught():
+    problems = testing.activation_failures(naive_swish, np.array([-3.0, 1e3]))
+    assert any("output is not finite at element (1,)" in problem for problem in problems)
+    assert testing.activation_failures(naive_swish, np.array([-3.0, 1e3]), finite=False) != problems
+
+
+def test_check_activation_finds_where_a_naive_formula_breaks():
+    # below 709 its gradient already overflows (e**2x), beyond it the output is nan: either is caught
+    with pytest.raises(AssertionError, match="not finite|the gradient does not match"):
         check_activation(naive_swish, max_examples=50)()
 
 

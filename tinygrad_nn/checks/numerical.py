@@ -142,6 +142,9 @@ def refine_near_kinks(probe, arrays, slot, analytic, slopes, loss_at_x, loss_noi
     At a smaller step that no longer reaches the kink the element is smooth: its slopes are
     replaced (it passes or fails on its own). An element exactly on a kink keeps disagreeing,
     and its slopes at the smallest step are clean one-sided slopes for ``kinks_explaining``.
+    One-sided slopes that disagree in proportion to the step while the central differences
+    stay put are plain curvature, not a kink: such an element is judged by its central
+    difference (a wrong gradient at the bottom of a steep parabola is not excused).
     Returns the number of elements that turned out to be near, not on, a kink.
     """
     central, forward_slope, backward_slope, noise = slopes
@@ -151,16 +154,24 @@ def refine_near_kinks(probe, arrays, slot, analytic, slopes, loss_at_x, loss_noi
     near = 0
     for j in suspects[:REFINE_LIMIT]:
         index = np.unravel_index(j, central.shape)
+        seen = []                                             # (central, gap, tolerance) per step
         for factor in REFINE_STEPS:
             c, f, b = (v[0] for v in per_element(probe, arrays, slot, loss_at_x, eps * factor, indices=[j]))
             local_noise = loss_noise / factor
             central[index], forward_slope[index], backward_slope[index] = c, f, b
             noise[index] = max(noise[index], local_noise)
-            smooth = abs(f - b) <= atol + rtol * max(abs(f), abs(b)) + 2 * local_noise
-            if smooth:
+            tolerance = atol + rtol * max(abs(f), abs(b)) + 2 * local_noise
+            seen.append((c, abs(f - b), tolerance))
+            if abs(f - b) <= tolerance:
                 near += 1
                 break
+        else:
+            (c_large, gap_large, _), (c_small, gap_small, tolerance) = seen[0], seen[-1]
+            if gap_small <= 0.25 * gap_large and abs(c_small - c_large) <= tolerance:
+                forward_slope[index] = backward_slope[index] = c_small        # curvature: no kink
     return near
+
+
 def _diagonal(probe, arrays, slot, direction, output_at_x, eps):
     """Per output element: slopes of ``upstream * f`` when every element of input ``slot`` moves at once."""
     x = arrays[slot]
