@@ -17,7 +17,7 @@ def _root_gradient(root, grad):
             raise RuntimeError(
                 f"backward: the output has shape {root.shape}, so its gradient is ambiguous; "
                 "pass grad= (an array of that shape) or reduce it first with .sum() or .mean()")
-        return np.ones(root.shape, dtype=root.dtype)
+        return np.ones(root.data.shape, dtype=root.data.dtype)
     grad = np.array(grad.data if hasattr(grad, "data") and not isinstance(grad, np.ndarray) else grad,
                     dtype=root.dtype)
     if grad.shape != root.shape:

@@ -99,18 +99,13 @@ def _user_frame():
     return "<inside tinygrad_nn>"
 
 
-def _as_tensors(inputs):
-    """``inputs`` as a tuple of Tensors; numbers take the first Tensor's dtype (see ``Tensor._constant``)."""
+def _with_constants(inputs):
+    """``inputs`` with every non-Tensor made a constant Tensor; numbers take the first Tensor's dtype."""
     reference = None
-    has_constant = False
     for x in inputs:
         if isinstance(x, Tensor):
-            if reference is None:
-                reference = x
-        else:
-            has_constant = True
-    if not has_constant:
-        return inputs  # the common case: nothing to convert
+            reference = x
+            break
     return tuple([x if isinstance(x, Tensor) else Tensor._constant(x, reference) for x in inputs])
 
 
@@ -146,7 +141,11 @@ class Function:
         Inputs may be Tensors, numpy arrays or Python numbers; numbers take
         the dtype of the first Tensor input (Python scalars never upcast).
         """
-        tensors = _as_tensors(inputs)
+        tensors = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                tensors = _with_constants(inputs)
+                break
         arrays = [t.data for t in tensors]
         needs_input_grad = tuple([t._requires_grad for t in tensors])
         state = grad_mode.STATE

@@ -12,8 +12,7 @@ def _expand(grad, shape, axis, keepdims):
     if not keepdims and axis is not None:
         axes = (axis,) if isinstance(axis, int) else axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    elif not keepdims:
-        grad = np.reshape(grad, (1,) * len(shape))
+    # axis=None without keepdims: grad is 0-d and already broadcasts against any shape
     return grad
 
 
