@@ -74,7 +74,8 @@ def test_float32_inputs_are_drawn_and_checked_in_float64(user_file, capsys):
 def test_a_wrong_backward_exits_1_with_the_shrunk_input_and_the_report(user_file, capsys):
     code, out, _ = run(capsys, f"{user_file}:WrongSwish", "--examples", "20")
     assert code == 1
-    assert "FAILED: WrongSwish" in out and "Falsifying example" in out and "x=array(" in out
+    assert "FAILED: WrongSwish" in out and "x=array(" in out
+    assert "Falsifying example" in out or "Failing test case" in out  # older / newer hypothesis
     assert "wrong element" in out and "analytic" in out and "numerical" in out
 
 

@@ -152,7 +152,8 @@ def run(args):
     except Exception as error:  # a failing example (AssertionError) or the activation raising
         print(f"FAILED: {name}")
         for note in getattr(error, "__notes__", []):
-            if note.startswith("Falsifying example") or note.startswith("    x="):
+            # hypothesis names the shrunk input "Falsifying example" (older) or "Failing test case" (newer)
+            if note.startswith(("Falsifying example", "Failing test case", "    x=")):
                 print(note)
         if isinstance(error, AssertionError):
             print(str(error))
