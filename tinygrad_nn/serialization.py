@@ -116,8 +116,11 @@ def load(path):
     try:
         archive = np.load(path, allow_pickle=False)
     except ValueError as error:
-        raise UnsafeFileError(f"load: {path} is not a plain npz archive and was refused unread "
-                              f"(it looks like pickled data; tinygrad_nn never unpickles): {error}") from error
+        with open(path, "rb") as file:
+            pickled = file.read(1) == b"\x80"  # the pickle protocol 2+ opcode PROTO
+        what = "a pickle" if pickled else "not an npz archive (nor a .npy array)"
+        raise UnsafeFileError(f"load: {path} is {what} and was refused unread; tinygrad_nn only reads "
+                              "files written by tg.save or np.savez and never unpickles") from error
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise UnsafeFileError(f"load: {path} holds a single .npy array, not a saved state dict (.npz)")
     arrays = {}
