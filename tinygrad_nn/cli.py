@@ -8,6 +8,8 @@ when the check it ran failed, 2 on bad usage.
 
 import argparse
 import importlib
+import importlib.util
+import pathlib
 import sys
 
 from . import __version__
@@ -18,6 +20,44 @@ COMMANDS = ["demo", "draw", "gradcheck"]
 
 class UsageError(Exception):
     """Bad usage found after parsing (missing file, wrong name...): exit code 2, no traceback."""
+
+
+def load_from_file(target, example):
+    """The object named by ``FILE.py:NAME`` (``NAME`` may be dotted), as ``(NAME, object)``.
+
+    Runs the user's file as a module (its folder first on ``sys.path`` while
+    it runs). Every problem (a malformed target, a missing file, a file that
+    fails to run, a missing name) raises ``UsageError``; ``example`` is shown
+    in the message for a malformed target (e.g. ``"model.py:net"``).
+    """
+    file_part, colon, name = target.rpartition(":")
+    if not colon or not file_part or not name:
+        raise UsageError(f"expected FILE.py:NAME (e.g. {example}), got {target!r}")
+    path = pathlib.Path(file_part)
+    if not path.is_file():
+        raise UsageError(f"no such file: {file_part}")
+    spec = importlib.util.spec_from_file_location(f"_tinygrad_nn_user_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's file failed: bad input, not a crash of ours
+        raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
+    finally:
+        sys.path.remove(folder)
+    obj = module
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            defined = sorted(n for n, v in vars(module).items()
+                             if not n.startswith("_") and getattr(v, "__module__", module.__name__) == module.__name__
+                             and not isinstance(v, type(sys)))
+            hint = f"; names defined there: {', '.join(defined[:12])}" if defined else ""
+            raise UsageError(f"{file_part} has no name {name!r}{hint}")
+        obj = getattr(obj, part)
+    return name, obj
 
 
 def build_parser():

@@ -8,13 +8,11 @@ circles-and-lines picture of a small fully connected net. The output format
 comes from the suffix of ``-o`` (``.svg``, ``.png`` or ``.dot``).
 """
 
-import importlib.util
 import pathlib
-import sys
 
 import numpy as np
 
-from ..cli import UsageError
+from ..cli import UsageError, load_from_file
 
 __all__ = ["register", "run", "load_model", "parse_shape"]
 
@@ -55,38 +53,12 @@ def parse_shape(text):
     return shape
 
 
-def _load_file(path):
-    name = f"_tinygrad_nn_draw_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"cannot load {path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.resolve().parent))
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the user's file failed: report it as bad input, not a crash
-        raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
-    finally:
-        sys.path.remove(str(path.resolve().parent))
-    return module
-
-
 def load_model(target):
     """The Module named by ``FILE.py:NAME`` (a Module, or a zero-argument callable making one)."""
     from ..nn import Module
 
-    file_part, colon, name = target.rpartition(":")
-    if not colon or not file_part or not name:
-        raise UsageError(f"expected FILE.py:NAME (e.g. model.py:net), got {target!r}")
-    path = pathlib.Path(file_part)
-    if not path.is_file():
-        raise UsageError(f"no such file: {file_part}")
-    loaded = obj = _load_file(path)
-    for part in name.split("."):
-        if not hasattr(obj, part):
-            available = sorted(n for n in vars(loaded) if not n.startswith("_"))[:12]
-            raise UsageError(f"{file_part} has no name {name!r}; names defined there: {', '.join(available)}")
-        obj = getattr(obj, part)
+    name, obj = load_from_file(target, "model.py:net")
+    file_part = target.rpartition(":")[0]
     if not isinstance(obj, Module):
         if not callable(obj):
             raise UsageError(f"{name} in {file_part} has type {type(obj).__name__}: expected a tg.nn.Module "

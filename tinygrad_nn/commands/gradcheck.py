@@ -8,15 +8,12 @@ report, and exits 0 when it passed, 1 when it failed (with hypothesis's
 shrunk input and the gradcheck report) and 2 on bad usage.
 """
 
-import importlib.util
 import inspect
-import pathlib
-import sys
 import warnings
 
 import numpy as np
 
-from ..cli import UsageError
+from ..cli import UsageError, load_from_file
 
 __all__ = ["register", "run", "load_target"]
 
@@ -51,23 +48,6 @@ def register(subparsers):
     return parser
 
 
-def _load_module(path):
-    name = f"_tinygrad_nn_gradcheck_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"cannot load {path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the user's file failed to run: bad input, not a crash of ours
-        raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
-    finally:
-        sys.path.remove(folder)
-    return module
-
-
 def _required_positional(fn, skip=0):
     try:
         parameters = list(inspect.signature(fn).parameters.values())[skip:]
@@ -83,19 +63,8 @@ def load_target(target):
     """``(name, fn)`` for ``FILE.py:NAME``; raises UsageError when the file or name is missing or unusable."""
     from ..engine import Function
 
-    file_part, colon, name = target.rpartition(":")
-    if not colon or not file_part or not name:
-        raise UsageError(f"expected FILE.py:NAME (e.g. activations.py:Swish), got {target!r}")
-    path = pathlib.Path(file_part)
-    if not path.is_file():
-        raise UsageError(f"no such file: {file_part}")
-    module = _load_module(path)
-    if not hasattr(module, name):
-        defined = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
-                         and getattr(v, "__module__", None) == module.__name__)
-        hint = f"; it defines: {', '.join(defined)}" if defined else ""
-        raise UsageError(f"{file_part} has no name {name!r}{hint}")
-    fn = getattr(module, name)
+    name, fn = load_from_file(target, "activations.py:Swish")
+    file_part = target.rpartition(":")[0]
     if isinstance(fn, type) and issubclass(fn, Function):
         count = _required_positional(fn.forward, skip=1)
         if count is not None and count != 1:
