@@ -126,3 +126,31 @@ def test_detect_anomaly_is_a_decorator_too():
     with np.errstate(divide="ignore"):
         with pytest.raises(tg.AnomalyError, match="Log"):
             forward(Tensor([0.0]))
+
+
+def test_no_grad_works_as_a_bare_decorator():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+
+    @tg.no_grad
+    def predict(x):
+        return x * w
+
+    assert predict(3.0).grad_fn is None
+    assert (w * 3.0).grad_fn is not None  # recording is back on after the call
+
+
+def test_one_no_grad_instance_can_be_entered_again_while_active():
+    switch = tg.no_grad()
+    with tg.enable_grad():
+        with switch:
+            with tg.enable_grad():
+                with switch:
+                    assert not tg.is_grad_enabled()
+                assert tg.is_grad_enabled()
+            assert not tg.is_grad_enabled()
+        assert tg.is_grad_enabled()
+
+
+def test_no_grad_refuses_a_non_callable_argument():
+    with pytest.raises(TypeError, match="no_grad"):
+        tg.no_grad(3)

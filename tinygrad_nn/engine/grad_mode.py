@@ -33,18 +33,27 @@ def is_anomaly_enabled():
 
 
 class _Switch:
-    """A context manager that is also a decorator; sets one thread-local flag."""
+    """A context manager that is also a decorator (``@switch()`` or bare ``@switch``); sets one thread-local flag."""
 
     _attr = ""
     _value = None
 
+    def __new__(cls, func=None):
+        switch = super().__new__(cls)
+        switch._previous = []  # a stack, so one instance may be entered again while active
+        if func is not None:   # used bare: @tg.no_grad
+            if not callable(func):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or decorates a function), got {func!r}")
+            return switch(func)
+        return switch
+
     def __enter__(self):
-        self._previous = getattr(STATE, self._attr)
+        self._previous.append(getattr(STATE, self._attr))
         setattr(STATE, self._attr, self._value)
         return self
 
     def __exit__(self, *exc_info):
-        setattr(STATE, self._attr, self._previous)
+        setattr(STATE, self._attr, self._previous.pop())
         return False
 
     def __call__(self, func):
@@ -59,7 +68,7 @@ class no_grad(_Switch):
     """Record nothing: results of operations inside have no ``grad_fn``.
 
     Use it as a context manager (``with tg.no_grad(): ...``) or a decorator
-    (``@tg.no_grad()``). The switch is thread-local.
+    (``@tg.no_grad()`` or ``@tg.no_grad``). The switch is thread-local.
 
     >>> import tinygrad_nn as tg
     >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
