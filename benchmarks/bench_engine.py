@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_engine.py            # the full run (about a minute)
+    python benchmarks/bench_engine.py            # the full run (a few minutes)
     python benchmarks/bench_engine.py --quick    # a few seconds, noisier
     python benchmarks/bench_engine.py --repeat 21 --only a,d
 
