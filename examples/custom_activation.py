@@ -135,7 +135,7 @@ def main():
     try:
         check_activation(BuggyMish, max_examples=examples)()
     except AssertionError as error:
-        shrunk = [note for note in getattr(error, "__notes__", []) if note.startswith("Falsifying")]
+        shrunk = [note for note in getattr(error, "__notes__", []) if note.startswith(("Falsifying example", "Failing test case"))]  # older / newer hypothesis
         print("BuggyMish fails; hypothesis shrank the input to:", shrunk[0].split("\n")[1].strip() if shrunk else "?")
         print("\n".join(line for line in str(error).splitlines() if "element" in line or "rel error" in line))
 

@@ -87,7 +87,7 @@ def test_a_correct_model_passes_and_prints_a_line_per_node():
     assert result and not result.failures
     text = str(result)
     assert text.count("\n") == len(result.checks)
-    assert "MatMul in layers.0" in text and "passed" in repr(result)
+    assert "Affine in layers.0" in text and "passed" in repr(result)
 
 
 def test_a_wrong_gradient_dtype_is_blamed_even_though_the_engine_would_cast_it():

@@ -42,7 +42,7 @@ def test_draws_the_graph_of_a_module_instance(model_file, tmp_path, capsys):
     assert main(["draw", f"{model_file}:net", "--input-shape", "4,3", "-o", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     texts = svg_texts(out)
-    assert {"layers.0.weight", "input", "MatMul", "layers.2 (Linear)"} <= texts
+    assert {"layers.0.weight", "input", "Affine", "layers.2 (Linear)"} <= texts
 
 
 def test_draws_the_module_tree_of_a_factory(model_file, tmp_path):
@@ -59,7 +59,7 @@ def test_draws_a_network_picture_and_gradients(model_file, tmp_path):
     assert main(["draw", f"{model_file}:net", "--input-shape", "2,3", "--grads", "--depth", "2",
                  "-o", str(graph)]) == 0
     text = graph.read_text()
-    assert "grad norm" in text and "layers.0: Linear" in text and "label=Transpose " not in text
+    assert "grad norm" in text and "layers.0: Linear" in text and "label=Affine " not in text
 
 
 @pytest.mark.parametrize("arguments, message", [

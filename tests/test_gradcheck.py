@@ -431,6 +431,7 @@ def _ops_called_directly():
     return [
         (ops.Add, (a, b), {}), (ops.Sub, (a, b), {}), (ops.Mul, (a, b), {}), (ops.Div, (a, positive), {}),
         (ops.Pow, (positive, b), {}), (ops.Neg, (a,), {}), (ops.MatMul, (a, rng.normal(size=(4, 2))), {}),
+        (ops.Affine, (a, rng.normal(size=(2, 4)), rng.normal(size=(2,))), {}),
         (ops.Exp, (a,), {}), (ops.Log, (positive,), {}), (ops.Sqrt, (positive,), {}), (ops.Abs, (a,), {}),
         (ops.Sigmoid, (a,), {}), (ops.Tanh, (a,), {}), (ops.ReLU, (a,), {}),
         (ops.LeakyReLU, (a,), {"negative_slope": 0.2}), (ops.Clip, (a,), {"lo": -0.5, "hi": 0.5}),

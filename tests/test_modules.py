@@ -199,8 +199,8 @@ def test_every_recorded_node_knows_its_module_path():
     out = net(tg.Tensor(np.ones((2, 3))))
     paths = {node.name: nn.scope_path(node.scope) for node in tg.engine.topological_order(out)}
     assert paths["ReLU"] == "layers.1"
-    matmul_paths = [nn.scope_path(n.scope) for n in tg.engine.topological_order(out) if n.name == "MatMul"]
-    assert matmul_paths == ["layers.0", "layers.2"]
+    affine_paths = [nn.scope_path(n.scope) for n in tg.engine.topological_order(out) if n.name == "Affine"]
+    assert affine_paths == ["layers.0", "layers.2"]
     assert all(node.scope[0] is net for node in tg.engine.topological_order(out))
     assert nn.scope_path((net,)) == ""
 

@@ -78,6 +78,22 @@ def test_matmul(data):
     check_op(lambda x, y: x @ y, np.matmul, [a, b], data, rtol=1e-5)
 
 
+@given(st.data(), st.booleans())
+def test_affine(data, with_bias):
+    x_shape = data.draw(st.sampled_from([(), (1,), (2,), (1, 2), (4, 1), (3, 2)]), label="leading axes of x")
+    n_in, n_out = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 3))
+    x = data.draw(float_arrays(x_shape + (n_in,)))
+    weight = data.draw(float_arrays((n_out, n_in)))
+    arrays = [x, weight] + ([data.draw(float_arrays((n_out,)))] if with_bias else [])
+    reference = (lambda x, w, b: x @ w.T + b) if with_bias else (lambda x, w: x @ w.T)
+    check_op(tg.functional.linear, reference, arrays, data, rtol=1e-5)
+
+
+def test_affine_refuses_mismatched_widths_naming_both_shapes():
+    with pytest.raises(ValueError, match=r"Affine.*\(5, 4\).*\(2, 3\)"):
+        tg.functional.linear(tg.Tensor(np.ones((5, 4))), tg.Tensor(np.ones((2, 3))))
+
+
 # ------------------------------------------------------------- elementwise
 @given(st.data())
 def test_exp(data):

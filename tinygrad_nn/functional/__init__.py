@@ -7,9 +7,10 @@ array([0., 2.])
 """
 
 from .activations import sigmoid, tanh, relu, leaky_relu, softmax, log_softmax, maxout
+from .linear import linear
 from .losses import (cross_entropy, binary_cross_entropy_with_logits, hinge_loss,
                      multiclass_hinge_loss, mse_loss, l2_penalty)
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "maxout",
-           "cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
+           "linear", "cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
            "multiclass_hinge_loss", "mse_loss", "l2_penalty"]

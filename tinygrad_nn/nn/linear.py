@@ -64,9 +64,7 @@ class Linear(Module):
         self.bias = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True) if bias else None
 
     def forward(self, x):
-        x = _check_width(self, x)
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        return F.linear(_check_width(self, x), self.weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,4 +1,6 @@
-"""Binary arithmetic and matrix product."""
+"""Binary arithmetic and matrix products."""
+
+import math
 
 import numpy as np
 
@@ -137,3 +139,37 @@ class MatMul(Function):
             if b.ndim == 1:  # (..., k, 1) -> (k,)
                 grad_b = grad_b[..., 0].sum(axis=tuple(range(grad_b.ndim - 2)))
         return grad_a, grad_b
+
+
+class Affine(Function):
+    """x @ W.T (+ b), a fully connected layer's map;  dx = g @ W, dW = g.T @ x, db = sum of g over rows.
+
+    One primitive instead of Transpose, MatMul and Add, for speed: the weight
+    gradient comes out directly in W's (out, in) layout. ``x`` has shape
+    ``(..., in)``, ``W`` ``(out, in)``, ``b`` (optional) ``(out,)``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(f"expected x of shape (..., in) and weight of shape (out, in) with the same in; "
+                             f"got x {x.shape} and weight {weight.shape}")
+        if bias is not None and bias.shape != (weight.shape[0],):
+            raise ValueError(f"expected bias of shape ({weight.shape[0]},) for weight {weight.shape}, got {bias.shape}")
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        rows = math.prod(x.shape[:-1])  # every leading axis of x is a batch axis
+        grad_rows = grad.reshape(rows, weight.shape[0])
+        grad_x = grad @ weight if needs[0] else None
+        grad_weight = grad_rows.T @ x.reshape(rows, weight.shape[1]) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_weight
+        return grad_x, grad_weight, (grad_rows.sum(axis=0) if needs[2] else None)
