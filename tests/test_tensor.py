@@ -197,3 +197,12 @@ def test_every_public_name_of_the_engine_has_a_docstring():
         if not attr.startswith("_") and not inspect.getdoc(getattr(Tensor, attr)):
             missing.append(f"Tensor.{attr}")
     assert not missing, f"no docstring: {missing}"
+
+
+def test_python_number_constants_keep_the_dtype_and_the_sign_of_zero():
+    t = Tensor(np.float32([1.0, 2.0]), requires_grad=True)
+    for value in (0.0, -0.0, 2.5, 2.5, 3, True):
+        assert (t * value).dtype == np.float32
+    assert np.signbit((t * -0.0).data).all() and not np.signbit((t * 0.0).data).any()
+    (t * 2.5 + t * 2.5).sum().backward()  # the same constant reused twice
+    np.testing.assert_array_equal(t.grad, np.float32([5.0, 5.0]))

@@ -18,6 +18,8 @@ import numpy as np
 
 __all__ = ["Tensor", "as_array"]
 
+_CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
+
 
 def as_array(data, op="Tensor", dtype=None):
     """``data`` as a numpy array of an allowed dtype (see the module docstring)."""
@@ -85,11 +87,24 @@ class Tensor:
 
     @classmethod
     def _constant(cls, value, reference):
-        """A non-tensor operand as a constant; Python numbers take ``reference``'s dtype."""
-        if reference is not None and isinstance(value, (int, float, bool)) and not isinstance(value, np.generic):
-            kind = reference.data.dtype.kind
-            if kind == "f":
-                return cls._make(np.asarray(value, dtype=reference.data.dtype), False, None)
+        """A non-tensor operand as a constant; Python numbers take ``reference``'s dtype.
+
+        Constants made from Python numbers are cached (read-only 0-d arrays),
+        since loops like ``y = y * 1.5`` make the same one again and again.
+        """
+        if reference is not None and type(value) in (int, float, bool) and reference.data.dtype.kind == "f":
+            dtype = reference.data.dtype
+            if not value:  # 0.0 == -0.0 as dict keys: zeros are made fresh, keeping their sign
+                return cls._make(np.asarray(value, dtype=dtype), False, None)
+            key = (type(value), value, dtype)
+            constant = _CONSTANTS.get(key)
+            if constant is None:
+                if len(_CONSTANTS) >= 1024:
+                    _CONSTANTS.clear()
+                array = np.asarray(value, dtype=dtype)
+                array.flags.writeable = False
+                constant = _CONSTANTS[key] = cls._make(array, False, None)
+            return constant
         return cls._make(as_array(value), False, None)
 
     # ----------------------------------------------------------- properties
