@@ -82,15 +82,17 @@ def optional_implementations(threads=None):
 
 
 def settle_allocator():
-    """Allocate and free one 32 MB array before timing anything.
+    """Allocate and free one 8 MB array before timing anything.
 
     glibc's malloc serves large blocks with mmap until a large block has been
     freed once; until then every array of a few hundred KB costs fresh page
     faults. Which regime a run lands in depends on what the process happened
     to allocate before, and it changes (a)'s times by 2x. Settling it first
     gives every implementation the steady state a training process reaches.
+    The block must stay below glibc's 32 MB cap on that threshold (a block
+    of exactly 32 MB plus malloc's header is over it and settles nothing).
     """
-    np.ones(4 * 1024 * 1024).sum()
+    np.ones(1024 * 1024).sum()
 
 
 def check_agreement(name, results, rtol):
