@@ -271,3 +271,18 @@ def test_every_loss_is_finite_with_finite_gradients_at_huge_scores(data):
         loss.backward()
         assert np.isfinite(loss.item()) and loss.item() >= 0, loss_fn.__name__
         assert np.all(np.isfinite(t.grad)), loss_fn.__name__
+
+
+@given(st.data())
+def test_fused_cross_entropy_equals_the_composed_log_softmax_form(data):
+    n, classes = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
+    scores = data.draw(arrays(np.float64, (n, classes), elements=st.floats(-50, 50)))
+    labels = data.draw(arrays(np.int64, (n,), elements=st.integers(0, classes - 1)))
+    fused_leaf, composed_leaf = tg.Tensor(scores, requires_grad=True), tg.Tensor(scores, requires_grad=True)
+    fused = F.cross_entropy(fused_leaf, labels)
+    composed = -composed_leaf.log_softmax(axis=1)[np.arange(n), labels].mean()
+    fused.backward()
+    composed.backward()
+    assert fused.grad_fn.name == "SoftmaxCrossEntropy"
+    np.testing.assert_allclose(fused.data, composed.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused_leaf.grad, composed_leaf.grad, rtol=1e-10, atol=1e-14)

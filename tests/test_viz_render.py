@@ -77,7 +77,7 @@ def test_svg_parses_as_xml_and_holds_the_labels(tmp_path, no_system_graphviz):
     texts = {element.text for element in root.iter(f"{SVG}text")}
     for name, _ in model.named_parameters():
         assert name in texts
-    assert {"Affine", "ReLU", "LogSoftmax(axis=1)", "layers.2 (Linear)"} <= texts
+    assert {"Affine", "ReLU", "SoftmaxCrossEntropy", "layers.2 (Linear)"} <= texts
     norm = np.linalg.norm(model.layers[0].weight.grad)
     assert f"grad norm {norm:.3g}" in texts
 

@@ -1,9 +1,11 @@
 """Loss functions: each takes a batch of scores and returns the batch mean as a scalar ``Tensor``.
 
-Every loss is composed from engine ops (``log_softmax``, indexing,
-``maximum``, ``abs``...), so its gradient comes from the engine and nothing
-here has a hand-written backward. All of them stay finite for scores of
-``±1e4`` and beyond.
+Every loss but one is composed from engine ops (``maximum``, ``abs``,
+``exp``, ``log``...), so its gradient comes from the engine. The exception is
+``cross_entropy``: one fused ``Function`` (``SoftmaxCrossEntropy``) with the
+classic gradient ``(softmax - onehot) / N``, for speed; its backward is
+checked against finite differences like every op. All of them stay finite
+for scores of ``±1e4`` and beyond.
 
 Labels and targets are data, never parameters: they may be numpy arrays,
 lists or Tensors, and they are checked before anything is computed. A label
@@ -21,7 +23,7 @@ broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
 
 import numpy as np
 
-from ..engine import Tensor, maximum
+from ..engine import Function, Tensor, maximum
 
 __all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
            "multiclass_hinge_loss", "mse_loss", "l2_penalty"]
@@ -97,8 +99,34 @@ def cross_entropy(logits, labels):
     """
     logits = _as_scores(logits, "cross_entropy")
     labels = _class_labels(logits, labels, "cross_entropy")
-    log_probs = logits.log_softmax(axis=1)
-    return -log_probs[np.arange(len(labels)), labels].mean()
+    return SoftmaxCrossEntropy.apply(logits, labels=labels)
+
+
+class SoftmaxCrossEntropy(Function):
+    """mean_i -log softmax(s_i)[y_i];  ds = (softmax(s) - onehot(y)) / N.
+
+    The one loss with a hand-written backward, for speed: it is the fused
+    form of ``-s.log_softmax(axis=1)[rows, y].mean()`` (one node instead of
+    four, and the gradient in one pass, as the CS231n notes compute it).
+    Stable at any scale: the exponentials are of ``s - max(s)`` <= 0.
+    """
+
+    @staticmethod
+    def forward(ctx, scores, labels=None):
+        rows = np.arange(scores.shape[0])
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1, keepdims=True)
+        ctx.save_for_backward(exp, sums, rows, labels)
+        return np.asarray(np.mean(np.log(sums[:, 0]) - shifted[rows, labels]), dtype=scores.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        exp, sums, rows, labels = ctx.saved_tensors
+        probs = exp / sums
+        probs[rows, labels] -= 1
+        probs *= grad / probs.dtype.type(len(rows))
+        return probs
 
 
 def binary_cross_entropy_with_logits(logits, targets):
