@@ -286,3 +286,14 @@ def test_fused_cross_entropy_equals_the_composed_log_softmax_form(data):
     assert fused.grad_fn.name == "SoftmaxCrossEntropy"
     np.testing.assert_allclose(fused.data, composed.data, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(fused_leaf.grad, composed_leaf.grad, rtol=1e-10, atol=1e-14)
+
+
+def test_l2_penalty_is_one_node_keeps_float32_and_skips_frozen_tensors():
+    w = tg.Tensor(np.float32([[1.0, -2.0]]), requires_grad=True)
+    frozen = tg.Tensor(np.float32([3.0]))
+    penalty = F.l2_penalty([w, frozen, w])  # w twice: counted twice, as written
+    assert penalty.grad_fn.name == "SumOfSquares" and penalty.dtype == np.float32
+    assert penalty.item() == 2 * 5.0 + 9.0
+    penalty.backward()
+    assert w.grad.dtype == np.float32 and frozen.grad is None
+    np.testing.assert_array_equal(w.grad, np.float32([[4.0, -8.0]]))

@@ -196,10 +196,30 @@ def l2_penalty(params):
     """
     if isinstance(params, Tensor):
         params = [params]
-    total = None
+    params = list(params)
     for index, param in enumerate(params):
         if not isinstance(param, Tensor):
             raise TypeError(f"l2_penalty: expected Tensors, item {index} is a {type(param).__name__}")
-        square_sum = (param * param).sum()
-        total = square_sum if total is None else total + square_sum
-    return Tensor(0.0) if total is None else total
+    return SumOfSquares.apply(*params) if params else Tensor(0.0)
+
+
+class SumOfSquares(Function):
+    """sum over the inputs p of sum(p**2);  dp = 2 g p.
+
+    One node for a whole list of parameters (instead of a square, a sum and
+    an add per parameter), for speed; it is ``l2_penalty``'s only op.
+    """
+
+    @staticmethod
+    def forward(ctx, *params):
+        ctx.save_for_backward(*params)
+        total = np.zeros((), dtype=np.result_type(*params))
+        for param in params:
+            total = total + np.vdot(param, param)
+        return np.asarray(total)
+
+    @staticmethod
+    def backward(ctx, grad):
+        twice = grad * 2
+        return tuple(twice * param if needed else None
+                     for param, needed in zip(ctx.saved_tensors, ctx.needs_input_grad))
