@@ -1,10 +1,11 @@
 """Loss functions: each takes a batch of scores and returns the batch mean as a scalar ``Tensor``.
 
-Every loss but one is composed from engine ops (``maximum``, ``abs``,
-``exp``, ``log``...), so its gradient comes from the engine. The exception is
-``cross_entropy``: one fused ``Function`` (``SoftmaxCrossEntropy``) with the
-classic gradient ``(softmax - onehot) / N``, for speed; its backward is
-checked against finite differences like every op. All of them stay finite
+Most losses are composed from engine ops (``maximum``, ``abs``, ``exp``,
+``log``...), so their gradients come from the engine. Two are single fused
+``Function`` nodes, for speed: ``cross_entropy`` (``SoftmaxCrossEntropy``,
+with the classic gradient ``(softmax - onehot) / N``) and ``l2_penalty``
+(``SumOfSquares``, gradient ``2 p``); their backwards are checked against
+finite differences like every op. All of them stay finite
 for scores of ``±1e4`` and beyond.
 
 Labels and targets are data, never parameters: they may be numpy arrays,
