@@ -339,3 +339,18 @@ def test_gradients_through_a_module_stack_pass_gradcheck(activation, seed):
         return net(x)
 
     assert tg.gradcheck(through_net, (x, net[0].weight.data.copy(), net[2].weight.data.copy()))
+
+
+def test_an_int_rng_seeds_the_mlp_once_so_no_two_layers_start_alike():
+    net = nn.MLP([4, 4, 4, 4], rng=0)
+    weights = [layer.weight.data for layer in net.layers if isinstance(layer, nn.Linear)]
+    assert not np.array_equal(weights[0], weights[1]) and not np.array_equal(weights[1], weights[2])
+    again = nn.MLP([4, 4, 4, 4], rng=0)
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(net.parameters(), again.parameters()))
+    tanh_net = nn.MLP([4, 4, 4], activation=nn.Tanh, rng=0)
+    assert not np.array_equal(tanh_net.layers[0].weight.data, tanh_net.layers[2].weight.data)
+
+
+def test_mlp_refuses_an_activation_instance():
+    with pytest.raises(TypeError, match="activation must be a Module class"):
+        nn.MLP([3, 4, 2], activation=nn.ReLU())

@@ -8,6 +8,7 @@ from .activation import ReLU, Sigmoid, Tanh
 from .linear import Linear
 from .module import Module
 from . import init
+from ..random import as_rng
 
 __all__ = ["Sequential", "MLP"]
 
@@ -76,7 +77,11 @@ class MLP(Module):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
+        if isinstance(activation, Module) or not callable(activation):
+            raise TypeError(f"MLP: activation must be a Module class or a zero-argument callable making one "
+                            f"(e.g. nn.ReLU), not {activation!r}: each hidden layer gets its own instance")
         self.sizes = sizes
+        rng = as_rng(rng)  # one generator for every layer, so no two layers start alike
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
             layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)
