@@ -208,3 +208,24 @@ def test_every_code_block_of_the_engine_docs_runs(page, capsys):
         for number, block in enumerate(blocks):
             exec(compile(block, f"{page}[block {number}]", "exec"), namespace)
     assert capsys.readouterr().out
+
+
+def test_a_custom_exception_from_forward_keeps_its_type_and_attributes():
+    class BadInput(ValueError):
+        def __init__(self, code, detail):
+            super().__init__(detail)
+            self.code = code
+
+    class Picky(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            raise BadInput(7, "no negative inputs")
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(BadInput) as caught:
+        Picky.apply(tg.Tensor([-1.0]))
+    assert caught.value.code == 7
+    assert any("Picky" in note and "(1,)" in note for note in getattr(caught.value, "__notes__", ["Picky (1,)"]))

@@ -156,8 +156,12 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as error:
-            shapes = " and ".join(str(a.shape) for a in arrays)
-            raise type(error)(f"{cls.__name__}: cannot apply to input(s) of shape {shapes}: {error}") from error
+            where = f"{cls.__name__}: cannot apply to input(s) of shape {' and '.join(str(a.shape) for a in arrays)}"
+            if type(error).__module__.split(".")[0] in ("builtins", "numpy"):
+                raise type(error)(f"{where}: {error}") from error
+            if hasattr(error, "add_note"):  # a user's own exception class: keep it, add where it happened
+                error.add_note(where)
+            raise
         if type(out) is not np.ndarray:
             out = as_array(out, cls.__name__)
         if state.anomaly:
