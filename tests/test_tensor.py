@@ -206,3 +206,12 @@ def test_python_number_constants_keep_the_dtype_and_the_sign_of_zero():
     assert np.signbit((t * -0.0).data).all() and not np.signbit((t * 0.0).data).any()
     (t * 2.5 + t * 2.5).sum().backward()  # the same constant reused twice
     np.testing.assert_array_equal(t.grad, np.float32([5.0, 5.0]))
+
+
+def test_numpy_scalars_count_as_numbers_and_never_upcast_but_arrays_promote():
+    t = Tensor(np.float32([1.0, 4.0]), requires_grad=True)
+    for result in (t * np.float64(2), t / np.sqrt(np.float64(4)), np.float64(2) - t, t + np.int64(3)):
+        assert result.dtype == np.float32
+    assert (t * np.array(2.0)).dtype == np.float64  # a 0-d array follows numpy's promotion
+    (t / np.sqrt(np.float64(4))).sum().backward()
+    assert t.grad.dtype == np.float32

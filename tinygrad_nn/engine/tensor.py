@@ -7,7 +7,9 @@ Dtype rules
 * Python numbers, lists, bool and integer arrays become float64 (unless
   ``dtype=`` says otherwise);
 * a Python scalar combined with a tensor takes the tensor's dtype, so
-  ``t32 * 2.0`` is float32 (Python scalars never upcast);
+  ``t32 * 2.0`` is float32 (Python scalars never upcast); numpy scalars
+  such as ``np.float64(2)`` or ``np.sqrt(d)`` count as numbers too, as in
+  PyTorch (numpy arrays, even 0-d ones, follow numpy's promotion);
 * strings, objects and complex numbers are refused with ``TypeError``;
   ``requires_grad=True`` needs a floating dtype.
 """
@@ -19,6 +21,9 @@ import numpy as np
 __all__ = ["Tensor", "as_array"]
 
 _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
+# Numbers that take the tensor's dtype instead of promoting it: Python's, and
+# numpy scalars (np.float64(2), np.sqrt(d)), as PyTorch treats them.
+_SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
 
 
 def as_array(data, op="Tensor", dtype=None):
@@ -92,7 +97,8 @@ class Tensor:
         Constants made from Python numbers are cached (read-only 0-d arrays),
         since loops like ``y = y * 1.5`` make the same one again and again.
         """
-        if reference is not None and type(value) in (int, float, bool) and reference.data.dtype.kind == "f":
+        if (reference is not None and isinstance(value, _SCALARS) and reference.data.dtype.kind == "f"
+                and not isinstance(value, np.complexfloating)):
             dtype = reference.data.dtype
             if not value:  # 0.0 == -0.0 as dict keys: zeros are made fresh, keeping their sign
                 return cls._make(np.asarray(value, dtype=dtype), False, None)
