@@ -176,11 +176,20 @@ def test_a_non_float_gradient_is_caught(returned, error_type, pattern):
         out.backward(grad=np.ones(2))
 
 
-def test_a_float64_gradient_for_a_float32_input_is_cast_back():
+def test_a_float64_gradient_for_a_float32_input_of_a_float32_op_is_caught():
     Widening = _function_with_backward("Widening", lambda ctx, grad: grad.astype(np.float64))
     x = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
-    Widening.apply(x).sum().backward()
+    with pytest.raises(TypeError, match=r"Widening.backward .* dtype float64 for input 0 of dtype float32"):
+        Widening.apply(x).sum().backward()
+
+
+def test_a_promoted_gradient_is_cast_back_to_the_input_dtype():
+    x = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    y = x * np.array([2.0, 3.0])  # float32 * float64 -> float64: the gradient arrives as float64
+    assert y.dtype == np.float64
+    y.sum().backward()
     assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, np.float32([2.0, 3.0]))
 
 
 def test_a_function_without_backward_says_so():

@@ -35,13 +35,20 @@ def _broadcast_along_output(grad_shape, input_shape, output_shape):
     return True
 
 
-def _checked(node, index, grad, tensor, output_shape=None):
+def _checked(node, index, grad, tensor, upstream):
     """``grad`` reduced to ``tensor``'s shape and dtype, or an error naming the op.
 
     A gradient larger than its input is summed back only along axes on which
-    the input was broadcast to the output (``output_shape``): extra axes the
+    the input was broadcast to the output (``upstream.shape``): extra axes the
     output never had are an error, not something to sum away silently.
+
+    A gradient must be floating and have its input's dtype, or the dtype of
+    the upstream gradient: an op that promoted its inputs (float32 times
+    float64 gives float64) naturally returns the promoted dtype, which is
+    cast back. Any other dtype (float64 for a float32 input of a float32 op)
+    is a bug in the backward and an error.
     """
+    output_shape = upstream.shape
     name = node.function.__name__
     if not isinstance(grad, np.ndarray):
         if not isinstance(grad, (int, float, np.generic)):
@@ -49,9 +56,10 @@ def _checked(node, index, grad, tensor, output_shape=None):
                             "expected a numpy array or None")
         grad = np.asarray(grad)
     if grad.dtype != tensor.data.dtype:
-        if grad.dtype.kind != "f":
+        if grad.dtype.kind != "f" or grad.dtype != upstream.dtype:
             raise TypeError(f"{name}.backward returned a gradient of dtype {grad.dtype} for input {index} "
-                            f"of dtype {tensor.data.dtype}; gradients must be floating arrays")
+                            f"of dtype {tensor.data.dtype} (upstream gradient {upstream.dtype}); expected "
+                            f"{tensor.data.dtype}")
         grad = grad.astype(tensor.data.dtype)
     if grad.shape != tensor.data.shape:
         reduced = unbroadcast(grad, tensor.data.shape)
@@ -100,7 +108,7 @@ def run_backward(root, grad=None, retain_graph=False):
                 continue
             data = tensor.data
             if type(input_grad) is not np.ndarray or input_grad.shape != data.shape or input_grad.dtype != data.dtype:
-                input_grad = _checked(node, index, input_grad, tensor, upstream.shape)  # convert, unbroadcast or raise
+                input_grad = _checked(node, index, input_grad, tensor, upstream)  # convert, unbroadcast or raise
             parent = tensor.grad_fn
             if parent is not None:
                 previous = grads.get(parent)
