@@ -399,3 +399,18 @@ def test_reductions_accept_numpy_integer_and_list_axes(method):
         out = getattr(x, method)(axis=axis)
         np.testing.assert_array_equal(out.data, getattr(np, method)(x.data, axis=tuple(np.atleast_1d(axis))))
         out.backward(grad=np.ones(out.shape))
+
+
+def test_pow_below_one_at_zero_gives_the_inf_slope_without_a_warning():
+    x = tg.Tensor([0.0, 4.0], requires_grad=True)
+    (x ** 0.5).sum().backward()
+    assert x.grad[0] == np.inf and x.grad[1] == 0.25
+
+
+@pytest.mark.parametrize("which", ["max", "min"])
+def test_max_and_min_send_the_gradient_to_a_nan_like_pytorch(which):
+    x = tg.Tensor([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        getattr(x, which)(axis=1).sum().backward()
+    expected = [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0] if which == "max" else [1.0, 0.0, 0.0]]
+    np.testing.assert_array_equal(x.grad, expected)

@@ -78,12 +78,14 @@ class Pow(Function):
         da, db = ctx.needs_input_grad
         grad_a = grad_b = None
         if da:
-            if (b != 0).all():
-                grad_a = grad * b * np.power(a, b - 1)
-            else:  # d(a**0)/da = 0 everywhere, even at a = 0 where a**-1 is inf
-                local = np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=out.dtype)
-                np.power(a, b - 1, out=local, where=np.broadcast_to(b != 0, local.shape))
-                grad_a = grad * b * local
+            # a**(b-1) at a = 0 with b < 1 is inf, the exact limit of the slope (as sqrt's): no warning
+            with np.errstate(divide="ignore"):
+                if (b != 0).all():
+                    grad_a = grad * b * np.power(a, b - 1)
+                else:  # d(a**0)/da = 0 everywhere, even at a = 0 where a**-1 is inf
+                    local = np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=out.dtype)
+                    np.power(a, b - 1, out=local, where=np.broadcast_to(b != 0, local.shape))
+                    grad_a = grad * b * local
         if db:
             # at a == 0, a**b is 0 for b > 0: its slope in b is 0 (log 0 = -inf times 0)
             grad_b = grad * out * np.log(np.where(a == 0, 1, a))

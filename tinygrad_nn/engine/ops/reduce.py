@@ -73,6 +73,9 @@ class _Extremum(Function):
         grad = _expand(grad, x.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
         hits = x == out
         count = hits.sum(axis=kwargs.get("axis"), keepdims=True)
+        if not count.all():  # a NaN is the extreme (NaN != NaN): its gradient goes to the NaN entries
+            hits |= np.isnan(x) & np.isnan(out)
+            count = hits.sum(axis=kwargs.get("axis"), keepdims=True)
         return grad * hits / count.astype(grad.dtype)
 
 
