@@ -110,3 +110,10 @@ def test_tensor_misuse_errors():
         Tensor([1.0]).retain_grad()
     with pytest.raises(TypeError, match="0-d"):
         len(Tensor(1.0))
+
+
+@pytest.mark.parametrize("make, op", [(lambda t: t + "a", "Add"), (lambda t: t * 1j, "Mul"),
+                                      (lambda t: "a" - t, "Sub")])
+def test_an_operand_that_is_not_a_number_names_the_op(make, op):
+    with pytest.raises(TypeError, match=rf"^{op}: "):
+        make(Tensor([1.0]))

@@ -99,14 +99,14 @@ def _user_frame():
     return "<inside tinygrad_nn>"
 
 
-def _with_constants(inputs):
+def _with_constants(inputs, op):
     """``inputs`` with every non-Tensor made a constant Tensor; numbers take the first Tensor's dtype."""
     reference = None
     for x in inputs:
         if isinstance(x, Tensor):
             reference = x
             break
-    return tuple([x if isinstance(x, Tensor) else Tensor._constant(x, reference) for x in inputs])
+    return tuple([x if isinstance(x, Tensor) else Tensor._constant(x, reference, op) for x in inputs])
 
 
 def _all_finite(arrays):
@@ -144,7 +144,7 @@ class Function:
         tensors = inputs
         for x in inputs:
             if not isinstance(x, Tensor):
-                tensors = _with_constants(inputs)
+                tensors = _with_constants(inputs, cls.__name__)
                 break
         arrays = [t.data for t in tensors]
         needs_input_grad = tuple([t._requires_grad for t in tensors])

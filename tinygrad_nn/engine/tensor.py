@@ -91,7 +91,7 @@ class Tensor:
         return t
 
     @classmethod
-    def _constant(cls, value, reference):
+    def _constant(cls, value, reference, op="Tensor"):
         """A non-tensor operand as a constant; Python numbers take ``reference``'s dtype.
 
         Constants made from Python numbers are cached (read-only 0-d arrays),
@@ -111,7 +111,7 @@ class Tensor:
                 array.flags.writeable = False
                 constant = _CONSTANTS[key] = cls._make(array, False, None)
             return constant
-        return cls._make(as_array(value), False, None)
+        return cls._make(as_array(value, op), False, None)
 
     # ----------------------------------------------------------- properties
     @property
