@@ -70,3 +70,17 @@ def test_saving_refuses_objects_and_non_string_keys(tmp_path):
         tg.save({1: np.zeros(2), "nested": {2: 3}}, tmp_path / "x.npz")
     with pytest.raises(TypeError, match="cannot store"):
         tg.save({"f": lambda: 0, "nested": {}}, tmp_path / "x.npz")
+
+
+def test_a_pickled_npy_and_a_damaged_manifest_are_refused_with_clear_errors(tmp_path):
+    npy = tmp_path / "objects.npy"
+    np.save(npy, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(tg.UnsafeFileError, match=r"\.npy array of Python objects"):
+        tg.load(npy)
+    damaged = tmp_path / "damaged.npz"
+    tg.save({"optimizer": {"step": 3, "moments": [np.ones(2)]}}, damaged)
+    with np.load(damaged) as archive:
+        kept = {name: archive[name] for name in archive.files if "moments" not in name}
+    np.savez(damaged, **kept)
+    with pytest.raises(tg.UnsafeFileError, match="damaged"):
+        tg.load(damaged)

@@ -117,8 +117,13 @@ def load(path):
         archive = np.load(path, allow_pickle=False)
     except ValueError as error:
         with open(path, "rb") as file:
-            pickled = file.read(1) == b"\x80"  # the pickle protocol 2+ opcode PROTO
-        what = "a pickle" if pickled else "not an npz archive (nor a .npy array)"
+            head = file.read(6)
+        if head.startswith(b"\x80"):  # the pickle protocol 2+ opcode PROTO
+            what = "a pickle"
+        elif head == b"\x93NUMPY":
+            what = "a .npy array of Python objects (stored pickled)"
+        else:
+            what = "not an npz archive (nor a .npy array)"
         raise UnsafeFileError(f"load: {path} is {what} and was refused unread; tinygrad_nn only reads "
                               "files written by tg.save or np.savez and never unpickles") from error
     if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -133,5 +138,9 @@ def load(path):
                                       f"refused, nothing was unpickled ({error})") from error
     if _MANIFEST in arrays:
         description = json.loads(str(arrays.pop(_MANIFEST)))
-        return _rebuild(description, arrays)
+        try:
+            return _rebuild(description, arrays)
+        except (KeyError, TypeError) as error:
+            raise UnsafeFileError(f"load: {path} is damaged: its structure description does not match "
+                                  f"its arrays ({type(error).__name__}: {error})") from error
     return arrays
