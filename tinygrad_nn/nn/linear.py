@@ -97,7 +97,7 @@ class Maxout(Module):
         """The pre-max scores, shape ``(..., out_features * pieces)``, unit ``u`` piece ``k`` at ``u * pieces + k``."""
         x = _check_width(self, x)
         rows = self.out_features * self.pieces
-        return x @ self.weight.reshape(rows, self.in_features).T + self.bias.reshape(rows)
+        return F.linear(x, self.weight.reshape(rows, self.in_features), self.bias.reshape(rows))
 
     def forward(self, x):
         return F.maxout(self.piece_scores(x), self.pieces)
