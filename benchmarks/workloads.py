@@ -17,20 +17,7 @@ as ``dh *= h > 0`` rather than the notes' ``dh[h <= 0] = 0``).
 import numpy as np
 
 from tinygrad_nn import Tensor
-
-
-def spiral(n_per_class=100, n_classes=3, seed=0):
-    """The CS231n spiral: ``n_per_class`` points on each of ``n_classes`` noisy arms (noise 0.2)."""
-    rng = np.random.default_rng(seed)
-    X = np.zeros((n_per_class * n_classes, 2))
-    y = np.zeros(n_per_class * n_classes, dtype=np.int64)
-    for label in range(n_classes):
-        rows = slice(n_per_class * label, n_per_class * (label + 1))
-        radius = np.linspace(0.0, 1.0, n_per_class)
-        angle = np.linspace(label * 4, (label + 1) * 4, n_per_class) + rng.standard_normal(n_per_class) * 0.2
-        X[rows] = np.c_[radius * np.sin(angle), radius * np.cos(angle)]
-        y[rows] = label
-    return X, y
+from tinygrad_nn.data import spiral
 
 
 def _leaves(arrays):
