@@ -25,12 +25,11 @@ def net_result(text):
 
 
 def drawings_text(folder, stem):
-    """The text of ``stem.svg``, or of ``stem.dot`` when no renderer was found."""
-    for suffix in (".svg", ".dot"):
-        path = folder / f"{stem}{suffix}"
-        if path.exists():
-            return path.read_text()
-    return ""
+    """The text of ``stem.svg``; ``stem.dot`` is accepted only when no renderer can be found."""
+    if tg.viz.find_renderer() is not None:   # always after pip install: graphviz-pure is a dependency
+        assert not (folder / f"{stem}.dot").exists(), f"{stem}.svg was not rendered"
+        return (folder / f"{stem}.svg").read_text()
+    return (folder / f"{stem}.dot").read_text()
 
 
 def run_in_process(capsys, *argv):
@@ -53,6 +52,7 @@ def test_quick_demo_through_the_command_line(tmp_path):
     linear_accuracy = float(LINEAR_LINE.search(text).group(1))
     assert accuracy > 90 and linear_accuracy < 70    # the spiral defeats a linear classifier
     assert "acc=" in result.stderr and "loss=" in result.stderr     # the progress bar
+    assert ("not written" in text) == (tg.viz.find_renderer() is None)     # the .dot fallback's note
     png = (out / "decision_boundary.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     for stem in ("model", "loss_graph"):

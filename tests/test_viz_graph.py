@@ -225,6 +225,16 @@ def test_clusters_match_module_paths(make):
             assert cluster_of[key].startswith(owner + " ")
 
 
+def test_cluster_paths_come_from_nn_scope_path_only(monkeypatch):
+    from tinygrad_nn.viz import recorded
+    assert not hasattr(recorded, "_fallback_scope_path")
+    asked = []
+    monkeypatch.setattr(recorded, "scope_path", lambda scope: asked.append(scope) or tg.nn.scope_path(scope))
+    model, loss = two_heads_loss()
+    viz.draw_graph(loss)
+    assert (model, model.left, model.left[0]) in asked and all(scope[0] is model for scope in asked)
+
+
 def test_a_shared_module_called_from_two_places_gets_a_cluster_per_path():
     _, loss = two_heads_loss()
     nodes, _, cluster_of = parse_dot(viz.draw_graph(loss).source)

@@ -141,3 +141,23 @@ def test_maxout_layers_are_drawn_with_their_units():
     weights = 3 * 4 * 2 + 4 * 2
     biases = 4 * 2 + 2
     assert f"{weights} weights + {biases} biases = {weights + biases} parameters" in viz.draw_network(net).source
+
+
+class ListsAndDicts(tg.nn.Module):
+    """Parameters held in a list and a dict attribute, in itself and in a child."""
+
+    def __init__(self):
+        self.scales = [tg.Tensor([1.0, 1.0, 1.0], requires_grad=True), tg.Tensor([1.0, 1.0], requires_grad=True)]
+        self.gains = {"a": tg.Tensor(1.0, requires_grad=True)}
+        self.frozen = [tg.Tensor([1.0, 1.0])]   # no gradient: not a parameter
+        self.head = tg.nn.Sequential(tg.nn.Linear(3, 2))
+        self.head.offsets = [tg.Tensor([0.0, 0.0], requires_grad=True)]
+
+
+def test_module_tree_lists_parameters_held_in_lists_and_dicts():
+    nodes, _ = parse(viz.draw_module(ListsAndDicts()).source)
+    labels = {lines[0]: lines for lines in nodes.values()}
+    assert labels["ListsAndDicts"][1:4] == ["scales.0 (3,)", "scales.1 (2,)", "gains.a ()"]
+    assert labels["head: Sequential"][-1] == "offsets.0 (2,)"
+    assert labels["head.0: Linear"][-2:] == ["weight (2, 3)", "bias (2,)"]
+    assert not any("frozen" in line for lines in nodes.values() for line in lines)

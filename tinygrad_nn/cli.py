@@ -27,7 +27,8 @@ def load_from_file(target, example):
 
     Runs the user's file as a module (its folder first on ``sys.path`` while
     it runs). Every problem (a malformed target, a missing file, a file that
-    fails to run, a missing name) raises ``UsageError``; ``example`` is shown
+    fails to run or calls ``sys.exit``, a missing name) raises
+    ``UsageError``; ``example`` is shown
     in the message for a malformed target (e.g. ``"model.py:net"``).
     """
     file_part, colon, name = target.rpartition(":")
@@ -46,15 +47,20 @@ def load_from_file(target, example):
         spec.loader.exec_module(module)
     except Exception as error:  # the user's file failed: bad input, not a crash of ours
         raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
+    except SystemExit as error:  # KeyboardInterrupt still propagates
+        raise UsageError(f"running {path} failed: it called sys.exit({error.code!r})") from error
     finally:
         sys.path.remove(folder)
     obj = module
     for part in name.split("."):
         if not hasattr(obj, part):
-            defined = sorted(n for n, v in vars(module).items()
-                             if not n.startswith("_") and getattr(v, "__module__", module.__name__) == module.__name__
-                             and not isinstance(v, type(sys)))
-            hint = f"; names defined there: {', '.join(defined[:12])}" if defined else ""
+            import inspect
+            defined = sorted(n for n, v in vars(module).items() if not n.startswith("_")
+                             and not isinstance(v, type(sys))  # imported modules
+                             and (getattr(v, "__module__", None) == module.__name__  # classes, functions made here
+                                  or not (isinstance(v, type) or inspect.isroutine(v))))  # instances: net = MLP(...)
+            more = ", ..." if len(defined) > 12 else ""
+            hint = f"; names defined there: {', '.join(defined[:12])}{more}" if defined else ""
             raise UsageError(f"{file_part} has no name {name!r}{hint}")
         obj = getattr(obj, part)
     return name, obj

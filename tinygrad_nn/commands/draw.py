@@ -6,9 +6,16 @@ the model on a random input of ``--input-shape`` and draws the computation
 graph; ``--what module`` draws the module tree; ``--what network`` the
 circles-and-lines picture of a small fully connected net. The output format
 comes from the suffix of ``-o`` (``.svg``, ``.png`` or ``.dot``).
+
+Anything wrong with the usage, the file, the model or ``-o`` raises
+``UsageError`` (one line, exit code 2); a failing Graphviz program gives one
+line and exit code 1. Neither shows a traceback.
 """
 
+import argparse
+import inspect
 import pathlib
+import sys
 
 import numpy as np
 
@@ -32,7 +39,7 @@ def register(subparsers):
                         help="shape of the random input for --what graph, e.g. 4,3 (batch of 4 rows of 3)")
     parser.add_argument("-o", "--output", required=True, metavar="PATH",
                         help="where to write; the suffix picks the format: .svg, .png or .dot")
-    parser.add_argument("--depth", type=int, default=None,
+    parser.add_argument("--depth", type=_depth, default=None, metavar="K",
                         help="fold modules deeper than this many levels into one node each (graph)")
     parser.add_argument("--rankdir", choices=("TB", "LR"), default=None,
                         help="layout direction: TB top to bottom, LR left to right")
@@ -40,6 +47,17 @@ def register(subparsers):
                         help="backpropagate the sum of the output first and show gradient statistics (graph)")
     parser.set_defaults(func=run)
     return parser
+
+
+def _depth(text):
+    """``--depth``: a non-negative integer, checked by argparse (bad values exit 2 with its usage line)."""
+    try:
+        depth = int(text)
+    except ValueError:
+        depth = -1
+    if depth < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer (0 folds the whole model), got {text!r}")
+    return depth
 
 
 def parse_shape(text):
@@ -58,17 +76,24 @@ def load_model(target):
     from ..nn import Module
 
     name, obj = load_from_file(target, "model.py:net")
-    file_part = target.rpartition(":")[0]
+    where = f"{name} in {target.rpartition(':')[0]}"
+    if isinstance(obj, Module):
+        return obj
+    if not callable(obj):
+        raise UsageError(f"{where} has type {type(obj).__name__}: expected a tg.nn.Module "
+                         "or a zero-argument callable returning one")
+    try:
+        inspect.signature(obj).bind()
+    except TypeError as error:
+        raise UsageError(f"{where} must be callable with no arguments to make the model: {error}") from error
+    except ValueError:  # no signature to inspect (some builtins): just call it
+        pass
+    try:
+        obj = obj()
+    except Exception as error:  # the user's factory failed: bad input, not a crash of ours
+        raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
     if not isinstance(obj, Module):
-        if not callable(obj):
-            raise UsageError(f"{name} in {file_part} has type {type(obj).__name__}: expected a tg.nn.Module "
-                             "or a zero-argument callable returning one")
-        try:
-            obj = obj()
-        except TypeError as error:
-            raise UsageError(f"{name} in {file_part} must be callable with no arguments to make the model: {error}")
-        if not isinstance(obj, Module):
-            raise UsageError(f"{name}() in {file_part} returned type {type(obj).__name__}, not a tg.nn.Module")
+        raise UsageError(f"{where} returned type {type(obj).__name__} when called, not a tg.nn.Module")
     return obj
 
 
@@ -79,26 +104,49 @@ def _draw_graph(model, args, viz):
         raise UsageError("--what graph needs --input-shape (e.g. --input-shape 4,3) to run the model once")
     shape = parse_shape(args.input_shape)
     x = Tensor(np.random.default_rng(0).standard_normal(shape), name="input")
+    name = args.target.rpartition(":")[2]
     try:
         out = model(x)
-    except (ValueError, TypeError, IndexError) as error:
-        raise UsageError(f"running the model on an input of shape {shape} failed: {error}; "
-                         "check --input-shape") from error
+    except Exception as error:  # the user's forward failed: report it, no traceback
+        hint = "; check --input-shape" if isinstance(error, (ValueError, TypeError, IndexError)) else ""
+        raise UsageError(f"running {name} on an input of shape {shape} failed: "
+                         f"{type(error).__name__}: {error}{hint}") from error
     if not isinstance(out, Tensor):
-        raise UsageError(f"the model returned a {type(out).__name__}, not a Tensor; cannot draw its graph")
+        raise UsageError(f"{name} returned a {type(out).__name__}, not a Tensor; cannot draw its graph")
     if args.grads:
-        out.sum().backward()
+        try:
+            out.sum().backward()
+        except Exception as error:
+            raise UsageError(f"--grads: backpropagating the sum of {name}'s output failed: "
+                             f"{type(error).__name__}: {error}") from error
     return viz.draw_graph(out, model=model, depth=args.depth, grads=args.grads, rankdir=args.rankdir or "TB")
 
 
+def _check_writable(output):
+    """Raise UsageError unless ``output`` can be written (checked before the model is loaded and run)."""
+    nearest = next(folder for folder in output.absolute().parents if folder.exists())
+    if not nearest.is_dir():
+        raise UsageError(f"cannot write -o {output}: {nearest} is a file, not a folder")
+    if nearest == output.absolute().parent:  # a missing folder is made by viz.render
+        existed = output.exists()
+        try:
+            with open(output, "ab"):
+                pass
+        except OSError as error:
+            raise UsageError(f"cannot write -o {output}: {error.strerror or error}") from error
+        if not existed:
+            output.unlink()
+
+
 def run(args):
-    """Load the model, draw what ``--what`` asks for, write ``--output``; returns 0."""
+    """Load the model, draw what ``--what`` asks for, write ``--output``; returns 0, or 1 if the renderer failed."""
     from .. import viz
     from ..viz.render import FORMATS
 
     output = pathlib.Path(args.output)
     if output.suffix.lower() not in FORMATS:
         raise UsageError(f"cannot tell the format of -o {args.output}: use a .svg, .png or .dot suffix")
+    _check_writable(output)
     model = load_model(args.target)
     if args.what == "graph":
         graph = _draw_graph(model, args, viz)
@@ -113,5 +161,10 @@ def run(args):
         viz.render(graph, output)
     except viz.RendererNotFoundError as error:
         raise UsageError(str(error)) from error
+    except OSError as error:
+        raise UsageError(f"cannot write -o {output}: {error.strerror or error}") from error
+    except RuntimeError as error:  # the Graphviz program failed: not bad usage, but no traceback either
+        print(f"tinygrad-nn: error: {error}", file=sys.stderr)
+        return 1
     print(f"wrote {output} ({args.what} of {type(model).__name__})")
     return 0

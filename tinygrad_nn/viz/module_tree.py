@@ -1,5 +1,6 @@
 """``draw_module``: the module tree, one box per module with its type, configuration and size."""
 
+from ..nn import Module
 from .render import Drawing
 
 __all__ = ["draw_module", "count_parameters"]
@@ -11,32 +12,19 @@ def count_parameters(module):
     return sum(int(t.size) for t in tensors), len(tensors)
 
 
-def _own_parameters(module):
-    named = getattr(module, "named_parameters", None)
-    if named is None:
-        return []
-    return [(name, tensor) for name, tensor in named() if "." not in name]
-
-
-def _children(module):
-    named_children = getattr(module, "named_children", None)
-    return list(named_children()) if named_children is not None else []
-
-
-def _label(path, module, show_parameters, show_count=True):
+def _label(path, module, own_parameters, show_count=True):
     kind = type(module).__name__
-    config = getattr(module, "extra_repr", lambda: "")()
+    config = module.extra_repr()
     lines = [f"{path}: {kind}" if path else kind]
     if config:
         lines.append(config)
     total, _ = count_parameters(module)
-    if show_count and (total or _children(module)):
+    if show_count and (total or module.named_children()):
         lines.append(f"{total:,} parameters" if total != 1 else "1 parameter")
     elif show_count:
         lines.append("no parameters")
-    if show_parameters:
-        for name, tensor in _own_parameters(module):
-            lines.append(f"{name} {tuple(tensor.shape)}")
+    for name, tensor in own_parameters:
+        lines.append(f"{name} {tuple(tensor.shape)}")
     return lines
 
 
@@ -45,8 +33,9 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None):
 
     Each box shows the module's dotted path and type, its ``extra_repr()``
     configuration and its parameter count (its own and its children's);
-    ``parameters=True`` also lists its own parameter tensors with their
-    shapes. The root box holds the totals. A module shared by two parents is
+    ``parameters=True`` also lists its own parameter tensors (those in list
+    or dict attributes too, as ``named_parameters`` finds them) with their
+    shapes; a tensor shared by two modules is listed under the first one. The root box holds the totals. A module shared by two parents is
     drawn once, with an edge from each. ``max_depth`` stops the tree that many
     levels down (deeper children are counted in their parent's box).
 
@@ -55,7 +44,7 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None):
     >>> "8 parameters" in dot.source
     True
     """
-    if not hasattr(module, "parameters") or not hasattr(module, "named_children"):
+    if not isinstance(module, Module):
         raise TypeError(f"draw_module: expected a tg.nn.Module, got {type(module).__name__}")
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_module: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
@@ -65,9 +54,11 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None):
         node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "#f8f9fa",
                    "fontname": "Helvetica", "fontsize": "10"},
         edge_attr={"color": "#868e96", "arrowsize": "0.6"})
+    # the module walker's own-parameter lists (also the ones in list or dict attributes), each tensor once
+    own = {id(m): own_parameters if parameters else [] for _, m, own_parameters in module._walk()}
     keys = {}
     total, tensors = count_parameters(module)
-    root_lines = _label("", module, parameters, show_count=False)
+    root_lines = _label("", module, own[id(module)], show_count=False)
     trainable = sum(int(t.size) for t in module.parameters() if t.requires_grad)
     root_lines.append(f"total: {total:,} parameters in {tensors} tensors ({trainable:,} trainable)")
     keys[id(module)] = "m0"
@@ -78,11 +69,11 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None):
         if max_depth is not None and depth >= max_depth:
             continue
         pending = []
-        for name, child in _children(parent):
+        for name, child in parent.named_children():
             child_path = f"{path}.{name}" if path else name
             if id(child) not in keys:
                 keys[id(child)] = f"m{len(keys)}"
-                dot.node(keys[id(child)], "\\n".join(_label(child_path, child, parameters)))
+                dot.node(keys[id(child)], "\\n".join(_label(child_path, child, own[id(child)])))
                 pending.append((child, child_path, depth + 1))
             dot.edge(keys[id(parent)], keys[id(child)])
         stack.extend(reversed(pending))

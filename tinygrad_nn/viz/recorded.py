@@ -8,6 +8,7 @@ the same graph always gets the same keys.
 """
 
 from ..engine import topological_order
+from ..nn import scope_path
 
 __all__ = ["TensorEntry", "OpEntry", "RecordedGraph", "record", "ModulePaths", "parameter_names"]
 
@@ -87,31 +88,10 @@ def record(root):
     return RecordedGraph(root, tensors, ops)
 
 
-def _fallback_scope_path(scope):
-    """Dotted path of ``scope[-1]`` inside ``scope[0]`` via ``named_modules``, or the class names."""
-    if len(scope) <= 1:
-        return ""
-    named_modules = getattr(scope[0], "named_modules", None)
-    if named_modules is not None:
-        for name, module in named_modules():
-            if module is scope[-1]:
-                return name
-    return ".".join(type(m).__name__ for m in scope[1:])
-
-
-def _scope_path_function():
-    try:
-        from ..nn import scope_path
-    except ImportError:
-        return _fallback_scope_path
-    return scope_path
-
-
 class ModulePaths:
     """Module paths of scope prefixes, computed once per distinct prefix (a 10,000-op graph stays fast)."""
 
     def __init__(self):
-        self._path_of = _scope_path_function()
         self._cache = {}
         self.clusters = {}
 
@@ -130,7 +110,7 @@ class ModulePaths:
         key = tuple(id(m) for m in prefix)
         path = self._cache.get(key)
         if path is None:
-            path = self._path_of(prefix) or ""
+            path = scope_path(prefix)
             self._cache[key] = path
         return path
 
