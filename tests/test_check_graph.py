@@ -1,5 +1,6 @@
 """tg.check_graph: a bug inside one op of a 3-layer model is named (op, module path, element, values);
-correct models pass; dtype bugs and raising ops are blamed; float32 graphs warn and get the right verdict."""
+correct models pass; dtype bugs and raising ops are blamed; float32 graphs warn and get the right verdict;
+NaN flowing through a graph blames no correct op; one wrong element of a big node is found."""
 
 import numpy as np
 import pytest
@@ -174,3 +175,81 @@ def test_correct_models_pass_over_drawn_inputs(activation, seed, batch_size):
     labels = rng.integers(0, 3, size=batch_size)
     loss = F.multiclass_hinge_loss(net(x), labels) + F.cross_entropy(net(x), labels)
     assert tg.check_graph(loss)
+
+
+class NanAtLastElement(tg.Function):
+    """2 x whose backward returns NaN at the last element, where the function is smooth."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        gradient = 2 * grad
+        gradient[..., -1] = np.nan
+        return gradient
+
+
+def test_nan_flowing_through_the_graph_blames_no_correct_op():
+    x = tg.Tensor(np.array([-1.0, 4.0]), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = x.sqrt().sum() * 2.0                 # sqrt(-1) is NaN, and so is everything after it
+    result = tg.check_graph(out)
+    assert result and not result.failures
+    # Sqrt: the NaN element; Sum: both (one is NaN, the other feeds the NaN sum); Mul: its NaN input
+    assert [c.result.not_checkable_count for c in result.checks] == [1, 2, 1]
+    assert result.not_checkable_count == 4 and "not checkable" in str(result)
+
+
+def test_an_op_that_makes_a_nan_gradient_is_blamed_alone_while_nan_flows_elsewhere():
+    x = tg.Tensor(np.array([-1.0, 4.0]), requires_grad=True)
+    w = tg.Tensor(np.array([0.5, 1.5, 2.5]), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = x.sqrt().sum() + NanAtLastElement.apply(w).sum()
+    result = tg.check_graph(out)
+    (failure,) = result.failures
+    assert failure.function_name == "NanAtLastElement" and failure.index == (2,)
+    assert np.isnan(failure.analytic) and failure.numerical == pytest.approx(2 * failure.result.upstream[2])
+    assert "rel error inf" in failure.message and "rel error 0" not in failure.message
+
+
+class GramWithOneWrongElement(tg.Function):
+    """x @ x.T whose backward is off at element (7, 23) by 1% of a typical gradient element."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x @ x.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        gradient = (grad + grad.T) @ x
+        gradient[7, 23] += 0.01 * np.sqrt(np.mean(gradient ** 2))
+        return gradient
+
+
+def test_one_element_one_percent_off_in_a_big_node_is_found():
+    # a 40 x 40 input is checked by projections first; the error must not hide among 1600 elements
+    x = tg.Tensor(np.random.default_rng(3).normal(size=(40, 40)), requires_grad=True)
+    result = tg.check_graph(GramWithOneWrongElement.apply(x).tanh().sum())
+    (failure,) = result.failures
+    assert failure.function_name == "GramWithOneWrongElement" and failure.index == (7, 23)
+
+
+def test_a_broken_module_is_not_hidden_behind_a_fallback_path():
+    class BrokenChildren(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = tg.nn.Tanh()
+
+        def named_children(self):
+            raise RuntimeError("named_children is broken")
+
+        def forward(self, x):
+            return self.inner(x)
+
+    out = BrokenChildren()(tg.Tensor(np.ones(3), requires_grad=True)).sum()
+    with pytest.raises(RuntimeError, match="named_children is broken"):
+        tg.check_graph(out)

@@ -348,6 +348,84 @@ def test_fast_mode_falls_back_to_locate_the_wrong_element():
     assert any("projection" in note for note in report.notes)
 
 
+class GramWithOneWrongElement(tg.Function):
+    """x @ x.T whose backward is off at element (7, 23) by 1% of a typical gradient element."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x @ x.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        gradient = (grad + grad.T) @ x
+        gradient[7, 23] += 0.01 * np.sqrt(np.mean(gradient ** 2))
+        return gradient
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_auto_mode_catches_one_element_one_percent_off_in_a_dense_input(seed):
+    # 1600 elements: auto mode checks by projections; a tolerance summed over the elements let this pass
+    x = np.random.default_rng(seed).normal(size=(40, 40))
+    result = tg.gradcheck(GramWithOneWrongElement, (x,), raise_exception=False, seed=seed)
+    report = result.inputs[0]
+    assert not result and report.method == "per-element" and report.index == (7, 23)
+    assert report.mismatches == 1 and any("random projection disagreed" in note for note in report.notes)
+
+
+DENSE = {
+    "gram": lambda t: t @ t.T,
+    "softmax": lambda t: t.softmax(axis=-1),
+    "log_softmax_of_affine": lambda t: (t @ tg.Tensor(np.eye(48)[::-1] * 0.5)).log_softmax(axis=0),
+    "cross_entropy": lambda t: F.cross_entropy(t, np.arange(48) % 5),
+    "max": lambda t: t.max(axis=1),
+    "maxout": lambda t: F.maxout(t, 3),
+    "relu_of_matmul": lambda t: (t @ t.T).relu().sum(axis=0),
+    "multiclass_hinge": lambda t: F.multiclass_hinge_loss(t, np.arange(48) % 7),
+    "l2_penalty": lambda t: F.l2_penalty([t]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DENSE))
+@pytest.mark.parametrize("scale", [0.01, 1.0, 100.0])
+def test_projections_agree_on_correct_ops_without_falling_back(name, scale):
+    # the projection's tolerance is tight, but a correct gradient agrees to rounding: no needless fallback
+    x = np.random.default_rng(11).normal(size=(48, 48)) * scale
+    result = tg.gradcheck(DENSE[name], (x,))
+    assert result.inputs[0].method == "projection" and result.forward_calls <= 14
+
+
+def test_elements_where_the_function_is_not_finite_are_not_checkable_rather_than_wrong():
+    result = tg.gradcheck(lambda t: t.log(), (np.array([0.0, 4.0]),))       # log(0) = -inf
+    report = result.inputs[0]
+    assert result and report.not_checkable_count == 1 and report.not_checkable_indices == [(0,)]
+    assert report.index == (1,) and "not checkable: 1 element(s)" in str(result)
+    result = tg.gradcheck(lambda t: t.sqrt().sum(), (np.array([-1.0, 4.0]),))  # a NaN sum: nothing to check
+    assert result and result.not_checkable_count == 2
+
+
+class NanAtLastElement(tg.Function):
+    """2 x whose backward returns NaN at the last element, where the function is smooth."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        gradient = 2 * grad
+        gradient[..., -1] = np.nan
+        return gradient
+
+
+def test_a_nan_gradient_where_the_function_is_finite_still_fails():
+    result = tg.gradcheck(NanAtLastElement, (np.array([0.5, 1.5, 2.5]),), raise_exception=False)
+    report = result.inputs[0]
+    assert not result and report.index == (2,) and report.not_checkable_count == 0
+    assert "rel error inf" in result.message()
+
+
 def test_non_elementwise_functions_are_not_taken_for_elementwise():
     x = np.random.default_rng(2).normal(size=(3, 4))
     for fn in (lambda t: t.softmax(axis=-1), lambda t: t[::-1] * 1.0, lambda t: t * t.sum()):
@@ -408,6 +486,19 @@ def test_inputs_are_picked_by_dtype_or_by_wrt():
     assert [r.input_index for r in result.inputs] == [1]
     with pytest.raises(ValueError, match="no gradient to check"):
         tg.gradcheck(lambda i: tg.Tensor(i) * 2.0, (np.arange(3),))
+
+
+def test_python_ints_and_other_arguments_are_passed_unchanged():
+    x = np.random.default_rng(6).normal(size=(3, 4))
+    result = tg.gradcheck(F.maxout, (x, 2))                     # pieces must stay a Python int
+    assert result and [r.input_index for r in result.inputs] == [0]
+    seen = []
+    assert tg.gradcheck(lambda t, flag, name: seen.append((flag, name)) or t * 2.0, (x, True, "label"))
+    assert set(seen) == {(True, "label")}
+    result = tg.gradcheck(lambda t, s: t * s, (x, 2.5))           # a Python float is checked
+    assert [r.input_index for r in result.inputs] == [0, 1]
+    with pytest.raises(TypeError, match="input 1 is the int 2"):
+        tg.gradcheck(lambda t, k: t * k, (x, 2), wrt=1)
 
 
 def test_bad_arguments_say_what_is_wrong():

@@ -23,9 +23,11 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     ``fn`` takes Tensors and returns a Tensor, or is a ``Function`` subclass
     (then its ``forward``/``backward`` run directly, so the check also sees a
     gradient of the wrong dtype, shape or count). ``inputs`` is a tuple of
-    arrays, Tensors or numbers; every floating one is checked (``wrt=`` picks
-    some by position) and the rest are passed unchanged. The check runs on
-    float64 copies: float32 inputs give a ``GradcheckPrecisionWarning``.
+    the arguments: every float, float array and float Tensor is checked
+    (``wrt=`` picks some by position); Python ints and bools (``maxout(x, 2)``),
+    integer arrays (class labels) and anything else are passed to ``fn``
+    unchanged. The check runs on float64 copies: float32 inputs give a
+    ``GradcheckPrecisionWarning``.
 
     For a non-scalar output the gradient of ``sum(u * fn(x))`` is checked
     with a random ``u``, so a backward that ignores its ``grad`` fails. An
@@ -57,7 +59,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     constants, checked, arrays = _split_inputs(inputs, wrt)
     evaluator = evaluator_for(fn, constants, checked, kwargs)
     options = dict(eps=eps, atol=atol, rtol=rtol, mode=mode, elementwise=elementwise, seed=seed)
-    result = run_check(evaluator, arrays, [np.asarray(_data(inputs[i])).dtype for i in checked], **options)
+    result = run_check(evaluator, arrays, [_as_checkable(inputs[i])[0].dtype for i in checked], **options)
     if nudge and result.kink_count:
         result.nudged = run_check(evaluator, _nudged(arrays, result, eps, seed), [r.dtype for r in result.inputs],
                                   **options)
@@ -70,19 +72,31 @@ def _data(value):
     return value.data if isinstance(value, Tensor) else value
 
 
+def _as_checkable(value):
+    """``(array, what)``: the value as an array when it is a float, a float array or a float Tensor
+    (a list or tuple of floats counts as an array), else None and what it is. Python ints and bools
+    are never checked: they are counts, sizes and flags (``maxout(x, 2)``), passed to ``fn`` as given."""
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return None, f"the {type(value).__name__} {value!r}"
+    if not isinstance(value, (Tensor, np.ndarray, float, np.floating, list, tuple)):
+        return None, f"a {type(value).__name__} object"
+    try:
+        array = np.asarray(_data(value))
+    except ValueError:                                # a ragged list: an argument, not an array
+        return None, f"a {type(value).__name__} that is not an array"
+    return (array, None) if array.dtype.kind == "f" else (None, f"of dtype {array.dtype}")
+
+
 def _split_inputs(inputs, wrt):
     """``(constants, checked positions, float64 copies of the checked inputs)``; warns about float32."""
     constants, checked, arrays, low = list(inputs), [], [], []
     wanted = None if wrt is None else {int(i) for i in ((wrt,) if np.isscalar(wrt) else wrt)}
     for position, value in enumerate(inputs):
-        array = np.asarray(_data(value))
-        if isinstance(value, (float, int)) and not isinstance(value, bool):
-            array = np.asarray(value, dtype=np.float64)
-        floating = array.dtype.kind == "f"
-        if wanted is not None and position in wanted and not floating:
-            raise TypeError(f"gradcheck: input {position} has dtype {array.dtype}; only floating inputs "
-                            "have gradients")
-        if (wanted is None and floating) or (wanted is not None and position in wanted):
+        array, what = _as_checkable(value)
+        if wanted is not None and position in wanted and array is None:
+            raise TypeError(f"gradcheck: input {position} is {what}; only floats, float arrays and float "
+                            "Tensors have gradients")
+        if array is not None and (wanted is None or position in wanted):
             checked.append(position)
             arrays.append(np.array(array, dtype=np.float64, copy=True))
             if array.dtype.itemsize < 8:
@@ -109,7 +123,8 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
         size = int(np.prod(shape, dtype=np.int64))
         return np.ones(shape) if size == 1 else rng.standard_normal(shape)
 
-    output, upstream, gradients, problems = evaluator.analytic([a.copy() for a in arrays], draw_upstream)
+    with np.errstate(all="ignore"):             # non-finite values are reported, not warned about
+        output, upstream, gradients, problems = evaluator.analytic([a.copy() for a in arrays], draw_upstream)
     if output.dtype.kind == "f" and output.dtype.itemsize < 8:
         warnings.warn(f"gradcheck: {evaluator.name} returned {output.dtype} from float64 inputs, so its "
                       "differences are only as precise as that dtype; expect rounding noise, or compute in "
@@ -124,6 +139,7 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
         where = tuple(int(i) for i in np.unravel_index(int(np.argmin(finite)), finite.shape))
         output_note = (f"the output is not finite at {int((~finite).sum())} element(s), first {where} "
                        f"({output[where]}); no difference can be taken through them")
+    blocked, extra_backward = _not_checkable(evaluator, arrays, finite)
     work = [a.copy() for a in arrays]
     again = probe.output(work)
     if again.shape != output.shape or not np.allclose(again, output, rtol=1e-12, atol=0.0, equal_nan=True):
@@ -138,16 +154,33 @@ def run_check(evaluator, arrays, dtypes, *, eps, atol, rtol, mode="auto", elemen
         report.problems.extend(problems[slot])
         if output_note:
             report.notes.append(output_note)
-        _check_input(report, probe, work, slot, analytic, output, loss_at_x,
+        _check_input(report, probe, work, slot, analytic, output, loss_at_x, blocked[slot],
                      eps, atol, rtol, mode, elementwise, rng)
         if problems[slot]:
             report.passed = False
         reports.append(report)
     name = getattr(evaluator, "name", "fn")
-    return GradcheckResult(name, reports, probe.calls + 1, 1, (eps, atol, rtol), upstream=upstream)
+    backward_calls = 1 + extra_backward              # each backward came with its forward
+    return GradcheckResult(name, reports, probe.calls + backward_calls, backward_calls, (eps, atol, rtol),
+                           upstream=upstream)
 
 
-def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, atol, rtol, mode, elementwise, rng):
+def _not_checkable(evaluator, arrays, finite):
+    """``(masks, backward calls)``: per checked input, the elements no difference can check. Those are
+    the elements that are not finite themselves, and those that feed an output element that is not
+    finite (the numerical slope leaves such an output out, and the analytic one is NaN or inf through
+    it). Which elements feed one comes from one more backward, of ones at those outputs."""
+    blocked = [~np.isfinite(a) for a in arrays]
+    if finite.all():
+        return blocked, 0
+    at_non_finite = (~finite).astype(np.float64)
+    with np.errstate(all="ignore"):
+        _, _, reach, _ = evaluator.analytic([a.copy() for a in arrays], lambda shape: at_non_finite)
+        return [b | ~(np.asarray(r, dtype=np.float64) == 0) for b, r in zip(blocked, reach)], 1
+
+
+def _check_input(report, probe, work, slot, analytic, output, loss_at_x, blocked, eps, atol, rtol, mode,
+                 elementwise, rng):
     size = work[slot].size
     with np.errstate(invalid="ignore"):
         magnitude = np.sum(np.abs(probe.upstream * np.where(probe.finite, output, 0.0)))
@@ -158,7 +191,7 @@ def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, at
         if reason is None:
             report.method = "elementwise"
             _finish(report, probe, work, slot, analytic, (central, forward_slope, backward_slope, noise),
-                    loss_at_x, loss_noise, eps, atol, rtol)
+                    loss_at_x, loss_noise, blocked, eps, atol, rtol)
             if report.passed or size > EXACT_LIMIT:
                 return
             report.notes = [note for note in report.notes if "within eps of a kink" not in note]
@@ -167,9 +200,10 @@ def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, at
             report.notes.append(f"declared elementwise, but it is not: {reason}; checked element by element")
     if (mode == "auto" and size > EXACT_LIMIT) or mode == "fast":
         passed, analytic_slope, numerical_slope, kink = numerical.projection(
-            probe, work, slot, analytic, loss_at_x, eps, atol, rtol, rng, noise=loss_noise)
+            probe, work, slot, analytic, loss_at_x, eps, atol, rtol, rng, noise=loss_noise, skip=blocked)
         if passed:
             report.method = "projection"
+            report.set_not_checkable(blocked)
             report.analytic, report.numerical = analytic_slope, numerical_slope
             report.max_abs_error = abs(analytic_slope - numerical_slope)
             report.max_rel_error = float(relative_error(analytic_slope, numerical_slope))
@@ -178,10 +212,10 @@ def _check_input(report, probe, work, slot, analytic, output, loss_at_x, eps, at
                             + "; checked element by element to locate it")
     report.method = "per-element"
     slopes = numerical.per_element(probe, work, slot, loss_at_x, eps) + (loss_noise,)
-    _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, eps, atol, rtol)
+    _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, blocked, eps, atol, rtol)
 
 
-def _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, eps, atol, rtol):
+def _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, blocked, eps, atol, rtol):
     """Re-check elements spoiled by a nearby kink with smaller steps, then compare."""
     central, forward_slope, backward_slope, noise = slopes
     slopes = (central, forward_slope, backward_slope,
@@ -190,13 +224,19 @@ def _finish(report, probe, work, slot, analytic, slopes, loss_at_x, loss_noise, 
                                        eps, atol, rtol)
     if near:
         report.notes.append(f"{near} element(s) lie within eps of a kink: re-checked with a smaller step")
-    compare(report, analytic, *slopes, atol=atol, rtol=rtol)
+    compare(report, analytic, *slopes, atol=atol, rtol=rtol, blocked=blocked)
 
 
-def compare(report, analytic, central, forward_slope, backward_slope, noise, *, atol, rtol):
+def compare(report, analytic, central, forward_slope, backward_slope, noise, *, atol, rtol, blocked=False):
     """Fill ``report`` from the analytic gradient, the three numerical slopes of one input and the
-    rounding noise of the numerical slopes (added to the tolerance)."""
+    rounding noise of the numerical slopes (added to the tolerance).
+
+    Elements in ``blocked`` (see ``_not_checkable``) and elements whose numerical slope is not
+    finite (the function is not finite within ``eps`` of them) are "not checkable": counted and
+    listed, never mismatches. A non-finite analytic value anywhere else is a mismatch."""
     noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), np.shape(central))
+    unchecked = np.asarray(blocked, dtype=bool) | ~np.isfinite(central)
+    report.set_not_checkable(unchecked)
     report.noise = float(noise.max()) if noise.size else 0.0
     report.atol = atol
     with np.errstate(invalid="ignore", over="ignore"):
@@ -207,7 +247,7 @@ def compare(report, analytic, central, forward_slope, backward_slope, noise, *, 
         failing = ~(abs_error <= allowed)
         kinks, outside = numerical.kinks_explaining(analytic, failing, forward_slope, backward_slope,
                                                     atol, rtol, noise)
-        kinks &= np.isfinite(central)
+        kinks &= ~unchecked
         meaningful = np.maximum(np.abs(analytic), np.abs(central)) > atol + noise
         # relative error beyond what rounding explains: tiny values do not fake a bad band
         scale = np.maximum(np.abs(analytic), np.abs(central))
@@ -215,8 +255,8 @@ def compare(report, analytic, central, forward_slope, backward_slope, noise, *, 
         rel_error = np.where(meaningful, excess / np.where(scale > 0, scale, 1.0), 0.0)
         rel_error = np.where(np.isfinite(abs_error), rel_error, np.inf)
         ratio = np.where(kinks, -1.0, np.where(np.isfinite(abs_error), abs_error / allowed, np.inf))
-    bad = ratio > 1.0
-    considered = ~kinks
+    bad = (ratio > 1.0) & ~unchecked
+    considered = ~kinks & ~unchecked
     report.analytic_grad, report.numerical_grad = analytic, central
     report.kink_count = int(kinks.sum())
     report.kink_indices, report.kink_values = [], []
@@ -231,7 +271,7 @@ def compare(report, analytic, central, forward_slope, backward_slope, noise, *, 
     if considered.any():
         report.max_abs_error = float(abs_error[considered].max())
         report.max_rel_error = float(rel_error[considered].max())
-        worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+        worst = np.unravel_index(int(np.argmax(np.where(considered, ratio, -np.inf))), ratio.shape)
         report.index = tuple(int(i) for i in worst)
         report.analytic, report.numerical = float(analytic[worst]), float(central[worst])
         report.element_rel_error = float(relative_error(analytic[worst], central[worst]))

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor, topological_order
+from ..nn import scope_path
 from .evaluate import FunctionEvaluator
 from .gradient_check import _nudged, run_check
 from .report import (GradcheckError, GradcheckPrecisionWarning, error_band, format_index,
@@ -24,12 +25,7 @@ def module_path(scope):
     the outer module's class name for a node recorded directly in it, None outside modules."""
     if not scope:
         return None
-    try:
-        from ..nn import scope_path
-        path = scope_path(scope)
-    except Exception:  # nn missing or mid-change: fall back to the class names
-        path = ".".join(type(owner).__name__ for owner in scope[1:])
-    return path or type(scope[0]).__name__
+    return scope_path(scope) or type(scope[0]).__name__
 
 
 def _innermost(scope):
@@ -108,6 +104,11 @@ class GraphCheckResult:
         """Elements skipped as not differentiable, over all nodes."""
         return sum(c.result.kink_count for c in self.checks if c.result is not None)
 
+    @property
+    def not_checkable_count(self):
+        """Elements skipped because a node's output or input is not finite there, over all nodes."""
+        return sum(c.result.not_checkable_count for c in self.checks if c.result is not None)
+
     def failure_for(self, node):
         """The first ``NodeFailure`` of ``node`` (a Context), or None."""
         for failure in self.failures:
@@ -139,6 +140,8 @@ class GraphCheckResult:
             elif check.result.passed:
                 worst = max((r.max_rel_error for r in check.result.inputs), default=0.0)
                 kinks = f", {check.result.kink_count} kink(s) skipped" if check.result.kink_count else ""
+                if check.result.not_checkable_count:
+                    kinks += f", {check.result.not_checkable_count} element(s) not checkable (not finite)"
                 lines.append(f"  ok     {label}: worst rel error {worst:.2g} ({error_band(worst)}){kinks}")
             else:
                 for report in check.result.failures:

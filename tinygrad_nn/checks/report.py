@@ -42,7 +42,7 @@ def relative_error(analytic, numerical):
         scale = np.maximum(np.abs(analytic), np.abs(numerical))
         rel = np.where(scale > 0, difference / np.where(scale > 0, scale, 1.0), 0.0)
         same = analytic == numerical                    # equal infinities match
-        return np.where(same, 0.0, np.where(np.isnan(rel), np.inf, rel))
+        return np.where(same, 0.0, np.where(np.isnan(rel) | np.isnan(difference), np.inf, rel))
 
 
 def format_index(index):
@@ -88,7 +88,9 @@ class InputReport:
     (elements beyond tolerance), ``kink_count`` and ``kink_indices``
     (elements where the function is not differentiable: skipped),
     ``kinks_outside`` (of those, how many have an analytic value outside
-    their one-sided slopes), ``noise``
+    their one-sided slopes), ``not_checkable_count`` and
+    ``not_checkable_indices`` (elements no difference can check because
+    the function's output or input is not finite there: skipped), ``noise``
     (the rounding error of the numerical values, added to the tolerance),
     ``analytic_grad`` and ``numerical_grad`` (full arrays, None after a
     projection-only check), ``problems`` (what is wrong with what backward
@@ -114,6 +116,8 @@ class InputReport:
         self.kink_values = []
         self.kink_mask = None
         self.kinks_outside = 0
+        self.not_checkable_count = 0
+        self.not_checkable_indices = []
         self.noise = 0.0
         self.element_rel_error = None
         self.atol = None
@@ -126,6 +130,13 @@ class InputReport:
     def band(self):
         """The band of the worst relative error (see ``error_band``)."""
         return error_band(self.max_rel_error)
+
+    def set_not_checkable(self, mask):
+        """Record the elements (a boolean array shaped like the input) that cannot be checked."""
+        mask = np.asarray(mask, dtype=bool)
+        self.not_checkable_count = int(mask.sum())
+        self.not_checkable_indices = [tuple(int(i) for i in np.unravel_index(flat, mask.shape))
+                                      for flat in np.flatnonzero(mask)[:5]]
 
     def where(self):
         """``"input 0 (4, 3)"``: how reports name this input."""
@@ -161,6 +172,12 @@ class InputReport:
                 out.append(f"    of these, {self.kinks_outside} have an analytic value outside their one-sided "
                            "slopes: expected where several kinks meet, suspicious at a single kink "
                            "(re-check with nudge=True)")
+        if self.not_checkable_count:
+            shown = ", ".join(format_index(i) for i in self.not_checkable_indices[:3])
+            more = " ..." if self.not_checkable_count > 3 else ""
+            out.append(f"    not checkable: {self.not_checkable_count} element(s), skipped: {shown}{more} (the "
+                       "function's output or input is not finite there or within eps, so no difference "
+                       "can be taken)")
         out.extend(f"    problem: {problem}" for problem in self.problems)
         out.extend(f"    note: {note}" for note in self.notes)
         return out
@@ -214,6 +231,11 @@ class GradcheckResult:
     def kink_count(self):
         """Elements skipped as not differentiable, over all inputs."""
         return sum(report.kink_count for report in self.inputs)
+
+    @property
+    def not_checkable_count(self):
+        """Elements skipped because the function is not finite there, over all inputs."""
+        return sum(report.not_checkable_count for report in self.inputs)
 
     @property
     def failures(self):
