@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_nn as tg
 from tinygrad_nn import functional as F
 from tinygrad_nn.checks import GradcheckPrecisionWarning
+from faulty_functions import NanAtLastElement
 
 
 class WrongTanh(tg.Function):
@@ -175,20 +176,6 @@ def test_correct_models_pass_over_drawn_inputs(activation, seed, batch_size):
     labels = rng.integers(0, 3, size=batch_size)
     loss = F.multiclass_hinge_loss(net(x), labels) + F.cross_entropy(net(x), labels)
     assert tg.check_graph(loss)
-
-
-class NanAtLastElement(tg.Function):
-    """2 x whose backward returns NaN at the last element, where the function is smooth."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return 2 * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        gradient = 2 * grad
-        gradient[..., -1] = np.nan
-        return gradient
 
 
 def test_nan_flowing_through_the_graph_blames_no_correct_op():

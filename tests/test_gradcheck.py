@@ -11,6 +11,7 @@ import tinygrad_nn as tg
 from tinygrad_nn import functional as F
 from tinygrad_nn.checks import GradcheckPrecisionWarning, error_band
 from tinygrad_nn import testing
+from faulty_functions import NanAtLastElement
 
 
 def arrays(**options):
@@ -403,20 +404,6 @@ def test_elements_where_the_function_is_not_finite_are_not_checkable_rather_than
     assert report.index == (1,) and "not checkable: 1 element(s)" in str(result)
     result = tg.gradcheck(lambda t: t.sqrt().sum(), (np.array([-1.0, 4.0]),))  # a NaN sum: nothing to check
     assert result and result.not_checkable_count == 2
-
-
-class NanAtLastElement(tg.Function):
-    """2 x whose backward returns NaN at the last element, where the function is smooth."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return 2 * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        gradient = 2 * grad
-        gradient[..., -1] = np.nan
-        return gradient
 
 
 def test_a_nan_gradient_where_the_function_is_finite_still_fails():
