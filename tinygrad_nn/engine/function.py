@@ -62,13 +62,13 @@ class Context:
                  "saved_tensors", "scope", "created_at", "retained", "freed",
                  "__dict__")
 
-    def __init__(self, function, inputs, kwargs, needs_input_grad):
+    def __init__(self, function, inputs, kwargs, needs_input_grad, scope=None):
         self.function = function
         self.inputs = inputs
         self.kwargs = kwargs
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
-        self.scope = grad_mode.STATE.scope
+        self.scope = grad_mode.STATE.scope if scope is None else scope
         self.created_at = None
         self.retained = None
         self.freed = False
@@ -101,6 +101,12 @@ def _user_frame():
 
 def _with_constants(inputs, op):
     """``inputs`` with every non-Tensor made a constant Tensor; numbers take the first Tensor's dtype."""
+    if len(inputs) == 2:  # t * 1.5 or 2 - t, the common case, unrolled
+        a, b = inputs
+        if isinstance(a, Tensor):
+            return a, Tensor._constant(b, a, op)
+        if isinstance(b, Tensor):
+            return Tensor._constant(a, b, op), b
     reference = None
     for x in inputs:
         if isinstance(x, Tensor):
@@ -146,13 +152,22 @@ class Function:
             if not isinstance(x, Tensor):
                 tensors = _with_constants(inputs, cls.__name__)
                 break
-        arrays = [t.data for t in tensors]
-        needs_input_grad = tuple([t._requires_grad for t in tensors])
+        # Unrolled for one and two inputs: on small arrays a comprehension costs more than the op.
+        if len(tensors) == 2:
+            a, b = tensors
+            arrays = (a.data, b.data)
+            needs_input_grad = (a._requires_grad, b._requires_grad)
+        elif len(tensors) == 1:
+            arrays = (tensors[0].data,)
+            needs_input_grad = (tensors[0]._requires_grad,)
+        else:
+            arrays = tuple([t.data for t in tensors])
+            needs_input_grad = tuple([t._requires_grad for t in tensors])
         state = grad_mode.STATE
         record = state.grad_enabled and True in needs_input_grad
         if not record:
             needs_input_grad = (False,) * len(tensors)
-        ctx = Context(cls, tensors, kwargs, needs_input_grad)
+        ctx = Context(cls, tensors, kwargs, needs_input_grad, state.scope)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as error:

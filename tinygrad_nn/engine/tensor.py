@@ -97,8 +97,7 @@ class Tensor:
         Constants made from Python numbers are cached (read-only 0-d arrays),
         since loops like ``y = y * 1.5`` make the same one again and again.
         """
-        if (reference is not None and isinstance(value, _SCALARS) and reference.data.dtype.kind == "f"
-                and not isinstance(value, np.complexfloating)):
+        if reference is not None and isinstance(value, _SCALARS) and reference.data.dtype.kind == "f":
             dtype = reference.data.dtype
             if not value:  # 0.0 == -0.0 as dict keys: zeros are made fresh, keeping their sign
                 return cls._make(np.asarray(value, dtype=dtype), False, None)
