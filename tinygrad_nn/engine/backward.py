@@ -35,7 +35,7 @@ def _broadcast_along_output(grad_shape, input_shape, output_shape):
     return True
 
 
-def _checked(node, index, grad, tensor, upstream):
+def _checked(node, returned, grad, tensor, upstream):
     """``grad`` reduced to ``tensor``'s shape and dtype, or an error naming the op.
 
     A gradient larger than its input is summed back only along axes on which
@@ -50,6 +50,7 @@ def _checked(node, index, grad, tensor, upstream):
     """
     output_shape = upstream.shape
     name = node.function.__name__
+    index = _input_index(node, returned, grad, tensor)
     if not isinstance(grad, np.ndarray):
         if not isinstance(grad, (int, float, np.generic)):
             raise TypeError(f"{name}.backward returned {type(grad).__name__} for input {index}; "
@@ -70,6 +71,18 @@ def _checked(node, index, grad, tensor, upstream):
                              f"(or, for a broadcast input, that shape broadcast to the output's {output_shape})")
         grad = reduced
     return grad
+
+
+def _input_index(node, returned, grad, tensor):
+    """The position of the input ``tensor`` whose gradient is ``grad`` (for error messages).
+
+    The first match is the right one: an earlier input with the same tensor
+    and the same gradient would have failed the same check first.
+    """
+    for index, (other_tensor, other_grad) in enumerate(zip(node.inputs, returned)):
+        if other_tensor is tensor and other_grad is grad:
+            return index
+    raise AssertionError("unreachable: grad was returned for tensor")
 
 
 def run_backward(root, grad=None, retain_graph=False):
@@ -102,13 +115,12 @@ def run_backward(root, grad=None, retain_graph=False):
                              f"but forward had {len(inputs)} input(s)")
         if anomaly:
             _check_finite(node, upstream, returned)
-        for index, tensor in enumerate(inputs):
-            input_grad = returned[index]
+        for tensor, input_grad in zip(inputs, returned):
             if input_grad is None or not tensor._requires_grad:
                 continue
             data = tensor.data
             if type(input_grad) is not np.ndarray or input_grad.shape != data.shape or input_grad.dtype != data.dtype:
-                input_grad = _checked(node, index, input_grad, tensor, upstream)  # convert, unbroadcast or raise
+                input_grad = _checked(node, returned, input_grad, tensor, upstream)  # convert, unbroadcast or raise
             parent = tensor.grad_fn
             if parent is not None:
                 previous = grads.get(parent)
@@ -118,7 +130,8 @@ def run_backward(root, grad=None, retain_graph=False):
             else:
                 tensor.grad = tensor.grad + input_grad
         if not retain_graph:
-            node.release()
+            node.saved_tensors = None  # node.release(), inlined: this loop runs once per node
+            node.freed = True
 
 
 def _give_retained_grad(node, upstream):
