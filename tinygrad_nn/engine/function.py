@@ -59,8 +59,7 @@ class Context:
     """
 
     __slots__ = ("function", "inputs", "kwargs", "needs_input_grad",
-                 "saved_tensors", "scope", "created_at", "retained", "freed",
-                 "__dict__")
+                 "saved_tensors", "scope", "created_at", "retained", "__dict__")
 
     def __init__(self, function, inputs, kwargs, needs_input_grad, scope=None):
         self.function = function
@@ -71,7 +70,6 @@ class Context:
         self.scope = grad_mode.STATE.scope if scope is None else scope
         self.created_at = None
         self.retained = None
-        self.freed = False
 
     def save_for_backward(self, *arrays):
         """Keep arrays (or anything) for ``backward``; read them back as ``ctx.saved_tensors``."""
@@ -82,10 +80,14 @@ class Context:
         """The ``Function``'s class name, e.g. ``"MatMul"``."""
         return self.function.__name__
 
+    @property
+    def freed(self):
+        """True once ``release`` dropped the saved arrays (a backward without ``retain_graph``)."""
+        return self.saved_tensors is None
+
     def release(self):
         """Drop saved arrays; a later backward through this node raises."""
         self.saved_tensors = None
-        self.freed = True
 
     def __repr__(self):
         return f"<{self.function.__name__}>"
@@ -185,6 +187,11 @@ class Function:
                 raise AnomalyError(
                     f"{cls.__name__} produced NaN or inf in its forward from finite inputs "
                     f"of shape {' and '.join(str(a.shape) for a in arrays)}; created at {ctx.created_at}")
-        if record:
-            return Tensor._make(out, True, ctx)
-        return Tensor._make(out, False, None)
+        # Tensor._make, inlined: this runs once per op.
+        result = object.__new__(Tensor)
+        result.data = out
+        result.grad = None
+        result._requires_grad = record
+        result.grad_fn = ctx if record else None
+        result.name = None
+        return result
