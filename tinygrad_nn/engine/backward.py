@@ -5,7 +5,7 @@ import numpy as np
 
 from . import grad_mode
 from .broadcasting import unbroadcast
-from .function import AnomalyError, _all_finite
+from .function import AnomalyError, Context, _all_finite
 from .graph import topological_order
 
 __all__ = ["run_backward"]
@@ -37,8 +37,8 @@ def _broadcast_along_output(grad_shape, input_shape, output_shape):
     return True
 
 
-def _checked(node, returned, grad, tensor, upstream):
-    """``grad`` reduced to ``tensor``'s shape and dtype, or an error naming the op.
+def _checked(node, returned, grad, source, shape, dtype, upstream):
+    """``grad`` reduced to its input's ``shape`` and ``dtype``, or an error naming the op.
 
     A gradient larger than its input is summed back only along axes on which
     the input was broadcast to the output (``upstream.shape``): extra axes the
@@ -52,39 +52,38 @@ def _checked(node, returned, grad, tensor, upstream):
     """
     output_shape = upstream.shape
     name = node.function.__name__
-    index = _input_index(node, returned, grad, tensor)
+    index = _input_index(node, returned, grad, source)
     if not isinstance(grad, np.ndarray):
         if not isinstance(grad, (int, float, np.generic)):
             raise TypeError(f"{name}.backward returned {type(grad).__name__} for input {index}; "
                             "expected a numpy array or None")
         grad = np.asarray(grad)
-    if grad.dtype != tensor.data.dtype:
+    if grad.dtype != dtype:
         if grad.dtype.kind != "f" or grad.dtype != upstream.dtype:
             raise TypeError(f"{name}.backward returned a gradient of dtype {grad.dtype} for input {index} "
-                            f"of dtype {tensor.data.dtype} (upstream gradient {upstream.dtype}); expected "
-                            f"{tensor.data.dtype}")
-        grad = grad.astype(tensor.data.dtype)
-    if grad.shape != tensor.data.shape:
-        reduced = unbroadcast(grad, tensor.data.shape)
+                            f"of dtype {dtype} (upstream gradient {upstream.dtype}); expected {dtype}")
+        grad = grad.astype(dtype)
+    if grad.shape != shape:
+        reduced = unbroadcast(grad, shape)
         if reduced is None or (output_shape is not None and grad.shape != output_shape
-                               and not _broadcast_along_output(grad.shape, tensor.data.shape, output_shape)):
+                               and not _broadcast_along_output(grad.shape, shape, output_shape)):
             raise ValueError(f"{name}.backward returned a gradient of shape {grad.shape} for input {index} "
-                             f"of shape {tensor.data.shape}; expected {tensor.data.shape} "
+                             f"of shape {shape}; expected {shape} "
                              f"(or, for a broadcast input, that shape broadcast to the output's {output_shape})")
         grad = reduced
     return grad
 
 
-def _input_index(node, returned, grad, tensor):
-    """The position of the input ``tensor`` whose gradient is ``grad`` (for error messages).
+def _input_index(node, returned, grad, source):
+    """The position of the input (``source``) whose gradient is ``grad`` (for error messages).
 
-    The first match is the right one: an earlier input with the same tensor
+    The first match is the right one: an earlier input with the same source
     and the same gradient would have failed the same check first.
     """
-    for index, (other_tensor, other_grad) in enumerate(zip(node.inputs, returned)):
-        if other_tensor is tensor and other_grad is grad:
+    for index, (other_source, other_grad) in enumerate(zip(node.sources, returned)):
+        if other_source is source and other_grad is grad:
             return index
-    raise AssertionError("unreachable: grad was returned for tensor")
+    raise AssertionError("unreachable: grad was returned for source")
 
 
 def run_backward(root, grad=None, retain_graph=False):
@@ -111,26 +110,32 @@ def run_backward(root, grad=None, retain_graph=False):
         returned = node.function.backward(node, upstream)
         if type(returned) is not tuple:
             returned = tuple(returned) if isinstance(returned, list) else (returned,)
-        inputs = node.inputs
-        if len(returned) != len(inputs):
+        sources = node.sources
+        if len(returned) != len(sources):
             raise ValueError(f"{node.function.__name__}.backward returned {len(returned)} gradient(s) "
-                             f"but forward had {len(inputs)} input(s)")
+                             f"but forward had {len(sources)} input(s)")
         if anomaly:
             _check_finite(node, upstream, returned)
-        for tensor, input_grad in zip(inputs, returned):
-            if input_grad is None or not tensor._requires_grad:
+        for source, input_grad in zip(sources, returned):
+            if input_grad is None:
                 continue
-            data = tensor.data
+            if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
+                if (type(input_grad) is not np.ndarray or input_grad.shape != source.output_shape
+                        or input_grad.dtype != source.output_dtype):
+                    input_grad = _checked(node, returned, input_grad, source, source.output_shape,
+                                          source.output_dtype, upstream)  # convert, unbroadcast or raise
+                previous = grads.get(source)
+                grads[source] = input_grad if previous is None else previous + input_grad
+                continue
+            if not source._requires_grad:  # a constant
+                continue
+            data = source.data  # a leaf: its gradient is added to .grad
             if type(input_grad) is not np.ndarray or input_grad.shape != data.shape or input_grad.dtype != data.dtype:
-                input_grad = _checked(node, returned, input_grad, tensor, upstream)  # convert, unbroadcast or raise
-            parent = tensor.grad_fn
-            if parent is not None:
-                previous = grads.get(parent)
-                grads[parent] = input_grad if previous is None else previous + input_grad
-            elif tensor.grad is None:
-                tensor.grad = _owned(input_grad, upstream, returned)
+                input_grad = _checked(node, returned, input_grad, source, data.shape, data.dtype, upstream)
+            if source.grad is None:
+                source.grad = _owned(input_grad, upstream, returned)
             else:
-                tensor.grad = tensor.grad + input_grad
+                source.grad = source.grad + input_grad
         if not retain_graph:
             node.saved_tensors = None  # node.release(), inlined: this loop runs once per node
 

@@ -46,7 +46,14 @@ class Context:
     Attributes
     ----------
     function : the ``Function`` subclass that ran.
-    inputs : tuple of the input ``Tensor`` objects, in call order.
+    sources : one entry per input, in call order: the ``Context`` of the
+        recorded op that made it, or the input ``Tensor`` itself for a leaf
+        or a constant. The graph holds nodes, not intermediate tensors: an
+        intermediate value no longer referenced by the user or saved for
+        ``backward`` is freed as soon as the forward pass moves on.
+    inputs : the input Tensors, in call order (see the ``inputs`` property).
+    output_shape, output_dtype : shape and dtype of the output array.
+    output_name : the ``name`` given to the output tensor, if any.
     kwargs : the keyword arguments given to ``apply`` (non-tensor options).
     needs_input_grad : tuple of bools, one per input.
     saved_tensors : what ``save_for_backward`` stored; released after
@@ -58,12 +65,13 @@ class Context:
     Functions may also store small non-array facts on it (``ctx.axis = 1``).
     """
 
-    __slots__ = ("function", "inputs", "kwargs", "needs_input_grad",
+    __slots__ = ("function", "sources", "output_shape", "output_dtype", "output_name", "kwargs", "needs_input_grad",
                  "saved_tensors", "scope", "created_at", "retained", "__dict__")
 
-    def __init__(self, function, inputs, kwargs, needs_input_grad, scope=None):
+    def __init__(self, function, sources, kwargs, needs_input_grad, scope=None):
         self.function = function
-        self.inputs = inputs
+        self.sources = sources
+        self.output_shape = self.output_dtype = self.output_name = None
         self.kwargs = kwargs
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
@@ -74,6 +82,22 @@ class Context:
     def save_for_backward(self, *arrays):
         """Keep arrays (or anything) for ``backward``; read them back as ``ctx.saved_tensors``."""
         self.saved_tensors = arrays
+
+    @property
+    def inputs(self):
+        """The input Tensors, in call order.
+
+        Leaves and constants are the very tensors given. An input made by
+        another recorded op is that op's output: the tensor itself while
+        ``retain_grad()`` keeps track of it, otherwise a Tensor with the same
+        ``grad_fn`` whose value is recomputed from the leaves (the graph does
+        not keep intermediate values; recomputing assumes leaves have not
+        been changed in place since).
+        """
+        from .graph import input_tensors, outputs  # graph imports this module
+        if all(type(source) is not Context for source in self.sources):
+            return self.sources
+        return input_tensors(self, outputs(self))
 
     @property
     def name(self):
@@ -155,21 +179,26 @@ class Function:
                 tensors = _with_constants(inputs, cls.__name__)
                 break
         # Unrolled for one and two inputs: on small arrays a comprehension costs more than the op.
+        # A source is the op that made an input (a Context is always truthy), else the input itself.
         if len(tensors) == 2:
             a, b = tensors
             arrays = (a.data, b.data)
             needs_input_grad = (a._requires_grad, b._requires_grad)
+            sources = (a.grad_fn or a, b.grad_fn or b)
         elif len(tensors) == 1:
-            arrays = (tensors[0].data,)
-            needs_input_grad = (tensors[0]._requires_grad,)
+            a = tensors[0]
+            arrays = (a.data,)
+            needs_input_grad = (a._requires_grad,)
+            sources = (a.grad_fn or a,)
         else:
             arrays = tuple([t.data for t in tensors])
             needs_input_grad = tuple([t._requires_grad for t in tensors])
+            sources = tuple([t.grad_fn or t for t in tensors])
         state = grad_mode.STATE
         record = state.grad_enabled and True in needs_input_grad
         if not record:
             needs_input_grad = (False,) * len(tensors)
-        ctx = Context(cls, tensors, kwargs, needs_input_grad, state.scope)
+        ctx = Context(cls, sources, kwargs, needs_input_grad, state.scope)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as error:
@@ -187,11 +216,14 @@ class Function:
                 raise AnomalyError(
                     f"{cls.__name__} produced NaN or inf in its forward from finite inputs "
                     f"of shape {' and '.join(str(a.shape) for a in arrays)}; created at {ctx.created_at}")
+        if record:
+            ctx.output_shape = out.shape
+            ctx.output_dtype = out.dtype
         # Tensor._make, inlined: this runs once per op.
         result = object.__new__(Tensor)
         result.data = out
         result.grad = None
         result._requires_grad = record
         result.grad_fn = ctx if record else None
-        result.name = None
+        result._name = None
         return result

@@ -66,7 +66,7 @@ class Tensor:
         "grad": "The accumulated gradient (an array of ``shape``), or None before any backward reached it.",
         "_requires_grad": "Storage of ``requires_grad``.",
         "grad_fn": "The graph node (``Context``) of the op that made this tensor; None for leaves.",
-        "name": "An optional label used in drawings and reports.",
+        "_name": "Storage of ``name``.",
         "__weakref__": "Weak references (used by ``retain_grad``).",
     }
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: arr * t -> t.__rmul__(arr)
@@ -87,7 +87,7 @@ class Tensor:
         t.grad = None
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
-        t.name = None
+        t._name = None
         return t
 
     @classmethod
@@ -113,6 +113,17 @@ class Tensor:
         return cls._make(as_array(value, op), False, None)
 
     # ----------------------------------------------------------- properties
+    @property
+    def name(self):
+        """An optional label used in drawings and reports (kept by the graph for a tensor made by an op)."""
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self._name = value
+        if self.grad_fn is not None:  # the graph does not hold this tensor; it holds its node
+            self.grad_fn.output_name = value
+
     @property
     def requires_grad(self):
         """Whether gradients flow to this tensor (only floating tensors may)."""

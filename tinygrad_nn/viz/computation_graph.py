@@ -276,7 +276,9 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     ['t0', 't0', 'op0', 't1', 'op1']
     """
     _check_arguments(tensor, rankdir, depth, max_nodes)
-    graph = record(tensor)
+    if params is not None:  # a dict or (name, tensor) pairs, possibly a generator: read once
+        params = dict(params.items() if hasattr(params, "items") else params)
+    graph = record(tensor, () if params is None else params.values())
     paths = ModulePaths()
     for op in graph.ops:
         op.clusters = paths.clusters_of(op.node.scope)

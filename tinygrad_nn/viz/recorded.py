@@ -1,13 +1,15 @@
 """The recorded graph as the drawing code sees it: tensors, ops and the modules that made them.
 
-Built from ``tinygrad_nn.engine.topological_order`` only (the engine's one
-walk). A node does not reference its output, so each intermediate tensor is
-found as an input of the ops that consume it; the root is the tensor drawn.
+Built from ``tinygrad_nn.engine.topological_order`` (the engine's one walk).
+The graph keeps nodes, not intermediate tensors: each intermediate is the
+tensor ``retain_grad()`` was called on if it is alive, else its value is
+recomputed (``engine.graph.outputs``); the root is the tensor drawn.
 Keys (``t0``, ``op0``...) are given in walk order, never from ``id()``, so
 the same graph always gets the same keys.
 """
 
 from ..engine import topological_order
+from ..engine.graph import input_tensors, outputs
 from ..nn import scope_path
 
 __all__ = ["TensorEntry", "OpEntry", "RecordedGraph", "record", "ModulePaths", "parameter_names"]
@@ -52,16 +54,14 @@ class RecordedGraph:
         return len(self.tensors) + len(self.ops)
 
 
-def record(root):
-    """The ``RecordedGraph`` of ``root`` (a Tensor): leaves keyed when first used, outputs right after their op."""
+def record(root, known=()):
+    """The ``RecordedGraph`` of ``root`` (a Tensor): leaves keyed when first used, outputs right after their op.
+
+    ``known`` are tensors the caller holds (``params=`` of a drawing): an
+    intermediate among them is drawn as itself rather than recomputed.
+    """
     order = topological_order(root)
-    outputs = {}
-    for node in order:
-        for tensor in node.inputs:
-            if tensor.grad_fn is not None:
-                outputs[id(tensor.grad_fn)] = tensor
-    if root.grad_fn is not None:
-        outputs[id(root.grad_fn)] = root
+    produced = outputs(root, known)  # intermediate values are not kept by the graph: recomputed once
     tensors, ops, by_id = [], [], {}
 
     def add_tensor(tensor, producer):
@@ -72,7 +72,7 @@ def record(root):
 
     for node in order:
         inputs = []
-        for tensor in node.inputs:
+        for tensor in input_tensors(node, produced):
             entry = by_id.get(id(tensor))
             if entry is None:
                 entry = add_tensor(tensor, None)
@@ -82,7 +82,7 @@ def record(root):
         for entry in inputs:
             if not entry.consumers or entry.consumers[-1] is not op:
                 entry.consumers.append(op)
-        op.output = add_tensor(outputs[id(node)], op)
+        op.output = add_tensor(produced[node], op)
     root_entry = by_id.get(id(root)) or add_tensor(root, None)
     root_entry.is_root = True
     return RecordedGraph(root, tensors, ops)

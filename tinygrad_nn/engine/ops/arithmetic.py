@@ -36,7 +36,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        da, db = ctx.needs_input_grad
+        ctx.save_for_backward(a if db else None, b if da else None)  # y * 1.5 need not keep y
         return a * b
 
     @staticmethod
