@@ -117,6 +117,12 @@ class Context:
         return f"<{self.function.__name__}>"
 
 
+# needs_input_grad of one- and two-input ops, shared rather than made per node: every tuple a
+# node keeps is one more object for the garbage collector to count and walk.
+_FLAG_SINGLES = ((False,), (True,))
+_FLAG_PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
+
+
 def _user_frame():
     """``file:line in function`` of the innermost stack frame outside tinygrad_nn."""
     for frame in reversed(traceback.extract_stack()[:-2]):
@@ -183,12 +189,12 @@ class Function:
         if len(tensors) == 2:
             a, b = tensors
             arrays = (a.data, b.data)
-            needs_input_grad = (a._requires_grad, b._requires_grad)
+            needs_input_grad = _FLAG_PAIRS[a._requires_grad][b._requires_grad]
             sources = (a.grad_fn or a, b.grad_fn or b)
         elif len(tensors) == 1:
             a = tensors[0]
             arrays = (a.data,)
-            needs_input_grad = (a._requires_grad,)
+            needs_input_grad = _FLAG_SINGLES[a._requires_grad]
             sources = (a.grad_fn or a,)
         else:
             arrays = tuple([t.data for t in tensors])
