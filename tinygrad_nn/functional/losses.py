@@ -25,6 +25,7 @@ broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
 import numpy as np
 
 from ..engine import Function, Tensor, maximum
+from ..engine.ops.reduce import reduce_along
 
 __all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
            "multiclass_hinge_loss", "mse_loss", "l2_penalty"]
@@ -115,9 +116,9 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, scores, labels=None):
         rows = np.arange(scores.shape[0])
-        shifted = scores - scores.max(axis=1, keepdims=True)
+        shifted = scores - reduce_along(np.maximum, scores, 1)
         exp = np.exp(shifted)
-        sums = exp.sum(axis=1, keepdims=True)
+        sums = reduce_along(np.add, exp, 1)
         ctx.save_for_backward(exp, sums, rows, labels)
         return np.asarray(np.mean(np.log(sums[:, 0]) - shifted[rows, labels]), dtype=scores.dtype)
 

@@ -5,6 +5,35 @@ import numpy as np
 from ..function import Function
 
 
+def reduce_along(ufunc, x, axis, keepdims=True):
+    """``ufunc.reduce(x, axis=axis, keepdims=keepdims)``, fast also when ``axis`` is one short axis.
+
+    numpy reduces many short rows slowly: the max of each row of a (300, 3)
+    array takes ~12 us, and ~2.5 us once the axis is moved first so the
+    reduction runs over a few long contiguous rows (softmax over 3 or 10
+    classes is exactly this case). Same values; for ``np.add`` the terms are
+    summed in the same order.
+
+    >>> reduce_along(np.maximum, np.arange(6.0).reshape(3, 2), 1).ravel()
+    array([1., 3., 5.])
+    """
+    if not isinstance(axis, int):  # None or a tuple of axes: numpy as is
+        return ufunc.reduce(x, axis=axis, keepdims=keepdims)
+    ndim = x.ndim
+    position = axis + ndim if -ndim <= axis < 0 else axis
+    length = x.shape[position] if 0 <= position < ndim else 0
+    if 0 < length <= 16 and x.size >= 128 * length:
+        moved = np.ascontiguousarray(x.T if ndim == 2 and position == 1 else np.moveaxis(x, position, 0))
+        reduced = ufunc.reduce(moved, axis=0)
+        shape = list(x.shape)
+        if keepdims:
+            shape[position] = 1
+        else:
+            del shape[position]
+        return reduced.reshape(shape)
+    return ufunc.reduce(x, axis=axis, keepdims=keepdims)
+
+
 def _expand(grad, shape, axis, keepdims):
     """Give a reduced gradient back the reduced axes so it broadcasts against ``shape``."""
     if not shape:  # a 0-d input (numpy accepts axis 0 or -1 for it): nothing was removed
@@ -22,6 +51,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
+        if isinstance(axis, int):
+            return reduce_along(np.add, x, axis, keepdims)
         return np.asarray(x.sum(axis=axis, keepdims=keepdims))
 
     @staticmethod
@@ -37,7 +68,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
-        out = np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        out = reduce_along(np.add, x, axis, keepdims) if isinstance(axis, int) else np.asarray(x.sum(axis=axis, keepdims=keepdims))
         if axis is None or x.ndim == 0:
             count = x.size
         else:
@@ -58,11 +89,12 @@ class Mean(Function):
 class _Extremum(Function):
     """Shared backward of max and min: the gradient goes to the extreme entries, split evenly among ties."""
 
-    reduce = None
+    reduce = None  # np.max or np.min
+    ufunc = None   # np.maximum or np.minimum
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
-        out = np.asarray(cls.reduce(x, axis=axis, keepdims=True))
+        out = reduce_along(cls.ufunc, x, axis) if isinstance(axis, int) else np.asarray(cls.reduce(x, axis=axis, keepdims=True))
         ctx.save_for_backward(x, out)
         return out if keepdims else np.asarray(_squeeze(out, axis))
 
@@ -87,9 +119,11 @@ class Max(_Extremum):
     """max(x, axis);  dx = g / k at each of the k tied maxima, 0 elsewhere."""
 
     reduce = staticmethod(np.max)
+    ufunc = np.maximum
 
 
 class Min(_Extremum):
     """min(x, axis);  dx = g / k at each of the k tied minima, 0 elsewhere."""
 
     reduce = staticmethod(np.min)
+    ufunc = np.minimum

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..function import Function
+from .reduce import reduce_along
 
 
 class Exp(Function):
@@ -155,9 +156,9 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = x - reduce_along(np.maximum, x, axis)
         e = np.exp(shifted)
-        out = e / e.sum(axis=axis, keepdims=True)
+        out = e / reduce_along(np.add, e, axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -165,7 +166,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (s,) = ctx.saved_tensors
-        return s * (grad - (grad * s).sum(axis=ctx.axis, keepdims=True))
+        return s * (grad - reduce_along(np.add, grad * s, ctx.axis))
 
 
 class LogSoftmax(Function):
@@ -173,8 +174,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        shifted = x - x.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - reduce_along(np.maximum, x, axis)
+        out = shifted - np.log(reduce_along(np.add, np.exp(shifted), axis))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -182,4 +183,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+        return grad - np.exp(out) * reduce_along(np.add, grad, ctx.axis)
