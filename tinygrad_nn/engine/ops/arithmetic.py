@@ -52,7 +52,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # y / 2.0 need not keep y
         return a / b
 
     @staticmethod
