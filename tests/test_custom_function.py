@@ -238,3 +238,21 @@ def test_a_custom_exception_from_forward_keeps_its_type_and_attributes():
         Picky.apply(tg.Tensor([-1.0]))
     assert caught.value.code == 7
     assert any("Picky" in note and "(1,)" in note for note in getattr(caught.value, "__notes__", ["Picky (1,)"]))
+
+
+def test_a_gradient_of_an_equal_but_distinct_dtype_object_is_accepted():
+    tagged = np.dtype(np.float64, metadata={"from": "my op"})  # == float64, yet another object
+    assert tagged == np.float64 and tagged is not np.dtype(np.float64)
+
+    class Tagged(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2.0).astype(tagged)
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (Tagged.apply(x.exp()) * 1.0).sum().backward()  # through a node and into a leaf
+    np.testing.assert_allclose(x.grad, 2.0 * np.exp([1.0, 2.0]))
