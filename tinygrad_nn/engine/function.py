@@ -200,11 +200,11 @@ class Function:
             arrays = tuple([t.data for t in tensors])
             needs_input_grad = tuple([t._requires_grad for t in tensors])
             sources = tuple([t.grad_fn or t for t in tensors])
-        state = grad_mode.STATE
-        record = state.grad_enabled and True in needs_input_grad
+        grad_enabled, anomaly, scope = grad_mode.STATE.modes
+        record = grad_enabled and True in needs_input_grad
         if not record:
             needs_input_grad = (False,) * len(tensors)
-        ctx = Context(cls, sources, kwargs, needs_input_grad, state.scope)
+        ctx = Context(cls, sources, kwargs, needs_input_grad, scope)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as error:
@@ -216,7 +216,7 @@ class Function:
             raise
         if type(out) is not np.ndarray:
             out = as_array(out, cls.__name__)
-        if state.anomaly:
+        if anomaly:
             ctx.created_at = _user_frame()
             if not _all_finite([out]) and _all_finite(arrays):
                 raise AnomalyError(
