@@ -172,7 +172,8 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     touched, so this works after ``backward`` too), checked as ``gradcheck``
     checks one op: central differences, a random upstream gradient, kinks
     skipped, and what ``backward`` returned (None, dtype, shape) verified.
-    Inputs must still hold the values the node saw: check before an
+    The leaves must still hold the values the graph saw (intermediate values
+    the graph did not keep are recomputed from them): check before an
     optimizer step changes parameters in place.
 
     Returns a ``GraphCheckResult`` (truthy when every node passed; print it
