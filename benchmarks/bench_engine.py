@@ -55,6 +55,7 @@ sys.path.insert(0, os.path.dirname(HERE))  # benchmark this checkout, installed 
 sys.path.insert(0, HERE)
 
 from workloads import WORKLOADS  # noqa: E402
+from tinygrad_nn.engine import settle_allocator  # noqa: E402
 
 
 def optional_implementations(threads=None):
@@ -79,20 +80,6 @@ def optional_implementations(threads=None):
             torch_workloads.torch.set_num_threads(threads)
         extras["torch"] = (torch_workloads.torch_step, torch_workloads.torch_version())
     return extras
-
-
-def settle_allocator():
-    """Allocate and free one 8 MB array before timing anything.
-
-    glibc's malloc serves large blocks with mmap until a large block has been
-    freed once; until then every array of a few hundred KB costs fresh page
-    faults. Which regime a run lands in depends on what the process happened
-    to allocate before, and it changes (a)'s times by 2x. Settling it first
-    gives every implementation the steady state a training process reaches.
-    The block must stay below glibc's 32 MB cap on that threshold (a block
-    of exactly 32 MB plus malloc's header is over it and settles nothing).
-    """
-    np.ones(1024 * 1024).sum()
 
 
 def check_agreement(name, results, rtol):
@@ -202,7 +189,7 @@ def main(argv=None):
     args = parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 15)
     min_time = args.min_time or (0.01 if args.quick else 0.2)
-    settle_allocator()
+    settle_allocator()  # done by importing tinygrad_nn already; the timings depend on it (engine/allocator.py)
     extras = optional_implementations(args.threads)
     if args.no_torch:
         extras.pop("torch", None)

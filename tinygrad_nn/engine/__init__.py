@@ -6,10 +6,14 @@ from .grad_mode import no_grad, enable_grad, is_grad_enabled, detect_anomaly, sc
 from .graph import topological_order
 from .broadcasting import unbroadcast
 from . import ops
+from .allocator import settle_allocator
+
+settle_allocator()  # see engine/allocator.py: without it small training loops pay page faults every step
 
 __all__ = ["Tensor", "Function", "Context", "AnomalyError", "no_grad", "enable_grad",
            "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
-           "topological_order", "unbroadcast", "ops", "maximum", "where", "concatenate", "stack"]
+           "topological_order", "unbroadcast", "ops", "settle_allocator", "maximum", "where", "concatenate",
+           "stack"]
 
 
 def maximum(a, b):
