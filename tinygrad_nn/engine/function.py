@@ -92,7 +92,9 @@ class Context:
         ``retain_grad()`` keeps track of it, otherwise a Tensor with the same
         ``grad_fn`` whose value is recomputed from the leaves (the graph does
         not keep intermediate values; recomputing assumes leaves have not
-        been changed in place since).
+        been changed in place since). Each access replays the ops upstream of
+        this node: to look at every node of a large graph, call
+        ``engine.graph.outputs(root)`` once and ``input_tensors(node, produced)``.
         """
         from .graph import input_tensors, outputs  # graph imports this module
         if all(type(source) is not Context for source in self.sources):
