@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+import tinygrad_nn as tg
 from tinygrad_nn.engine.ops.reduce import reduce_along
 
 from engine_strategies import float_arrays, shapes
@@ -55,3 +56,31 @@ def test_other_axes_are_numpy_as_is(axis):
 def test_an_axis_out_of_range_is_numpys_error():
     with pytest.raises(np.exceptions.AxisError):
         reduce_along(np.add, np.ones((300, 3)), 2)
+
+
+# The ops that use reduce_along, on a (200, 3) array: the shape where it takes its rewritten path
+# (the op tests' hypothesis shapes are too small to reach it).
+ROWS = np.random.default_rng(3).standard_normal((200, 3))
+LABELS = np.random.default_rng(4).integers(0, 3, 200)
+OPS = {
+    "softmax": (lambda t: t.softmax(axis=1), lambda x: np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)),
+    "log_softmax": (lambda t: t.log_softmax(axis=-1),
+                    lambda x: x - np.log(np.exp(x).sum(axis=-1, keepdims=True))),
+    "cross_entropy": (lambda t: tg.functional.cross_entropy(t, LABELS),
+                      lambda x: np.mean(np.log(np.exp(x).sum(axis=1)) - x[np.arange(200), LABELS])),
+    "sum": (lambda t: t.sum(axis=1), lambda x: x.sum(axis=1)),
+    "mean": (lambda t: t.mean(axis=1, keepdims=True), lambda x: x.mean(axis=1, keepdims=True)),
+    "max": (lambda t: t.max(axis=-1), lambda x: x.max(axis=-1)),
+    "min": (lambda t: t.min(axis=1, keepdims=True), lambda x: x.min(axis=1, keepdims=True)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_ops_on_many_short_rows_match_numpy_and_their_gradients_check(name):
+    engine_fn, numpy_fn = OPS[name]
+    out = engine_fn(tg.Tensor(ROWS))
+    np.testing.assert_allclose(out.data, numpy_fn(ROWS), rtol=1e-12, atol=1e-12)
+    assert out.dtype == np.float64
+    assert tg.gradcheck(engine_fn, (ROWS,), mode="fast")
+    out32 = engine_fn(tg.Tensor(ROWS.astype(np.float32)))
+    assert out32.dtype == np.float32
