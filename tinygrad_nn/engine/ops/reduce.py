@@ -51,9 +51,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
-        if isinstance(axis, int):
-            return reduce_along(np.add, x, axis, keepdims)
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        return np.asarray(reduce_along(np.add, x, axis, keepdims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -68,7 +66,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape = x.shape
-        out = reduce_along(np.add, x, axis, keepdims) if isinstance(axis, int) else np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        out = np.asarray(reduce_along(np.add, x, axis, keepdims))
         if axis is None or x.ndim == 0:
             count = x.size
         else:
@@ -89,12 +87,11 @@ class Mean(Function):
 class _Extremum(Function):
     """Shared backward of max and min: the gradient goes to the extreme entries, split evenly among ties."""
 
-    reduce = None  # np.max or np.min
-    ufunc = None   # np.maximum or np.minimum
+    ufunc = None  # np.maximum or np.minimum
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
-        out = reduce_along(cls.ufunc, x, axis) if isinstance(axis, int) else np.asarray(cls.reduce(x, axis=axis, keepdims=True))
+        out = np.asarray(reduce_along(cls.ufunc, x, axis))
         ctx.save_for_backward(x, out)
         return out if keepdims else np.asarray(_squeeze(out, axis))
 
@@ -118,12 +115,10 @@ def _squeeze(out, axis):
 class Max(_Extremum):
     """max(x, axis);  dx = g / k at each of the k tied maxima, 0 elsewhere."""
 
-    reduce = staticmethod(np.max)
     ufunc = np.maximum
 
 
 class Min(_Extremum):
     """min(x, axis);  dx = g / k at each of the k tied minima, 0 elsewhere."""
 
-    reduce = staticmethod(np.min)
     ufunc = np.minimum
