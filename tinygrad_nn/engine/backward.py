@@ -10,7 +10,7 @@ from .graph import topological_order
 
 __all__ = ["run_backward"]
 
-ndarray = np.ndarray  # a global: the per-gradient checks below run once per node and input
+_ndarray = np.ndarray  # a global: the per-gradient checks below run once per node and input
 
 
 def _root_gradient(root, grad):
@@ -122,7 +122,7 @@ def run_backward(root, grad=None, retain_graph=False):
             if input_grad is None:
                 continue
             if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
-                if (type(input_grad) is not ndarray or input_grad.dtype is not source.output_dtype
+                if (type(input_grad) is not _ndarray or input_grad.dtype is not source.output_dtype
                         or input_grad.shape != source.output_shape):
                     input_grad = _checked(node, returned, input_grad, source, source.output_shape,
                                           source.output_dtype, upstream)  # convert, unbroadcast or raise
@@ -132,7 +132,7 @@ def run_backward(root, grad=None, retain_graph=False):
             if not source._requires_grad:  # a constant
                 continue
             data = source.data  # a leaf: its gradient is added to .grad
-            if type(input_grad) is not ndarray or input_grad.dtype is not data.dtype or input_grad.shape != data.shape:
+            if type(input_grad) is not _ndarray or input_grad.dtype is not data.dtype or input_grad.shape != data.shape:
                 input_grad = _checked(node, returned, input_grad, source, data.shape, data.dtype, upstream)
             if source.grad is None:
                 source.grad = _owned(input_grad, upstream, returned)
