@@ -29,15 +29,12 @@ import traceback
 import numpy as np
 
 from . import grad_mode
+from .errors import AnomalyError
 from .tensor import Tensor, as_array
 
 __all__ = ["Function", "Context", "AnomalyError"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-class AnomalyError(FloatingPointError):
-    """Raised inside ``detect_anomaly()`` when an op produces NaN or inf."""
 
 
 class Context:
