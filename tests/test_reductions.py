@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import tinygrad_nn as tg
-from tinygrad_nn.engine.ops.reduce import reduce_along
+from tinygrad_nn.engine.ops.helpers import reduce_along
 
 from engine_strategies import float_arrays, shapes
 

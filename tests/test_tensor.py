@@ -170,12 +170,14 @@ def test_a_float32_graph_stays_float32_end_to_end():
     assert all(p.grad.dtype == np.float32 for p in (w1, b1, w2))
 
 
-def test_numpy_conversion_and_refused_ufuncs():
+def test_numpy_conversion_matching_ufuncs_record_and_others_are_refused():
     t = Tensor([1.0, 2.0], requires_grad=True)
     assert np.asarray(t) is t.data and np.asarray(t, dtype=np.float32).dtype == np.float32
     assert Tensor([t, t]).shape == (2, 2)  # a list of tensors becomes one array
-    with pytest.raises(TypeError, match="ufunc"):
-        np.exp(t)  # numpy would drop the graph: use t.exp()
+    y = np.exp(t)  # the recorded op, as t.exp()
+    assert isinstance(y, Tensor) and y.grad_fn.name == "Exp"
+    with pytest.raises(TypeError, match="np.arctan2 has no recorded op"):
+        np.arctan2(t, t)  # numpy would drop the graph
 
 
 def test_every_public_name_of_the_engine_has_a_docstring():

@@ -1,19 +1,39 @@
-"""The autograd core: Tensor, Function, the graph walk and backward. Imports numpy only."""
+"""The autograd core: Tensor, Function, the graph walk and backward. Imports numpy only.
+
+Reading order (each file is short):
+
+1. ``tensor.py``: what a Tensor is (data and its version, gradient, place in the graph);
+   ``tensor_ops.py``: its operators and methods, one line each, calling an op;
+2. ``function.py``: ``Function`` and ``Function.apply``, which runs an op's forward and
+   records one node (``Context``, in ``graph.py``) when an input needs a gradient;
+3. ``ops/``: the primitive ops, forward and backward side by side;
+4. ``graph.py``: the node, the one topological order, and replaying forwards;
+5. ``backward.py``: the reverse walk, for ``backward()`` and ``autograd.grad``;
+6. around them: ``broadcasting.py`` (``unbroadcast``), ``versions.py`` (in-place changes),
+   ``grad_mode.py`` (``no_grad`` and friends), ``dispatch.py`` (numpy functions on Tensors),
+   ``errors.py``.
+
+A Tensor's methods call ops, and an op's ``apply`` makes Tensors: the modules
+below ``tensor.py`` reach the ``Tensor`` class through the module
+(``tensor.Tensor``), bound when the package is imported; no import happens
+inside a function.
+"""
 
 from .tensor import Tensor
-from .function import Function, Context, AnomalyError
+from .function import Function
+from .graph import Context, topological_order
+from .errors import AnomalyError, NotDifferentiableError, ShapeError, VersionError
 from .grad_mode import no_grad, enable_grad, is_grad_enabled, detect_anomaly, scope, current_scope
-from .graph import topological_order
 from .broadcasting import unbroadcast
 from . import ops
 from .allocator import settle_allocator
 
 settle_allocator()  # see engine/allocator.py: without it small training loops pay page faults every step
 
-__all__ = ["Tensor", "Function", "Context", "AnomalyError", "no_grad", "enable_grad",
-           "is_grad_enabled", "detect_anomaly", "scope", "current_scope",
-           "topological_order", "unbroadcast", "ops", "settle_allocator", "maximum", "where", "concatenate",
-           "stack"]
+__all__ = ["Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError", "ShapeError",
+           "VersionError", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope",
+           "current_scope", "topological_order", "unbroadcast", "ops", "settle_allocator", "maximum",
+           "where", "concatenate", "stack"]
 
 
 def maximum(a, b):

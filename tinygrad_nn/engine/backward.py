@@ -1,32 +1,224 @@
-"""The reverse walk: call each node's backward once, check and unbroadcast what
-it returned, accumulate, and release saved arrays."""
+"""The reverse walk: visit each node once, after every node that uses its output, and
+push the summed gradient of its output through its ``backward`` to its inputs.
+
+For each node, in reverse topological order:
+
+1. its upstream gradient is the sum of what its consumers sent it;
+2. ``backward`` turns it into one gradient per input (``call_backward``);
+3. each is conformed to its input's shape and dtype (``conform``);
+4. an input made by another node gets it added to that node's upstream; a
+   leaf that requires grad gets it delivered (into ``.grad``, or collected
+   for ``autograd.grad``);
+5. the node's saved arrays are released unless the graph is retained.
+
+With ``create_graph=True`` the same walk runs on Tensors instead of arrays:
+every gradient is a Tensor, ``backward`` runs while recording (see
+``call_backward``), so the gradients come out with graphs of their own.
+"""
 
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, tensor, versions
 from .broadcasting import unbroadcast
-from .function import AnomalyError, Context, _all_finite
-from .graph import topological_order
+from .errors import AnomalyError, NotDifferentiableError, ShapeError
+from .function import all_finite
+from .graph import Context, check_saved_unchanged, topological_order
 
-__all__ = ["run_backward"]
-
-_ndarray = np.ndarray  # a global: the per-gradient checks below run once per node and input
+__all__ = ["run_backward", "gradients", "call_backward", "conform"]
 
 
-def _root_gradient(root, grad):
-    if grad is None:
-        if root.data.size != 1:
-            raise RuntimeError(
-                f"backward: the output has shape {root.shape}, so its gradient is ambiguous; "
-                "pass grad= (an array of that shape) or reduce it first with .sum() or .mean()")
-        ones = np.empty(root.data.shape, dtype=root.data.dtype)  # np.ones costs 3x more for one element
-        ones.fill(1)
-        return ones
-    grad = np.array(grad.data if hasattr(grad, "data") and not isinstance(grad, np.ndarray) else grad,
-                    dtype=root.dtype)
-    if grad.shape != root.shape:
-        raise ValueError(f"backward: grad has shape {grad.shape} but the output has shape {root.shape}; they must match")
+def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None):
+    """``Tensor.backward``: add d(roots)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+    ``inputs`` (Tensors) limits the delivery to those tensors, leaves or not.
+    Tensors that called ``retain_grad()`` get their ``.grad`` too.
+    """
+    wanted = None if inputs is None else _as_tensor_list(inputs, "backward: inputs")
+    _walk(roots, grads, retain_graph, create_graph, wanted, tensor.Tensor._accumulate_grad, give_retained=True,
+          op="backward")
+
+
+def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """``autograd.grad``: d(outputs)/d(inputs) as a tuple of Tensors, ``.grad`` untouched (see there)."""
+    outputs = _as_tensor_list(outputs, "grad: outputs")
+    inputs = _as_tensor_list(inputs, "grad: inputs")
+    if grad_outputs is None or isinstance(grad_outputs, (tensor.Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one each")
+    for index, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {index} (shape {t.shape}) does not require grad, so it has no gradient")
+    collected = {}
+
+    def collect(target, grad):
+        previous = collected.get(id(target))
+        collected[id(target)] = grad if previous is None else previous + grad
+
+    _walk(outputs, grad_outputs, create_graph if retain_graph is None else retain_graph, create_graph,
+          inputs, collect, give_retained=False, op="grad")
+    result = []
+    for index, t in enumerate(inputs):
+        grad = collected.get(id(t))
+        if grad is None and not allow_unused:
+            raise RuntimeError(f"grad: input {index} (shape {t.shape}) was not used to compute the outputs, so it "
+                               "has no gradient; pass allow_unused=True to get None for it")
+        if grad is not None and not isinstance(grad, tensor.Tensor):
+            grad = tensor.Tensor._make(grad)
+        result.append(grad)
+    return tuple(result)
+
+
+def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_retained, op):
+    """The walk itself (see the module docstring); ``deliver(tensor, grad)`` receives each result.
+
+    ``wanted=None`` delivers to every leaf that requires grad; a list of
+    Tensors delivers only to those (leaves, or non-leaves captured as their
+    node is reached) and skips the nodes that lead to none of them.
+    """
+    grads = {}  # the summed upstream gradient of each node still to visit
+    leaf_roots = []
+    for root, grad in zip(roots, root_grads):
+        grad = _root_gradient(root, grad, create_graph, op)
+        if root.grad_fn is None:
+            leaf_roots.append((root, grad))
+        else:
+            previous = grads.get(root.grad_fn)
+            grads[root.grad_fn] = grad if previous is None else previous + grad
+    wanted_leaves = wanted_nodes = None
+    if wanted is not None:
+        wanted_leaves = {id(t): t for t in wanted if t.grad_fn is None}
+        wanted_nodes = {t.grad_fn: t for t in wanted if t.grad_fn is not None}
+    for root, grad in leaf_roots:
+        if not root.requires_grad:
+            raise RuntimeError(f"{op}: this tensor does not require grad and was not made by a recorded op")
+        if wanted is None or id(root) in wanted_leaves:
+            deliver(root, _owned(grad, None, ()))
+    order = topological_order([root for root in roots if root.grad_fn is not None])
+    useful = None if wanted is None else _nodes_leading_to(order, wanted_leaves, wanted_nodes)
+    anomaly = grad_mode.STATE.anomaly
+    for node in reversed(order):
+        upstream = grads.pop(node, None)
+        if upstream is None or (useful is not None and node not in useful):
+            continue  # no gradient flows through this node, or none that is wanted
+        if wanted_nodes is not None and node in wanted_nodes:
+            deliver(wanted_nodes[node], _owned(upstream, None, ()))
+        if give_retained and node.retained is not None:
+            _give_retained_grad(node, upstream)
+        returned = call_backward(node, upstream, create_graph)
+        if anomaly:
+            _check_finite(node, upstream, returned)
+        for source, grad in zip(node.sources, returned):
+            if grad is None:
+                continue
+            if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
+                if type(grad) is not np.ndarray or grad.dtype is not source.output_dtype \
+                        or grad.shape != source.output_shape:  # usually nothing to conform: skip the call
+                    grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
+                previous = grads.get(source)
+                grads[source] = grad if previous is None else previous + grad
+            elif source._requires_grad and (wanted is None or id(source) in wanted_leaves):
+                data = source._data
+                if type(grad) is not np.ndarray or grad.dtype is not data.dtype or grad.shape != data.shape:
+                    grad = conform(grad, data.shape, data.dtype, node, returned, upstream)
+                deliver(source, _owned(grad, upstream, returned))
+        if not retain_graph:
+            node.release()
+
+
+def _nodes_leading_to(order, wanted_leaves, wanted_nodes):
+    """The nodes of ``order`` (inputs first) from which some wanted tensor can be reached backwards."""
+    useful = set()
+    for node in order:
+        if node in wanted_nodes or any(
+                (source in useful) if type(source) is Context else (id(source) in wanted_leaves)
+                for source in node.sources):
+            useful.add(node)
+    return useful
+
+
+def call_backward(node, upstream, create_graph):
+    """``node``'s backward on ``upstream``: a tuple with one gradient (or None) per input.
+
+    Refuses a node whose saved arrays were released or changed in place.
+    With ``create_graph`` it runs while recording, on a view of the node
+    whose ``saved_tensors`` are the very input and output Tensors it saved
+    (see ``RecordingContext``), and must return Tensors.
+    """
+    if node.saved_tensors is None:  # node.freed
+        raise RuntimeError(
+            f"backward: trying to backward through {node.function.__name__} a second time, but its saved arrays "
+            "were released after the first backward; pass retain_graph=True to the first backward() if you need "
+            "to call it again")
+    if node.recorded_at != versions.latest_change:  # something was changed in place since the node was recorded
+        check_saved_unchanged(node)
+    if create_graph:
+        with grad_mode.recording_backward(node.function):
+            returned = node.function.backward(RecordingContext(node), upstream)
+    else:
+        returned = node.function.backward(node, upstream)
+    if type(returned) is not tuple:
+        returned = tuple(returned) if isinstance(returned, list) else (returned,)
+    if len(returned) != len(node.sources):
+        raise ValueError(f"{node.function.__name__}.backward returned {len(returned)} gradient(s) "
+                         f"but forward had {len(node.sources)} input(s)")
+    if create_graph:
+        name = node.function.__name__
+        for index, grad in enumerate(returned):
+            if grad is not None and not isinstance(grad, tensor.Tensor):
+                raise NotDifferentiableError(
+                    f"{name}.backward returned a {type(grad).__name__} for input {index} under create_graph=True, "
+                    f"so how it depends on the inputs is not recorded and a second derivative through {name} would "
+                    f"be wrong. Under create_graph backward receives Tensors: compute the gradient from them with "
+                    f"Tensor operations and the numpy functions that match our ops (see docs/higher_order.md)")
+    return returned
+
+
+def conform(grad, shape, dtype, node, returned, upstream):
+    """``grad`` (an input's gradient in ``returned`` by ``node.backward``) with the input's ``shape`` and ``dtype``.
+
+    A gradient larger than its input is summed back only along axes on which
+    the input was broadcast to the output: extra axes the output never had
+    are an error, not something to sum away silently. A gradient must be
+    floating and have its input's dtype, or the dtype of the upstream
+    gradient (an op that promoted its inputs, float32 times float64, returns
+    float64), which is cast back. Any other dtype is a bug in the backward.
+    """
+    if type(grad) is np.ndarray and grad.dtype is dtype and grad.shape == shape:
+        return grad  # the common case: nothing to do
+    name = node.function.__name__
+    original = grad
+    if isinstance(grad, tensor.Tensor):
+        if type(upstream) is np.ndarray:  # a Tensor from a first-order backward: its values are the gradient
+            grad = grad._data
+    elif not isinstance(grad, np.ndarray):
+        if not isinstance(grad, (int, float, np.generic)):
+            raise TypeError(f"{name}.backward returned {type(grad).__name__} for input "
+                            f"{_position(original, returned)}; expected a numpy array or None")
+        grad = np.asarray(grad)
+    if grad.dtype != dtype:
+        if grad.dtype.kind != "f" or grad.dtype != upstream.dtype:
+            raise TypeError(f"{name}.backward returned a gradient of dtype {grad.dtype} for input "
+                            f"{_position(original, returned)} "
+                            f"of dtype {dtype} (upstream gradient {upstream.dtype}); expected {dtype}")
+        grad = grad.astype(dtype)
+    if grad.shape != shape:
+        output_shape = upstream.shape
+        reduced = unbroadcast(grad, shape)
+        if reduced is None or (grad.shape != output_shape
+                               and not _broadcast_along_output(grad.shape, shape, output_shape)):
+            raise ShapeError(f"{name}.backward returned a gradient of shape {grad.shape} for input "
+                             f"{_position(original, returned)} "
+                             f"of shape {shape}; expected {shape} "
+                             f"(or, for a broadcast input, that shape broadcast to the output's {output_shape})")
+        grad = reduced
     return grad
+
+
+def _position(grad, returned):
+    """The input position of ``grad`` among ``returned`` (for error messages; the first match is the one checked)."""
+    return next((i for i, other in enumerate(returned) if other is grad), "?")
 
 
 def _broadcast_along_output(grad_shape, input_shape, output_shape):
@@ -39,121 +231,56 @@ def _broadcast_along_output(grad_shape, input_shape, output_shape):
     return True
 
 
-def _checked(node, returned, grad, source, shape, dtype, upstream):
-    """``grad`` reduced to its input's ``shape`` and ``dtype``, or an error naming the op.
-
-    A gradient larger than its input is summed back only along axes on which
-    the input was broadcast to the output (``upstream.shape``): extra axes the
-    output never had are an error, not something to sum away silently.
-
-    A gradient must be floating and have its input's dtype, or the dtype of
-    the upstream gradient: an op that promoted its inputs (float32 times
-    float64 gives float64) naturally returns the promoted dtype, which is
-    cast back. Any other dtype (float64 for a float32 input of a float32 op)
-    is a bug in the backward and an error.
-    """
-    output_shape = upstream.shape
-    name = node.function.__name__
-    index = _input_index(node, returned, grad, source)
-    if not isinstance(grad, np.ndarray):
-        if not isinstance(grad, (int, float, np.generic)):
-            raise TypeError(f"{name}.backward returned {type(grad).__name__} for input {index}; "
-                            "expected a numpy array or None")
-        grad = np.asarray(grad)
-    if grad.dtype != dtype:
-        if grad.dtype.kind != "f" or grad.dtype != upstream.dtype:
-            raise TypeError(f"{name}.backward returned a gradient of dtype {grad.dtype} for input {index} "
-                            f"of dtype {dtype} (upstream gradient {upstream.dtype}); expected {dtype}")
-        grad = grad.astype(dtype)
-    if grad.shape != shape:
-        reduced = unbroadcast(grad, shape)
-        if reduced is None or (output_shape is not None and grad.shape != output_shape
-                               and not _broadcast_along_output(grad.shape, shape, output_shape)):
-            raise ValueError(f"{name}.backward returned a gradient of shape {grad.shape} for input {index} "
-                             f"of shape {shape}; expected {shape} "
-                             f"(or, for a broadcast input, that shape broadcast to the output's {output_shape})")
-        grad = reduced
-    return grad
-
-
-def _input_index(node, returned, grad, source):
-    """The position of the input (``source``) whose gradient is ``grad`` (for error messages).
-
-    The first match is the right one: an earlier input with the same source
-    and the same gradient would have failed the same check first.
-    """
-    for index, (other_source, other_grad) in enumerate(zip(node.sources, returned)):
-        if other_source is source and other_grad is grad:
-            return index
-    raise AssertionError("unreachable: grad was returned for source")
-
-
-def run_backward(root, grad=None, retain_graph=False):
-    """Backpropagate from ``root`` (see ``Tensor.backward``)."""
-    grad = _root_gradient(root, grad)
-    if root.grad_fn is None:
-        if not root.requires_grad:
-            raise RuntimeError("backward: this tensor does not require grad and was not made by a recorded op")
-        root.grad = grad if root.grad is None else root.grad + grad
-        return
-    anomaly = grad_mode.STATE.anomaly
-    grads = {root.grad_fn: grad}  # the summed upstream gradient of each node still to visit
-    for node in reversed(topological_order(root.grad_fn)):
-        upstream = grads.pop(node, None)
-        if upstream is None:
-            continue  # no gradient flows through this node
-        if node.retained is not None:
-            _give_retained_grad(node, upstream)
-        if node.saved_tensors is None:  # node.freed
+def _root_gradient(root, grad, create_graph, op):
+    """The gradient to start from at ``root``: ones for a one-element root, else ``grad`` checked."""
+    if grad is None:
+        if root.size != 1:
             raise RuntimeError(
-                f"backward: trying to backward through {node.function.__name__} a second time, but its saved "
-                "arrays were released after the first backward; pass retain_graph=True to the first backward() "
-                "if you need to call it again")
-        returned = node.function.backward(node, upstream)
-        if type(returned) is not tuple:
-            returned = tuple(returned) if isinstance(returned, list) else (returned,)
-        sources = node.sources
-        if len(returned) != len(sources):
-            raise ValueError(f"{node.function.__name__}.backward returned {len(returned)} gradient(s) "
-                             f"but forward had {len(sources)} input(s)")
-        if anomaly:
-            _check_finite(node, upstream, returned)
-        for source, input_grad in zip(sources, returned):
-            if input_grad is None:
-                continue
-            if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
-                if (type(input_grad) is not _ndarray or input_grad.dtype is not source.output_dtype
-                        or input_grad.shape != source.output_shape):
-                    input_grad = _checked(node, returned, input_grad, source, source.output_shape,
-                                          source.output_dtype, upstream)  # convert, unbroadcast or raise
-                previous = grads.get(source)
-                grads[source] = input_grad if previous is None else previous + input_grad
-                continue
-            if not source._requires_grad:  # a constant
-                continue
-            data = source.data  # a leaf: its gradient is added to .grad
-            if type(input_grad) is not _ndarray or input_grad.dtype is not data.dtype or input_grad.shape != data.shape:
-                input_grad = _checked(node, returned, input_grad, source, data.shape, data.dtype, upstream)
-            if source.grad is None:
-                source.grad = _owned(input_grad, upstream, returned)
-            else:
-                source.grad = source.grad + input_grad
-        if not retain_graph:
-            node.saved_tensors = None  # node.release(), inlined: this loop runs once per node
+                f"{op}: the output has shape {root.shape}, so its gradient is ambiguous; "
+                "pass grad= (an array of that shape) or reduce it first with .sum() or .mean()")
+        array = np.empty(root.shape, dtype=root.dtype)  # np.ones costs 3x more for one element
+        array.fill(1)
+    elif isinstance(grad, tensor.Tensor):
+        if grad.shape != root.shape:
+            raise ShapeError(f"{op}: the gradient has shape {grad.shape} but the output has shape {root.shape}; "
+                             "they must match")
+        if create_graph:
+            return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+        array = grad._data.astype(root.dtype, copy=False)
+    else:
+        array = tensor.as_array(grad, f"{op}: the gradient")
+        if array.shape != root.shape:
+            raise ShapeError(f"{op}: the gradient has shape {array.shape} but the output has shape {root.shape}; "
+                             "they must match")
+        array = array.astype(root.dtype, copy=False)
+    return tensor.Tensor._make(array) if create_graph else array
+
+
+def _as_tensor_list(values, what):
+    """One Tensor or a sequence of Tensors, as a list (anything else is a TypeError naming ``what``)."""
+    items = [values] if isinstance(values, tensor.Tensor) else values
+    try:
+        items = list(items)
+    except TypeError:
+        raise TypeError(f"{what}: expected a Tensor or a sequence of Tensors, got {type(values).__name__}") from None
+    for index, item in enumerate(items):
+        if not isinstance(item, tensor.Tensor):
+            raise TypeError(f"{what}: expected Tensors, item {index} is a {type(item).__name__}")
+    return items
 
 
 def _give_retained_grad(node, upstream):
     """Add ``upstream`` to ``.grad`` of the non-leaf tensor that called ``retain_grad()``, if it is alive."""
     owner = node.retained()
     if owner is not None:
-        owner.grad = upstream.copy() if owner.grad is None else owner.grad + upstream
+        owner._accumulate_grad(_owned(upstream, None, ()))
 
 
 def _check_finite(node, upstream, returned):
     """Inside ``detect_anomaly()``: raise when finite ``upstream`` gave a NaN/inf input gradient."""
-    if not _all_finite([upstream]):
+    if not all_finite([np.asarray(_values(upstream))]):
         return
-    bad = [i for i, g in enumerate(returned) if g is not None and not _all_finite([np.asarray(g)])]
+    bad = [i for i, g in enumerate(returned) if g is not None and not all_finite([np.asarray(_values(g))])]
     if bad:
         raise AnomalyError(
             f"{node.function.__name__}.backward produced NaN or inf in the gradient of input "
@@ -161,16 +288,96 @@ def _check_finite(node, upstream, returned):
             f"{node.created_at or '<unknown: created outside detect_anomaly()>'}")
 
 
-def _owned(grad, upstream, returned):
-    """``grad`` to store as a leaf's ``.grad``: itself when only this leaf can hold it, else a copy.
+def _values(grad):
+    return grad._data if isinstance(grad, tensor.Tensor) else grad
 
-    Leaf gradients never alias each other or another array: ``grad`` is copied
-    when it is the upstream gradient passed through (``Add``), a view of some
-    other array, or returned for two inputs at once.
+
+def _owned(grad, upstream, returned):
+    """``grad`` to hand to a tensor's ``.grad``: itself when nothing else can hold it, else a copy.
+
+    ``.grad`` is added to in place later, so it must not alias another array:
+    ``grad`` is copied when it is the upstream gradient passed through
+    (``Add``), a view of some other array, or returned for two inputs at once.
+    Tensors (``create_graph``) are never changed in place, so never copied.
     """
-    if grad is upstream or grad.base is not None:
+    if type(grad) is not np.ndarray:
+        return grad
+    if grad is upstream or grad.base is not None or upstream is None:
         return grad.copy()
     times_returned = 0
     for other in returned:
         times_returned += other is grad
     return grad.copy() if times_returned > 1 else grad
+
+
+class RecordingContext:
+    """What a ``backward`` sees as ``ctx`` under ``create_graph=True``: its node, with Tensors saved.
+
+    Each array the forward saved becomes the Tensor it was: an input (a leaf
+    or constant itself, or the output of the node that made it) or this
+    node's own output, so whatever backward computes from it is recorded
+    with the right dependence on the inputs. Integer and boolean arrays
+    (indices, masks) stay arrays: they carry no gradient. A floating array
+    computed *inside* forward (neither an input nor the output) has no
+    Tensor: the engine cannot know how it depends on the inputs, so using it
+    raises ``NotDifferentiableError`` (``UnrecordedArray``). The same holds
+    for floating arrays stored as attributes (``ctx.s = s``).
+    """
+
+    def __init__(self, node):
+        self._node = node
+        self.saved_tensors = tuple(_saved_as_tensor(node, position, value)
+                                   for position, value in enumerate(node.saved_tensors))
+
+    def __getattr__(self, name):
+        value = getattr(self._node, name)
+        if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+            return UnrecordedArray(self._node.function.__name__, f"ctx.{name}")
+        return value
+
+
+def _saved_as_tensor(node, position, value):
+    """One saved item under ``create_graph``: the Tensor it was, an array with no gradient, or a placeholder."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+        return value
+    for source in node.sources:
+        if type(source) is Context:
+            if id(value) == source.output_id:  # the input array itself (both are alive: same id, same array)
+                return tensor.Tensor._make(value, True, source)
+        elif value is source._data:
+            return source
+    if id(value) == node.output_id:
+        return tensor.Tensor._make(value, True, node)
+    return UnrecordedArray(node.function.__name__, f"ctx.saved_tensors[{position}]")
+
+
+class UnrecordedArray:
+    """Stands in, under ``create_graph``, for a floating array a ``forward`` computed and saved.
+
+    Using it in any way raises ``NotDifferentiableError`` naming the Function
+    and how to make its backward twice differentiable.
+    """
+
+    __slots__ = ("function_name", "where")
+    __array_priority__ = 1e9
+
+    def __init__(self, function_name, where):
+        self.function_name = function_name
+        self.where = where
+
+    def _refuse(self, *args, **kwargs):
+        raise NotDifferentiableError(
+            f"{self.function_name}.backward used {self.where} under create_graph=True: it is an array computed "
+            f"inside forward (neither an input nor the output), so the engine cannot tell how it depends on the "
+            f"inputs, and a second derivative would be wrong. Save only the inputs and the output with "
+            f"ctx.save_for_backward, and recompute the rest in backward from them (see docs/higher_order.md)")
+
+    __array__ = __array_ufunc__ = __array_function__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _refuse
+    __neg__ = __pos__ = __abs__ = __getitem__ = __len__ = __iter__ = __bool__ = __float__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
+    __hash__ = object.__hash__
+
+    def __getattr__(self, name):
+        self._refuse()

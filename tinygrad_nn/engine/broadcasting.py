@@ -9,7 +9,8 @@ def unbroadcast(grad, shape):
     """Sum ``grad`` over the axes along which an input of ``shape`` was broadcast.
 
     Returns None when ``shape`` does not broadcast to ``grad.shape`` (the
-    caller reports the error with the op's name).
+    caller reports the error with the op's name). ``grad`` is an array, or a
+    Tensor under ``create_graph`` (then the sums are recorded ops).
 
     >>> unbroadcast(np.ones((4, 3)), (3,))
     array([4., 4., 4.])
@@ -25,6 +26,10 @@ def unbroadcast(grad, shape):
             if size != 1:
                 return None
             stretched.append(i)
+    if not isinstance(grad, np.ndarray):  # a Tensor: the same two sums, recorded
+        if extra:
+            grad = grad.sum(axis=tuple(range(extra)))
+        return grad.sum(axis=tuple(stretched), keepdims=True) if stretched else grad
     # Two reductions rather than sum(keepdims) + reshape: the result is a new
     # array, never a view, so the engine may hand it to a leaf without a copy.
     if extra:

@@ -1,15 +1,21 @@
 """Thread-local switches of the engine: gradient recording, anomaly detection
-and the scope stack that tells which module created a node.
+and the scope stack that tells which module created a node, plus two guards
+that watch a Tensor's value being read (``check_value_read``,
+``check_array_conversion``).
 
 Each thread has its own state, so ``no_grad`` in one thread never turns off
 recording in another.
 """
 
 import functools
+import inspect
 import threading
 
+from .errors import NotDifferentiableError
+
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-           "is_anomaly_enabled", "scope", "current_scope"]
+           "is_anomaly_enabled", "scope", "current_scope", "recording_backward",
+           "check_array_conversion", "check_value_read"]
 
 
 class _State(threading.local):
@@ -18,6 +24,8 @@ class _State(threading.local):
 
     def __init__(self):
         self.modes = (True, False, ())  # (grad_enabled, anomaly, scope)
+        self.recording_backward_of = None  # the Function whose backward is being recorded (create_graph)
+        self.value_read_hook = None        # called as hook(tensor, how) when a value is read (tracing)
 
     @property
     def grad_enabled(self):
@@ -82,11 +90,45 @@ class _Switch:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return _wrap_generator(type(self), func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with type(self)():
                 return func(*args, **kwargs)
         return wrapper
+
+
+def _wrap_generator(switch, func):
+    """``func`` (a generator function) whose body runs inside ``switch()`` each time it resumes.
+
+    The switch is entered around every step of the generator and left at
+    every ``yield``, so the caller's own mode is untouched between steps
+    (PyTorch's rule for decorated generators).
+    """
+    @functools.wraps(func)
+    def generator(*args, **kwargs):
+        steps = func(*args, **kwargs)
+        try:
+            with switch():
+                response = steps.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with switch():
+                        steps.close()
+                    raise
+                except BaseException as error:
+                    with switch():
+                        response = steps.throw(error)
+                else:
+                    with switch():
+                        response = steps.send(request)
+        except StopIteration as stop:
+            return stop.value
+    return generator
 
 
 class no_grad(_Switch):
@@ -153,3 +195,43 @@ class scope:
 def current_scope():
     """The scope stack of this thread as a tuple, outermost first."""
     return STATE.scope
+
+
+class recording_backward:
+    """While a ``Function``'s backward is recorded (``create_graph=True``): turn recording on and watch it.
+
+    Inside, turning a Tensor into a numpy array would cut the recorded
+    graph, so ``check_array_conversion`` raises instead of letting a second
+    derivative come out silently wrong.
+    """
+
+    def __init__(self, function):
+        self.function = function
+
+    def __enter__(self):
+        self._previous = (STATE.modes, STATE.recording_backward_of)
+        STATE.grad_enabled = True
+        STATE.recording_backward_of = self.function
+        return self
+
+    def __exit__(self, *exc_info):
+        STATE.modes, STATE.recording_backward_of = self._previous
+        return False
+
+
+def check_array_conversion(tensor):
+    """Called by ``Tensor.__array__``: refuse while a backward is being recorded (see ``recording_backward``)."""
+    function = STATE.recording_backward_of
+    if function is not None and tensor.requires_grad:
+        raise NotDifferentiableError(
+            f"{function.__name__}.backward turned a Tensor into a numpy array while create_graph=True, which "
+            f"would cut the graph of the gradient (its second derivative would be wrong). Under create_graph the "
+            f"engine passes Tensors to backward: compute with Tensor operations and the numpy functions that "
+            f"match them (np.exp, np.where, ...; see docs/higher_order.md), or use create_graph=False")
+
+
+def check_value_read(tensor, how):
+    """Called when a Tensor's value is read as a Python object (``bool``, ``float``, ``item`` ...)."""
+    hook = STATE.value_read_hook
+    if hook is not None:
+        hook(tensor, how)

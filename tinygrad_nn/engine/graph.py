@@ -1,17 +1,108 @@
-"""Walks of a recorded graph: ``topological_order`` (the one iterative,
-deterministic order, used by ``backward``, the drawings and ``check_graph``),
-and ``recompute``/``outputs``, which rebuild the intermediate values the graph
-does not keep.
+"""The recorded graph: its node (``Context``) and the walks over it.
+
+* ``topological_order``: the one iterative, deterministic order, used by
+  ``backward``, the drawings and ``check_graph``;
+* ``recompute`` / ``outputs``: rebuild the intermediate values the graph
+  does not keep, by replaying the recorded forwards from the leaves;
+* ``check_unchanged`` / ``check_saved_unchanged``: refuse when a leaf or
+  constant was changed in place after a node recorded it (see ``versions``).
 
 No recursion: a 100,000-deep chain is fine.
 """
 
 import numpy as np
 
-from .function import Context
-from .tensor import Tensor, as_array
+from . import grad_mode, tensor, versions
+from .errors import VersionError
 
-__all__ = ["topological_order", "recompute", "outputs", "input_tensors"]
+__all__ = ["Context", "topological_order", "recompute", "outputs", "input_tensors", "check_unchanged",
+           "check_saved_unchanged", "tensor_namers"]
+
+# Functions ``namer(tensor, node) -> str or None`` that name a leaf in error messages (``nn`` adds one
+# that finds a parameter's dotted path through the modules of ``node.scope``).
+tensor_namers = []
+
+
+class Context:
+    """The node one ``Function.apply`` call adds to the graph (``tensor.grad_fn``).
+
+    Attributes
+    ----------
+    function : the ``Function`` subclass that ran.
+    sources : one entry per input, in call order: the ``Context`` of the
+        recorded op that made it, or the input ``Tensor`` itself for a leaf
+        or a constant. The graph holds nodes, not intermediate tensors: an
+        intermediate value no longer referenced by the user or saved for
+        ``backward`` is freed as soon as the forward pass moves on.
+    inputs : the input Tensors, in call order (see the ``inputs`` property).
+    output_shape, output_dtype : shape and dtype of the output array.
+    output_name : the ``name`` given to the output tensor, if any.
+    kwargs : the options given to ``apply`` (the keyword arguments of ``forward``).
+    needs_input_grad : tuple of bools, one per input.
+    saved_tensors : what ``save_for_backward`` stored; released after
+        ``backward`` unless ``retain_graph=True``.
+    scope : the scope stack (modules) active when the node was recorded.
+    recorded_at : the version clock when the node was recorded (see ``versions``).
+    created_at : ``"file:line in function"`` of the user code that created
+        the node, recorded only inside ``detect_anomaly()``.
+
+    Functions may also store small non-array facts on it (``ctx.axis = 1``).
+    """
+
+    __slots__ = ("function", "sources", "output_shape", "output_dtype", "output_id", "kwargs",
+                 "needs_input_grad", "saved_tensors", "scope", "recorded_at", "__dict__")
+    # Rarely set, so not slots: read from the class until a node sets its own (one store less per op).
+    output_name = None  # the name given to the output tensor
+    created_at = None   # where the node was made, inside detect_anomaly()
+    retained = None     # a weak reference to the output tensor, after retain_grad()
+
+    def __init__(self, function, sources, kwargs, needs_input_grad, scope=None):
+        self.function = function
+        self.sources = sources
+        self.output_shape = self.output_dtype = self.output_id = None
+        self.kwargs = kwargs
+        self.needs_input_grad = needs_input_grad
+        self.saved_tensors = ()
+        self.scope = grad_mode.STATE.scope if scope is None else scope
+        self.recorded_at = versions.latest_change
+
+    def save_for_backward(self, *arrays):
+        """Keep arrays (or anything) for ``backward``; read them back as ``ctx.saved_tensors``."""
+        self.saved_tensors = arrays
+
+    @property
+    def inputs(self):
+        """The input Tensors, in call order.
+
+        Leaves and constants are the very tensors given. An input made by
+        another recorded op is that op's output: the tensor itself while
+        ``retain_grad()`` keeps track of it, otherwise a Tensor with the same
+        ``grad_fn`` whose value is recomputed from the leaves (the graph does
+        not keep intermediate values). A leaf changed in place since the
+        graph was recorded raises ``VersionError``: the values the forward
+        saw are gone. Each access replays the ops upstream of this node: to
+        look at every node of a large graph, call ``engine.graph.outputs(root)``
+        once and ``input_tensors(node, produced)``.
+        """
+        return input_tensors(self, outputs(self))
+
+    @property
+    def name(self):
+        """The ``Function``'s class name, e.g. ``"MatMul"``."""
+        return self.function.__name__
+
+    @property
+    def freed(self):
+        """True once ``release`` dropped the saved arrays (a backward without ``retain_graph``)."""
+        return self.saved_tensors is None
+
+    def release(self):
+        """Drop saved arrays; a later backward through this node raises."""
+        self.saved_tensors = None
+
+    def __repr__(self):
+        return f"<{self.function.__name__}>"
+
 
 # Pushed above a node whose inputs are being expanded; popping it means they are all done.
 # (A marker rather than (node, flag) tuples: one allocation less per node.)
@@ -21,15 +112,17 @@ _INPUTS_DONE = object()
 def topological_order(root):
     """The nodes (``Context`` objects) that ``root`` depends on, each after all of its inputs' nodes.
 
-    ``root`` is a Tensor or a node. Inputs are visited in call order, so the
-    same graph always gives the same list; the root's own node is last.
+    ``root`` is a Tensor, a node, or a sequence of them (the nodes of several
+    outputs, in order). Inputs are visited in call order, so the same graph
+    always gives the same list; a single root's own node is last.
     """
-    start = getattr(root, "grad_fn", root)
-    if start is None:
-        return []
+    if isinstance(root, (list, tuple)):
+        starts = [_node_of(r) for r in root]
+    else:
+        starts = [_node_of(root)]
     order = []
     visited = set()
-    stack = [start]
+    stack = [start for start in reversed(starts) if start is not None]
     while stack:
         node = stack.pop()
         if node is _INPUTS_DONE:
@@ -46,21 +139,81 @@ def topological_order(root):
     return order
 
 
+def _node_of(root):
+    """The node of a Tensor (None for a leaf), or ``root`` itself when it is a node."""
+    if isinstance(root, Context):
+        return root
+    if isinstance(root, tensor.Tensor):
+        return root.grad_fn
+    raise TypeError(f"topological_order: expected a Tensor or a graph node, got {type(root).__name__}")
+
+
+def check_unchanged(node, purpose):
+    """Raise ``VersionError`` if a leaf or constant input of ``node`` changed in place after it was recorded.
+
+    ``purpose`` says what needed the old values (for the message).
+    """
+    if node.recorded_at == versions.latest_change:
+        return  # nothing anywhere was changed in place since the node was recorded
+    for index, source in enumerate(node.sources):
+        if type(source) is not Context and source._versions.changed_at > node.recorded_at:
+            raise VersionError(
+                f"{purpose}: input {index} of {node.function.__name__} ({describe(source, node)}) was changed in "
+                f"place after the graph was recorded (it is now at version {source.version}), so the values the "
+                f"forward saw are gone. Look at the graph before changing its leaves (e.g. before "
+                f"optimizer.step()), or run the forward again")
+
+
+def check_saved_unchanged(node):
+    """Before ``node``'s backward: raise ``VersionError`` if an array it saved was changed in place since.
+
+    Only an input whose array the node saved matters here: a leaf whose
+    ``data`` was replaced by a new array left the saved one intact.
+    """
+    if node.recorded_at == versions.latest_change:
+        return
+    saved = [a for a in (node.saved_tensors or ()) if isinstance(a, np.ndarray)]
+    for index, source in enumerate(node.sources):
+        if type(source) is Context or source._versions.changed_at <= node.recorded_at:
+            continue
+        if any(np.may_share_memory(array, source._data) for array in saved):
+            raise VersionError(
+                f"backward: {node.function.__name__} saved input {index} ({describe(source, node)}) for its "
+                f"gradient, but it was changed in place after the forward (it is now at version {source.version}), "
+                f"so the gradient would be computed from values the forward never saw. Run the forward again "
+                f"after changing it (for example, compute the loss after optimizer.step(), not before), or "
+                f"change a copy instead")
+
+
+def describe(source, node):
+    """How an error message names a leaf or constant input of ``node``."""
+    if source.name:
+        return f"tensor {source.name!r}"
+    for namer in tensor_namers:
+        name = namer(source, node)
+        if name:
+            return f"parameter {name!r}"
+    kind = "a leaf" if source.requires_grad else "a constant"
+    return f"{kind} of shape {source.shape}"
+
+
 def recompute(root):
     """``{node: output array}`` for every node ``root`` depends on, by running the forwards again.
 
     The graph keeps leaves, constants and what each op saved for backward,
     not every intermediate value; this replays the recorded ops in order from
-    the leaves' current values (so it gives the values the graph saw as long
-    as no leaf was changed in place since). Nothing is recorded or released.
+    the leaves. A leaf or constant changed in place since it was recorded
+    raises ``VersionError`` (the values would not be the ones the forward
+    saw). Nothing is recorded or released.
     """
     values = {}
     with np.errstate(all="ignore"):  # any warning was given when the op first ran
         for node in topological_order(root):
-            arrays = [values[source] if type(source) is Context else source.data for source in node.sources]
+            check_unchanged(node, "recomputing the graph's values")
+            arrays = [values[source] if type(source) is Context else source._data for source in node.sources]
             scratch = Context(node.function, node.sources, node.kwargs, node.needs_input_grad, node.scope)
             out = node.function.forward(scratch, *arrays, **node.kwargs)
-            values[node] = out if type(out) is np.ndarray else as_array(out, node.function.__name__)
+            values[node] = out if type(out) is np.ndarray else tensor.as_array(out, node.function.__name__)
     return values
 
 
@@ -71,23 +224,26 @@ def outputs(root, known=()):
     any tensor in ``known``, or the tensor ``retain_grad()`` was called on
     while it is alive (so its ``.grad`` is there). Otherwise it is a new
     Tensor with that node as ``grad_fn``, the output's ``name`` and the value
-    ``recompute`` gives.
+    ``recompute`` gives. Leaves changed in place since the graph was recorded
+    raise ``VersionError``, whatever is known.
     """
     nodes = topological_order(root)
+    for node in nodes:
+        check_unchanged(node, "looking at the graph's values")
     live = {node: node.retained() for node in nodes if node.retained is not None}
-    for tensor in (root, *known):
-        if isinstance(tensor, Tensor) and tensor.grad_fn is not None:
-            live[tensor.grad_fn] = tensor
+    for t in (root, *known):
+        if isinstance(t, tensor.Tensor) and t.grad_fn is not None:
+            live[t.grad_fn] = t
     values = None
     result = {}
     for node in nodes:
-        tensor = live.get(node)
-        if tensor is None:
+        t = live.get(node)
+        if t is None:
             if values is None:
                 values = recompute(root)
-            tensor = Tensor._make(values[node], True, node)
-            tensor._name = node.output_name
-        result[node] = tensor
+            t = tensor.Tensor._make(values[node], True, node)
+            t._name = node.output_name
+        result[node] = t
     return result
 
 

@@ -12,11 +12,26 @@ Dtype rules
   PyTorch (numpy arrays, even 0-d ones, follow numpy's promotion);
 * strings, objects and complex numbers are refused with ``TypeError``;
   ``requires_grad=True`` needs a floating dtype.
+
+The operators and methods that compute something (``+``, ``exp``, ``sum``
+...) live in ``tensor_ops.TensorOps``, one line each, calling the op that
+records it. This file holds what a tensor *is*: its data and version, its
+gradient, its place in the graph, and conversions.
 """
 
+import html
 import operator
+import threading
+import weakref
 
 import numpy as np
+
+from . import grad_mode
+from .backward import run_backward
+from .dispatch import array_function, array_ufunc
+from .errors import ShapeError
+from .tensor_ops import TensorOps
+from .versions import NEVER_CHANGED, VersionCounter
 
 __all__ = ["Tensor", "as_array"]
 
@@ -24,15 +39,16 @@ _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
 # Numbers that take the tensor's dtype instead of promoting it: Python's, and
 # numpy scalars (np.float64(2), np.sqrt(d)), as PyTorch treats them.
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
+_GRAD_LOCK = threading.Lock()  # leaf gradients are added under it: backward in several threads is safe
 
 
 def as_array(data, op="Tensor", dtype=None):
     """``data`` as a numpy array of an allowed dtype (see the module docstring)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         array = np.asarray(data, dtype=dtype)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__}: {error}") from error
     kind = array.dtype.kind
     if kind in "biu" and dtype is None:
@@ -40,18 +56,20 @@ def as_array(data, op="Tensor", dtype=None):
     elif kind not in "fbiu":
         what = {"c": "complex numbers are not supported",
                 "U": "strings are not numbers", "S": "bytes are not numbers",
-                "O": "objects (ragged lists or arbitrary objects) are not numbers"}.get(kind, f"dtype {array.dtype} is not supported")
+                "O": "objects (ragged lists, None or arbitrary objects) are not numbers"}.get(
+                    kind, f"dtype {array.dtype} is not supported")
         raise TypeError(f"{op}: {what} (got {type(data).__name__} with dtype {array.dtype})")
     return array
 
 
-class Tensor:
+class Tensor(TensorOps):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``. Operations
     on tensors with ``requires_grad=True`` are recorded; ``backward()`` then
     fills ``.grad`` of the leaves. ``name`` labels the tensor in drawings and
-    reports.
+    reports. A numpy array is used as is, not copied (like
+    ``torch.from_numpy``); a Tensor is copied.
 
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -62,33 +80,38 @@ class Tensor:
     """
 
     __slots__ = {  # a dict of slots gives each attribute a docstring
-        "data": "The values, a numpy array.",
-        "grad": "The accumulated gradient (an array of ``shape``), or None before any backward reached it.",
+        "_data": "Storage of ``data``.",
+        "_grad": "Storage of ``grad``.",
         "_requires_grad": "Storage of ``requires_grad``.",
         "grad_fn": "The graph node (``Context``) of the op that made this tensor; None for leaves.",
         "_name": "Storage of ``name``.",
+        "_versions": "The ``VersionCounter`` of the data (shared with ``detach()``ed tensors).",
         "__weakref__": "Weak references (used by ``retain_grad``).",
     }
-    __array_ufunc__ = None  # numpy defers to Tensor's reflected operators: arr * t -> t.__rmul__(arr)
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.data = as_array(data, "Tensor", dtype)
-        self.grad = None
-        self.grad_fn = None
+        array = as_array(data, "Tensor", dtype)
+        if isinstance(data, Tensor):
+            array = array.copy()
+        self._init(array, False, None)
         self.name = name
-        self._requires_grad = False
         self.requires_grad = requires_grad
 
+    def _init(self, data, requires_grad, grad_fn):
+        """Set every field: the one place a Tensor is put together (``__init__`` and ``_make`` call it)."""
+        self._data = data
+        self._grad = None
+        self._requires_grad = requires_grad
+        self.grad_fn = grad_fn
+        self._name = None
+        self._versions = NEVER_CHANGED
+
     @classmethod
-    def _make(cls, data, requires_grad, grad_fn):
-        """Fast constructor used by ``Function.apply`` (no checks)."""
-        t = object.__new__(cls)
-        t.data = data
-        t.grad = None
-        t._requires_grad = requires_grad
-        t.grad_fn = grad_fn
-        t._name = None
-        return t
+    def _make(cls, data, requires_grad=False, grad_fn=None):
+        """A Tensor around an array the engine made (no checks, no copy)."""
+        tensor = object.__new__(cls)
+        tensor._init(data, requires_grad, grad_fn)
+        return tensor
 
     @classmethod
     def _constant(cls, value, reference, op="Tensor"):
@@ -97,20 +120,188 @@ class Tensor:
         Constants made from Python numbers are cached (read-only 0-d arrays),
         since loops like ``y = y * 1.5`` make the same one again and again.
         """
-        if reference is not None and isinstance(value, _SCALARS) and reference.data.dtype.kind == "f":
-            dtype = reference.data.dtype
+        if reference is not None and isinstance(value, _SCALARS) and reference._data.dtype.kind == "f":
+            dtype = reference._data.dtype
             if not value:  # 0.0 == -0.0 as dict keys: zeros are made fresh, keeping their sign
-                return cls._make(np.asarray(value, dtype=dtype), False, None)
+                return cls._make(np.asarray(value, dtype=dtype))
             key = (type(value), value, dtype)
             constant = _CONSTANTS.get(key)
             if constant is None:
                 if len(_CONSTANTS) >= 1024:
                     _CONSTANTS.clear()
-                array = np.asarray(value, dtype=dtype)
+                try:
+                    array = np.asarray(value, dtype=dtype)
+                except OverflowError as error:  # 10**400 has no float value
+                    raise TypeError(f"{op}: the number {_short(value)} is too large for {dtype}") from error
                 array.flags.writeable = False
-                constant = _CONSTANTS[key] = cls._make(array, False, None)
+                constant = _CONSTANTS[key] = cls._make(array)
             return constant
-        return cls._make(as_array(value, op), False, None)
+        return cls._make(as_array(value, op))
+
+    # ----------------------------------------------------------- data and versions
+    def _set_data(self, value):
+        if value is self._data:  # `t.data -= x` changed the array in place, then assigns it back
+            self._bump_version()
+            return
+        array = value if type(value) is np.ndarray and value.dtype.kind in "fbiu" else as_array(value, "Tensor.data")
+        if self._requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"Tensor.data: a tensor that requires grad needs floating data, got dtype {array.dtype}")
+        self._data = array
+        self._bump_version()
+
+    # The getter is C (attrgetter), not a Python function: reading .data and .grad costs no frame.
+    data = property(operator.attrgetter("_data"), _set_data,
+                    doc="The values, a numpy array. Assigning a new array (or ``t.data -= x``) bumps ``version``.")
+
+    @property
+    def version(self):
+        """How many times this tensor's data was changed in place (PyTorch's ``_version``)."""
+        return self._versions.count
+
+    def _bump_version(self):
+        if self._versions is NEVER_CHANGED:
+            self._versions = VersionCounter()
+        self._versions.bump()
+
+    def _check_in_place(self, op, other=None):
+        """Refuse an in-place change that the graph cannot record (PyTorch's rule, in our words)."""
+        if not grad_mode.STATE.grad_enabled:
+            return
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: this leaf tensor requires grad, so changing it in place would hide the change from "
+                f"the graph; update parameters inside `with tg.no_grad():` (as optimizers do), or make a new "
+                f"tensor (`w = w + x`, which is no longer a leaf)")
+
+    def copy_(self, source):
+        """Copy ``source``'s values into this tensor's array, in place (broadcast, cast to this dtype).
+
+        Bumps ``version``. On a leaf that requires grad it must run inside
+        ``tg.no_grad()``. Returns this tensor.
+        """
+        self._check_in_place("copy_")
+        values = as_array(source, "copy_")
+        try:
+            np.copyto(self._writable_data("copy_"), values, casting="unsafe")
+        except ValueError as error:
+            raise ShapeError(f"copy_: cannot copy values of shape {values.shape} into a tensor of shape "
+                             f"{self.shape} (they must broadcast to it)") from error
+        self._bump_version()
+        return self
+
+    def fill_(self, value):
+        """Set every element to ``value``, in place; bumps ``version``; returns this tensor."""
+        return self.copy_(value)
+
+    def zero_(self):
+        """Set every element to 0, in place; bumps ``version``; returns this tensor."""
+        return self.copy_(0)
+
+    def _writable_data(self, op):
+        if not self._data.flags.writeable:
+            raise ValueError(f"{op}: this tensor's array is read-only (a cached constant, or a read-only "
+                             "numpy array it was made from); copy it first")
+        return self._data
+
+    def _in_place(self, ufunc, out_of_place, other, symbol):
+        """``self <op>= other``: in place when nothing needs recording, else a new recorded tensor.
+
+        A tensor made by a recorded op (or one combined with a tensor that
+        requires grad) gets ``out_of_place(self, other)``, which Python binds
+        to the name, as ``x = x + y`` would; other references keep the old
+        tensor. A leaf that requires grad is refused outside ``no_grad()``.
+        """
+        other_requires_grad = isinstance(other, Tensor) and other._requires_grad
+        if grad_mode.STATE.grad_enabled and (self._requires_grad or other_requires_grad):
+            self._check_in_place(f"{symbol} (in place)")
+            return out_of_place(self, other)
+        values = other._data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self._writable_data(f"{symbol} (in place)"), values, out=self._data, casting="same_kind")
+        except ValueError as error:
+            raise ShapeError(f"{symbol} (in place): cannot combine a tensor of shape {self.shape} with "
+                             f"{np.shape(values)} in place (the result must keep shape {self.shape})") from error
+        except TypeError as error:
+            raise TypeError(f"{symbol} (in place): cannot write {np.asarray(values).dtype} values into a tensor "
+                            f"of dtype {self.dtype} in place; make a new tensor instead") from error
+        self._bump_version()
+        return self
+
+    def __iadd__(self, other): return self._in_place(np.add, TensorOps.__add__, other, "+=")
+    def __isub__(self, other): return self._in_place(np.subtract, TensorOps.__sub__, other, "-=")
+    def __imul__(self, other): return self._in_place(np.multiply, TensorOps.__mul__, other, "*=")
+    def __itruediv__(self, other): return self._in_place(np.true_divide, TensorOps.__truediv__, other, "/=")
+
+    # ----------------------------------------------------------- gradient
+    def _set_grad(self, value):
+        if value is None:
+            self._grad = None
+            return
+        if isinstance(value, Tensor):
+            array = value._data
+        elif isinstance(value, np.ndarray):
+            array = value
+        else:
+            raise TypeError(f"Tensor.grad: expected a numpy array of shape {self.shape} and dtype {self.dtype} "
+                            f"(or None), got {type(value).__name__}")
+        if array.shape != self.shape:
+            raise ShapeError(f"Tensor.grad: the gradient must have the tensor's shape {self.shape}, "
+                             f"got shape {array.shape}")
+        if array.dtype != self.dtype:
+            raise TypeError(f"Tensor.grad: the gradient must have the tensor's dtype {self.dtype}, "
+                            f"got dtype {array.dtype}")
+        if isinstance(value, np.ndarray) and not value.flags.writeable:
+            value = value.copy()  # gradients accumulate in place
+        self._grad = value
+
+    grad = property(operator.attrgetter("_grad"), _set_grad, doc="""The accumulated gradient: an array of ``shape`` and ``dtype``, or None before any backward.
+
+        After ``backward(create_graph=True)`` it is a Tensor that records how
+        it was computed (as in PyTorch), so it can be differentiated again.
+        Assigning checks the value at once (an array or Tensor of this shape
+        and dtype, or None); a later backward adds to what was assigned.
+        """)
+
+    def _accumulate_grad(self, grad):
+        """Add ``grad`` (owned by this tensor, nobody else holds it) to ``.grad``: in place, under a lock.
+
+        An array is added in place, so ``g = t.grad`` stays the accumulated
+        gradient; a Tensor (``create_graph=True``) is added by a recorded op.
+        """
+        with _GRAD_LOCK:
+            current = self._grad
+            if current is None:
+                self._grad = grad
+            elif type(current) is np.ndarray and type(grad) is np.ndarray:
+                np.add(current, grad, out=current)
+            else:
+                self._grad = grad + current
+
+    def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to every leaf, and add it to their ``.grad``.
+
+        ``grad`` is the gradient of some scalar with respect to this tensor
+        (same shape); it may be omitted only when this tensor has one
+        element. Gradients are added in place into ``.grad``. Saved arrays
+        are released afterwards unless ``retain_graph=True``
+        (``retain_graph`` defaults to ``create_graph``). With
+        ``create_graph=True`` the backward pass is itself recorded, so the
+        gradients can be differentiated again; ``.grad`` then holds Tensors.
+        ``inputs`` (a Tensor or a list) limits which leaves receive ``.grad``.
+        """
+        run_backward((self,), (grad,), retain_graph=create_graph if retain_graph is None else retain_graph,
+                     create_graph=create_graph, inputs=inputs)
+
+    def zero_grad(self):
+        """Set ``.grad`` to None."""
+        self._grad = None
+
+    def retain_grad(self):
+        """Keep ``.grad`` of this non-leaf tensor after ``backward`` (leaves always keep it)."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+        elif not self._requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
 
     # ----------------------------------------------------------- properties
     @property
@@ -132,87 +323,109 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         value = bool(value)
-        if value and self.data.dtype.kind != "f":
-            raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype {self.data.dtype}")
+        if value and self._data.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype {self._data.dtype}")
         if not value and self.grad_fn is not None:
             raise RuntimeError("Tensor: cannot turn off requires_grad of a non-leaf tensor; use .detach()")
         self._requires_grad = value
 
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place (PyTorch's method); returns this tensor."""
+        self.requires_grad = requires_grad
+        return self
+
     @property
     def shape(self):
         """The shape, a tuple of ints."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self):
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self):
         """The numpy dtype of ``data``."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self):
         """True for tensors made by the user rather than by a recorded op."""
         return self.grad_fn is None
 
-    @property
-    def T(self):
-        """The transpose (axes reversed), like ``ndarray.T``."""
-        return self.transpose()
+    def detach(self):
+        """A new leaf tensor sharing this data (and its version counter), cut from the graph."""
+        if self._versions is NEVER_CHANGED:
+            self._versions = VersionCounter()  # shared from now on: a change through either is seen by both
+        tensor = Tensor._make(self._data)
+        tensor._versions = self._versions
+        return tensor
 
+    # ----------------------------------------------------------- conversions
     def numpy(self):
         """The data as a numpy array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        """``np.asarray(t)`` gives the data (numpy ufuncs on Tensors are refused: use the methods)."""
+        """``np.asarray(t)`` gives the data (numpy functions that match an op record it instead)."""
+        grad_mode.check_array_conversion(self)
         if copy:
-            return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+            return np.array(self._data, dtype=dtype, copy=True)
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    __array_ufunc__ = array_ufunc        # np.exp(t), arr * t: the recorded op (see dispatch.py)
+    __array_function__ = array_function  # np.where(c, t, 0), np.sum(t): likewise
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors can be converted to a Python number, this one has shape {self.shape}")
-        return self.data.item()
+        return self._one_value("item").item()
 
-    def detach(self):
-        """A new leaf tensor sharing this data, cut from the graph."""
-        return Tensor._make(self.data, False, None)
+    def tolist(self):
+        """The values as (nested) Python lists of numbers, like ``ndarray.tolist``."""
+        grad_mode.check_value_read(self, "tolist")
+        return self._data.tolist()
 
-    def retain_grad(self):
-        """Keep ``.grad`` of this non-leaf tensor after ``backward`` (leaves always keep it)."""
-        if self.grad_fn is not None:
-            import weakref
-            self.grad_fn.retained = weakref.ref(self)
-        elif not self._requires_grad:
-            raise RuntimeError("retain_grad: this tensor does not require grad")
+    def __float__(self):
+        return float(self._one_value("float"))
 
-    def backward(self, grad=None, retain_graph=False):
-        """Compute the gradient of this tensor with respect to every leaf.
+    def __int__(self):
+        return int(self._one_value("int"))
 
-        ``grad`` is the gradient of some scalar with respect to this tensor
-        (same shape); it may be omitted only when this tensor has one
-        element. Gradients are added (``+=``) into ``.grad``. Saved arrays
-        are released afterwards unless ``retain_graph=True``.
-        """
-        run_backward(self, grad, retain_graph)
+    def __index__(self):
+        if self._data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, this one has dtype {self.dtype}")
+        return int(self._one_value("index"))
 
-    def zero_grad(self):
-        """Set ``.grad`` to None."""
-        self.grad = None
+    def __bool__(self):
+        return bool(self._one_value("bool"))
 
-    # ------------------------------------------------------------- display
+    def _one_value(self, how):
+        grad_mode.check_value_read(self, how)
+        if self._data.size != 1:
+            raise ShapeError(f"{how}: only one-element tensors can be converted to a Python number, "
+                             f"this one has shape {self.shape}")
+        return self._data.reshape(())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------- display
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20, edgeitems=2)
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(", threshold=20, edgeitems=2)
         extras = [f"shape={self.shape}", f"dtype={self.dtype}"]
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.function.__name__}>")
@@ -222,147 +435,21 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return f"Tensor({body}, {', '.join(extras)})"
 
-    def __len__(self):
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-
-    def __bool__(self):
-        if self.data.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() on .data or reduce first")
-        return bool(self.data)
-
-    __hash__ = object.__hash__
-
-    # ----------------------------------------------------------- operators
-    def __add__(self, other): return Add.apply(self, other)
-    def __radd__(self, other): return Add.apply(other, self)
-    def __sub__(self, other): return Sub.apply(self, other)
-    def __rsub__(self, other): return Sub.apply(other, self)
-    def __mul__(self, other): return Mul.apply(self, other)
-    def __rmul__(self, other): return Mul.apply(other, self)
-    def __truediv__(self, other): return Div.apply(self, other)
-    def __rtruediv__(self, other): return Div.apply(other, self)
-    def __pow__(self, other): return Pow.apply(self, other)
-    def __rpow__(self, other): return Pow.apply(other, self)
-    def __matmul__(self, other): return MatMul.apply(self, other)
-    def __rmatmul__(self, other): return MatMul.apply(other, self)
-    def __neg__(self): return Neg.apply(self)
-    def __pos__(self): return self
-    def __getitem__(self, index): return GetItem.apply(self, index=_index_arrays(index))
-
-    # comparisons give bool tensors that never require grad (masks for where)
-    def _compare(self, other, ufunc):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(ufunc(self.data, other), False, None)
-
-    def __lt__(self, other): return self._compare(other, np.less)
-    def __le__(self, other): return self._compare(other, np.less_equal)
-    def __gt__(self, other): return self._compare(other, np.greater)
-    def __ge__(self, other): return self._compare(other, np.greater_equal)
-    def __eq__(self, other): return self._compare(other, np.equal)
-    def __ne__(self, other): return self._compare(other, np.not_equal)
-
-    # ------------------------------------------------------------- methods
-    def exp(self):
-        """Elementwise e**x."""
-        return Exp.apply(self)
-
-    def log(self):
-        """Elementwise natural log (log 0 = -inf without a warning)."""
-        return Log.apply(self)
-
-    def sqrt(self):
-        """Elementwise square root (its gradient at 0 is inf, without a warning)."""
-        return Sqrt.apply(self)
-
-    def abs(self):
-        """Elementwise |x|; its gradient at 0 is 0."""
-        return Abs.apply(self)
-
-    def sigmoid(self):
-        """Elementwise 1 / (1 + e**-x), stable for large |x|."""
-        return Sigmoid.apply(self)
-
-    def tanh(self):
-        """Elementwise hyperbolic tangent."""
-        return Tanh.apply(self)
-
-    def relu(self):
-        """Elementwise max(0, x); its gradient at 0 is 0."""
-        return ReLU.apply(self)
-
-    def leaky_relu(self, negative_slope=0.01):
-        """Elementwise x if x > 0 else negative_slope * x; its gradient at 0 is negative_slope."""
-        return LeakyReLU.apply(self, negative_slope=negative_slope)
-
-    def clip(self, lo, hi):
-        """Elementwise clip to [lo, hi]; the gradient is 1 where lo <= x <= hi, else 0."""
-        return Clip.apply(self, lo=lo, hi=hi)
-
-    def sum(self, axis=None, keepdims=False):
-        """Sum over ``axis`` (None: all axes)."""
-        return Sum.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        """Mean over ``axis`` (None: all axes)."""
-        return Mean.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """Maximum over ``axis``; tied maxima share the gradient evenly."""
-        return Max.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        """Minimum over ``axis``; tied minima share the gradient evenly."""
-        return Min.apply(self, axis=_axis(axis), keepdims=keepdims)
-
-    def reshape(self, *shape):
-        """The same data in a new shape (``-1`` infers one dimension)."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return Reshape.apply(self, shape=shape)
-
-    def transpose(self, *axes):
-        """Permute the axes (reverse them when none are given)."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return Transpose.apply(self, axes=axes or None)
-
-    def softmax(self, axis=-1):
-        """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
-        return Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis=-1):
-        """x - log(sum(exp(x))) along ``axis``, computed stably."""
-        return LogSoftmax.apply(self, axis=axis)
+    def _repr_html_(self):
+        """Jupyter: the values with shape, dtype and grad_fn in one compact line."""
+        body = html.escape(np.array2string(self._data, separator=", ", threshold=20, edgeitems=2))
+        facts = [f"shape {self.shape}", f"{self.dtype}"]
+        if self.grad_fn is not None:
+            facts.append(f"grad_fn {self.grad_fn.function.__name__}")
+        elif self._requires_grad:
+            facts.append("requires grad")
+        if self.name:
+            facts.append(f"name {self.name}")
+        return (f"<div><b>Tensor</b> <small>{html.escape(' · '.join(facts))}</small>"
+                f"<pre style='margin:2px 0'>{body}</pre></div>")
 
 
-def _axis(axis):
-    """``axis`` as None, a Python int or a tuple of ints (numpy integers and lists accepted)."""
-    if axis is None:
-        return None
-    if isinstance(axis, (list, tuple)):
-        return tuple(operator.index(a) for a in axis)
-    return operator.index(axis)
+def _short(value):
+    text = str(value)
+    return text if len(text) <= 20 else f"{text[:8]}...{text[-4:]} ({len(text)} digits)"
 
-
-def _index_arrays(index):
-    """Replace Tensors inside an index by their arrays (indices never need gradients)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
-# The ops and the backward walk import Function, which imports this module: bind them last.
-from .backward import run_backward  # noqa: E402
-from .ops import (Add, Sub, Mul, Div, Pow, Neg, MatMul, Exp, Log, Sqrt, Abs,  # noqa: E402
-                  Sigmoid, Tanh, ReLU, LeakyReLU, Clip, Sum, Mean, Max, Min,
-                  Reshape, Transpose, GetItem, Softmax, LogSoftmax)

@@ -24,8 +24,8 @@ broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
 
 import numpy as np
 
-from ..engine import Function, Tensor, maximum
-from ..engine.ops.reduce import reduce_along
+from ..engine import Tensor, maximum
+from ..engine.ops import SoftmaxCrossEntropy, SumOfSquares
 
 __all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
            "multiclass_hinge_loss", "mse_loss", "l2_penalty"]
@@ -104,33 +104,6 @@ def cross_entropy(logits, labels):
     return SoftmaxCrossEntropy.apply(logits, labels=labels)
 
 
-class SoftmaxCrossEntropy(Function):
-    """mean_i -log softmax(s_i)[y_i];  ds = (softmax(s) - onehot(y)) / N.
-
-    The one loss with a hand-written backward, for speed: it is the fused
-    form of ``-s.log_softmax(axis=1)[rows, y].mean()`` (one node instead of
-    four, and the gradient in one pass, as the CS231n notes compute it).
-    Stable at any scale: the exponentials are of ``s - max(s)`` <= 0.
-    """
-
-    @staticmethod
-    def forward(ctx, scores, labels=None):
-        rows = np.arange(scores.shape[0])
-        shifted = scores - reduce_along(np.maximum, scores, 1)
-        exp = np.exp(shifted)
-        sums = reduce_along(np.add, exp, 1)
-        ctx.save_for_backward(exp, sums, rows, labels)
-        return np.asarray(np.mean(np.log(sums[:, 0]) - shifted[rows, labels]), dtype=scores.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        exp, sums, rows, labels = ctx.saved_tensors
-        probs = exp / sums
-        probs[rows, labels] -= 1
-        probs *= grad / probs.dtype.type(len(rows))
-        return probs
-
-
 def binary_cross_entropy_with_logits(logits, targets):
     """Binary logistic loss on raw scores (the binary Softmax classifier / logistic regression).
 
@@ -203,25 +176,3 @@ def l2_penalty(params):
         if not isinstance(param, Tensor):
             raise TypeError(f"l2_penalty: expected Tensors, item {index} is a {type(param).__name__}")
     return SumOfSquares.apply(*params) if params else Tensor(0.0)
-
-
-class SumOfSquares(Function):
-    """sum over the inputs p of sum(p**2);  dp = 2 g p.
-
-    One node for a whole list of parameters (instead of a square, a sum and
-    an add per parameter), for speed; it is ``l2_penalty``'s only op.
-    """
-
-    @staticmethod
-    def forward(ctx, *params):
-        ctx.save_for_backward(*params)
-        total = np.zeros((), dtype=np.result_type(*params))
-        for param in params:
-            total = total + np.vdot(param, param)
-        return np.asarray(total)
-
-    @staticmethod
-    def backward(ctx, grad):
-        twice = grad * 2
-        return tuple(twice * param if needed else None
-                     for param, needed in zip(ctx.saved_tensors, ctx.needs_input_grad))

@@ -1,16 +1,20 @@
 """The primitive operations: one ``Function`` each, forward and backward side by side.
 
 Broadcasting is undone by the engine (``engine.broadcasting.unbroadcast``),
-never here: a backward may return a gradient of the output's shape.
+never here: a backward may return a gradient of the output's shape. Every
+backward works on arrays and, under ``create_graph=True``, on Tensors, so
+every op is differentiable again (see ``function.py``).
 """
 
 from .arithmetic import Add, Sub, Mul, Div, Pow, Neg, MatMul, Affine
-from .unary import Exp, Log, Sqrt, Abs, Sigmoid, Tanh, ReLU, LeakyReLU, Clip, Softmax, LogSoftmax
+from .unary import Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, ReLU, LeakyReLU, Clip, Softmax, LogSoftmax
 from .reduce import Sum, Mean, Max, Min
-from .shape import Reshape, Transpose, GetItem, Concatenate, Stack
+from .shape import Reshape, Transpose, GetItem, ScatterAdd, Concatenate, Stack, BroadcastTo, Cast
 from .select import Maximum, Where
+from .fused import SoftmaxCrossEntropy, SumOfSquares
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul", "Affine", "Exp", "Log", "Sqrt",
-           "Abs", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Clip", "Softmax",
+           "Abs", "Sign", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Clip", "Softmax",
            "LogSoftmax", "Sum", "Mean", "Max", "Min", "Reshape", "Transpose",
-           "GetItem", "Concatenate", "Stack", "Maximum", "Where"]
+           "GetItem", "ScatterAdd", "Concatenate", "Stack", "BroadcastTo", "Cast", "Maximum", "Where",
+           "SoftmaxCrossEntropy", "SumOfSquares"]

@@ -1,4 +1,8 @@
-"""Binary arithmetic and matrix products."""
+"""Binary arithmetic and matrix products.
+
+Each backward is written with operators and numpy calls that work on arrays
+and, under ``create_graph=True``, on Tensors (see ``function.py``).
+"""
 
 import math
 
@@ -65,11 +69,18 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b;  da = g * b * a**(b-1) (0 where b == 0), db = g * a**b * log(a) (0 where a == 0)."""
+    """a ** b;  da = g * b * a**(b-1), db = g * a**b * log(a).
+
+    At a = 0 the values are PyTorch's limits, without warnings: da is 0
+    where b == 0 (a**0 is constant), 1 where b == 1, 0 where b > 1 and inf
+    (the limit of the slope) where b < 1; db is 0 where b >= 0 (0**b does
+    not change with b there) and -inf where b < 0. A negative base with a
+    non-integer exponent has no real value: NaN, as in numpy.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        out = _power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -79,18 +90,31 @@ class Pow(Function):
         da, db = ctx.needs_input_grad
         grad_a = grad_b = None
         if da:
-            # a**(b-1) at a = 0 with b < 1 is inf, the exact limit of the slope (as sqrt's): no warning
-            with np.errstate(divide="ignore"):
-                if (b != 0).all():
-                    grad_a = grad * b * np.power(a, b - 1)
-                else:  # d(a**0)/da = 0 everywhere, even at a = 0 where a**-1 is inf
-                    local = np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=out.dtype)
-                    np.power(a, b - 1, out=local, where=np.broadcast_to(b != 0, local.shape))
-                    grad_a = grad * b * local
+            if _anywhere(b == 0):  # d(a**0)/da = 0 everywhere, also at a = 0 where b * a**(b-1) is 0 * inf
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_a = np.where(b == 0, 0, grad * b * a ** (b - 1))
+            else:
+                grad_a = grad * b * _power(a, b - 1)
         if db:
-            # at a == 0, a**b is 0 for b > 0: its slope in b is 0 (log 0 = -inf times 0)
-            grad_b = grad * out * np.log(np.where(a == 0, 1, a))
+            if _anywhere(a == 0):  # 0 where b >= 0; out * log 0 = -inf where b < 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_b = np.where((a == 0) & (b >= 0), 0, grad * out * np.log(a))
+            else:
+                grad_b = grad * out * np.log(a)
         return grad_a, grad_b
+
+
+def _power(a, b):
+    """a ** b, with 0 ** (negative) = inf and no divide warning (errstate only when b has a negative)."""
+    if isinstance(b, (np.ndarray, np.generic)) and (b < 0).any():
+        with np.errstate(divide="ignore"):
+            return a ** b
+    return a ** b  # also for Tensors (create_graph): Pow's own forward runs this with arrays
+
+
+def _anywhere(mask):
+    """Whether a boolean mask (an array, or a Tensor computed from saved Tensors) holds any True."""
+    return bool(np.asarray(mask).any())
 
 
 class Neg(Function):
@@ -105,6 +129,13 @@ class Neg(Function):
         return -grad
 
 
+def _swap_last(x):
+    """``x`` with its last two axes swapped (the matrix transpose of a batch)."""
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return x.transpose(axes)
+
+
 class MatMul(Function):
     """a @ b (numpy's matmul: 1-D, 2-D and batched);  da = g @ b.T, db = a.T @ g."""
 
@@ -115,7 +146,8 @@ class MatMul(Function):
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
             raise ValueError(f"the last axis of the first operand ({a.shape[-1]}) must match "
-                             f"the {'second-to-last' if b.ndim > 1 else 'only'} axis of the second ({inner_b})")
+                             f"the {'second-to-last' if b.ndim > 1 else 'only'} axis of the second ({inner_b}): "
+                             "shapes do not fit")
         ctx.save_for_backward(a, b)
         return a @ b
 
@@ -126,21 +158,21 @@ class MatMul(Function):
         if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
             return (grad @ b.T if da else None), (a.T @ grad if db else None)
         # put back the axes numpy's matmul removed for 1-D operands: (k,) acts as (1, k) or (k, 1)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+        a2 = a.reshape((1, a.shape[0])) if a.ndim == 1 else a
+        b2 = b.reshape((b.shape[0], 1)) if b.ndim == 1 else b
         if b.ndim == 1:
-            grad = grad[..., None]
+            grad = grad.reshape(grad.shape + (1,))
         if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
+            grad = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:])
         grad_a = grad_b = None
         if da:
-            grad_a = grad @ np.swapaxes(b2, -1, -2)
+            grad_a = grad @ _swap_last(b2)
             if a.ndim == 1:  # (..., 1, k) -> (k,)
                 grad_a = grad_a.sum(axis=tuple(range(grad_a.ndim - 1)))
         if db:
-            grad_b = np.swapaxes(a2, -1, -2) @ grad
+            grad_b = _swap_last(a2) @ grad
             if b.ndim == 1:  # (..., k, 1) -> (k,)
-                grad_b = grad_b[..., 0].sum(axis=tuple(range(grad_b.ndim - 2)))
+                grad_b = grad_b.sum(axis=tuple(range(grad_b.ndim - 2))).reshape((b.shape[0],))
         return grad_a, grad_b
 
 
@@ -156,9 +188,10 @@ class Affine(Function):
     def forward(ctx, x, weight, bias=None):
         if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
             raise ValueError(f"expected x of shape (..., in) and weight of shape (out, in) with the same in; "
-                             f"got x {x.shape} and weight {weight.shape}")
+                             f"got x {x.shape} and weight {weight.shape}: shapes do not fit")
         if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(f"expected bias of shape ({weight.shape[0]},) for weight {weight.shape}, got {bias.shape}")
+            raise ValueError(f"expected bias of shape ({weight.shape[0]},) for weight {weight.shape}, "
+                             f"got shape {bias.shape}")
         ctx.save_for_backward(x, weight)
         out = x @ weight.T
         if bias is not None:
@@ -170,9 +203,9 @@ class Affine(Function):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         rows = math.prod(x.shape[:-1])  # every leading axis of x is a batch axis
-        grad_rows = grad.reshape(rows, weight.shape[0])
+        grad_rows = grad.reshape((rows, weight.shape[0]))
         grad_x = grad @ weight if needs[0] else None
-        grad_weight = grad_rows.T @ x.reshape(rows, weight.shape[1]) if needs[1] else None
+        grad_weight = grad_rows.T @ x.reshape((rows, weight.shape[1])) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_weight
         return grad_x, grad_weight, (grad_rows.sum(axis=0) if needs[2] else None)

@@ -3,46 +3,17 @@
 import numpy as np
 
 from ..function import Function
+from .helpers import kept_shape, reduce_along
+from .shape import BroadcastTo
 
 
-def reduce_along(ufunc, x, axis, keepdims=True):
-    """``ufunc.reduce(x, axis=axis, keepdims=keepdims)``, fast also when ``axis`` is one short axis.
-
-    numpy reduces many short rows slowly: the max of each row of a (300, 3)
-    array takes ~12 us, and ~2.5 us once the axis is moved first so the
-    reduction runs over a few long contiguous rows (softmax over 3 or 10
-    classes is exactly this case). Same values; for ``np.add`` the terms are
-    summed in the same order.
-
-    >>> reduce_along(np.maximum, np.arange(6.0).reshape(3, 2), 1).ravel()
-    array([1., 3., 5.])
-    """
-    if not isinstance(axis, int):  # None or a tuple of axes: numpy as is
-        return ufunc.reduce(x, axis=axis, keepdims=keepdims)
-    ndim = x.ndim
-    position = axis + ndim if -ndim <= axis < 0 else axis
-    length = x.shape[position] if 0 <= position < ndim else 0
-    if 0 < length <= 16 and x.size >= 128 * length:
-        moved = np.ascontiguousarray(x.T if ndim == 2 and position == 1 else np.moveaxis(x, position, 0))
-        reduced = ufunc.reduce(moved, axis=0)
-        shape = list(x.shape)
-        if keepdims:
-            shape[position] = 1
-        else:
-            del shape[position]
-        return reduced.reshape(shape)
-    return ufunc.reduce(x, axis=axis, keepdims=keepdims)
-
-
-def _expand(grad, shape, axis, keepdims):
-    """Give a reduced gradient back the reduced axes so it broadcasts against ``shape``."""
-    if not shape:  # a 0-d input (numpy accepts axis 0 or -1 for it): nothing was removed
-        return np.reshape(grad, ())
-    if not keepdims and axis is not None:
-        axes = (axis,) if isinstance(axis, int) else axis
-        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    # axis=None without keepdims: grad is 0-d and already broadcasts against any shape
-    return grad
+def _spread(grad, shape, axis, keepdims):
+    """The gradient of a reduction, given back the reduced axes and spread over ``shape`` (a new array)."""
+    if shape and not keepdims:
+        grad = grad.reshape(kept_shape(shape, axis))
+    if isinstance(grad, np.ndarray):
+        return np.full(shape, grad)  # a new array: cheaper than np.broadcast_to for small shapes, no leaf copy
+    return BroadcastTo.apply(grad, shape=shape)
 
 
 class Sum(Function):
@@ -50,14 +21,12 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape = x.shape
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         return np.asarray(reduce_along(np.add, x, axis, keepdims))
 
     @staticmethod
     def backward(ctx, grad):
-        kwargs = ctx.kwargs
-        grad = _expand(grad, ctx.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
-        return np.full(ctx.shape, grad)  # a new array: cheaper than np.broadcast_to for small shapes, no leaf copy
+        return _spread(grad, ctx.shape, ctx.axis, ctx.keepdims)
 
 
 class Mean(Function):
@@ -65,7 +34,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape = x.shape
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         out = np.asarray(reduce_along(np.add, x, axis, keepdims))
         if axis is None or x.ndim == 0:
             count = x.size
@@ -79,33 +48,28 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        kwargs = ctx.kwargs
-        grad = _expand(grad, ctx.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
-        return np.full(ctx.shape, grad / grad.dtype.type(ctx.count))
+        return _spread(grad / grad.dtype.type(ctx.count), ctx.shape, ctx.axis, ctx.keepdims)
 
 
 class _Extremum(Function):
-    """Shared backward of max and min: the gradient goes to the extreme entries, split evenly among ties."""
+    """Shared by max and min: the gradient goes to the extreme entries, split evenly among ties."""
 
     ufunc = None  # np.maximum or np.minimum
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
         out = np.asarray(reduce_along(cls.ufunc, x, axis))
-        ctx.save_for_backward(x, out)
+        hits = x == out
+        if np.isnan(out).any():  # a NaN is the extreme (NaN != NaN): its gradient goes to the NaN entries
+            hits |= np.isnan(x) & np.isnan(out)
+        ctx.save_for_backward(hits, hits.sum(axis=axis, keepdims=True))
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         return out if keepdims else np.asarray(_squeeze(out, axis))
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        kwargs = ctx.kwargs
-        grad = _expand(grad, x.shape, kwargs.get("axis"), kwargs.get("keepdims", False))
-        hits = x == out
-        count = hits.sum(axis=kwargs.get("axis"), keepdims=True)
-        if not count.all():  # a NaN is the extreme (NaN != NaN): its gradient goes to the NaN entries
-            hits |= np.isnan(x) & np.isnan(out)
-            count = hits.sum(axis=kwargs.get("axis"), keepdims=True)
-        return grad * hits / count.astype(grad.dtype)
+        hits, count = ctx.saved_tensors  # where the extremes are, and how many tie in each reduced group
+        return _spread(grad, ctx.shape, ctx.axis, ctx.keepdims) * hits / count.astype(grad.dtype)
 
 
 def _squeeze(out, axis):

@@ -10,16 +10,16 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a > b, a == b)  # masks: who wins, and where they tie
         return np.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a_wins, tie = ctx.saved_tensors
         da, db = ctx.needs_input_grad
-        share_a = (a > b) + 0.5 * (a == b)
-        grad_a = grad * share_a.astype(grad.dtype, copy=False) if da else None
-        grad_b = grad * (1 - share_a).astype(grad.dtype, copy=False) if db else None
+        share_a = a_wins + grad.dtype.type(0.5) * tie  # an array in grad's dtype: 1, 1/2 or 0
+        grad_a = grad * share_a if da else None
+        grad_b = grad * (1 - share_a) if db else None
         return grad_a, grad_b
 
 
@@ -36,6 +36,5 @@ class Where(Function):
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
         da, db = ctx.needs_input_grad
-        zero = np.zeros((), dtype=grad.dtype)
-        return (np.where(condition, grad, zero) if da else None,
-                np.where(condition, zero, grad) if db else None)
+        return (np.where(condition, grad, 0) if da else None,
+                np.where(condition, 0, grad) if db else None)

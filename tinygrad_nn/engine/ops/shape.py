@@ -1,7 +1,9 @@
-"""Shape operations: reshape, transpose, indexing, concatenate, stack."""
+"""Shape operations: reshape, transpose, indexing (and its transpose, scatter-add), concatenate, stack,
+broadcast_to, and casting to another dtype."""
 
 import numpy as np
 
+from ..broadcasting import unbroadcast
 from ..function import Function
 
 
@@ -24,12 +26,12 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, axes=None):
         out = np.transpose(x, axes)  # raises for axes that are not a permutation
-        ctx.inverse = None if axes is None else tuple(np.argsort([axis % x.ndim for axis in axes]))
+        ctx.inverse = None if axes is None else tuple(int(i) for i in np.argsort([axis % x.ndim for axis in axes]))
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return np.transpose(grad, ctx.inverse)
+        return grad.transpose() if ctx.inverse is None else grad.transpose(ctx.inverse)
 
 
 def _is_basic(index):
@@ -41,25 +43,44 @@ def _is_basic(index):
     return True
 
 
+def scatter_add(grad, shape, index):
+    """Zeros of ``shape`` with ``grad`` added at ``index`` (repeated indices accumulate): an array."""
+    out = np.zeros(shape, dtype=grad.dtype)
+    if _is_basic(index):
+        out[index] = grad
+    else:
+        np.add.at(out, index, grad)
+    return out
+
+
 class GetItem(Function):
-    """x[index];  dx = zeros with g scattered at index (np.add.at, so repeated indices accumulate)."""
+    """x[index];  dx = zeros with g scattered at index (repeated indices accumulate)."""
 
     @staticmethod
     def forward(ctx, x, index=None):
-        ctx.shape = x.shape
         if isinstance(index, np.ndarray) and index.dtype.kind == "f":
             raise IndexError(f"indices must be integers or booleans, got dtype {index.dtype}")
+        ctx.shape, ctx.index = x.shape, index
         return np.asarray(x[index])
 
     @staticmethod
     def backward(ctx, grad):
-        index = ctx.kwargs["index"]
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
-        if _is_basic(index):
-            out[index] = grad
-        else:
-            np.add.at(out, index, grad)
-        return out
+        if isinstance(grad, np.ndarray):
+            return scatter_add(grad, ctx.shape, ctx.index)
+        return ScatterAdd.apply(grad, shape=ctx.shape, index=ctx.index)
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with g added at index: the transpose of indexing;  dg = (upstream)[index]."""
+
+    @staticmethod
+    def forward(ctx, grad, shape=(), index=None):
+        ctx.index = index
+        return scatter_add(grad, shape, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index]
 
 
 class Concatenate(Function):
@@ -67,12 +88,15 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
-        ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([0] + [x.shape[axis] for x in xs]).tolist()
         return np.concatenate(xs, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(np.split(grad, ctx.splits, axis=ctx.kwargs.get("axis", 0)))
+        axis = ctx.axis % grad.ndim
+        before = (slice(None),) * axis
+        return tuple(grad[before + (slice(start, stop),)] for start, stop in zip(ctx.bounds, ctx.bounds[1:]))
 
 
 class Stack(Function):
@@ -80,9 +104,40 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
         return np.stack(xs, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        axis = ctx.kwargs.get("axis", 0)
-        return tuple(np.moveaxis(grad, axis, 0))
+        axis = ctx.axis % grad.ndim
+        before = (slice(None),) * axis
+        return tuple(grad[before + (i,)] for i in range(grad.shape[axis]))
+
+
+class BroadcastTo(Function):
+    """broadcast_to(x, shape) (a new array);  dx = g summed over the broadcast axes."""
+
+    @staticmethod
+    def forward(ctx, x, shape=()):
+        ctx.shape = x.shape
+        return np.array(np.broadcast_to(x, shape))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.shape)
+
+
+class Cast(Function):
+    """x.astype(dtype) for a floating dtype;  dx = g cast back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype=None):
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"astype: a tensor in the graph can only become another floating dtype, not {dtype}")
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)

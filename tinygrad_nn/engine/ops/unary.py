@@ -1,9 +1,13 @@
-"""Elementwise functions and the (stable) softmax family."""
+"""Elementwise functions and the (stable) softmax family.
+
+Each backward is written with operators and numpy calls that work on arrays
+and, under ``create_graph=True``, on Tensors (see ``function.py``).
+"""
 
 import numpy as np
 
 from ..function import Function
-from .reduce import reduce_along
+from .helpers import reduce_along, sum_along
 
 
 class Exp(Function):
@@ -67,6 +71,18 @@ class Abs(Function):
         return grad * np.sign(x)
 
 
+class Sign(Function):
+    """sign x (-1, 0 or 1);  dx = 0 (it is flat wherever it is differentiable; 0 at the jump, by convention)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
 class Sigmoid(Function):
     """s = 1 / (1 + e**-x);  dx = g * s * (1 - s).  Stable at any |x|, no overflow warning."""
 
@@ -100,7 +116,7 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    """max(0, x);  dx = g where x > 0, else 0 (so ReLU'(0) = 0)."""
+    """max(0, x);  dx = g where x > 0, else 0 (so ReLU'(0) = 0, and ReLU'' = 0)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -135,7 +151,9 @@ class Clip(Function):
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
-        if lo is not None and hi is not None and lo > hi:
+        if lo is None and hi is None:
+            raise ValueError("clip needs at least one of the bounds lo and hi (both are None)")
+        if lo is not None and hi is not None and np.any(np.asarray(lo) > np.asarray(hi)):
             raise ValueError(f"clip needs lo <= hi, got lo={lo}, hi={hi}")
         inside = np.ones(x.shape, dtype=bool)
         if lo is not None:
@@ -166,7 +184,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (s,) = ctx.saved_tensors
-        return s * (grad - reduce_along(np.add, grad * s, ctx.axis))
+        return s * (grad - sum_along(grad * s, ctx.axis))
 
 
 class LogSoftmax(Function):
@@ -183,4 +201,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad - np.exp(out) * reduce_along(np.add, grad, ctx.axis)
+        return grad - np.exp(out) * sum_along(grad, ctx.axis)

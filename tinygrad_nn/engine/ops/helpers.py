@@ -1,0 +1,58 @@
+"""numpy helpers the ops share, in one place.
+
+Some take an array or a Tensor: a backward receives arrays, or Tensors under
+``create_graph=True`` (see ``function.py``), and these helpers do the same
+thing to both (for a Tensor, through recorded ops).
+"""
+
+import numpy as np
+
+__all__ = ["reduce_along", "sum_along", "kept_shape"]
+
+
+def reduce_along(ufunc, x, axis, keepdims=True):
+    """``ufunc.reduce(x, axis=axis, keepdims=keepdims)``, fast also when ``axis`` is one short axis.
+
+    numpy reduces many short rows slowly: the max of each row of a (300, 3)
+    array takes ~12 us, and ~2.5 us once the axis is moved first so the
+    reduction runs over a few long contiguous rows (softmax over 3 or 10
+    classes is exactly this case). ``np.maximum`` and ``np.minimum`` give
+    identical values either way. ``np.add`` gives identical sums for rows of
+    up to 7 elements; from 8 on, numpy sums a contiguous row pairwise (in
+    blocks of 8), so the moved-axis sum, which adds the rows one after the
+    other, can differ from numpy's in the last bits (always within rounding).
+
+    >>> reduce_along(np.maximum, np.arange(6.0).reshape(3, 2), 1).ravel()
+    array([1., 3., 5.])
+    """
+    if not isinstance(axis, int):  # None or a tuple of axes: numpy as is
+        return ufunc.reduce(x, axis=axis, keepdims=keepdims)
+    ndim = x.ndim
+    position = axis + ndim if -ndim <= axis < 0 else axis
+    length = x.shape[position] if 0 <= position < ndim else 0
+    if 0 < length <= 16 and x.size >= 128 * length:
+        moved = np.ascontiguousarray(x.T if ndim == 2 and position == 1 else np.moveaxis(x, position, 0))
+        reduced = ufunc.reduce(moved, axis=0)
+        shape = list(x.shape)
+        if keepdims:
+            shape[position] = 1
+        else:
+            del shape[position]
+        return reduced.reshape(shape)
+    return ufunc.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def sum_along(x, axis):
+    """The sum over ``axis``, keeping it (length 1): ``reduce_along`` for an array, ``Sum`` for a Tensor."""
+    if isinstance(x, np.ndarray):
+        return reduce_along(np.add, x, axis)
+    return x.sum(axis=axis, keepdims=True)
+
+
+def kept_shape(shape, axis):
+    """``shape`` with the reduced axes (``axis``: None, an int or a tuple) kept as length 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = (axis,) if isinstance(axis, int) else axis
+    axes = {a % len(shape) for a in axes} if shape else set()
+    return tuple(1 if i in axes else size for i, size in enumerate(shape))
