@@ -188,6 +188,14 @@ class Tensor:
         """A new leaf tensor sharing this data, cut from the graph."""
         return Tensor._make(self.data, False, None)
 
+    def copy_(self, src):
+        """Copy ``src`` (a Tensor, array or number, broadcast to ``shape``) into ``data`` in place; returns self.
+
+        Values are cast to this tensor's dtype (PyTorch's ``copy_``).
+        """
+        np.copyto(self.data, src.data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
+        return self
+
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after ``backward`` (leaves always keep it)."""
         if self.grad_fn is not None:
