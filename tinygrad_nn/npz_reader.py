@@ -28,6 +28,8 @@ MAX_HEADER_BYTES = 10000          # numpy's own limit on the .npy header it will
 MAX_NDIM = 64                     # numpy's limit on the number of axes
 DEFLATE_MAX_RATIO = 1032          # deflate cannot expand data by more than this factor
 READ_CHUNK = 16 * 2**20           # array data is copied in pieces of this size
+LOCAL_HEADER_SIZE = 30            # the fixed part of a zip entry's own header
+LOCAL_DESCRIPTOR_MAX = 24         # the largest data descriptor that may follow an entry's data
 DEFAULT_MAX_BYTES_FLOOR = 64 * 2**20
 DEFAULT_MAX_BYTES_FACTOR = 4
 READABLE_KINDS = "biufcUS"        # bools, integers, floats, complex numbers, strings, bytes
@@ -83,6 +85,7 @@ def read_archive(path, max_bytes=None):
                                    f"directory ({type(error).__name__}: {error})") from error
         with archive:
             entries = _checked_entries(archive, path, size, limit, max_bytes is None)
+            _check_layout(file, entries, getattr(archive, "start_dir", None), path)
             return {name: _read_entry(archive, info, f"entry {name!r} of {path}")
                     for name, info in entries.items()}
 
@@ -120,6 +123,31 @@ def _checked_entries(archive, path, size, limit, is_default):
                                   "max_bytes= to tg.load")
         entries[name] = info
     return entries
+
+
+def _check_layout(file, entries, directory_start, path):
+    """Every byte before the zip directory belongs to exactly one entry: no gaps, no overlaps.
+
+    A damaged directory can otherwise hide an entry (a wrong comment length
+    swallows the next record) and the archive would load as something else.
+    """
+    position, slack = 0, 0  # slack: room for a data descriptor after the entry before
+    for name, info in sorted(entries.items(), key=lambda item: item[1].header_offset):
+        if not position <= info.header_offset <= position + slack:
+            raise CorruptFileError(f"load: {path} is damaged: entry {name!r} starts at byte {info.header_offset}, "
+                                   f"but the entry before it ends at byte {position} (its zip directory does not "
+                                   "account for every byte, or entries overlap)")
+        file.seek(info.header_offset)
+        local = file.read(LOCAL_HEADER_SIZE)
+        if len(local) < LOCAL_HEADER_SIZE or not local.startswith(b"PK\x03\x04"):
+            raise CorruptFileError(f"load: entry {name!r} of {path} is damaged: no zip entry header at byte "
+                                   f"{info.header_offset}")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        position = info.header_offset + LOCAL_HEADER_SIZE + name_length + extra_length + info.compress_size
+        slack = LOCAL_DESCRIPTOR_MAX if info.flag_bits & 0x8 else 0
+    if directory_start is not None and not position <= directory_start <= position + slack:
+        raise CorruptFileError(f"load: {path} is damaged: its zip directory starts at byte {directory_start}, "
+                               f"but its entries end at byte {position} (bytes no entry accounts for)")
 
 
 def _read_entry(archive, info, where):
@@ -207,8 +235,13 @@ def _header_fields(text, where):
     if not (isinstance(shape, tuple) and len(shape) <= MAX_NDIM
             and all(type(n) is int and n >= 0 for n in shape)):
         raise CorruptFileError(f"{damaged}: the shape must be a tuple of at most {MAX_NDIM} whole numbers >= 0")
-    if not isinstance(fields["fortran_order"], bool) or not isinstance(fields["descr"], str):
-        raise CorruptFileError(f"{damaged}: 'fortran_order' must be True or False and 'descr' a dtype string")
+    if not isinstance(fields["fortran_order"], bool):
+        raise CorruptFileError(f"{damaged}: 'fortran_order' must be True or False")
+    if isinstance(fields["descr"], list):  # what numpy writes for a structured dtype: never parsed here
+        raise UnsafeFileError(f"load: {where} holds an array of a structured dtype; tg.load reads arrays "
+                              "of numbers, bools and strings only")
+    if not isinstance(fields["descr"], str):
+        raise CorruptFileError(f"{damaged}: 'descr' must be a dtype string")
     return fields
 
 
