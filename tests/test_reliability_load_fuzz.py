@@ -2,24 +2,32 @@
 documented error; files numpy writes load exactly as np.load reads them."""
 
 import io
-import tempfile
 import warnings
 import zipfile
-from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 import tinygrad_nn as tg
 from tinygrad_nn import UnsafeFileError
 
-FOLDER = Path(tempfile.mkdtemp(prefix="tinygrad_nn_fuzz_"))
+KINDS = ["flat", "nested", "compressed"]
 
 
-def valid_file(kind):
-    """``(bytes, state)`` of a valid file: a module's flat state, nested optimizer-like state, np.savez_compressed."""
-    path = FOLDER / f"{kind}.npz"
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@pytest.fixture(scope="module")
+def valid(folder):
+    """``{kind: (bytes, state)}``: a module's flat state, nested optimizer-like state, np.savez_compressed."""
+    return {kind: valid_file(folder / f"{kind}.npz", kind) for kind in KINDS}
+
+
+def valid_file(path, kind):
     if kind == "flat":
         state = tg.nn.MLP([3, 4, 2], rng=0).state_dict()
         tg.save(state, path)
@@ -31,9 +39,6 @@ def valid_file(kind):
         state = {"a": np.zeros(500), "b": np.arange(10)}
         np.savez_compressed(path, **state)
     return path.read_bytes(), state
-
-
-VALID = {kind: valid_file(kind) for kind in ("flat", "nested", "compressed")}
 
 
 def same(loaded, original):
@@ -48,9 +53,8 @@ def same(loaded, original):
     return loaded == original
 
 
-def load_quietly(data, name):
-    """``tg.load`` of ``data`` written to a file; returns ``(result, error)``, with warnings as errors."""
-    path = FOLDER / name
+def load_quietly(data, path):
+    """``tg.load`` of ``data`` written to ``path``; returns ``(result, error)``, with warnings as errors."""
     path.write_bytes(data)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -78,18 +82,18 @@ def damaged(data, how):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(sorted(VALID)), damage)
-def test_a_damaged_file_gives_its_original_content_or_the_documented_error(kind, how):
-    data, state = VALID[kind]
-    result, error = load_quietly(damaged(data, how), "damaged.npz")
+@given(kind=st.sampled_from(KINDS), how=damage)
+def test_a_damaged_file_gives_its_original_content_or_the_documented_error(folder, valid, kind, how):
+    data, state = valid[kind]
+    result, error = load_quietly(damaged(data, how), folder / "damaged.npz")
     if error is None:  # the damage hit bytes that do not matter (dates, unused header fields)
         assert same(result, state)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(sorted(VALID)), st.data(), damage)
-def test_a_damaged_entry_in_a_well_formed_zip_loads_or_raises_the_documented_error(kind, data, how):
-    with zipfile.ZipFile(io.BytesIO(VALID[kind][0])) as archive:
+@given(kind=st.sampled_from(KINDS), data=st.data(), how=damage)
+def test_a_damaged_entry_in_a_well_formed_zip_loads_or_raises_the_documented_error(folder, valid, kind, data, how):
+    with zipfile.ZipFile(io.BytesIO(valid[kind][0])) as archive:
         entries = {info.filename: archive.read(info) for info in archive.infolist()}
     name = data.draw(st.sampled_from(sorted(entries)))
     entries[name] = damaged(entries[name], how)
@@ -97,18 +101,18 @@ def test_a_damaged_entry_in_a_well_formed_zip_loads_or_raises_the_documented_err
     with zipfile.ZipFile(buffer, "w") as archive:  # fresh checksums: only the entry's content is wrong
         for entry, content in entries.items():
             archive.writestr(entry, content)
-    load_quietly(buffer.getvalue(), "damaged_entry.npz")
+    load_quietly(buffer.getvalue(), folder / "damaged_entry.npz")
 
 
 DTYPES = ["<f8", ">f4", "<f2", "<i2", ">i8", "<u8", "|u1", "|b1", "<c16", "<U3", "|S2"]
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(DTYPES).flatmap(lambda dtype: arrays(dtype, array_shapes(min_dims=0, max_dims=3, min_side=0,
-                                                                                 max_side=4))),
-       st.booleans(), st.booleans())
-def test_load_reads_every_file_numpy_writes_as_np_load_does(array, fortran_order, compressed):
-    path = FOLDER / "numpy.npz"
+@given(array=st.sampled_from(DTYPES).flatmap(lambda dtype: arrays(dtype, array_shapes(min_dims=0, max_dims=3,
+                                                                                       min_side=0, max_side=4))),
+       fortran_order=st.booleans(), compressed=st.booleans())
+def test_load_reads_every_file_numpy_writes_as_np_load_does(folder, array, fortran_order, compressed):
+    path = folder / "numpy.npz"
     array = np.asfortranarray(array) if fortran_order else array
     (np.savez_compressed if compressed else np.savez)(path, x=array, y=np.arange(3))
     loaded = tg.load(path)

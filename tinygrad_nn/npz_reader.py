@@ -27,6 +27,7 @@ PICKLE_PROTOCOL_OPCODE = 0x80     # the first byte of every pickle of protocol 2
 MAX_HEADER_BYTES = 10000          # numpy's own limit on the .npy header it will parse
 MAX_NDIM = 64                     # numpy's limit on the number of axes
 DEFLATE_MAX_RATIO = 1032          # deflate cannot expand data by more than this factor
+DEFLATE_SLACK = 1024              # ... plus this much, so that tiny entries never trip the check
 READ_CHUNK = 2**20               # array data is copied in pieces of this size
 LOCAL_HEADER_SIZE = 30            # the fixed part of a zip entry's own header
 LOCAL_DESCRIPTOR_MAX = 24         # the largest data descriptor that may follow an entry's data
@@ -112,7 +113,7 @@ def _checked_entries(archive, path, size, limit, is_default):
         if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
             raise CorruptFileError(f"load: {where} is damaged: stored without compression, it declares "
                                    f"{info.file_size} bytes but occupies {info.compress_size}")
-        if info.file_size > DEFLATE_MAX_RATIO * info.compress_size + 1024:
+        if info.file_size > DEFLATE_MAX_RATIO * info.compress_size + DEFLATE_SLACK:
             raise CorruptFileError(f"load: {where} is damaged: it declares {info.file_size} bytes from "
                                    f"{info.compress_size} compressed bytes, more than deflate can produce")
         total += info.file_size
@@ -169,7 +170,7 @@ def _read_entry(archive, info, where):
     except UnsafeFileError:
         raise
     except EOFError as error:
-        raise CorruptFileError(f"load: {where} is truncated ({error})") from error
+        raise CorruptFileError(f"load: {where} is truncated: its compressed data ends early") from error
     except _DAMAGE as error:
         what = "its checksum does not match its bytes" if "CRC" in str(error) else f"{type(error).__name__}: {error}"
         raise CorruptFileError(f"load: {where} is damaged ({what})") from error

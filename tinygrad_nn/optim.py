@@ -173,16 +173,16 @@ class Optimizer:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{name}.load_state_dict: expected the dict that state_dict() returns, "
                             f"got {type(state_dict).__name__}")
-        groups, state, problems = [{} for _ in self.param_groups], {}, []
+        params, groups, state, problems = self.params, [{} for _ in self.param_groups], {}, []
         for key, value in state_dict.items():
             try:
-                kind, index, field = self._parse_key(key, len(groups))
+                kind, index, field = self._parse_key(key, len(groups), len(params))
             except ValueError as error:
                 problems.append(f"{key}: {error}")
                 continue
             target = groups[index] if kind == "param_groups" else state.setdefault(index, {})
             try:
-                target[field] = self._converted(kind, index, field, value)
+                target[field] = self._converted(kind, field, value, params[index] if kind == "state" else None)
             except ValueError as error:
                 problems.append(f"{key}: {error}")
                 target[field] = None  # named above; not reported again as missing
@@ -204,10 +204,9 @@ class Optimizer:
             raise StateDictError(f"{name}.load_state_dict failed, nothing was changed: " + " | ".join(problems))
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
-        params = self.params
         self.state = {id(params[index]): fields for index, fields in state.items()}
 
-    def _parse_key(self, key, group_count):
+    def _parse_key(self, key, group_count, param_count):
         """``(kind, index, field)`` of a key ``param_groups.<g>.<name>`` or ``state.<i>.<name>`` that fits."""
         parts = key.split(".") if isinstance(key, str) else []
         if len(parts) != 3 or parts[0] not in ("param_groups", "state") or not parts[1].isdigit():
@@ -216,15 +215,17 @@ class Optimizer:
         if kind == "param_groups" and (index >= group_count or field not in self.defaults):
             raise ValueError(f"does not match this optimizer ({group_count} group(s), hyperparameters "
                              f"{sorted(self.defaults)})")
-        param_count = len(self.params)
         if kind == "state" and index >= param_count:
             raise ValueError(f"names parameter {index}, but this optimizer has {param_count} parameters")
         if kind == "state" and field not in self.STATE_FIELDS:
             raise ValueError(f"is not {type(self).__name__} state (expected one of {list(self.STATE_FIELDS)})")
         return kind, index, field
 
-    def _converted(self, kind, index, field, value):
-        """The value to store for one entry (hyperparameters are range-checked later); ``ValueError`` if bad."""
+    def _converted(self, kind, field, value, param):
+        """The value to store for one entry (hyperparameters are range-checked later); ``ValueError`` if bad.
+
+        ``param`` is the parameter a state entry belongs to (None for hyperparameters).
+        """
         array = numeric_array(value)
         if kind == "param_groups" and isinstance(self.defaults[field], tuple):
             count = len(self.defaults[field])
@@ -241,11 +242,7 @@ class Optimizer:
                     0 <= step <= 2**53 and float(step).is_integer()):
                 raise ValueError(f"should hold one whole step count >= 0, got {array!r:.60}")
             return np.array(int(step), dtype=np.int64)
-        param = self.params[index]
-        try:
-            converted = cast_like(array, param.dtype, param.shape)
-        except ValueError as error:
-            raise ValueError(f"for parameter {index}: {error}") from None
+        converted = cast_like(array, param.dtype, param.shape)
         if field in self.NONNEGATIVE_STATE_FIELDS and (converted < 0).any():
             raise ValueError(f"holds negative values, but {field} is an average of squares (>= 0)")
         return converted
