@@ -15,7 +15,7 @@ from .engine import (Tensor, Function, Context, AnomalyError, no_grad, enable_gr
                      is_grad_enabled, detect_anomaly, maximum, where, concatenate, stack)
 from .random import manual_seed
 from . import functional, nn
-from .serialization import save, load, UnsafeFileError
+from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
 from . import viz
 from .checks import gradcheck, check_graph, GradcheckError
@@ -23,6 +23,6 @@ from .checks import gradcheck, check_graph, GradcheckError
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
-           "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError",
+           "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",
            "gradcheck", "check_graph", "GradcheckError"]

@@ -20,12 +20,30 @@ learning rate. ``state_dict()`` is a flat ``{name: np.ndarray}`` dict that
 """
 
 import math
+import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
 from .engine import Tensor
+from .state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _number(optimizer, key, value, below=None):
+    """``value`` as a float if it is a finite real number >= 0 (and < ``below``); otherwise a clear error."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {key} must be a number, got {value!r:.60} ({type(value).__name__})")
+    try:
+        number = float(value)
+        shown = repr(number)
+    except OverflowError:
+        number, shown = math.inf, "an integer beyond the range of floats"
+    if not (math.isfinite(number) and number >= 0 and (below is None or number < below)):
+        wanted = "a finite number >= 0" if below is None else f"in [0, {below:g})"
+        raise ValueError(f"{optimizer}: {key} must be {wanted}, got {shown}")
+    return number
 
 
 class Optimizer:
@@ -36,14 +54,21 @@ class Optimizer:
     defaults for that group.
     """
 
-    STATE_FIELDS = ()   # names of the per-parameter state arrays
+    STATE_FIELDS = ()              # names of the per-parameter state arrays
+    NONNEGATIVE_STATE_FIELDS = ()  # those that can never hold negative values
 
     def __init__(self, params, defaults):
+        name = type(self).__name__
         self.defaults = dict(defaults)
+        self._check_hyperparameters(self.defaults)
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors "
+            raise TypeError(f"{name}: params must be an iterable of Tensors "
                             "(e.g. model.parameters()), got a single Tensor; wrap it in a list")
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{name}: params must be an iterable of Tensors (e.g. model.parameters()), "
+                            f"got {type(params).__name__}") from None
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -80,12 +105,14 @@ class Optimizer:
         self.param_groups.append(full)
 
     def _check_hyperparameters(self, group):
-        """Raise ``ValueError`` naming the optimizer and the bad value."""
+        """Check the hyperparameters in ``group`` and store them normalized (floats, pairs as tuples).
+
+        Raises ``TypeError`` (not a number) or ``ValueError`` (out of range)
+        naming the optimizer, the hyperparameter and the value.
+        """
         name = type(self).__name__
         for key in ("lr", "weight_decay"):
-            value = group[key]
-            if not (isinstance(value, (int, float, np.number)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name}: {key} must be a finite number >= 0, got {value!r}")
+            group[key] = _number(name, key, group[key])
 
     @property
     def params(self):
@@ -124,61 +151,101 @@ class Optimizer:
         """
         result = {}
         for g, group in enumerate(self.param_groups):
-            for key, value in group.items():
-                if key != "params":
-                    result[f"param_groups.{g}.{key}"] = np.array(value)
+            for key in self.defaults:
+                result[f"param_groups.{g}.{key}"] = np.array(group[key])
         for i, param in enumerate(self.params):
             for key, value in self.state.get(id(param), {}).items():
                 result[f"state.{i}.{key}"] = np.array(value, copy=True)
         return result
 
     def load_state_dict(self, state_dict):
-        """Restore what ``state_dict()`` returned (from this optimizer type, same parameter shapes)."""
+        """Restore what ``state_dict()`` returned (same optimizer type, same parameter shapes); all or nothing.
+
+        The dict must hold every hyperparameter of every group, and state
+        only for existing parameters (every field of it, in the parameter's
+        shape and dtype). Each value is checked and converted first; any
+        problem raises one ``StateDictError`` naming every offending key and
+        leaves the optimizer exactly as it was. Loading ``{}`` is such an
+        error, never a silent reset. A parameter without state in the dict
+        starts afresh, as one that was never stepped.
+        """
         name = type(self).__name__
-        params = self.params
-        new_groups = [dict(group) for group in self.param_groups]
-        new_state = {}
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}.load_state_dict: expected the dict that state_dict() returns, "
+                            f"got {type(state_dict).__name__}")
+        params, groups, state, problems = self.params, [{} for _ in self.param_groups], {}, []
         for key, value in state_dict.items():
-            parts = key.split(".")
-            if len(parts) != 3 or parts[0] not in ("param_groups", "state") or not parts[1].isdigit():
-                raise KeyError(f"{name}.load_state_dict: unexpected key {key!r} "
-                               "(expected 'param_groups.<g>.<name>' or 'state.<i>.<name>')")
-            kind, index, field = parts[0], int(parts[1]), parts[2]
-            if kind == "param_groups":
-                if index >= len(new_groups) or field not in self.defaults:
-                    raise KeyError(f"{name}.load_state_dict: key {key!r} does not match this optimizer "
-                                   f"({len(new_groups)} group(s), hyperparameters {sorted(self.defaults)})")
-                default, value = self.defaults[field], np.asarray(value)
-                if isinstance(default, tuple):
-                    new_groups[index][field] = tuple(float(v) for v in value)
-                else:
-                    if value.size != 1:
-                        raise ValueError(f"{name}.load_state_dict: {key!r} should hold one number, "
-                                         f"got shape {value.shape}")
-                    new_groups[index][field] = bool(value.item()) if isinstance(default, bool) else float(value.item())
-            else:
-                if index >= len(params):
-                    raise KeyError(f"{name}.load_state_dict: key {key!r} names parameter {index}, "
-                                   f"but this optimizer has {len(params)} parameters")
-                if field not in self.STATE_FIELDS:
-                    raise KeyError(f"{name}.load_state_dict: key {key!r} is not {name} state "
-                                   f"(expected one of {list(self.STATE_FIELDS)})")
-                value = np.asarray(value)
-                param = params[index]
-                if field == "step":
-                    if value.size != 1:
-                        raise ValueError(f"{name}.load_state_dict: {key!r} should hold one step count, "
-                                         f"got shape {value.shape}")
-                    value = value.reshape(())
-                elif value.shape != param.shape:
-                    raise ValueError(f"{name}.load_state_dict: {key!r} has shape {value.shape}, "
-                                     f"but parameter {index} has shape {param.shape}")
-                new_state.setdefault(id(param), {})[field] = value.astype(
-                    np.int64 if field == "step" else param.dtype, copy=True)
-        for group in new_groups:
-            self._check_hyperparameters(group)
-        self.param_groups = new_groups
-        self.state = new_state
+            try:
+                kind, index, field = self._parse_key(key, len(groups), len(params))
+            except ValueError as error:
+                problems.append(f"{key}: {error}")
+                continue
+            target = groups[index] if kind == "param_groups" else state.setdefault(index, {})
+            try:
+                target[field] = self._converted(kind, field, value, params[index] if kind == "state" else None)
+            except ValueError as error:
+                problems.append(f"{key}: {error}")
+                target[field] = None  # named above; not reported again as missing
+        missing = [f"param_groups.{g}.{field}" for g, group in enumerate(groups)
+                   for field in self.defaults if field not in group]
+        if missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        for index, fields in state.items():
+            if set(fields) != set(self.STATE_FIELDS):
+                problems.append(f"state.{index}: holds {sorted(fields)}, but {name} state needs all of "
+                                f"{list(self.STATE_FIELDS)}")
+        for g, group in enumerate(groups):
+            if set(group) == set(self.defaults) and None not in group.values():
+                try:
+                    self._check_hyperparameters(group)
+                except (TypeError, ValueError) as error:
+                    problems.append(f"param_groups.{g}: {error}")
+        if problems:
+            raise StateDictError(f"{name}.load_state_dict failed, nothing was changed: " + " | ".join(problems))
+        for group, loaded in zip(self.param_groups, groups):
+            group.update(loaded)
+        self.state = {id(params[index]): fields for index, fields in state.items()}
+
+    def _parse_key(self, key, group_count, param_count):
+        """``(kind, index, field)`` of a key ``param_groups.<g>.<name>`` or ``state.<i>.<name>`` that fits."""
+        parts = key.split(".") if isinstance(key, str) else []
+        if len(parts) != 3 or parts[0] not in ("param_groups", "state") or not parts[1].isdigit():
+            raise ValueError("unexpected key (expected 'param_groups.<g>.<name>' or 'state.<i>.<name>')")
+        kind, index, field = parts[0], int(parts[1]), parts[2]
+        if kind == "param_groups" and (index >= group_count or field not in self.defaults):
+            raise ValueError(f"does not match this optimizer ({group_count} group(s), hyperparameters "
+                             f"{sorted(self.defaults)})")
+        if kind == "state" and index >= param_count:
+            raise ValueError(f"names parameter {index}, but this optimizer has {param_count} parameters")
+        if kind == "state" and field not in self.STATE_FIELDS:
+            raise ValueError(f"is not {type(self).__name__} state (expected one of {list(self.STATE_FIELDS)})")
+        return kind, index, field
+
+    def _converted(self, kind, field, value, param):
+        """The value to store for one entry (hyperparameters are range-checked later); ``ValueError`` if bad.
+
+        ``param`` is the parameter a state entry belongs to (None for hyperparameters).
+        """
+        array = numeric_array(value)
+        if kind == "param_groups" and isinstance(self.defaults[field], tuple):
+            count = len(self.defaults[field])
+            if array.shape != (count,):
+                raise ValueError(f"should hold {count} numbers, got shape {array.shape}")
+            return tuple(item.item() for item in array)
+        if kind == "param_groups":
+            if array.size != 1:
+                raise ValueError(f"should hold one number, got shape {array.shape}")
+            return array.reshape(()).item()
+        if field == "step":
+            step = array.reshape(()).item() if array.size == 1 else None
+            if isinstance(step, bool) or not isinstance(step, (int, float)) or not (
+                    0 <= step <= 2**53 and float(step).is_integer()):
+                raise ValueError(f"should hold one whole step count >= 0, got {array!r:.60}")
+            return np.array(int(step), dtype=np.int64)
+        converted = cast_like(array, param.dtype, param.shape)
+        if field in self.NONNEGATIVE_STATE_FIELDS and (converted < 0).any():
+            raise ValueError(f"holds negative values, but {field} is an average of squares (>= 0)")
+        return converted
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -208,10 +275,12 @@ class SGD(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        momentum = group["momentum"]
-        if not (isinstance(momentum, (int, float, np.number)) and math.isfinite(momentum) and momentum >= 0):
-            raise ValueError(f"SGD: momentum must be a finite number >= 0, got {momentum!r}")
-        if group["nesterov"] and momentum <= 0:
+        group["momentum"] = momentum = _number("SGD", "momentum", group["momentum"])
+        nesterov = group["nesterov"]
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r:.60} ({type(nesterov).__name__})")
+        group["nesterov"] = bool(nesterov)
+        if nesterov and momentum <= 0:
             raise ValueError(f"SGD: nesterov=True needs momentum > 0, got momentum={momentum}")
 
     def _update(self, param, grad, state, group):
@@ -242,21 +311,20 @@ class Adam(Optimizer):
     """
 
     STATE_FIELDS = ("step", "exp_avg", "exp_avg_sq")
+    NONNEGATIVE_STATE_FIELDS = ("exp_avg_sq",)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        betas = tuple(group["betas"])
+        betas = group["betas"]
+        if not (isinstance(betas, (tuple, list)) or isinstance(betas, np.ndarray) and betas.ndim == 1):
+            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r:.60} ({type(betas).__name__})")
         if len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        for index, beta in enumerate(betas):
-            if not (isinstance(beta, (int, float, np.number)) and 0.0 <= beta < 1.0):
-                raise ValueError(f"Adam: betas[{index}] must lie in [0, 1), got {beta!r}")
-        eps = group["eps"]
-        if not (isinstance(eps, (int, float, np.number)) and math.isfinite(eps) and eps >= 0):
-            raise ValueError(f"Adam: eps must be a finite number >= 0, got {eps!r}")
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {len(betas)} value(s): {betas!r:.60}")
+        group["betas"] = tuple(_number("Adam", f"betas[{i}]", beta, below=1.0) for i, beta in enumerate(betas))
+        group["eps"] = _number("Adam", "eps", group["eps"])
 
     def _update(self, param, grad, state, group):
         if group["weight_decay"]:

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from ..engine import no_grad
 from ..random import as_rng
 
 __all__ = ["calculate_gain", "fans", "zeros_", "ones_", "constant_", "normal_", "uniform_",
@@ -60,9 +61,11 @@ def fans(shape):
 
 
 def _fill(tensor, values):
-    data = tensor.data
-    np.copyto(data, values, casting="unsafe")
-    return tensor
+    """Write ``values`` into ``tensor`` in place with ``copy_`` (under ``no_grad``: a parameter may be filled)."""
+    if not tensor.data.flags.writeable:
+        raise ValueError(f"nn.init: the tensor of shape {tensor.shape} is read-only (its data array is not writeable)")
+    with no_grad():
+        return tensor.copy_(values)
 
 
 def zeros_(tensor):

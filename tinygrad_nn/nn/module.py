@@ -30,16 +30,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..engine import Tensor, scope
+from ..engine import Tensor, no_grad, scope
+from ..state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
-
-
-class StateDictError(KeyError):
-    """``load_state_dict`` found missing, unexpected or wrongly shaped keys (all are named)."""
-
-    def __str__(self):  # KeyError would show the message in quotes
-        return str(self.args[0]) if self.args else ""
 
 
 class LoadResult(tuple):
@@ -252,38 +246,48 @@ class Module:
         return {name: tensor.data.copy() for name, tensor in self.named_parameters()}
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays (or Tensors) from ``state_dict`` into the parameters, in place.
+        """Copy arrays (or Tensors) from ``state_dict`` into the parameters, in place; all or nothing.
 
-        Values are cast to each parameter's dtype. A wrongly shaped value
-        always raises; with ``strict=True`` missing and unexpected keys raise
-        too. The ``StateDictError`` names every offending key at once. With
-        ``strict=False`` returns ``LoadResult(missing_keys, unexpected_keys)``.
+        Every value is checked and cast to its parameter's dtype first: it
+        must hold real numbers of exactly the parameter's shape, fit in its
+        dtype (no finite value may become infinite), and the parameter must be
+        writeable. With ``strict=True`` missing and unexpected keys are errors
+        too. Any problem raises one ``StateDictError`` naming every offending
+        key, and leaves every parameter as it was. Otherwise the values are
+        copied with ``Tensor.copy_`` (under ``no_grad``, so versions count the
+        change). With ``strict=False`` returns ``LoadResult(missing_keys,
+        unexpected_keys)``.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
         parameters = dict(self.named_parameters())
         missing = [name for name in parameters if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in parameters]
-        wrong_shape = []
+        unexpected = [key for key in state_dict if key not in parameters]
+        values, invalid = {}, []
         for name, tensor in parameters.items():
-            if name in state_dict:
-                shape = np.shape(state_dict[name].data if isinstance(state_dict[name], Tensor) else state_dict[name])
-                if shape != tensor.shape:
-                    wrong_shape.append(f"{name}: expected shape {tensor.shape}, got {shape}")
+            if name not in state_dict:
+                continue
+            try:
+                values[name] = cast_like(numeric_array(state_dict[name]), tensor.dtype, tensor.shape)
+            except ValueError as error:
+                invalid.append(f"{name}: {error}")
+                continue
+            if not tensor.data.flags.writeable:
+                invalid.append(f"{name}: the parameter is read-only (its data array is not writeable); "
+                               "give it a writeable copy first (tensor.data = tensor.data.copy())")
         problems = []
-        if wrong_shape:
-            problems.append("wrongly shaped: " + "; ".join(wrong_shape))
+        if invalid:
+            problems.append("; ".join(invalid))
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
         if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(unexpected))
+            problems.append("unexpected keys: " + ", ".join(map(str, unexpected)))
         if problems:
-            raise StateDictError(f"load_state_dict into {type(self).__name__} failed: " + " | ".join(problems))
-        for name, tensor in parameters.items():
-            if name in state_dict:
-                value = state_dict[name]
-                value = value.data if isinstance(value, Tensor) else np.asarray(value)
-                np.copyto(tensor.data, value, casting="unsafe")
+            raise StateDictError(f"load_state_dict into {type(self).__name__} failed, no parameter was "
+                                 "changed: " + " | ".join(problems))
+        with no_grad():
+            for name, value in values.items():
+                parameters[name].copy_(value)
         return LoadResult(missing, unexpected)
 
     # ------------------------------------------------------------- display
