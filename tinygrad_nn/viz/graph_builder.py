@@ -70,6 +70,11 @@ class GraphBuilder:
         frame.own_nodes += 1
         return frame.sub
 
+    @property
+    def _outer_label_side(self):
+        """Top in a top-to-bottom drawing; in a sideways one the bottom, away from the inputs coming in."""
+        return "b" if self.options["rankdir"] in ("LR", "RL") else "t"
+
     def _attach_clusters(self):
         """Title every frame, then nest the frames, innermost first.
 
@@ -87,7 +92,7 @@ class GraphBuilder:
                 frame.sub.body.insert(1, frame.sub.body.pop())
                 frame.sub.body.insert(2, f"\t{{rank=min; {key}}}\n")
             else:
-                frame.sub.attr(label=dot_text([title]), labeljust="l", labelloc="t", fontsize="11",
+                frame.sub.attr(label=dot_text([title]), labeljust="l", labelloc=self._outer_label_side, fontsize="11",
                                fontcolor="#495057")
         for frame in sorted(self.clusters.values(), key=lambda f: (-len(f.chain), f.index)):
             parent = self.top if len(frame.chain) == 1 else self.clusters[frame.chain[-2]].sub
