@@ -2,6 +2,9 @@
 loss and a wide MLP render to SVG within the time limit; repeated steps fold without modules; the layout
 program runs under a memory cap and a timeout that end in a clear error."""
 
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -120,3 +123,15 @@ def test_the_limits_are_checked(tmp_path):
     for bad in ({"max_memory": 0}, {"timeout": -1}, {"max_memory": "2G"}):
         with pytest.raises(ValueError, match=f"render: {next(iter(bad))} must be a positive number or None"):
             viz.render(graph, tmp_path / "tree.svg", **bad)
+
+
+def test_the_drawing_benchmark_runs_and_prints_its_table():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, os.path.join(root, "benchmarks", "bench_viz.py"), "--quick"],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert done.returncode in (0, 1), done.stderr     # 1: a target missed on a busy machine, not an error
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:3] == ["graph", "recorded", "drawn"] and "graphviz-pure s" in lines[0]
+    assert {line[:30].strip() for line in lines[2:] if line[:1] != "("} >= {
+        "chain, 1,000 nodes", "loop of 100 steps, shared W", "demo loss", "784-512-512-10 MLP, grads"}
+    assert "<= 0.2 s" in next(line for line in lines if line.startswith("demo loss"))
