@@ -115,16 +115,34 @@ def test_render_creates_missing_folders(tmp_path, no_system_graphviz):
     assert ET.parse(out).getroot().tag == f"{SVG}svg"
 
 
-def test_the_code_of_the_visualization_docs_runs_and_writes_its_files(tmp_path, monkeypatch):
+BLOCK = re.compile(r"(?:<!-- docs-test: (?P<marker>[^>]*) -->\n)?```python\n(?P<code>.*?)```"
+                   r"(?:\n\nprints\n\n```\n(?P<output>.*?)```)?", flags=re.S)
+
+
+def test_the_code_of_the_visualization_docs_runs_prints_what_it_shows_and_writes_its_files(
+        tmp_path, monkeypatch, capsys):
     page = pathlib.Path(__file__).resolve().parent.parent / "docs" / "visualization.md"
-    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
-    assert len(blocks) >= 3
+    blocks = list(BLOCK.finditer(page.read_text()))
+    assert len(blocks) >= 5 and any(block["output"] for block in blocks)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "docs"}
     for block in blocks:
-        exec(compile(block, str(page), "exec"), namespace)
-    written = set(re.findall(r'"(\w+\.(?:svg|png))"', "".join(blocks)))
-    assert written and all((tmp_path / name).stat().st_size > 0 for name in written)
+        code = compile(block["code"], str(page), "exec")
+        capsys.readouterr()
+        marker = block["marker"] or ""
+        if marker.startswith("raises "):
+            with pytest.raises(Exception) as raised:
+                exec(code, namespace)
+            assert type(raised.value).__name__ == marker.split()[1]
+        else:
+            exec(code, namespace)
+        if block["output"]:
+            assert capsys.readouterr().out == block["output"]
+    def files(raising):
+        return set(re.findall(r'"(\w+\.(?:svg|png))"', "".join(
+            block["code"] for block in blocks if (block["marker"] or "").startswith("raises") == raising)))
+    assert files(False) and all((tmp_path / name).stat().st_size > 0 for name in files(False))
+    assert files(True) and not any((tmp_path / name).exists() for name in files(True))   # no half picture
 
 
 def test_drawings_display_inline_in_jupyter_without_a_system_graphviz(no_system_graphviz):
