@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-__all__ = ["format_number", "format_constant", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND",
-           "stats_line", "op_text", "unit_lines", "worst_failures", "failure_line"]
+__all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line",
+           "op_text", "unit_lines", "worst_failures", "failure_line"]
 
 COLOURS = {"zero": "#dee2e6", "vanishing": "#a5d8ff", "healthy": "#b2f2bb",
            "exploding": "#ffc078", "nonfinite": "#ff6b6b"}

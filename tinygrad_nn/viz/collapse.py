@@ -22,7 +22,7 @@ from collections import Counter
 
 from .wiring import wire
 
-__all__ = ["Group", "Plan", "plan_collapse", "plan_within", "MAX_PERIOD"]
+__all__ = ["plan_within", "counts_text", "Group"]
 
 MAX_PERIOD = 8   # the longest repeating pattern of steps a chain box names
 
@@ -41,7 +41,6 @@ class Group:
         self.pattern = None                 # chains: the names of one repetition, when the steps repeat
         self.repeats = 0                    # chains: how many whole repetitions were folded
         self.module_cluster_object = None
-        self.first_op = None
 
     @property
     def op_count(self):
@@ -90,11 +89,6 @@ class Plan:
         group = self.group_of.get(key)
         return key if group is None else group.key
 
-    @property
-    def group_keys(self):
-        """The keys of the drawn group nodes."""
-        return {group.key for group in self.groups}
-
     def _absorb(self, key, group):
         self.group_of[key] = group
 
@@ -114,7 +108,6 @@ def _fold_depth(plan, graph, depth):
         if group is None:
             group = plan.new_group("module", op.clusters[:depth], cluster)
             group.module_cluster_object = op.node.scope[depth]
-            group.first_op = op
             by_cluster[cluster] = group
         group.op_names[op.node.function.__name__] += 1
         plan._absorb(op.key, group)
@@ -211,7 +204,6 @@ def _repetition(names):
 
 def _fold_run(plan, middle, sharing):
     chain = plan.new_group("chain", middle[0].chain)
-    chain.first_op = middle[0].ops[0]
     inside = {op.key for member in middle for op in member.ops}
     replaced = set()
     for member in middle:
@@ -222,7 +214,7 @@ def _fold_run(plan, middle, sharing):
             plan._absorb(op.key, chain)
         for entry in member.outputs:
             plan._absorb(entry.key, chain)
-        for entry, op in member.inputs:
+        for entry, _ in member.inputs:
             if entry.producer is None and not sharing.is_per_use(entry) and all(
                     user.key in inside for user in entry.consumers):
                 plan._absorb(entry.key, chain)

@@ -58,20 +58,29 @@ def _what_was_folded(plan, depth):
 def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, depth=None,
                rankdir="TB", max_nodes=300, units=None, blame=None, vanishing=1e-6,
                exploding=1e3, title=None):
-    """Draw the graph that produced ``tensor``; returns a ``graphviz.Digraph``.
+    """Draw the graph that produced ``tensor``; returns a ``viz.Drawing`` (a ``graphviz.Digraph``).
 
     Tensor nodes are named by the parameter's dotted path (from ``model`` or
     ``params``, a ``{name: tensor}`` dict; by default from the modules that
-    recorded the graph), by the tensor's own ``name``, or by a short key
-    (``t7``). ``values=True`` / ``grads=True`` add min, mean, max and norm of
-    the data / gradient; with ``grads`` the fill colour tells the gradient
-    norm's health (blue below ``vanishing``, orange above ``exploding``).
-    Op nodes are grouped in one frame per module path. ``depth=k`` folds each
-    module deeper than ``k`` levels into one node. ``max_nodes`` (None: no
-    cap) folds modules, then long chains of repeated ops, until the picture is
-    small enough. ``units`` is a unit watcher (or its ``stats()`` dict):
-    activation nodes show their dead / saturated fraction. ``blame`` is a
-    graph check result: blamed ops turn red with their worst element.
+    recorded the graph), by the tensor's own ``name``, or by where it came
+    from (``layers.0 (Linear) out``, ``block → Mul``, ``Mul out``, ``leaf 1``).
+    Constants are written into the ops that use them (``Mul(·, 0.5)``); an
+    array option such as a loss's labels is drawn as an input of its op; a
+    leaf used far apart is drawn in full once (``used N times``) and as a
+    dashed ghost beside each other use. ``values=True`` / ``grads=True`` add
+    min, mean, max and norm of the data / gradient; with ``grads`` the fill
+    colour tells the gradient norm's health (blue below ``vanishing``,
+    orange above ``exploding``). Values the graph did not keep are
+    recomputed; a ``VersionError`` is raised, saying what to do, when a
+    tensor was changed in place since the forward pass. Op nodes are
+    grouped in one frame per module path. ``depth=k`` folds each module
+    deeper than ``k`` levels into one node. ``max_nodes`` (None: no cap)
+    folds long chains of repeated steps (``×98 MatMul → Tanh``), then
+    modules, until the picture is small enough, and warns with
+    ``GraphTooLargeWarning`` saying what was folded. ``units`` is a unit
+    watcher (or its ``stats()`` dict): activation nodes show their dead /
+    saturated fraction. ``blame`` is a graph check result: blamed ops turn
+    red with their worst element.
 
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")

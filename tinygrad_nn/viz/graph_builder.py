@@ -1,10 +1,11 @@
 """Turns a wired graph (``wiring.wire``) into DOT: labels, colours, module frames, health marks.
 
-Frames (clusters) have no DOT label: a label drawn in the top band of a frame
-is crossed by every edge that enters the frame from above. The frame's title
-is a small text node instead, on the frame's first rank (``rank=min`` inside
-the cluster), so the layout program routes edges around it like around any
-node.
+A frame (DOT cluster) that holds nodes of its own is titled by a small text
+node on its first rank (``rank=min`` inside the cluster), not by a DOT label:
+a label sits in the frame's top band, where every edge entering the frame
+from above would run through it, while the layout program routes edges
+around a node. A frame that only holds other frames keeps a DOT label (no
+edge ends in it, see ``_attach_clusters``).
 """
 
 import warnings
@@ -13,10 +14,10 @@ import graphviz
 import numpy as np
 
 from . import annotations as notes
-from .collapse import counts_text
+from .collapse import Group, counts_text
 from .drawing import Drawing
 
-__all__ = ["GraphBuilder", "dot_text"]
+__all__ = ["GraphBuilder"]
 
 FILL = {"parameter": "#fff3bf", "leaf": "#f1f3f5", "intermediate": "#ffffff", "op": "#e9ecef",
         "group": "#d0ebff"}
@@ -101,7 +102,7 @@ class GraphBuilder:
     # ---------------------------------------------------------- placement
     def _unit_chain(self, unit):
         """The frames a drawn op or group sits in."""
-        return unit.chain if hasattr(unit, "members") else self._visible_chain(unit)
+        return unit.chain if isinstance(unit, Group) else self._visible_chain(unit)
 
     def _visible_chain(self, op):
         group = self.plan.group_of.get(op.key)
@@ -270,10 +271,13 @@ class GraphBuilder:
         """The finished Drawing."""
         emit = {"tensor": self._tensor_node, "op": self._op_node, "group": self._group_node,
                 "ghost": self._ghost_node, "option": self._option_node}
+        framed = set()
         for node in self.wiring.nodes:
-            emit[node.kind](self._cluster(self._chain_of(node)), node)
+            chain = self._chain_of(node)
+            if chain:
+                framed.add(node.key)
+            emit[node.kind](self._cluster(chain), node)
         self._attach_clusters()
-        framed = {node.key for node in self.wiring.nodes if self._chain_of(node)}
         sideways = self.options["rankdir"] in ("LR", "RL")
         for edge in self.wiring.edges:
             attrs = {}

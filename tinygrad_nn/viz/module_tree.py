@@ -3,7 +3,7 @@
 from ..nn import Module
 from .drawing import Drawing
 
-__all__ = ["draw_module", "count_parameters"]
+__all__ = ["draw_module"]
 
 
 def count_parameters(module):

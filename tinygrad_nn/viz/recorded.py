@@ -15,8 +15,7 @@ from ..engine.errors import VersionError
 from ..engine.graph import outputs
 from ..nn import scope_path
 
-__all__ = ["TensorEntry", "OpEntry", "RecordedGraph", "record", "ModulePaths", "parameter_names",
-           "STALE_VALUES_ADVICE"]
+__all__ = ["record", "ModulePaths", "parameter_names"]
 
 STALE_VALUES_ADVICE = ("draw before optimizer.step() (or any other in-place change), or run the forward "
                        "again and draw the new result; a drawing without values=True needs no values")
@@ -44,11 +43,6 @@ class TensorEntry:
         self.is_root = False
 
     @property
-    def is_leaf(self):
-        """True for a tensor no recorded op made (a parameter, an input, a constant)."""
-        return self.producer is None
-
-    @property
     def grad(self):
         """The tensor's ``.grad`` (None when it has none or the tensor is not at hand)."""
         return None if self.tensor is None else self.tensor.grad
@@ -62,21 +56,20 @@ class TensorEntry:
 
 
 class OpEntry:
-    """One recorded op: its key, the ``Context`` node, input and output entries, module clusters.
+    """One recorded op: its key, the ``Context`` node, input and output entries, module clusters, depth.
 
     ``depth`` is the length of the longest path of ops from the leaves to it
     (0 for an op on leaves only), the rank a layout program gives it.
     """
 
-    __slots__ = ("key", "node", "inputs", "output", "clusters", "index", "depth")
+    __slots__ = ("key", "node", "inputs", "output", "clusters", "depth")
 
-    def __init__(self, key, node, inputs, index):
+    def __init__(self, key, node, inputs):
         self.key = key
         self.node = node
         self.inputs = inputs
         self.output = None
         self.clusters = ()
-        self.index = index
         self.depth = max((entry.producer.depth + 1 for entry in inputs if entry.producer is not None), default=0)
 
 
@@ -138,7 +131,7 @@ def record(root, known=(), values=False):
             else:
                 entry = by_id.get(id(source)) or add_tensor(source, None)
             inputs.append(entry)
-        op = OpEntry(f"op{len(ops)}", node, inputs, len(ops))
+        op = OpEntry(f"op{len(ops)}", node, inputs)
         ops.append(op)
         for entry in inputs:
             if not entry.consumers or entry.consumers[-1] is not op:

@@ -33,7 +33,7 @@ except ImportError:  # Windows: no setrlimit, the layout runs with the timeout o
     resource = None
 
 __all__ = ["render", "find_renderer", "run_layout", "RendererNotFoundError", "RenderLimitError", "FORMATS",
-           "DEFAULT_TIMEOUT", "DEFAULT_MAX_MEMORY"]
+           "INSTALL_HINT", "DEFAULT_TIMEOUT", "DEFAULT_MAX_MEMORY"]
 
 # suffix -> Graphviz output format
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
@@ -143,7 +143,7 @@ def run_layout(program, source, fmt, *, timeout=DEFAULT_TIMEOUT, max_memory=DEFA
         raise RenderLimitError(f"render: {name} took more than timeout={timeout:g} s to lay out the graph; "
                                f"{DRAW_LESS}, or pass a larger timeout=") from error
     except OSError as error:
-        if error.errno != errno.ENOMEM:
+        if error.errno != errno.ENOMEM or max_memory is None:
             raise
         raise RenderLimitError(f"render: {name} could not even start within max_memory={_size_text(max_memory)}; "
                                "pass a larger max_memory=") from error

@@ -20,9 +20,9 @@ every step: the layout time grows with the square of the graph. So:
 Every other tensor is one node with an edge to each use.
 """
 
-__all__ = ["Sharing", "plan_sharing", "RANK_WINDOW"]
+__all__ = ["plan_sharing"]
 
-RANK_WINDOW = 1   # uses at most this many ranks below the first use keep a real edge
+RANK_WINDOW = 1   # uses at most this many ranks from the first use keep an edge from the full node
 
 
 class Sharing:

@@ -14,7 +14,7 @@ can find it. The count of ``nodes`` is what ``max_nodes`` limits.
 
 import numpy as np
 
-__all__ = ["Wiring", "DrawnNode", "DrawnEdge", "wire"]
+__all__ = ["wire"]
 
 
 class DrawnNode:
