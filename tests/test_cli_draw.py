@@ -162,9 +162,11 @@ def test_draws_a_network_picture_and_gradients(model_file, tmp_path):
     (["{broken}:quitting_factory", "--what", "module", "-o", "x.svg"],
      r"calling quitting_factory in .* failed: it called sys.exit\(0\)$"),
     (["{file}:net", "--what", "module", "--grads", "-o", "x.svg"],
-     "--grads only apply to --what graph, not to --what module$"),
+     "--grads only applies to --what graph, not to --what module$"),
     (["{file}:net", "--what", "network", "--input-shape", "4,3", "--depth", "1", "-o", "x.svg"],
      "--input-shape and --depth only apply to --what graph, not to --what network$"),
+    (["{file}:net", "--what", "module", "--depth", "0", "-o", "x.svg"],
+     "--depth only applies to --what graph, not to --what module$"),
     (["{file}:net", "--input-shape", "4,3", "-o", "x.pdf"], "use a .svg, .png or .dot suffix"),
     (["{file}:wide", "--what", "network", "-o", "x.svg"], "64 units.*--what module"),
 ])

@@ -109,9 +109,11 @@ def _check_options(args):
     """Refuse the options that only ``--what graph`` reads when drawing something else."""
     if args.what == "graph":
         return
-    given = [flag for attribute, flag in GRAPH_ONLY if getattr(args, attribute) not in (None, False)]
+    given = [flag for attribute, flag in GRAPH_ONLY
+             if getattr(args, attribute) is not None and getattr(args, attribute) is not False]  # --depth 0 counts
     if given:
-        raise UsageError(f"{' and '.join(given)} only apply to --what graph, not to --what {args.what}")
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{' and '.join(given)} only {verb} to --what graph, not to --what {args.what}")
 
 
 def load_model(target):

@@ -118,6 +118,13 @@ def _memory_cap(max_memory):
     return cap
 
 
+def _signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def _ran_out_of_memory(done, max_memory):
     if max_memory is None or resource is None:
         return False
@@ -148,8 +155,7 @@ def run_layout(program, source, fmt, *, timeout=DEFAULT_TIMEOUT, max_memory=DEFA
         raise RenderLimitError(f"render: {name} could not even start within max_memory={_size_text(max_memory)}; "
                                "pass a larger max_memory=") from error
     if _ran_out_of_memory(done, max_memory):
-        how = (f"was stopped by {signal.Signals(-done.returncode).name}" if done.returncode < 0
-               else "failed")
+        how = f"was stopped by {_signal_name(-done.returncode)}" if done.returncode < 0 else "failed"
         raise RenderLimitError(
             f"render: {name} {how} with its memory capped at max_memory={_size_text(max_memory)}: laying out "
             f"this graph needs more; {DRAW_LESS}, or pass a larger max_memory= (None: no cap)")
