@@ -13,19 +13,9 @@ import pytest
 import tinygrad_nn as tg
 import tinygrad_nn.functional as F
 from tinygrad_nn import viz
-from viz_dot import demo_loss, of_kind, parse_dot, recurrent_loop, tanh_chain
+from viz_dot import demo_loss, of_kind, parse_dot, pure_renderer, recurrent_loop, tanh_chain  # noqa: F401
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def pure_renderer(monkeypatch):
-    """The graphviz-pure program installed with the package, whatever else is on PATH."""
-    program = viz.find_renderer("graphviz-pure")
-    if program is None:
-        pytest.skip("graphviz-pure is not installed")
-    monkeypatch.setenv("TINYGRAD_NN_DOT", program)
-    return program
 
 
 def wide_mlp_with_gradients():

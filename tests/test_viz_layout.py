@@ -10,18 +10,10 @@ import pytest
 
 import tinygrad_nn as tg
 from tinygrad_nn import viz
-from viz_dot import demo_loss, mlp_cross_entropy, two_heads_loss
+from viz_dot import demo_loss, mlp_cross_entropy, pure_renderer, two_heads_loss  # noqa: F401
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = r"-?\d+(?:\.\d+)?"
-
-
-@pytest.fixture
-def pure_renderer(monkeypatch):
-    program = viz.find_renderer("graphviz-pure")
-    if program is None:
-        pytest.skip("graphviz-pure is not installed")
-    monkeypatch.setenv("TINYGRAD_NN_DOT", program)
 
 
 def svg_of(drawing, tmp_path):

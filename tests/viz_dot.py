@@ -9,6 +9,7 @@ option such as a loss's labels, any other box a tensor), never from its key.
 import re
 
 import numpy as np
+import pytest
 
 import tinygrad_nn as tg
 import tinygrad_nn.functional as F
@@ -81,6 +82,16 @@ def parse_dot(source):
 def of_kind(nodes, kind):
     """``{key: Node}`` of one kind, in drawing order."""
     return {key: node for key, node in nodes.items() if node.kind == kind}
+
+
+@pytest.fixture
+def pure_renderer(monkeypatch):
+    """The graphviz-pure program installed with the package, whatever else is on PATH."""
+    program = tg.viz.find_renderer("graphviz-pure")
+    if program is None:
+        pytest.skip("graphviz-pure is not installed")
+    monkeypatch.setenv("TINYGRAD_NN_DOT", program)
+    return program
 
 
 def mlp_and_loss(sizes=(3, 5, 4, 2), batch=6, seed=0):
