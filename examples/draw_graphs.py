@@ -15,8 +15,13 @@ spiral data, then write five pictures:
    notes' way (9 neurons, 41 parameters);
 5. ``graph_gradients.svg``: after one training step, every parameter shows
    its gradient statistics and is coloured by its gradient norm, and each
-   ReLU shows the fraction of its units that were dead on this batch.
+   ReLU shows the fraction of its units that were dead on this batch;
+6. ``graph_loop.svg``: a recurrent loop ``h = tanh(h @ W)`` unrolled 100
+   times, too big to draw whole: the repeated steps fold into one box
+   (``×98 MatMul → Tanh``), and the weight used at every step is drawn in
+   full once, with a dashed copy beside each other use.
 
+The loss is named ``loss`` (``loss.name = "loss"``), so its box says so.
 Images go to the folder given as the first argument (default
 ``./draw_graphs_out``). No system Graphviz is needed: the ``graphviz-pure``
 program installed with tinygrad_nn lays the graphs out.
@@ -28,6 +33,9 @@ for a smaller batch).
 import os
 import pathlib
 import sys
+import warnings
+
+import numpy as np
 
 import tinygrad_nn as tg
 from tinygrad_nn import data, nn, optim, viz
@@ -58,6 +66,7 @@ def main():
 
     print(f"1. computation graph of the loss ({len(labels)} spiral points, before backward)")
     loss = F.cross_entropy(model(x), labels)
+    loss.name = "loss"
     write(viz.draw_graph(loss, model=model, title="cross-entropy loss of MLP([2, 8, 8, 3])"),
           folder, "graph")
 
@@ -74,6 +83,7 @@ def main():
     optimizer = optim.SGD(model.parameters(), lr=0.5)
     with nn.watch_units(model) as watcher:
         loss = F.cross_entropy(model(x), labels)
+    loss.name = "loss"
     optimizer.zero_grad()
     loss.backward()
     write(viz.draw_graph(loss, model=model, grads=True, units=watcher,
@@ -84,6 +94,19 @@ def main():
     for path, stats in watcher.stats().items():
         print(f"  {path:16s} dead units {stats.dead_fraction:.0%}")
     optimizer.step()
+
+    print("6. a recurrent loop unrolled 100 times, folded, its shared weight drawn once in full")
+    rng = np.random.default_rng(0)
+    weight = tg.Tensor(rng.standard_normal((4, 4)) * 0.5, requires_grad=True, name="W")
+    h = tg.Tensor(rng.standard_normal((1, 4)), name="h0")
+    for _ in range(100):
+        h = (h @ weight).tanh()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", viz.GraphTooLargeWarning)
+        loop = viz.draw_graph(h, max_nodes=30)
+    for warning in caught:
+        print(f"  {warning.message}")
+    write(loop, folder, "graph_loop")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ MODEL_FILE = textwrap.dedent("""
 
 
 BROKEN_FILE = textwrap.dedent("""
+    import sys
+
     import tinygrad_nn as tg
 
     class Explodes(tg.nn.Module):
@@ -42,9 +44,34 @@ BROKEN_FILE = textwrap.dedent("""
         def forward(self, x):
             return tg.Tensor(x.data)
 
+    class Quits(tg.nn.Module):
+        def forward(self, x):
+            sys.exit(3)
+
+    class QuitsInBackward(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            sys.exit("no gradients today")
+
+    class QuitsLater(tg.nn.Module):
+        def __init__(self):
+            self.scale = tg.Tensor([1.0], requires_grad=True)
+
+        def forward(self, x):
+            return QuitsInBackward.apply(x * self.scale)
+
     explodes = Explodes()
     forgetful = Forgetful()
     detached = Detached()
+    quits = Quits()
+    quits_later = QuitsLater()
+
+    def quitting_factory():
+        sys.exit(0)
 
     def bad_sizes():
         return tg.nn.MLP([3, "4", 2])
@@ -118,7 +145,28 @@ def test_draws_a_network_picture_and_gradients(model_file, tmp_path):
      "--grads: backpropagating the sum of detached's output failed: RuntimeError: backward: "),
     (["{file}:net", "-o", "x.svg"], "--what graph needs --input-shape"),
     (["{file}:net", "--input-shape", "4,x", "-o", "x.svg"], "positive integers separated by commas"),
-    (["{file}:net", "--input-shape", "4,5", "-o", "x.svg"], r"input of shape \(4, 5\) failed: .*in_features=3"),
+    (["{file}:net", "--input-shape", "4,5", "-o", "x.svg"],
+     r"--input-shape 4,5 gives rows of 5 numbers, but net's first layer layers.0 \(Linear\) takes "
+     r"in_features=3; use --input-shape 4,3$"),
+    (["{file}:net", "--input-shape", "2,6,5", "-o", "x.svg"], r"use --input-shape 2,6,3$"),
+    (["{file}:net", "--input-shape", "-2,3", "-o", "x.svg"], r"got '-2,3' \(-2 is not a positive size\)$"),
+    (["{file}:net", "--input-shape", "4,-3", "-o", "x.svg"], r"got '4,-3' \(-3 is not a positive size\)$"),
+    (["{file}:net", "--input-shape", "4,0", "-o", "x.svg"], r"\(0 is not a positive size\)$"),
+    (["{file}:net", "--input-shape", "99999999999,3", "-o", "x.svg"],
+     "--input-shape 99999999999,3 is 299,999,999,997 numbers, more than the 1,000,000 the draw command builds"),
+    (["{file}:net", "--input-shape", "100000,10000,3", "-o", "x.svg"], "is 3,000,000,000 numbers, more than"),
+    (["{broken}:quits", "--input-shape", "2,3", "-o", "x.svg"],
+     r"running quits on an input of shape \(2, 3\) failed: it called sys.exit\(3\)$"),
+    (["{broken}:quits_later", "--input-shape", "2,3", "--grads", "-o", "x.svg"],
+     r"--grads: backpropagating the sum of quits_later's output failed: it called sys.exit\('no gradients today'\)$"),
+    (["{broken}:quitting_factory", "--what", "module", "-o", "x.svg"],
+     r"calling quitting_factory in .* failed: it called sys.exit\(0\)$"),
+    (["{file}:net", "--what", "module", "--grads", "-o", "x.svg"],
+     "--grads only applies to --what graph, not to --what module$"),
+    (["{file}:net", "--what", "network", "--input-shape", "4,3", "--depth", "1", "-o", "x.svg"],
+     "--input-shape and --depth only apply to --what graph, not to --what network$"),
+    (["{file}:net", "--what", "module", "--depth", "0", "-o", "x.svg"],
+     "--depth only applies to --what graph, not to --what module$"),
     (["{file}:net", "--input-shape", "4,3", "-o", "x.pdf"], "use a .svg, .png or .dot suffix"),
     (["{file}:wide", "--what", "network", "-o", "x.svg"], "64 units.*--what module"),
 ])
@@ -172,7 +220,8 @@ def test_a_failing_renderer_exits_1_with_its_message(model_file, tmp_path, capsy
 
 
 def test_bad_usage_gives_no_traceback_when_run_as_a_program(broken_file, tmp_path):
-    for target, extra in [("fails", ["--what", "module"]), ("explodes", ["--input-shape", "2,3"])]:
+    for target, extra in [("fails", ["--what", "module"]), ("explodes", ["--input-shape", "2,3"]),
+                          ("quits", ["--input-shape", "2,3"]), ("explodes", ["--input-shape", "99999999999,3"])]:
         done = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", f"{broken_file}:{target}", *extra,
                                "-o", str(tmp_path / "x.svg")], capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr

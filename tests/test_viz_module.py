@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import viz
+from viz_dot import TwoHeads
 
 NODE = re.compile(r'^\s*(\w+) \[(?:label=("(?:[^"\\]|\\.)*"|[^ \]]+))?')
 EDGE = re.compile(r'^\s*(\w+) -> (\w+)')
@@ -56,18 +57,6 @@ def test_module_tree_lists_own_parameters_with_shapes():
     assert linear[-2:] == ["weight (4, 3)", "bias (4,)"]
     bare, _ = parse(viz.draw_module(tg.nn.MLP([3, 4, 2]), parameters=False).source)
     assert not any("weight" in line for lines in bare.values() for line in lines)
-
-
-class TwoHeads(tg.nn.Module):
-    """Two Sequential heads that share one Linear body: the body is drawn once, reached twice."""
-
-    def __init__(self):
-        body = tg.nn.Linear(3, 4)
-        self.left = tg.nn.Sequential(body, tg.nn.ReLU())
-        self.right = tg.nn.Sequential(body, tg.nn.Tanh())
-
-    def forward(self, x):
-        return self.left(x) + self.right(x)
 
 
 def test_a_shared_module_is_drawn_once_with_an_edge_from_each_parent():

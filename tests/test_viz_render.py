@@ -115,16 +115,34 @@ def test_render_creates_missing_folders(tmp_path, no_system_graphviz):
     assert ET.parse(out).getroot().tag == f"{SVG}svg"
 
 
-def test_the_code_of_the_visualization_docs_runs_and_writes_its_files(tmp_path, monkeypatch):
+BLOCK = re.compile(r"(?:<!-- docs-test: (?P<marker>[^>]*) -->\n)?```python\n(?P<code>.*?)```"
+                   r"(?:\n\nprints\n\n```\n(?P<output>.*?)```)?", flags=re.S)
+
+
+def test_the_code_of_the_visualization_docs_runs_prints_what_it_shows_and_writes_its_files(
+        tmp_path, monkeypatch, capsys):
     page = pathlib.Path(__file__).resolve().parent.parent / "docs" / "visualization.md"
-    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
-    assert len(blocks) >= 3
+    blocks = list(BLOCK.finditer(page.read_text()))
+    assert len(blocks) >= 5 and any(block["output"] for block in blocks)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "docs"}
     for block in blocks:
-        exec(compile(block, str(page), "exec"), namespace)
-    written = set(re.findall(r'"(\w+\.(?:svg|png))"', "".join(blocks)))
-    assert written and all((tmp_path / name).stat().st_size > 0 for name in written)
+        code = compile(block["code"], str(page), "exec")
+        capsys.readouterr()
+        marker = block["marker"] or ""
+        if marker.startswith("raises "):
+            with pytest.raises(Exception) as raised:
+                exec(code, namespace)
+            assert type(raised.value).__name__ == marker.split()[1]
+        else:
+            exec(code, namespace)
+        if block["output"]:
+            assert capsys.readouterr().out == block["output"]
+    def files(raising):
+        return set(re.findall(r'"(\w+\.(?:svg|png))"', "".join(
+            block["code"] for block in blocks if (block["marker"] or "").startswith("raises") == raising)))
+    assert files(False) and all((tmp_path / name).stat().st_size > 0 for name in files(False))
+    assert files(True) and not any((tmp_path / name).exists() for name in files(True))   # no half picture
 
 
 def test_drawings_display_inline_in_jupyter_without_a_system_graphviz(no_system_graphviz):
@@ -132,8 +150,28 @@ def test_drawings_display_inline_in_jupyter_without_a_system_graphviz(no_system_
     graph = viz.draw_graph(loss)
     assert isinstance(graph, graphviz.Digraph)
     bundle = graph._repr_mimebundle_()
+    assert sorted(bundle) == ["image/svg+xml", "text/plain"]          # the picture once, and what it is
+    assert bundle["text/plain"] == repr(graph) == "Drawing: computation graph, 20 nodes"
     assert ET.fromstring(bundle["image/svg+xml"].encode()).tag == f"{SVG}svg"
+    assert ET.fromstring(graph._repr_svg_().encode()).tag == f"{SVG}svg"
     assert graph._repr_mimebundle_(include=["image/png"])["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
     assert "layers.0 (Linear)" in graph.pipe(encoding="utf-8")
     for drawing in (viz.draw_module(tg.nn.Linear(2, 1)), viz.draw_network(tg.nn.MLP([2, 2]))):
         assert "<svg" in drawing._repr_mimebundle_()["image/svg+xml"]
+
+
+def test_render_and_view_work_as_in_graphviz_without_a_system_graphviz_and_leave_no_dot_file(
+        tmp_path, no_system_graphviz, monkeypatch):
+    _, loss = mlp_loss()
+    drawing = viz.draw_graph(loss)
+    written = drawing.render(tmp_path / "graph", format="png")          # torchviz's habit
+    assert written == str(tmp_path / "graph.png") and read_png(pathlib.Path(written))
+    assert ET.parse(drawing.render(outfile=tmp_path / "graph.svg")).getroot().tag == f"{SVG}svg"
+    assert drawing.render(tmp_path / "same", directory=None, format="dot").endswith("same.dot")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["graph.png", "graph.svg", "same.dot"]
+    with pytest.raises(ValueError, match="format 'pdf' is not one of dot, gv, png, svg"):
+        drawing.render(tmp_path / "graph", format="pdf")
+    opened = []
+    monkeypatch.setattr(graphviz, "view", lambda path, quiet=False: opened.append(pathlib.Path(path)))
+    shown = pathlib.Path(drawing.view())
+    assert opened == [shown] and shown.suffix == ".svg" and list(shown.parent.iterdir()) == [shown]

@@ -8,20 +8,28 @@ circles-and-lines picture of a small fully connected net. The output format
 comes from the suffix of ``-o`` (``.svg``, ``.png`` or ``.dot``).
 
 Anything wrong with the usage, the file, the model or ``-o`` raises
-``UsageError`` (one line, exit code 2); a failing Graphviz program gives one
-line and exit code 1. Neither shows a traceback.
+``UsageError`` (one line, exit code 2): an option that does not apply to
+``--what``, an ``--input-shape`` that is malformed, negative, larger than
+``MAX_INPUT_SIZE`` numbers or of the wrong width for the model's first layer,
+a model whose code fails or calls ``sys.exit``. A failing Graphviz program
+gives one line and exit code 1. Neither shows a traceback.
 """
 
 import argparse
 import inspect
+import math
 import pathlib
+import re
 import sys
 
 import numpy as np
 
 from ..cli import UsageError, load_from_file
 
-__all__ = ["register", "run", "load_model", "parse_shape"]
+__all__ = ["register", "run", "load_model", "parse_shape", "MAX_INPUT_SIZE"]
+
+MAX_INPUT_SIZE = 1_000_000   # numbers in the random input --input-shape builds (8 MB of float64)
+GRAPH_ONLY = (("input_shape", "--input-shape"), ("depth", "--depth"), ("grads", "--grads"))
 
 
 def register(subparsers):
@@ -46,6 +54,8 @@ def register(subparsers):
     parser.add_argument("--grads", action="store_true",
                         help="backpropagate the sum of the output first and show gradient statistics (graph)")
     parser.set_defaults(func=run)
+    # read "--input-shape -2,3" as a (bad) value to explain, not as an unknown option
+    parser._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-?\d+(,\s*-?\d+)+$")
     return parser
 
 
@@ -61,14 +71,49 @@ def _depth(text):
 
 
 def parse_shape(text):
-    """``"4,3"`` -> ``(4, 3)``; raises UsageError naming the bad part."""
+    """``"4,3"`` -> ``(4, 3)``; raises UsageError naming the bad part, or saying it is too large to build."""
+    example = "positive integers separated by commas, like 4,3"
     try:
         shape = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise UsageError(f"--input-shape must be positive integers separated by commas, like 4,3; got {text!r}")
-    if not shape or any(size <= 0 for size in shape):
-        raise UsageError(f"--input-shape must be positive integers separated by commas, like 4,3; got {text!r}")
+        raise UsageError(f"--input-shape must be {example}; got {text!r}") from None
+    bad = [size for size in shape if size <= 0]
+    if bad:
+        raise UsageError(f"--input-shape must be {example}; got {text!r} ({bad[0]} is not a positive size)")
+    size = math.prod(shape)
+    if size > MAX_INPUT_SIZE:
+        raise UsageError(f"--input-shape {text} is {size:,} numbers, more than the {MAX_INPUT_SIZE:,} the draw "
+                         "command builds; a small batch draws the same graph (e.g. 4 rows)")
     return shape
+
+
+def _check_input_width(model, shape, name):
+    """For a plain stack of layers, the input's last size must be the first layer's ``in_features``."""
+    from ..nn import MLP, Sequential
+    from ..viz.network import dense_layers
+
+    if not isinstance(model, (Sequential, MLP)):
+        return   # a custom forward may use its layers in any order: running it will tell
+    layers = dense_layers(model)
+    if not layers:
+        return
+    path, first = layers[0]
+    if shape[-1] != first.in_features:
+        wanted = ",".join(str(size) for size in shape[:-1] + (first.in_features,))
+        raise UsageError(f"--input-shape {','.join(map(str, shape))} gives rows of {shape[-1]} numbers, but "
+                         f"{name}'s first layer {path or type(model).__name__} ({type(first).__name__}) takes "
+                         f"in_features={first.in_features}; use --input-shape {wanted}")
+
+
+def _check_options(args):
+    """Refuse the options that only ``--what graph`` reads when drawing something else."""
+    if args.what == "graph":
+        return
+    given = [flag for attribute, flag in GRAPH_ONLY
+             if getattr(args, attribute) is not None and getattr(args, attribute) is not False]  # --depth 0 counts
+    if given:
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{' and '.join(given)} only {verb} to --what graph, not to --what {args.what}")
 
 
 def load_model(target):
@@ -92,6 +137,8 @@ def load_model(target):
         obj = obj()
     except Exception as error:  # the user's factory failed: bad input, not a crash of ours
         raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
+    except SystemExit as error:
+        raise UsageError(f"calling {where} failed: it called sys.exit({error.code!r})") from error
     if not isinstance(obj, Module):
         raise UsageError(f"{where} returned type {type(obj).__name__} when called, not a tg.nn.Module")
     return obj
@@ -103,22 +150,27 @@ def _draw_graph(model, args, viz):
     if args.input_shape is None:
         raise UsageError("--what graph needs --input-shape (e.g. --input-shape 4,3) to run the model once")
     shape = parse_shape(args.input_shape)
-    x = Tensor(np.random.default_rng(0).standard_normal(shape), name="input")
     name = args.target.rpartition(":")[2]
+    _check_input_width(model, shape, name)
+    x = Tensor(np.random.default_rng(0).standard_normal(shape), name="input")
+    running = f"running {name} on an input of shape {shape} failed"
     try:
         out = model(x)
     except Exception as error:  # the user's forward failed: report it, no traceback
         hint = "; check --input-shape" if isinstance(error, (ValueError, TypeError, IndexError)) else ""
-        raise UsageError(f"running {name} on an input of shape {shape} failed: "
-                         f"{type(error).__name__}: {error}{hint}") from error
+        raise UsageError(f"{running}: {type(error).__name__}: {error}{hint}") from error
+    except SystemExit as error:
+        raise UsageError(f"{running}: it called sys.exit({error.code!r})") from error
     if not isinstance(out, Tensor):
         raise UsageError(f"{name} returned a {type(out).__name__}, not a Tensor; cannot draw its graph")
     if args.grads:
+        backpropagating = f"--grads: backpropagating the sum of {name}'s output failed"
         try:
             out.sum().backward()
         except Exception as error:
-            raise UsageError(f"--grads: backpropagating the sum of {name}'s output failed: "
-                             f"{type(error).__name__}: {error}") from error
+            raise UsageError(f"{backpropagating}: {type(error).__name__}: {error}") from error
+        except SystemExit as error:
+            raise UsageError(f"{backpropagating}: it called sys.exit({error.code!r})") from error
     return viz.draw_graph(out, model=model, depth=args.depth, grads=args.grads, rankdir=args.rankdir or "TB")
 
 
@@ -143,6 +195,7 @@ def run(args):
     from .. import viz
     from ..viz.render import FORMATS
 
+    _check_options(args)
     output = pathlib.Path(args.output)
     if output.suffix.lower() not in FORMATS:
         raise UsageError(f"cannot tell the format of -o {args.output}: use a .svg, .png or .dot suffix")

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-__all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND",
-           "stats_line", "op_text", "unit_lines", "worst_failures", "failure_line"]
+__all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line",
+           "op_text", "unit_lines", "worst_failures", "failure_line"]
 
 COLOURS = {"zero": "#dee2e6", "vanishing": "#a5d8ff", "healthy": "#b2f2bb",
            "exploding": "#ffc078", "nonfinite": "#ff6b6b"}
@@ -30,6 +30,14 @@ def format_number(value):
     if value == 0:
         return "0"
     return f"{value:.3g}"
+
+
+def format_constant(value):
+    """A constant as written in the program, to 6 significant digits: ``1.0001``, ``0.5``, ``-3``."""
+    value = float(value)
+    if not math.isfinite(value):
+        return format_number(value)
+    return f"{value:.6g}"
 
 
 def shape_text(shape, dtype):
@@ -84,18 +92,26 @@ def _simple(value):
         isinstance(v, (int, np.integer)) for v in value)
 
 
-def op_text(node):
-    """The op's Function name with its simple options, e.g. ``Sum(axis=1)``."""
-    options = []
+def op_text(node, constants=None):
+    """The op's Function name with its constant operands and simple options, e.g. ``Sum(axis=1)``.
+
+    ``constants`` maps an input position to the constant found there; the
+    other inputs show as ``·``, so ``Sub(1, ·)`` is ``1 - x`` and
+    ``Mul(·, 0.5)`` is ``x * 0.5``.
+    """
+    arguments = []
+    if constants:
+        arguments = [format_constant(constants[slot]) if slot in constants else "·"
+                     for slot in range(len(node.sources))]
     for key in sorted(node.kwargs or {}):
         value = node.kwargs[key]
         if value is True:
-            options.append(key)
+            arguments.append(key)
         elif _simple(value):
             shown = format_number(value) if isinstance(value, (float, np.floating)) else value
-            options.append(f"{key}={shown}")
+            arguments.append(f"{key}={shown}")
     name = node.function.__name__
-    return f"{name}({', '.join(options)})" if options else name
+    return f"{name}({', '.join(arguments)})" if arguments else name
 
 
 def _field(stats, name):

@@ -4,16 +4,27 @@ Two kinds of folding keep big graphs readable:
 
 * **depth**: every op made deeper than ``depth`` modules down is folded into
   one node per module at level ``depth + 1`` (with that module's private
-  tensors: its parameters, scalar constants and internal results);
+  tensors: its parameters and internal results);
 * **chains**: a long run of drawn steps (ops, or modules already folded) in
   which each result feeds only the next step keeps its first and last
-  ``keep`` steps; the middle becomes one node that counts what it folded
-  (``Mul x4997, Add x4997``, or ``Linear x98, ReLU x98``).
+  ``keep`` steps. The middle becomes one node. When the steps repeat a short
+  pattern, as an unrolled loop does, the node says so: ``×2,498 Mul → Tanh``
+  (whole repetitions only; the steps left over are drawn). Otherwise it
+  counts what it folded (``Mul x40, Add x37``). No module tree is needed:
+  the pattern is read from the recorded ops.
+
+A constant or a spread leaf (see ``sharing``) used by a step counts as part
+of that step, so a loop that multiplies by the same number or weight at
+every step still folds.
 """
 
 from collections import Counter
 
-__all__ = ["Group", "Plan", "plan_collapse"]
+from .wiring import wire
+
+__all__ = ["plan_within", "counts_text", "Group"]
+
+MAX_PERIOD = 8   # the longest repeating pattern of steps a chain box names
 
 
 class Group:
@@ -27,13 +38,33 @@ class Group:
         self.op_names = Counter()
         self.members = Counter()            # chains: what each folded step was (op or module type)
         self.member_kinds = Counter()       # chains: how many steps were ops, how many modules
+        self.pattern = None                 # chains: the names of one repetition, when the steps repeat
+        self.repeats = 0                    # chains: how many whole repetitions were folded
         self.module_cluster_object = None
-        self.first_op = None
 
     @property
     def op_count(self):
         """How many recorded ops this node stands for."""
         return sum(self.op_names.values())
+
+    @property
+    def steps(self):
+        """How many drawn steps a chain folded."""
+        return sum(self.members.values())
+
+    def describe(self):
+        """``×2,498 Mul → Tanh`` or ``97 steps (Linear x49, ReLU x48)`` for a chain; the module's type otherwise."""
+        if self.kind == "module":
+            return type(self.module_cluster_object).__name__
+        if self.pattern:
+            return f"×{self.repeats:,} {' → '.join(self.pattern)}"
+        return f"{self.steps:,} steps ({counts_text(self.members)})"
+
+
+def counts_text(counter):
+    """``Add x3, MatMul``: names by decreasing count, then by name."""
+    return ", ".join(name if count == 1 else f"{name} x{count:,}" for name, count in sorted(
+        counter.items(), key=lambda item: (-item[1], item[0])))
 
 
 class Plan:
@@ -58,21 +89,16 @@ class Plan:
         group = self.group_of.get(key)
         return key if group is None else group.key
 
-    def visible_count(self, graph):
-        """How many nodes the drawing will have."""
-        return len(graph) - len(self.group_of) + len(self.groups)
-
     def _absorb(self, key, group):
         self.group_of[key] = group
 
 
-def _is_private_leaf(entry, names):
-    tensor = entry.tensor
-    return entry.producer is None and (
-        id(tensor) in names or (tensor.size == 1 and not tensor.requires_grad and tensor.name is None))
+def _is_private_leaf(entry, names, sharing):
+    """A leaf that may disappear into the node of the only step or module that uses it."""
+    return entry.producer is None and (id(entry.tensor) in names or sharing.is_per_use(entry))
 
 
-def _fold_depth(plan, graph, depth, names):
+def _fold_depth(plan, graph, depth):
     by_cluster = {}
     for op in graph.ops:
         if len(op.clusters) <= depth:
@@ -82,13 +108,12 @@ def _fold_depth(plan, graph, depth, names):
         if group is None:
             group = plan.new_group("module", op.clusters[:depth], cluster)
             group.module_cluster_object = op.node.scope[depth]
-            group.first_op = op
             by_cluster[cluster] = group
         group.op_names[op.node.function.__name__] += 1
         plan._absorb(op.key, group)
 
 
-def _absorb_tensors(plan, graph, names):
+def _absorb_tensors(plan, graph, names, sharing):
     for entry in graph.tensors:
         if entry.is_root or not entry.consumers:
             continue
@@ -101,7 +126,7 @@ def _absorb_tensors(plan, graph, names):
         if entry.producer is not None:
             if plan.group_of.get(entry.producer.key) is group:
                 plan._absorb(entry.key, group)
-        elif _is_private_leaf(entry, names):
+        elif _is_private_leaf(entry, names, sharing):
             plan._absorb(entry.key, group)
 
 
@@ -112,7 +137,7 @@ class _Unit:
 
     def __init__(self, key, group, chain):
         self.key, self.group, self.chain = key, group, chain
-        self.ops, self.inputs, self.outputs = [], [], []
+        self.ops, self.inputs, self.outputs = [], [], []   # inputs: (entry, op using it)
 
 
 def _units(plan, graph):
@@ -131,13 +156,13 @@ def _units(plan, graph):
             for entry in op.inputs:
                 if entry.key not in plan.group_of and not (
                         entry.producer is not None and unit_of[entry.producer.key] is unit):
-                    unit.inputs.append(entry)
+                    unit.inputs.append((entry, op))
             if op.output.key not in plan.group_of:
                 unit.outputs.append(op.output)
     return list(units.values()), unit_of
 
 
-def _next_in_chain(unit, unit_of, names):
+def _next_in_chain(unit, unit_of, names, sharing):
     """The unit that alone consumes ``unit``'s one visible result, when the two belong in one chain."""
     if len(unit.outputs) != 1:
         return None
@@ -150,11 +175,13 @@ def _next_in_chain(unit, unit_of, names):
     following = unit_of[out.consumers[0].key]
     if following is unit or following.chain != unit.chain:
         return None
-    if sum(1 for entry in following.inputs if entry is out) != 1:
+    if sum(1 for entry, _ in following.inputs if entry is out) != 1:
         return None
-    for entry in following.inputs:
-        if entry is not out and not (_is_private_leaf(entry, names) and
-                                     {id(unit_of[op.key]) for op in entry.consumers} == {id(following)}):
+    for entry, op in following.inputs:
+        if entry is out or sharing.is_ghost_use(entry, op):
+            continue
+        if not (_is_private_leaf(entry, names, sharing) and
+                {id(unit_of[user.key]) for user in entry.consumers} == {id(following)}):
             return None
     return following
 
@@ -167,11 +194,45 @@ def _member_name(unit):
     return "chain"
 
 
-def _fold_chains(plan, graph, names, keep):
+def _repetition(names):
+    """``(period, repeats)`` of the shortest pattern ``names`` repeats at least twice, or None."""
+    for period in range(1, min(MAX_PERIOD, len(names) // 2) + 1):
+        if all(names[i] == names[i + period] for i in range(len(names) - period)):
+            return period, len(names) // period
+    return None
+
+
+def _fold_run(plan, middle, sharing):
+    chain = plan.new_group("chain", middle[0].chain)
+    inside = {op.key for member in middle for op in member.ops}
+    replaced = set()
+    for member in middle:
+        chain.members[_member_name(member)] += 1
+        chain.member_kinds["op" if member.group is None else "module"] += 1
+        for op in member.ops:
+            chain.op_names[op.node.function.__name__] += 1
+            plan._absorb(op.key, chain)
+        for entry in member.outputs:
+            plan._absorb(entry.key, chain)
+        for entry, _ in member.inputs:
+            if entry.producer is None and not sharing.is_per_use(entry) and all(
+                    user.key in inside for user in entry.consumers):
+                plan._absorb(entry.key, chain)
+        if member.group is not None:
+            replaced.add(id(member.group))
+    if replaced:
+        for key, group in list(plan.group_of.items()):
+            if id(group) in replaced:
+                plan.group_of[key] = chain
+        plan.groups = [group for group in plan.groups if id(group) not in replaced]
+    return chain
+
+
+def _fold_chains(plan, graph, names, sharing, keep):
     units, unit_of = _units(plan, graph)
     following_of, has_previous = {}, set()
     for unit in units:
-        following = _next_in_chain(unit, unit_of, names)
+        following = _next_in_chain(unit, unit_of, names, sharing)
         if following is not None:
             following_of[unit.key] = following
             has_previous.add(following.key)
@@ -183,41 +244,31 @@ def _fold_chains(plan, graph, names, keep):
             run.append(following_of[run[-1].key])
         if len(run) <= 2 * keep + 1:
             continue
-        middle = run[keep:len(run) - keep]
-        chain = plan.new_group("chain", middle[0].chain)
-        chain.first_op = middle[0].ops[0]
-        replaced = set()
-        for member in middle:
-            chain.members[_member_name(member)] += 1
-            chain.member_kinds["op" if member.group is None else "module"] += 1
-            for op in member.ops:
-                chain.op_names[op.node.function.__name__] += 1
-                plan._absorb(op.key, chain)
-            for entry in member.outputs + [e for e in member.inputs if e.producer is None]:
-                plan._absorb(entry.key, chain)
-            if member.group is not None:
-                replaced.add(id(member.group))
-        if replaced:
-            for key, group in list(plan.group_of.items()):
-                if id(group) in replaced:
-                    plan.group_of[key] = chain
-            plan.groups = [group for group in plan.groups if id(group) not in replaced]
+        body = run[keep:len(run) - keep]
+        repetition = _repetition([_member_name(member) for member in body])
+        if repetition is not None:
+            period, repeats = repetition
+            body = body[:period * repeats]
+        chain = _fold_run(plan, body, sharing)
+        if repetition is not None:
+            chain.pattern = [_member_name(member) for member in body[:period]]
+            chain.repeats = repeats
         plan.chains_shortened = True
 
 
-def plan_collapse(graph, names, depth=None, shorten_chains=False, keep=2):
+def plan_collapse(graph, names, sharing, depth=None, shorten_chains=False, keep=2):
     """The folding of ``graph`` for a module ``depth`` (None: no folding) and optional chain shortening."""
     plan = Plan(depth, False)
     if depth is not None:
-        _fold_depth(plan, graph, depth, names)
-        _absorb_tensors(plan, graph, names)
+        _fold_depth(plan, graph, depth)
+        _absorb_tensors(plan, graph, names, sharing)
     if shorten_chains:
-        _fold_chains(plan, graph, names, keep)
+        _fold_chains(plan, graph, names, sharing, keep)
     return plan
 
 
-def plan_within(graph, names, depth, max_nodes):
-    """The least folding that draws at most ``max_nodes`` nodes, and whether it was reached.
+def plan_within(graph, names, sharing, depth, max_nodes):
+    """The least folding that draws at most ``max_nodes`` nodes, its wiring, and whether it fits.
 
     Tried in order, from the most detail to the least: the given ``depth``
     (None: every op), the same with long chains shortened, then (when no
@@ -229,10 +280,10 @@ def plan_within(graph, names, depth, max_nodes):
     else:
         deepest = max((len(op.clusters) for op in graph.ops), default=0)
         levels = [None] + list(range(deepest - 1, -1, -1))
-    plan = None
     for level in levels:
         for shorten in (False, True):
-            plan = plan_collapse(graph, names, level, shorten_chains=shorten)
-            if max_nodes is None or plan.visible_count(graph) <= max_nodes:
-                return plan, True
-    return plan, False
+            plan = plan_collapse(graph, names, sharing, level, shorten_chains=shorten)
+            wiring = wire(graph, plan, sharing)
+            if max_nodes is None or len(wiring.nodes) <= max_nodes:
+                return plan, wiring, True
+    return plan, wiring, False

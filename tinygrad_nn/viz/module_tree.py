@@ -1,15 +1,14 @@
 """``draw_module``: the module tree, one box per module with its type, configuration and size."""
 
 from ..nn import Module
-from .render import Drawing
+from .drawing import Drawing
 
-__all__ = ["draw_module", "count_parameters"]
+__all__ = ["draw_module"]
 
 
 def count_parameters(module):
     """``(number of scalar parameters, number of parameter tensors)`` of ``module`` and its children."""
-    tensors = list(module.parameters())
-    return sum(int(t.size) for t in tensors), len(tensors)
+    return module.num_parameters(), sum(1 for _ in module.parameters())
 
 
 def _label(path, module, own_parameters, show_count=True):

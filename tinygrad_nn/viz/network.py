@@ -6,7 +6,7 @@ the size of the net counted the usual way: an N-layer net does not count its
 input layer, and its parameters are its weights plus its biases.
 """
 
-from .render import Drawing
+from .drawing import Drawing
 
 __all__ = ["draw_network", "dense_layers", "NetworkTooLargeError"]
 

@@ -1,45 +1,76 @@
 """The recorded graph as the drawing code sees it: tensors, ops and the modules that made them.
 
 Built from ``tinygrad_nn.engine.topological_order`` (the engine's one walk).
-The graph keeps nodes, not intermediate tensors: each intermediate is the
-tensor ``retain_grad()`` was called on if it is alive, else its value is
-recomputed (``engine.graph.outputs``); the root is the tensor drawn.
+The graph keeps nodes, not intermediate tensors. A drawing that shows values
+gets every intermediate from ``engine.graph.outputs`` (the tensor itself when
+it is alive, else its value recomputed from the leaves); a drawing of the
+structure alone reads each intermediate's name, shape and dtype from its node
+and recomputes nothing. The root is always the tensor drawn.
 Keys (``t0``, ``op0``...) are given in walk order, never from ``id()``, so
 the same graph always gets the same keys.
 """
 
-from ..engine import topological_order
-from ..engine.graph import input_tensors, outputs
+from ..engine import Context, topological_order
+from ..engine.errors import VersionError
+from ..engine.graph import outputs
 from ..nn import scope_path
 
-__all__ = ["TensorEntry", "OpEntry", "RecordedGraph", "record", "ModulePaths", "parameter_names"]
+__all__ = ["record", "ModulePaths", "parameter_names"]
+
+STALE_VALUES_ADVICE = ("draw before optimizer.step() (or any other in-place change), or run the forward "
+                       "again and draw the new result; a drawing without values=True needs no values")
 
 
 class TensorEntry:
-    """One tensor of the graph: its key, the tensor, the op that made it (None for a leaf), its consumers."""
+    """One tensor of the graph: its key, what it is (name, shape, dtype), the op that made it, its consumers.
 
-    __slots__ = ("key", "tensor", "producer", "consumers", "is_root")
+    ``tensor`` is the Tensor itself, or None for an intermediate of a drawing
+    without values whose tensor is gone (its node still knows its shape).
+    """
+
+    __slots__ = ("key", "tensor", "name", "shape", "dtype", "producer", "consumers", "is_root")
 
     def __init__(self, key, tensor, producer=None):
         self.key = key
         self.tensor = tensor
+        if tensor is None:
+            node = producer.node
+            self.name, self.shape, self.dtype = node.output_name, tuple(node.output_shape), node.output_dtype
+        else:
+            self.name, self.shape, self.dtype = tensor.name, tuple(tensor.shape), tensor.dtype
         self.producer = producer
         self.consumers = []
         self.is_root = False
 
+    @property
+    def grad(self):
+        """The tensor's ``.grad`` (None when it has none or the tensor is not at hand)."""
+        return None if self.tensor is None else self.tensor.grad
+
+    @property
+    def is_constant(self):
+        """A Python number mixed into an expression: one value, no gradient, no name."""
+        tensor = self.tensor
+        return (self.producer is None and tensor is not None and tensor.size == 1
+                and not tensor.requires_grad and tensor.name is None)
+
 
 class OpEntry:
-    """One recorded op: its key, the ``Context`` node, input and output entries, module clusters."""
+    """One recorded op: its key, the ``Context`` node, input and output entries, module clusters, depth.
 
-    __slots__ = ("key", "node", "inputs", "output", "clusters", "index")
+    ``depth`` is the length of the longest path of ops from the leaves to it
+    (0 for an op on leaves only), the rank a layout program gives it.
+    """
 
-    def __init__(self, key, node, inputs, index):
+    __slots__ = ("key", "node", "inputs", "output", "clusters", "depth")
+
+    def __init__(self, key, node, inputs):
         self.key = key
         self.node = node
         self.inputs = inputs
         self.output = None
         self.clusters = ()
-        self.index = index
+        self.depth = max((entry.producer.depth + 1 for entry in inputs if entry.producer is not None), default=0)
 
 
 class RecordedGraph:
@@ -54,35 +85,58 @@ class RecordedGraph:
         return len(self.tensors) + len(self.ops)
 
 
-def record(root, known=()):
+def _alive(nodes, root, known):
+    """``{node: output Tensor}`` for the outputs at hand without recomputing: ``root``, ``known``, retained ones."""
+    live = {node: node.retained() for node in nodes if node.retained is not None}
+    live = {node: tensor for node, tensor in live.items() if tensor is not None}
+    for tensor in (root, *known):
+        if getattr(tensor, "grad_fn", None) is not None:
+            live[tensor.grad_fn] = tensor
+    return live
+
+
+def record(root, known=(), values=False):
     """The ``RecordedGraph`` of ``root`` (a Tensor): leaves keyed when first used, outputs right after their op.
 
     ``known`` are tensors the caller holds (``params=`` of a drawing): an
-    intermediate among them is drawn as itself rather than recomputed.
+    intermediate among them is drawn as itself. With ``values=True`` every
+    intermediate is a Tensor (recomputed where needed); if a tensor the graph
+    recorded was changed in place since, that raises ``VersionError`` saying
+    what to do rather than showing values the forward pass never saw.
     """
     order = topological_order(root)
-    produced = outputs(root, known)  # intermediate values are not kept by the graph: recomputed once
+    if values:
+        try:
+            produced = outputs(root, known)
+        except VersionError as error:
+            raise VersionError(f"draw_graph: cannot show the values the forward pass saw: {error}; "
+                               f"{STALE_VALUES_ADVICE}") from error
+    else:
+        produced = _alive(order, root, known)
     tensors, ops, by_id = [], [], {}
 
     def add_tensor(tensor, producer):
         entry = TensorEntry(f"t{len(tensors)}", tensor, producer)
         tensors.append(entry)
-        by_id[id(tensor)] = entry
+        if tensor is not None:
+            by_id[id(tensor)] = entry
         return entry
 
+    entry_of_node = {}
     for node in order:
         inputs = []
-        for tensor in input_tensors(node, produced):
-            entry = by_id.get(id(tensor))
-            if entry is None:
-                entry = add_tensor(tensor, None)
+        for source in node.sources:
+            if type(source) is Context:
+                entry = entry_of_node[source]
+            else:
+                entry = by_id.get(id(source)) or add_tensor(source, None)
             inputs.append(entry)
-        op = OpEntry(f"op{len(ops)}", node, inputs, len(ops))
+        op = OpEntry(f"op{len(ops)}", node, inputs)
         ops.append(op)
         for entry in inputs:
             if not entry.consumers or entry.consumers[-1] is not op:
                 entry.consumers.append(op)
-        op.output = add_tensor(produced[node], op)
+        op.output = entry_of_node[node] = add_tensor(produced.get(node), op)
     root_entry = by_id.get(id(root)) or add_tensor(root, None)
     root_entry.is_root = True
     return RecordedGraph(root, tensors, ops)
@@ -121,6 +175,11 @@ class ModulePaths:
     def module(self, cluster_key):
         """The module object of a cluster."""
         return self.clusters[cluster_key][1]
+
+    def title(self, cluster_key):
+        """``layers.2 (Linear)``, or the class name alone for the outermost module."""
+        path, kind = self.path(cluster_key), type(self.module(cluster_key)).__name__
+        return f"{path} ({kind})" if path else kind
 
 
 def parameter_names(graph, model=None, params=None):

@@ -10,29 +10,49 @@ need a Graphviz layout program. We look for one in this order:
    found even when a virtual environment is not activated).
 
 So ``pip install tinygrad_nn`` alone is enough to write SVG and PNG files.
+
+The layout program runs with two limits, so a drawing can never take the
+machine down: ``timeout`` seconds (default 120) and ``max_memory`` bytes of
+address space (default 2 GiB, set with ``setrlimit`` in the child process,
+where the operating system has it). Hitting either raises
+``RenderLimitError``, which says how to draw less.
 """
 
+import errno
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
 
-import graphviz
+try:
+    import resource
+except ImportError:  # Windows: no setrlimit, the layout runs with the timeout only
+    resource = None
 
-__all__ = ["render", "find_renderer", "RendererNotFoundError", "FORMATS", "Drawing"]
+__all__ = ["render", "find_renderer", "run_layout", "RendererNotFoundError", "RenderLimitError", "FORMATS",
+           "INSTALL_HINT", "DEFAULT_TIMEOUT", "DEFAULT_MAX_MEMORY"]
 
 # suffix -> Graphviz output format
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
+DEFAULT_TIMEOUT = 120                 # seconds
+DEFAULT_MAX_MEMORY = 2 * 1024 ** 3    # bytes of address space for the layout program
 
 INSTALL_HINT = ("install the PyPI package graphviz-pure (`pip install graphviz-pure`, no system "
                 "packages needed; it is a dependency of tinygrad_nn) or the system Graphviz "
                 "(`apt-get install graphviz`, `brew install graphviz`, `conda install graphviz`)")
+DRAW_LESS = ("draw less: fold modules with depth= (depth=1 or 0), keep the default max_nodes=300 "
+             "(or pass a smaller one), or draw a smaller batch of the model; writing .dot needs no layout")
 
 
 class RendererNotFoundError(RuntimeError):
     """No Graphviz program was found to turn DOT text into SVG or PNG."""
+
+
+class RenderLimitError(RuntimeError):
+    """The layout program ran out of its time (``timeout=``) or memory (``max_memory=``) limit."""
 
 
 def _scripts_folders():
@@ -73,44 +93,76 @@ def find_renderer(program=None):
     return None
 
 
-def _run(program, source, fmt, timeout, engine=None, output=None):
-    command = [program, f"-T{fmt}"] + ([f"-K{engine}"] if engine else [])
-    command += ["-o", str(output)] if output is not None else []
+def _size_text(size):
+    """``2 GiB``, ``32 MiB``, ``4096 bytes``."""
+    for unit, scale in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
+
+
+def _check_limits(timeout, max_memory):
+    for name, value in (("timeout", timeout), ("max_memory", max_memory)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ValueError(f"render: {name} must be a positive number or None (no limit), got {value!r}")
+
+
+def _memory_cap(max_memory):
+    """The ``preexec_fn`` that caps the child's address space, or None when there is no cap to set."""
+    if max_memory is None or resource is None:
+        return None
+    limit = int(max_memory)
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return cap
+
+
+def _signal_name(number):
     try:
-        return subprocess.run(command, input=source.encode("utf-8"), capture_output=True,
-                              timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise RuntimeError(f"render: {program} took more than {timeout} s to lay out the graph; "
-                           "draw a smaller graph (depth=, max_nodes=) or write .dot") from error
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
-class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose ``pipe`` (and so its inline display in Jupyter) uses the
-    renderer ``render`` finds: the system ``dot``, or ``graphviz-pure`` when there is none.
+def _ran_out_of_memory(done, max_memory):
+    if max_memory is None or resource is None:
+        return False
+    stderr = done.stderr.decode("utf-8", "replace").lower()
+    return done.returncode < 0 or "memory" in stderr or "alloc" in stderr
 
-    Its default format is SVG. Everything else is the plain ``graphviz.Digraph``.
+
+def run_layout(program, source, fmt, *, timeout=DEFAULT_TIMEOUT, max_memory=DEFAULT_MAX_MEMORY, engine=None,
+               purpose=None):
+    """Lay out DOT ``source`` with ``program`` as ``fmt``; returns the output bytes.
+
+    Raises ``RenderLimitError`` when the program runs out of ``timeout``
+    seconds or ``max_memory`` bytes (None: no limit), ``RuntimeError`` naming
+    the ``purpose`` (e.g. ``"write graph.svg"``) when it fails.
     """
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", "svg")
-        super().__init__(*args, **kwargs)
-
-    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
-             engine=None, encoding=None):
-        """The graph laid out in ``format`` (default: the graph's ``format``, svg for Jupyter) as bytes,
-        or as text when ``encoding`` is given."""
-        if renderer is not None or formatter is not None or neato_no_op:
-            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
-        program = find_renderer()
-        if program is None:
-            raise RendererNotFoundError(f"cannot lay out the graph: `dot` or `graphviz-pure` was not found. "
-                                        f"To fix, {INSTALL_HINT}.")
-        fmt = format or self.format
-        done = _run(program, self.source, fmt, 120, engine=engine or self.engine)
-        if done.returncode != 0:
-            message = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
-            raise RuntimeError(f"render: {program} failed to lay out the graph as {fmt}: {message}")
-        return done.stdout.decode(encoding) if encoding else done.stdout
+    _check_limits(timeout, max_memory)
+    command = [program, f"-T{fmt}"] + ([f"-K{engine}"] if engine else [])
+    name = os.path.basename(program)
+    try:
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout,
+                              check=False, preexec_fn=_memory_cap(max_memory))
+    except subprocess.TimeoutExpired as error:
+        raise RenderLimitError(f"render: {name} took more than timeout={timeout:g} s to lay out the graph; "
+                               f"{DRAW_LESS}, or pass a larger timeout=") from error
+    except OSError as error:
+        if error.errno != errno.ENOMEM or max_memory is None:
+            raise
+        raise RenderLimitError(f"render: {name} could not even start within max_memory={_size_text(max_memory)}; "
+                               "pass a larger max_memory=") from error
+    if _ran_out_of_memory(done, max_memory):
+        how = f"was stopped by {_signal_name(-done.returncode)}" if done.returncode < 0 else "failed"
+        raise RenderLimitError(
+            f"render: {name} {how} with its memory capped at max_memory={_size_text(max_memory)}: laying out "
+            f"this graph needs more; {DRAW_LESS}, or pass a larger max_memory= (None: no cap)")
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
+        raise RuntimeError(f"render: {program} failed to {purpose or f'lay out the graph as {fmt}'}: {message}")
+    return done.stdout
 
 
 def _dot_source(graph):
@@ -122,14 +174,17 @@ def _dot_source(graph):
     return source
 
 
-def render(graph, path, *, renderer=None, timeout=120):
+def render(graph, path, *, renderer=None, timeout=DEFAULT_TIMEOUT, max_memory=DEFAULT_MAX_MEMORY):
     """Write ``graph`` (a ``graphviz.Digraph`` or DOT text) to ``path``; returns the path.
 
     The suffix picks the format: ``.dot``/``.gv`` (DOT text, no renderer
     needed), ``.svg`` or ``.png``. ``renderer`` names the Graphviz program to
-    use (default: see the module docstring). Raises ``RendererNotFoundError``
-    saying what to install when no renderer is found, ``ValueError`` for an
-    unknown suffix, ``RuntimeError`` when the renderer fails.
+    use (default: see the module docstring). The layout program may run for
+    ``timeout`` seconds and use ``max_memory`` bytes (default 2 GiB; None
+    lifts a limit). Raises ``RendererNotFoundError`` saying what to install
+    when no renderer is found, ``ValueError`` for an unknown suffix,
+    ``RenderLimitError`` when a limit is hit, ``RuntimeError`` when the
+    renderer fails.
 
     >>> import graphviz, tempfile, os
     >>> from tinygrad_nn import viz
@@ -144,6 +199,7 @@ def render(graph, path, *, renderer=None, timeout=120):
         raise ValueError(f"render: cannot tell the format of {str(path)!r} from its suffix "
                          f"{suffix or '(none)'!r}; use one of {', '.join(sorted(FORMATS))}")
     source = _dot_source(graph)
+    _check_limits(timeout, max_memory)
     fmt = FORMATS[suffix]
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,8 +212,21 @@ def render(graph, path, *, renderer=None, timeout=120):
         raise RendererNotFoundError(
             f"render: cannot write {path.name}: {wanted} was not found to make .{fmt} files. "
             f"To fix, {INSTALL_HINT}. Writing a .dot file needs no renderer.")
-    done = _run(program, source, fmt, timeout, output=path)
-    if done.returncode != 0 or not path.exists():
-        message = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
-        raise RuntimeError(f"render: {program} failed to write {path.name}: {message}")
+    picture = run_layout(program, source, fmt, timeout=timeout, max_memory=max_memory,
+                         purpose=f"write {path.name}")
+    if not picture:
+        raise RuntimeError(f"render: {program} failed to write {path.name}: it wrote nothing")
+    _write_atomically(path, picture)
     return path
+
+
+def _write_atomically(path, data):
+    """Write ``data`` to ``path`` through a temporary file: a failure never leaves half a picture."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
