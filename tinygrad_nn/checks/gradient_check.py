@@ -16,6 +16,7 @@ from . import numerical
 from .bands import EXCELLENT
 from .compare import compare, relative_beyond
 from .evaluate import evaluator_for
+from .formatting import format_number
 from .kinks import nudged_point
 from .options import EXACT_LIMIT, options_for
 from .report import GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport
@@ -83,7 +84,7 @@ def _as_checkable(value):
     (a list or tuple of floats counts as an array), else None and what it is. Python ints and bools
     are never checked: they are counts, sizes and flags (``maxout(x, 2)``), passed to ``fn`` as given."""
     if isinstance(value, (bool, int, np.integer, np.bool_)):
-        return None, f"the {type(value).__name__} {value!r}"
+        return None, f"the {type(value).__name__} {format_number(value)}"
     if not isinstance(value, (Tensor, np.ndarray, float, np.floating, list, tuple)):
         return None, f"a {type(value).__name__} object"
     try:

@@ -4,6 +4,8 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from .formatting import format_number
+
 __all__ = ["CheckOptions", "options_for", "MODES", "EXACT_LIMIT"]
 
 MODES = ("auto", "exact", "fast")
@@ -35,11 +37,11 @@ class CheckOptions:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if not (_is_number(self.eps) and math.isfinite(self.eps) and self.eps > 0):
-            raise ValueError(f"eps must be a positive number (the step of the central differences), got {self.eps!r}")
+            raise ValueError(f"eps must be a positive number (the step of the central differences), got {format_number(self.eps)}")
         for name in ("atol", "rtol"):
             value = getattr(self, name)
             if not (_is_number(value) and value >= 0):
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+                raise ValueError(f"{name} must be a number >= 0, got {format_number(value)}")
         if self.elementwise not in (None, True, False):
             raise ValueError(f"elementwise must be None (detect), True or False, got {self.elementwise!r}")
 
