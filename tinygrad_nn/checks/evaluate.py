@@ -82,18 +82,15 @@ class CallableEvaluator:
         output = self._joined(outputs, several)
         upstream = draw_upstream(output.shape)
         problems = [[] for _ in tensors]
-        recorded = [o for o in outputs if o.grad_fn is not None]
+        parts = np.split(upstream.reshape(-1), np.cumsum([o.size for o in outputs])[:-1]) if several else [upstream]
+        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts) if o.grad_fn is not None]
         if not recorded:
             for notes in problems:
                 notes.append(f"{self.name} returned a tensor that does not depend on its inputs "
                              "(nothing was recorded)")
             return output, upstream, [np.zeros_like(a) for a in arrays], problems
-        parts = np.split(upstream.reshape(-1), np.cumsum([o.size for o in outputs])[:-1]) if several else [upstream]
-        last = max(k for k, o in enumerate(outputs) if o.grad_fn is not None)
-        for k, (o, part) in enumerate(zip(outputs, parts)):
-            if o.grad_fn is not None:
-                o.backward(np.asarray(part, dtype=np.float64).reshape(o.shape).astype(o.dtype, copy=False),
-                           retain_graph=k < last)
+        for k, (o, part) in enumerate(recorded):            # outputs may share a graph: keep it until the last
+            o.backward(part, retain_graph=k < len(recorded) - 1)
         gradients = [t.grad if t.grad is not None else np.zeros_like(t.data) for t in tensors]
         return output, upstream, gradients, problems
 

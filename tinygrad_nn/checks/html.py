@@ -64,7 +64,7 @@ def _input_rows(report):
 def gradcheck_html(result):
     """``result`` (a ``GradcheckResult``) as an HTML fragment: a summary line and a table."""
     parts = [f"<div><p><b>{escape('gradcheck of ' + result.name)}</b>: {_verdict(result.passed, result.status)} "
-             f"{escape(result.cost())}</p>",
+             f"{escape(result.calls_and_options())}</p>",
              _table(INPUT_COLUMNS, [row for report in result.inputs for row in _input_rows(report)])]
     if result.nudged is not None:
         parts.append("<p>re-checked at a nudged point (kink elements moved off the kink): "

@@ -79,7 +79,8 @@ class Probe:
 class Point:
     """The point being checked: the ``probe``, working float64 copies of the checked inputs
     (``arrays``: perturbed in place and always restored), the ``output`` and ``loss`` there,
-    the ``options`` and the random generator ``rng`` (directions, sample points)."""
+    the ``options``, the random generator ``rng`` (directions, sample points) and
+    ``loss_noise``, the rounding noise of a difference quotient of the loss with step ``eps``."""
 
     probe: Probe
     arrays: list
@@ -87,12 +88,11 @@ class Point:
     loss: float
     options: CheckOptions
     rng: np.random.Generator
+    loss_noise: float = field(init=False)       # the rounding noise of a quotient of L with step eps
 
-    @property
-    def loss_noise(self):
-        """The rounding noise of a difference quotient of ``L`` with step ``eps``."""
+    def __post_init__(self):
         magnitude = np.sum(np.abs(self.probe.weighted(self.output)))
-        return float(noise_floor(magnitude, self.options.eps))
+        self.loss_noise = float(noise_floor(magnitude, self.options.eps))
 
 
 @dataclass

@@ -219,14 +219,14 @@ class GradcheckResult:
         """``"passed"`` or ``"FAILED"``."""
         return "passed" if self.passed else "FAILED"
 
-    def cost(self):
+    def calls_and_options(self):
         """``(6 forward call(s), 1 backward; eps=1e-06, atol=1e-05, rtol=0.001)``."""
         return (f"({self.forward_calls} forward call(s), {self.backward_calls} backward; "
                 f"{self.options.describe()})")
 
     def summary(self):
         """The first line of the report: what was checked, the verdict, the cost and the options."""
-        return f"gradcheck of {self.name}: {self.status} {self.cost()}"
+        return f"gradcheck of {self.name}: {self.status} {self.calls_and_options()}"
 
     def __str__(self):
         lines = [self.summary()]
