@@ -9,7 +9,9 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_nn as tg
 from tinygrad_nn import functional as F
 from tinygrad_nn.checks import GradcheckPrecisionWarning
-from faulty_functions import NanAtLastElement
+from tinygrad_nn.checks.html import FAIL_COLOUR, PASS_COLOUR
+from faulty_functions import Float32Gradient, GramWithOneWrongElement, NanAtLastElement
+from parsed_html import ParsedHTML
 
 
 class WrongTanh(tg.Function):
@@ -93,20 +95,11 @@ def test_a_correct_model_passes_and_prints_a_line_per_node():
 
 
 def test_a_wrong_gradient_dtype_is_blamed_even_though_the_engine_would_cast_it():
-    class Float32Double(tg.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return 2 * x
-
-        @staticmethod
-        def backward(ctx, grad):
-            return (2 * grad).astype(np.float32)
-
     w = tg.Tensor(np.ones((2, 3)), requires_grad=True)
-    out = (Float32Double.apply(w) * 3.0).sum()
+    out = (Float32Gradient.apply(w) * 3.0).sum()
     result = tg.check_graph(out)
     (failure,) = result.failures
-    assert failure.function_name == "Float32Double" and "float32 gradient" in failure.message
+    assert failure.function_name == "Float32Gradient" and "float32 gradient" in failure.message
 
 
 def test_an_op_whose_backward_raises_is_blamed():
@@ -201,22 +194,6 @@ def test_an_op_that_makes_a_nan_gradient_is_blamed_alone_while_nan_flows_elsewhe
     assert "rel error inf" in failure.message and "rel error 0" not in failure.message
 
 
-class GramWithOneWrongElement(tg.Function):
-    """x @ x.T whose backward is off at element (7, 23) by 1% of a typical gradient element."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x @ x.T
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        gradient = (grad + grad.T) @ x
-        gradient[7, 23] += 0.01 * np.sqrt(np.mean(gradient ** 2))
-        return gradient
-
-
 def test_one_element_one_percent_off_in_a_big_node_is_found():
     # a 40 x 40 input is checked by projections first; the error must not hide among 1600 elements
     x = tg.Tensor(np.random.default_rng(3).normal(size=(40, 40)), requires_grad=True)
@@ -240,3 +217,18 @@ def test_a_broken_module_is_not_hidden_behind_a_fallback_path():
     out = BrokenChildren()(tg.Tensor(np.ones(3), requires_grad=True)).sum()
     with pytest.raises(RuntimeError, match="named_children is broken"):
         tg.check_graph(out)
+
+
+def test_jupyter_shows_a_row_per_node_with_the_failing_op_in_red():
+    net = three_layer_model_with_one_bug()
+    x, labels = batch()
+    result = tg.check_graph(F.cross_entropy(net(x), labels))
+    parsed = ParsedHTML(result._repr_html_())
+    failure = result.failures[0]
+    for shown in ("check_graph", "FAILED at 1 node(s)", "WrongTanh", "layers.3", "Affine", "layers.0",
+                  f"{failure.analytic:.6g}", f"{failure.numerical:.6g}", "first failure: " + failure.message):
+        assert shown in parsed.text
+    colours = [style for tag, style in parsed.styles if tag == "span"]
+    assert sum(FAIL_COLOUR in c for c in colours) == 2            # the summary and the WrongTanh row
+    assert sum(PASS_COLOUR in c for c in colours) == len(result.checks) - 1
+    assert str(result).startswith("check_graph: FAILED at 1 node(s)")    # the plain text is unchanged

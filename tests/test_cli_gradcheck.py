@@ -1,6 +1,8 @@
 """`tinygrad-nn gradcheck FILE.py:NAME`: exit 0 on a correct activation, 1 on a wrong one (with the shrunk
-input and the report), 2 on bad usage (missing file or name, not callable) with a message and no traceback."""
+input and the report), 2 on bad usage (missing file or name, not callable, code that is broken itself)
+with a one-line message first and no traceback; nothing is written to the current directory."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -38,6 +40,32 @@ ACTIVATIONS = textwrap.dedent('''
         return a + b
 
     SLOPE = 0.1
+
+    def returns_array(x):
+        return np.tanh(x.data)
+
+    def detached(x):
+        return tg.Tensor(np.tanh(x.data))
+
+    def raises(x):
+        raise ValueError("no inputs please")
+
+    def raises_on_large_inputs(x):
+        if (abs(x.data) > 500).any():
+            raise ValueError("too large")
+        return x.tanh()
+
+    def exits(x):
+        import sys
+        sys.exit(3)
+
+    class NoBackward(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+    def sums(x):
+        return x.sum()
 ''')
 
 
@@ -60,10 +88,11 @@ def test_a_correct_function_class_passes(user_file, capsys):
     assert "PASSED: Swish over 20 drawn input(s)" in out and "gradcheck of Swish: passed" in out
 
 
-def test_a_callable_with_declared_properties_passes(user_file, capsys):
+@pytest.mark.parametrize("bounds", [["--bounded=-1,1"], ["--bounded", "-1,1"], ["--bounded", "-1.5,"]])
+def test_a_callable_with_declared_properties_passes(user_file, capsys, bounds):
     code, out, _ = run(capsys, f"{user_file}:softsign", "--examples", "20", "--monotone", "increasing",
-                       "--odd", "--zero-at-zero", "--bounded=-1,1")
-    assert code == 0 and "monotone increasing" in out and "odd" in out
+                       "--odd", "--zero-at-zero", *bounds)
+    assert code == 0 and "monotone increasing" in out and "odd" in out and "bounded (-1." in out
 
 
 def test_float32_inputs_are_drawn_and_checked_in_float64(user_file, capsys):
@@ -82,6 +111,39 @@ def test_a_wrong_backward_exits_1_with_the_shrunk_input_and_the_report(user_file
 def test_a_declared_property_that_fails_exits_1(user_file, capsys):
     code, out, _ = run(capsys, f"{user_file}:Swish", "--examples", "50", "--monotone", "increasing")
     assert code == 1 and "declared monotone increasing" in out
+    assert "np.float64" not in out and "array(" in out           # numbers as users write them
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("returns_array", "returns_array returned numpy.ndarray, not a Tensor"),
+    ("detached", "detached returned a Tensor that does not depend on its input"),
+    ("raises", "raises raised ValueError: no inputs please (at x = [-5.0, -2.0,"),
+    ("NoBackward", "NoBackward has no backward"),
+    ("exits", "exits called sys.exit(3)"),
+    ("sums", "sums returned shape () for an input of shape (10,)"),
+])
+def test_broken_user_code_exits_2_with_the_reason_first(user_file, capsys, name, reason):
+    code, out, err = run(capsys, f"{user_file}:{name}", "--examples", "5")
+    assert code == 2 and out == ""                                # nothing before the reason
+    assert err.splitlines() == [err.strip()] and err.startswith(f"tinygrad-nn: error: {reason}")
+
+
+def test_code_that_raises_at_a_drawn_input_exits_2_naming_the_input(user_file, capsys):
+    code, out, err = run(capsys, f"{user_file}:raises_on_large_inputs", "--examples", "100")
+    assert code == 2 and "Falsifying example" not in out and "Failing test case" not in out
+    assert err.startswith("tinygrad-nn: error: raises_on_large_inputs raised ValueError: too large "
+                          "(at the drawn input x=array(") and len(err.splitlines()) == 1
+
+
+def test_nothing_is_written_to_the_current_directory(user_file, tmp_path):
+    # hypothesis would create ./.hypothesis (its cache, even without an example database)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    result = subprocess.run([sys.executable, "-m", "tinygrad_nn", "gradcheck", f"{user_file}:Swish",
+                             "--examples", "5"], capture_output=True, text=True, timeout=120, cwd=folder, env=env)
+    assert result.returncode == 0, result.stderr
+    assert list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("target, words", [

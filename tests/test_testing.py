@@ -12,6 +12,7 @@ import tinygrad_nn as tg
 from tinygrad_nn import testing
 from tinygrad_nn.testing import (arrays, away_from_kinks, broadcastable_arrays, broadcastable_shapes,
                                  check_activation, floats, tensors)
+from faulty_functions import MissingTermSwish
 
 
 @given(x=floats(max_magnitude=50.0))
@@ -69,21 +70,6 @@ def swish(x):
     return x * x.sigmoid()
 
 
-class WrongSwish(tg.Function):
-    """Swish whose backward forgot the x * s * (1 - s) term."""
-
-    @staticmethod
-    def forward(ctx, x):
-        s = 1.0 / (1.0 + np.exp(-x))
-        ctx.save_for_backward(s)
-        return x * s
-
-    @staticmethod
-    def backward(ctx, grad):
-        (s,) = ctx.saved_tensors
-        return grad * s
-
-
 test_swish_is_a_collected_property = check_activation(swish, max_examples=30)
 
 
@@ -104,9 +90,9 @@ def test_the_decorator_keeps_a_test_name():
 
 def test_a_wrong_backward_fails_with_the_shrunk_example_and_the_report():
     with pytest.raises(AssertionError) as caught:
-        check_activation(WrongSwish, max_examples=30)()
+        check_activation(MissingTermSwish, max_examples=30)()
     message = str(caught.value)
-    assert "the gradient does not match" in message and "gradcheck of WrongSwish: FAILED" in message
+    assert "the gradient does not match" in message and "gradcheck of MissingTermSwish: FAILED" in message
     assert "wrong element" in message
     notes = "\n".join(getattr(caught.value, "__notes__", []))
     assert ("Falsifying example" in notes or "Failing test case" in notes) and "array(" in notes
@@ -149,7 +135,7 @@ def test_check_activation_finds_where_a_naive_formula_breaks():
 def test_activation_failures_is_empty_for_a_correct_activation():
     x = np.array([-1e3, -1.0, 0.0, 1e-6, 2.0, 1e3])
     assert testing.activation_failures(swish, x) == []
-    assert testing.activation_failures(WrongSwish, x)
+    assert testing.activation_failures(MissingTermSwish, x)
 
 
 def test_missing_hypothesis_says_what_to_install():

@@ -31,8 +31,8 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("tinygrad_nn.testing needs hypothesis: pip install hypothesis") from error
 
-from .checks import gradcheck
-from .checks.report import GradcheckPrecisionWarning
+from .checks import GradcheckPrecisionWarning, gradcheck
+from .checks.formatting import format_number
 from .engine import Function, Tensor
 
 __all__ = ["floats", "arrays", "tensors", "broadcastable_shapes", "broadcastable_arrays",
@@ -186,13 +186,13 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
         if zero_at_zero:
             at_zero = float(apply(Tensor(np.zeros((), dtype=x.dtype))).data)
             if abs(at_zero) > tolerance:
-                problems.append(f"declared zero at zero, but f(0) = {at_zero!r}")
+                problems.append(f"declared zero at zero, but f(0) = {format_number(at_zero)}")
     return problems
 
 
 def _first(what, mask, x, values):
     index = tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
-    return f"{what} at element {index}: x = {x[index]!r}, value {values[index]!r}"
+    return f"{what} at element {index}: x = {format_number(x[index])}, value {format_number(values[index])}"
 
 
 def _monotone(x, out, grad, direction, atol, tolerance):
@@ -207,8 +207,9 @@ def _monotone(x, out, grad, direction, atol, tolerance):
     drop = steps < -tolerance * (1.0 + np.abs(ordered_y[1:]))
     if drop.any():
         k = int(np.argmax(drop))
-        problems.append(f"declared monotone {direction}, but f({ordered_x[k]!r}) = {ordered_y[k]!r} and "
-                        f"f({ordered_x[k + 1]!r}) = {ordered_y[k + 1]!r}")
+        problems.append(f"declared monotone {direction}, but f({format_number(ordered_x[k])}) = "
+                        f"{format_number(ordered_y[k])} and f({format_number(ordered_x[k + 1])}) = "
+                        f"{format_number(ordered_y[k + 1])}")
     if grad is not None:
         wrong_sign = sign * grad < -atol
         if wrong_sign.any():

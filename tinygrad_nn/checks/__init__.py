@@ -4,18 +4,30 @@ recorded graph), their result objects and ``GradcheckError``.
 ``tg.gradcheck``, ``tg.check_graph`` and ``tg.GradcheckError`` are the public names; the
 implementation lives here:
 
-* ``gradient_check.py``: ``gradcheck`` and the per-input comparison;
-* ``numerical.py``: central differences (per element, elementwise, projections) and kinks;
+In reading order:
+
+* ``options.py``: ``CheckOptions``, the settings of one check, passed through everything below;
+* ``gradient_check.py``: ``gradcheck``, and the steps it takes (``split_inputs``,
+  ``check_evaluator``, ``run_check``), which other checks reuse;
 * ``evaluate.py``: running a callable through the engine or a ``Function`` directly;
-* ``report.py``: error bands, ``GradcheckResult``, ``GradcheckError``;
+* ``numerical.py``: central differences (per element, elementwise, projections);
+* ``kinks.py``: telling a kink from a wrong gradient, and moving off it;
+* ``compare.py``: the verdict and the band of one input;
+* ``resolution.py``: what a central difference can resolve at an element;
+* ``bands.py``, ``formatting.py``, ``report.py``, ``html.py``: bands, ``GradcheckResult``,
+  ``GradcheckError``, and how they are shown (text and Jupyter HTML);
 * ``graph.py``: ``check_graph`` and ``GraphCheckResult``.
+
+A check of second derivatives (``gradgradcheck``) is ``check_evaluator`` of the function
+``(inputs, grad_outputs) -> the gradients``, with the same reports and ``GradcheckError``.
 """
 
-from .report import (GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport,
-                     error_band, relative_error)
+from .bands import error_band, relative_error
+from .options import CheckOptions
+from .report import GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport
 from .gradient_check import gradcheck
 from .graph import check_graph, GraphCheckResult, NodeFailure
 
-__all__ = ["gradcheck", "check_graph", "GradcheckError", "GradcheckPrecisionWarning",
+__all__ = ["gradcheck", "check_graph", "CheckOptions", "GradcheckError", "GradcheckPrecisionWarning",
            "GradcheckResult", "GraphCheckResult", "InputReport", "NodeFailure", "error_band",
            "relative_error"]

@@ -26,13 +26,19 @@ def _is_function_class(fn):
 
 
 class CallableEvaluator:
-    """``fn(*tensors) -> Tensor``; analytic gradients come from ``backward``."""
+    """``fn(*tensors) -> Tensor``, or a tuple of Tensors; analytic gradients come from ``backward``.
 
-    def __init__(self, fn, constants, checked):
+    A tuple of outputs is checked as one output: their values flattened and concatenated, and
+    the gradient of ``sum_i sum(u_i * out_i)`` from one backward per output (the gradients add
+    up in the inputs' ``.grad``). A function returning the gradients of another (what a check of
+    second derivatives differentiates) is such a function.
+    """
+
+    def __init__(self, fn, constants, checked, name=None):
         self.fn = fn
         self.constants = constants          # list: the non-checked arguments as given
         self.checked = checked              # indices of checked arguments
-        self.name = describe(fn)
+        self.name = name or describe(fn)
 
     def _arguments(self, arrays, requires_grad):
         args = list(self.constants)
@@ -43,33 +49,50 @@ class CallableEvaluator:
             tensors.append(tensor)
         return args, tensors
 
-    def _output(self, out):
-        if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: {self.name} returned {type(out).__name__}; it must return a Tensor "
-                            "built from tinygrad_nn operations (Tensor methods, Function.apply)")
-        return out
+    def _outputs(self, out):
+        """``(outputs, was a tuple)``; anything but a Tensor (or a tuple of them) is a TypeError."""
+        several = isinstance(out, (tuple, list))
+        outputs = tuple(out) if several else (out,)
+        for k, item in enumerate(outputs):
+            if not isinstance(item, Tensor):
+                what = f"output {k} of {self.name}" if several else self.name
+                raise TypeError(f"gradcheck: {what} returned {type(item).__name__}; it must return a Tensor "
+                                "built from tinygrad_nn operations (Tensor methods, Function.apply)")
+        if several and not outputs:
+            raise TypeError(f"gradcheck: {self.name} returned an empty {type(out).__name__}; it must return "
+                            "a Tensor or a tuple of Tensors")
+        return outputs, several
+
+    @staticmethod
+    def _joined(outputs, several):
+        if not several:
+            return outputs[0].data
+        return np.concatenate([np.asarray(o.data, dtype=np.float64).reshape(-1) for o in outputs])
 
     def forward(self, arrays):
         """The output array at ``arrays`` (checked inputs only), recording nothing."""
         args, _ = self._arguments(arrays, False)
         with no_grad():
-            return self._output(self.fn(*args)).data
+            return self._joined(*self._outputs(self.fn(*args)))
 
     def analytic(self, arrays, draw_upstream):
-        """``(output, upstream, gradients, problems)`` from one forward and one backward."""
+        """``(output, upstream, gradients, problems)`` from one forward and one backward per output."""
         args, tensors = self._arguments(arrays, True)
-        out = self._output(self.fn(*args))
-        upstream = draw_upstream(out.shape)
+        outputs, several = self._outputs(self.fn(*args))
+        output = self._joined(outputs, several)
+        upstream = draw_upstream(output.shape)
         problems = [[] for _ in tensors]
-        if out.grad_fn is None:
-            gradients = [np.zeros_like(a) for a in arrays]
+        parts = np.split(upstream.reshape(-1), np.cumsum([o.size for o in outputs])[:-1]) if several else [upstream]
+        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts) if o.grad_fn is not None]
+        if not recorded:
             for notes in problems:
                 notes.append(f"{self.name} returned a tensor that does not depend on its inputs "
                              "(nothing was recorded)")
-        else:
-            out.backward(upstream)
-            gradients = [t.grad if t.grad is not None else np.zeros_like(t.data) for t in tensors]
-        return out.data, upstream, gradients, problems
+            return output, upstream, [np.zeros_like(a) for a in arrays], problems
+        for k, (o, part) in enumerate(recorded):            # outputs may share a graph: keep it until the last
+            o.backward(part, retain_graph=k < len(recorded) - 1)
+        gradients = [t.grad if t.grad is not None else np.zeros_like(t.data) for t in tensors]
+        return output, upstream, gradients, problems
 
 
 class FunctionEvaluator:
@@ -88,7 +111,7 @@ class FunctionEvaluator:
             args[position] = array
         args = [a if isinstance(a, np.ndarray) else np.asarray(a, dtype=np.float64) for a in args]
         needs = tuple(i in self.checked for i in range(len(args)))
-        tensors = tuple(Tensor._make(a, need, None) for a, need in zip(args, needs))
+        tensors = tuple(Tensor(a, requires_grad=need, dtype=a.dtype) for a, need in zip(args, needs))
         return Context(self.function, tensors, self.kwargs, needs), args
 
     def forward(self, arrays):

@@ -13,10 +13,13 @@ import numpy as np
 from ..engine import Tensor, topological_order
 from ..engine.graph import input_tensors, outputs
 from ..nn import scope_path
+from .bands import error_band
 from .evaluate import FunctionEvaluator
-from .gradient_check import _nudged, run_check
-from .report import (GradcheckError, GradcheckPrecisionWarning, error_band, format_index,
-                     format_value)
+from .formatting import format_index, format_value
+from .gradient_check import check_evaluator
+from .html import graph_check_html
+from .options import options_for
+from .report import GradcheckError, GradcheckPrecisionWarning
 
 __all__ = ["check_graph", "GraphCheckResult", "NodeFailure", "NodeCheck", "module_path"]
 
@@ -85,7 +88,9 @@ class GraphCheckResult:
 
     ``checks`` lists one ``NodeCheck`` per node in topological order;
     ``failures`` one ``NodeFailure`` per failing node input, earliest node
-    first; ``failure_for(node)`` finds the first failure of a node.
+    first; ``failure_for(node)`` finds the first failure of a node. In Jupyter it
+    shows as a table (``_repr_html_``): a row per node, its verdict in green or red,
+    the worst element and both values.
     """
 
     def __init__(self, checks, failures):
@@ -125,11 +130,18 @@ class GraphCheckResult:
         more = len(self.failures) - 1
         return first.message + (f"\n({more} more failing node input(s); print the result for all)" if more else "")
 
-    def __str__(self):
+    @property
+    def status(self):
+        """``"passed"`` or ``"FAILED at 2 node(s)"``."""
+        return "passed" if self.passed else f"FAILED at {len({id(f.node) for f in self.failures})} node(s)"
+
+    def counts(self):
+        """``"6 node(s), 5 checked"``."""
         checked = sum(c.result is not None or c.error is not None for c in self.checks)
-        failed_nodes = len({id(f.node) for f in self.failures})
-        status = "passed" if self.passed else f"FAILED at {failed_nodes} node(s)"
-        lines = [f"check_graph: {status}: {len(self.checks)} node(s), {checked} checked"]
+        return f"{len(self.checks)} node(s), {checked} checked"
+
+    def __str__(self):
+        lines = [f"check_graph: {self.status}: {self.counts()}"]
         for check in self.checks:
             name = check.node.function.__name__
             where = f" in {check.module_path}" if check.module_path else ""
@@ -154,8 +166,12 @@ class GraphCheckResult:
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle):
-        """Jupyter/IPython show a line per node."""
+        """IPython's text display shows a line per node."""
         printer.text(str(self))
+
+    def _repr_html_(self):
+        """Jupyter shows a table: a row per node, its verdict (green or red), the worst element and both values."""
+        return graph_check_html(self)
 
     def __repr__(self):
         if self.passed:
@@ -188,11 +204,11 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     if not nodes:
         raise ValueError("check_graph: this tensor was not made by recorded operations (no grad_fn); "
                          "build it from tensors with requires_grad=True, outside no_grad()")
-    options = dict(eps=eps, atol=atol, rtol=rtol, mode=mode, seed=seed)
+    options = options_for("check_graph", eps=eps, atol=atol, rtol=rtol, mode=mode, nudge=nudge, seed=seed)
     checks, failures, low = [], [], set()
     produced = outputs(output)  # the graph keeps no intermediate values: recomputed once here
     for position, node in enumerate(nodes):
-        check = _check_node(node, input_tensors(node, produced), position, len(nodes), options, nudge, low)
+        check = _check_node(node, input_tensors(node, produced), position, options, low)
         checks.append(check)
         failures.extend(_failures(check, len(nodes)))
     if low:
@@ -205,7 +221,7 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     return result
 
 
-def _check_node(node, inputs, position, count, options, nudge, low):
+def _check_node(node, inputs, position, options, low):
     needs = node.needs_input_grad
     checked = [i for i, t in enumerate(inputs) if needs[i] and t.data.dtype.kind == "f"]
     module = module_path(node.scope)
@@ -218,10 +234,7 @@ def _check_node(node, inputs, position, count, options, nudge, low):
     evaluator = FunctionEvaluator(node.function, constants, checked, node.kwargs,
                                   name=node.function.__name__)
     try:
-        result = run_check(evaluator, arrays, dtypes, **options)
-        if nudge and result.kink_count:
-            result.nudged = run_check(evaluator, _nudged(arrays, result, options["eps"], options["seed"]),
-                                      dtypes, **options)
+        result = check_evaluator(evaluator, arrays, dtypes, options)
     except Exception as error:  # the op's own forward/backward raised: that is its failure
         return NodeCheck(node, position, module, error=error)
     return NodeCheck(node, position, module, result=result)

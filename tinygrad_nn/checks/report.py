@@ -1,62 +1,12 @@
-"""What a gradient check found: error bands, per-input reports, the result and the error.
-
-The bands follow the usual rule of thumb for the relative error
-``|analytic - numerical| / max(|analytic|, |numerical|)``:
-
-* above 1e-2 the gradient is probably **wrong**;
-* between 1e-4 and 1e-2 it is **uncomfortable**: look closer;
-* between 1e-7 and 1e-4 it is **acceptable where there are kinks**
-  (ReLU, max, hinge), but too high for a smooth function;
-* below 1e-7 it is **excellent**.
-"""
+"""What a gradient check found: per-input reports, the result and the error."""
 
 import numpy as np
 
-__all__ = ["error_band", "relative_error", "GradcheckError", "GradcheckPrecisionWarning",
-           "InputReport", "GradcheckResult", "format_index", "format_value"]
+from .bands import error_band
+from .formatting import format_index, format_value
+from .html import gradcheck_html
 
-BANDS = ((1e-2, "wrong"), (1e-4, "uncomfortable"), (1e-7, "acceptable with kinks"))
-
-
-def error_band(rel_error):
-    """The band a relative error falls in: ``"wrong"``, ``"uncomfortable"``,
-    ``"acceptable with kinks"`` or ``"excellent"``.
-
-    >>> error_band(0.5), error_band(1e-3), error_band(1e-5), error_band(1e-9)
-    ('wrong', 'uncomfortable', 'acceptable with kinks', 'excellent')
-    """
-    if rel_error is None or not np.isfinite(rel_error):
-        return "wrong"
-    for threshold, name in BANDS:
-        if rel_error > threshold:
-            return name
-    return "excellent"
-
-
-def relative_error(analytic, numerical):
-    """``|a - n| / max(|a|, |n|)`` elementwise; 0 where both are 0, inf where only one is not finite."""
-    analytic = np.asarray(analytic, dtype=np.float64)
-    numerical = np.asarray(numerical, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        difference = np.abs(analytic - numerical)
-        scale = np.maximum(np.abs(analytic), np.abs(numerical))
-        rel = np.where(scale > 0, difference / np.where(scale > 0, scale, 1.0), 0.0)
-        same = analytic == numerical                    # equal infinities match
-        return np.where(same, 0.0, np.where(np.isnan(rel) | np.isnan(difference), np.inf, rel))
-
-
-def format_index(index):
-    """An element index as users write it: ``(2, 1)``, or ``()`` for a 0-d input."""
-    if index is None:
-        return "-"
-    return "(" + ", ".join(str(int(i)) for i in index) + ("," if len(index) == 1 else "") + ")"
-
-
-def format_value(value):
-    """A float with enough digits to compare two gradients by eye."""
-    if value is None:
-        return "-"
-    return f"{float(value) + 0.0:.6g}"            # + 0.0 turns -0 into 0
+__all__ = ["GradcheckError", "GradcheckPrecisionWarning", "InputReport", "GradcheckResult"]
 
 
 class GradcheckPrecisionWarning(UserWarning):
@@ -81,7 +31,9 @@ class InputReport:
 
     Attributes: ``input_index``, ``shape``, ``dtype`` (the user's dtype),
     ``method`` (``"elementwise"``, ``"per-element"`` or ``"projection"``),
-    ``passed``, ``max_abs_error``, ``max_rel_error`` (beyond rounding noise),
+    ``passed``, ``max_abs_error``, ``max_rel_error`` (beyond what the central
+    difference can resolve at each element: its rounding noise, and for a passing
+    element that would miss the top band, its measured truncation and rounding error),
     ``band``, ``index`` (the worst element, a tuple, None when only
     projections ran), ``analytic`` and ``numerical`` (the values there),
     ``element_rel_error`` (their relative error), ``mismatches``
@@ -157,7 +109,7 @@ class InputReport:
             out.append(f"    {label} {format_index(self.index)}: analytic {format_value(self.analytic)}, "
                        f"numerical {format_value(self.numerical)}")
         out.append(f"    max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
-                   f"beyond rounding noise -> {self.band}")
+                   f"(after allowing for the finite difference's own inaccuracy) -> {self.band}")
         if self.mismatches:
             out.append(f"    {self.mismatches} of {self.size} elements differ beyond tolerance")
         if self.atol is not None and self.noise > 0.1 * self.atol:
@@ -207,19 +159,29 @@ class GradcheckResult:
     Attributes: ``name`` (what was checked), ``passed``, ``inputs`` (one
     ``InputReport`` per checked input), ``forward_calls``,
     ``backward_calls``, ``kink_count``, ``nudged`` (the result of the
-    re-check at a nudged point, or None), ``tolerance`` (eps, atol, rtol),
-    ``upstream`` (the upstream gradient ``u``: the check compares gradients
-    of ``sum(u * fn(inputs))``; all ones for a one-element output).
+    re-check at a nudged point, or None), ``options`` (the ``CheckOptions``),
+    ``tolerance`` (eps, atol, rtol), ``upstream`` (the upstream gradient ``u``:
+    the check compares gradients of ``sum(u * fn(inputs))``; all ones for a
+    one-element output; for a function returning several Tensors, the ``u`` of
+    each, flattened and concatenated).
+
+    In Jupyter the result shows as a table (``_repr_html_``): one row per input,
+    the verdict in green or red, the worst element and both values.
     """
 
-    def __init__(self, name, inputs, forward_calls, backward_calls, tolerance, nudged=None, upstream=None):
+    def __init__(self, name, inputs, forward_calls, backward_calls, options, nudged=None, upstream=None):
         self.name = name
         self.inputs = inputs
         self.forward_calls = forward_calls
         self.backward_calls = backward_calls
-        self.tolerance = tolerance
+        self.options = options
         self.nudged = nudged
         self.upstream = upstream
+
+    @property
+    def tolerance(self):
+        """``(eps, atol, rtol)`` of the check."""
+        return (self.options.eps, self.options.atol, self.options.rtol)
 
     @property
     def passed(self):
@@ -252,12 +214,22 @@ class GradcheckResult:
             parts.append("at the nudged point: " + self.nudged.message())
         return "\n".join(parts)
 
+    @property
+    def status(self):
+        """``"passed"`` or ``"FAILED"``."""
+        return "passed" if self.passed else "FAILED"
+
+    def calls_and_options(self):
+        """``(6 forward call(s), 1 backward; eps=1e-06, atol=1e-05, rtol=0.001)``."""
+        return (f"({self.forward_calls} forward call(s), {self.backward_calls} backward; "
+                f"{self.options.describe()})")
+
+    def summary(self):
+        """The first line of the report: what was checked, the verdict, the cost and the options."""
+        return f"gradcheck of {self.name}: {self.status} {self.calls_and_options()}"
+
     def __str__(self):
-        eps, atol, rtol = self.tolerance
-        status = "passed" if self.passed else "FAILED"
-        lines = [f"gradcheck of {self.name}: {status} "
-                 f"({self.forward_calls} forward call(s), {self.backward_calls} backward; "
-                 f"eps={eps:g}, atol={atol:g}, rtol={rtol:g})"]
+        lines = [self.summary()]
         for report in self.inputs:
             lines.extend("  " + line for line in report.lines())
         if self.nudged is not None:
@@ -267,8 +239,12 @@ class GradcheckResult:
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle):
-        """Jupyter/IPython show the full report."""
+        """IPython's text display shows the full report."""
         printer.text(str(self))
+
+    def _repr_html_(self):
+        """Jupyter shows a table: per input the verdict (green or red), the worst element and both values."""
+        return gradcheck_html(self)
 
     def __repr__(self):
         if self.passed:

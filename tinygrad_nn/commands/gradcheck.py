@@ -1,21 +1,37 @@
 """``tinygrad-nn gradcheck FILE.py:NAME``: check a user's activation from the command line.
 
 ``NAME`` is a ``Function`` subclass or a callable taking one Tensor and
-returning one. The command runs the property-based check of
+returning one. The command first runs it once, forward and backward, at a
+fixed sample: code that is broken (returns a numpy array, raises, has no
+backward, calls ``sys.exit``) is bad usage, reported in one line before
+anything else. Then it runs the property-based check of
 ``tinygrad_nn.testing.check_activation`` over ``--examples`` drawn inputs
 (``--seed`` fixes them, ``--dtype`` picks float64 or float32), prints the
 report, and exits 0 when it passed, 1 when it failed (with hypothesis's
 shrunk input and the gradcheck report) and 2 on bad usage.
+
+Hypothesis keeps no example database here, and its other working files go to
+a temporary folder removed when the command ends: nothing is written to the
+current directory.
 """
 
+import contextlib
 import inspect
+import re
+import tempfile
 import warnings
 
 import numpy as np
 
+from ..checks import GradcheckPrecisionWarning, gradcheck
+from ..checks.formatting import format_number
 from ..cli import UsageError, load_from_file
+from ..engine import Function, Tensor
 
-__all__ = ["register", "run", "load_target"]
+__all__ = ["register", "run", "load_target", "SAMPLE"]
+
+# the fixed input of the first run and of the printed report
+SAMPLE = (-5.0, -2.0, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 2.0, 5.0)
 
 
 def register(subparsers):
@@ -36,7 +52,7 @@ def register(subparsers):
     parser.add_argument("--monotone", choices=("increasing", "decreasing"), default=None,
                         help="also check that the activation is monotone")
     parser.add_argument("--bounded", metavar="LOW,HIGH", default=None,
-                        help="also check LOW <= f(x) <= HIGH; leave a side empty for no bound; write --bounded=-1,1 when LOW is negative")
+                        help="also check LOW <= f(x) <= HIGH; leave a side empty for no bound (--bounded 0,)")
     symmetry = parser.add_mutually_exclusive_group()
     symmetry.add_argument("--odd", action="store_true", help="also check f(-x) = -f(x)")
     symmetry.add_argument("--even", action="store_true", help="also check f(-x) = f(x)")
@@ -45,6 +61,9 @@ def register(subparsers):
                         help="do not require finite outputs and gradients (for functions such as log "
                              "that are not finite everywhere)")
     parser.set_defaults(func=run)
+    # argparse takes "-1,1" for an option (it only knows "-1" and "-1.5" as negative numbers): let an
+    # argument that starts with a minus and a digit be a value, as "--bounded -1,1" means
+    parser._negative_number_matcher = re.compile(r"^-\.?\d")
     return parser
 
 
@@ -61,8 +80,6 @@ def _required_positional(fn, skip=0):
 
 def load_target(target):
     """``(name, fn)`` for ``FILE.py:NAME``; raises UsageError when the file or name is missing or unusable."""
-    from ..engine import Function
-
     name, fn = load_from_file(target, "activations.py:Swish")
     file_part = target.rpartition(":")[0]
     if isinstance(fn, type) and issubclass(fn, Function):
@@ -92,15 +109,75 @@ def _bounds(text):
         raise UsageError(f"--bounded must be LOW,HIGH (a side may be empty), got {text!r}") from None
 
 
+@contextlib.contextmanager
+def _hypothesis_files_elsewhere():
+    """Hypothesis's working files (the example database is off) in a temporary folder, not ``./.hypothesis``."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="tinygrad-nn-hypothesis-") as folder:
+        set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)           # back to hypothesis's default
+
+
+def _plain(values):
+    """``[-5.0, -2.0, 0.1]``: an array's values as a user writes them."""
+    return "[" + ", ".join(format_number(v) for v in np.asarray(values).reshape(-1)) + "]"
+
+
+def _type_name(value):
+    """``numpy.ndarray``, ``float``: the type of ``value`` as its users write it."""
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _broken(name, fn, dtype):
+    """Why ``fn`` cannot be checked at all (one line), or None: run it once, forward and backward."""
+    if isinstance(fn, type) and issubclass(fn, Function):
+        if fn.backward is Function.backward:
+            return f"{name} has no backward: define backward(ctx, grad) returning the gradient of its input"
+        apply = fn.apply
+    else:
+        apply = fn
+    x = Tensor(np.array(SAMPLE, dtype=dtype), requires_grad=True)
+    try:
+        with np.errstate(all="ignore"):
+            out = apply(x)
+            if not isinstance(out, Tensor):
+                return (f"{name} returned {_type_name(out)}, not a Tensor: build the output from Tensor "
+                        "operations (x.exp(), x * y, a Function's apply), not from x.data or numpy")
+            if out.shape != x.shape:
+                return (f"{name} returned shape {out.shape} for an input of shape {x.shape}: an activation "
+                        "keeps the shape")
+            if out.grad_fn is None:
+                return (f"{name} returned a Tensor that does not depend on its input (nothing was recorded): "
+                        "build it from Tensor operations, not from x.data or numpy")
+            out.backward(np.ones(out.shape, dtype=out.dtype))
+    except Exception as error:  # the user's code raised: say what, where
+        return f"{name} raised {type(error).__name__}: {error} (at x = {_plain(x.data)})"
+    if x.grad is None:
+        return f"{name}'s backward gave its input no gradient"
+    return None
+
+
+def _shrunk_input(error):
+    """``x=array([1.])`` from hypothesis's notes on ``error``, or None."""
+    for note in getattr(error, "__notes__", []):
+        for line in note.splitlines():
+            if line.strip().startswith("x="):
+                return line.strip().rstrip(",")
+    return None
+
+
 def run(args):
     """Run the property-based check; print the report; 0 passed, 1 failed, 2 bad usage."""
-    try:
+    try:  # hypothesis is needed here only: without it the rest of the command line works
         from hypothesis import HealthCheck, seed, settings
         from ..testing import activation_failures, check_activation
     except ImportError as error:
         raise UsageError(str(error)) from error
-    from ..checks import gradcheck
-    from ..checks.report import GradcheckPrecisionWarning
 
     if args.examples < 1:
         raise UsageError(f"--examples must be at least 1, got {args.examples}")
@@ -110,6 +187,12 @@ def run(args):
     declared = dict(monotone=args.monotone, bounded=_bounds(args.bounded), odd=args.odd, even=args.even,
                     zero_at_zero=args.zero_at_zero, finite=not args.allow_non_finite)
     dtype = np.dtype(args.dtype)
+    try:
+        problem = _broken(name, fn, dtype)
+    except SystemExit as error:
+        raise UsageError(f"{name} called sys.exit({error.code!r}) when run on a Tensor") from None
+    if problem:
+        raise UsageError(problem)
     print(f"gradcheck {name} from {args.target.rpartition(':')[0]}: {args.examples} drawn input(s), "
           f"seed {args.seed}, dtype {dtype}" + (" (checked on float64 copies)" if dtype != np.float64 else ""))
     chosen = settings(max_examples=args.examples, database=None, deadline=None,
@@ -117,24 +200,28 @@ def run(args):
     test = check_activation(fn, dtype=dtype, max_magnitude=args.max_magnitude, settings=chosen, **declared)
     test = seed(args.seed)(test)
     try:
-        test()
-    except Exception as error:  # a failing example (AssertionError) or the activation raising
+        with _hypothesis_files_elsewhere():
+            test()
+    except AssertionError as error:  # a failing example: the report says where
         print(f"FAILED: {name}")
         for note in getattr(error, "__notes__", []):
             # hypothesis names the shrunk input "Falsifying example" (older) or "Failing test case" (newer)
             if note.startswith(("Falsifying example", "Failing test case", "    x=")):
                 print(note)
-        if isinstance(error, AssertionError):
-            print(str(error))
-        else:
-            print(f"{name} raised {type(error).__name__}: {error}")
+        print(str(error))
         return 1
-    sample = np.array([-5.0, -2.0, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 2.0, 5.0], dtype=dtype)
+    except Exception as error:  # the activation itself raised at a drawn input: broken code, not a verdict
+        where = _shrunk_input(error)
+        raise UsageError(f"{name} raised {type(error).__name__}: {error}"
+                         + (f" (at the drawn input {where})" if where else "")) from None
+    except SystemExit as error:
+        raise UsageError(f"{name} called sys.exit({error.code!r}) during the check") from None
+    sample = np.array(SAMPLE, dtype=dtype)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", GradcheckPrecisionWarning)
         report = gradcheck(fn, (sample,), raise_exception=False)
         problems = activation_failures(fn, sample, **declared)
-    print(f"report at x = {np.array2string(sample, separator=', ')}:")
+    print(f"report at x = {_plain(sample)}:")
     print(report)
     if problems:
         print("FAILED at that input:\n- " + "\n- ".join(problems))
