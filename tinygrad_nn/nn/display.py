@@ -3,8 +3,9 @@
 Every piece is plain HTML with inline styles (no scripts, no external CSS),
 so it looks the same in Jupyter, VS Code and a saved notebook.
 
->>> print(html_table(["name", "units"], [["layers.1", "8"]], numeric_columns={1}))  # doctest: +ELLIPSIS
-<table ...><thead><tr><th ...>name</th><th ...>units</th></tr></thead><tbody><tr><td ...>layers.1</td>...
+>>> page = html_table(["name", "units"], [["<b>", "8"]], numeric_columns={1})
+>>> page.startswith("<table"), "&lt;b&gt;" in page
+(True, True)
 """
 
 from html import escape

@@ -150,7 +150,8 @@ class ModelSummary:
                 f"{_bytes_text(self.activation_bytes)}")
 
     def _cells(self):
-        """``(header, body, total)``: the table's cells as text, shared by the text and HTML tables."""
+        """``(header, body, total, text_columns)``: the table's cells as text, shared by the text and HTML
+        tables; the first ``text_columns`` columns are text (left-aligned), the others counts."""
         shapes = self.input_size is not None
         header = ["module", "type", *(["output shape"] if shapes else []),
                   "neurons", "weights", "biases", "parameters"]
@@ -165,12 +166,11 @@ class ModelSummary:
                          str(row.parameters) if counted else "-"])
         total = ["total", "", *([""] if shapes else []),
                  str(self.neurons), str(self.weights), str(self.biases), str(self.parameters)]
-        return header, body, total
+        return header, body, total, 2 + shapes
 
     def table(self):
         """The table as text: one row per layer or leaf module, then the totals and the description."""
-        header, body, total = self._cells()
-        texts = 2 + (self.input_size is not None)  # left-aligned text columns; the counts are right-aligned
+        header, body, total, texts = self._cells()
         widths = [max(len(line[i]) for line in [header, total, *body]) for i in range(len(header))]
 
         def fmt(line):
@@ -193,8 +193,7 @@ class ModelSummary:
 
     def _repr_html_(self):
         """Jupyter: the same table as HTML, the description under it."""
-        header, body, total = self._cells()
-        texts = 2 + (self.input_size is not None)
+        header, body, total, texts = self._cells()
         table = html_table(header, body, total, caption=f"{self.model_type} summary",
                            numeric_columns=set(range(texts, len(header))))
         notes = "".join(f"<div>{escape(line)}</div>" for line in (self.description, self.memory_line) if line)
