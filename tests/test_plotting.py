@@ -31,7 +31,7 @@ def test_each_panel_is_titled_with_its_accuracies_and_the_axes_are_x1_and_x2():
     assert right.get_title().startswith("rule B\n")
     assert (left.get_xlabel(), left.get_ylabel()) == ("x1", "x2")
     assert (right.get_xlabel(), right.get_ylabel()) == ("x1", "")    # one x2 label per row
-    assert figure._suptitle.get_text() == "two rules"
+    assert [text.get_text() for text in figure.texts] == ["two rules"]
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend == ["class 0", "class 1", "training point", "held-out point"]
 
