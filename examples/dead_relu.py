@@ -89,15 +89,15 @@ def main():
     X, y = data.spiral(n_per_class=100, n_classes=3, seed=0)
     print(f"spiral: {len(y)} points, 3 classes; a 2-layer net with {HIDDEN} hidden units, {STEPS} Adam steps")
     trained = nn.Module()   # a plain module holding the four nets, so that one watcher reports on all of them
-    trained.relu_lr_0_01 = run("ReLU", 0.01, X, y)
-    trained.relu_lr_1 = run("ReLU", 1.0, X, y)
-    trained.leaky_relu_lr_1 = run("LeakyReLU", 1.0, X, y)
-    trained.maxout_lr_1 = run("Maxout", 1.0, X, y)
+    trained.relu_sensible_lr = run("ReLU", 0.01, X, y)
+    trained.relu_high_lr = run("ReLU", 1.0, X, y)
+    trained.leaky_relu_high_lr = run("LeakyReLU", 1.0, X, y)
+    trained.maxout_high_lr = run("Maxout", 1.0, X, y)
 
     with nn.watch_units(trained) as watcher, tg.no_grad():
         for net in trained.children():
             net(tg.Tensor(X))
-    print("\nthe four trained nets on the whole spiral:")
+    print("\nthe four trained nets on the whole spiral (sensible lr = 0.01, high lr = 1.0):")
     print(watcher.report())
     print("\nLeakyReLU units below zero for every input are not dead: they still get 10% of the gradient, "
           "so some come back (compare the counts over time) and the net still learns; dead ReLUs stay dead.")
