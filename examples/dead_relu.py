@@ -18,7 +18,7 @@ Adam is used because its steps have about the size of the learning rate
 whatever the gradient's scale, so a high rate shoves biases around without
 the loss blowing up to NaN; plain SGD at a high rate would diverge first.
 A unit watcher (``nn.watch_units``) rides along on forward hooks and is read
-at checkpoints; the final unit reports show the dead units by module path.
+at checkpoints; a last report shows all four trained nets, each unit by module path.
 
 Run: ``python examples/dead_relu.py`` (``TINYGRAD_NN_QUICK=1`` for a fast run).
 """
@@ -50,29 +50,31 @@ def describe(stats):
     """One short phrase about the hidden layer's units in the last window."""
     if stats.piece_wins is not None:
         return "piece wins " + " / ".join(f"{w:.2f}" for w in stats.piece_wins)
+    if stats.all_negative_units is not None:    # LeakyReLU: below zero everywhere, yet not dead
+        return f"all negative {len(stats.all_negative_units):2d}/{stats.units} ({stats.all_negative_fraction:.0%})"
     return f"dead {len(stats.dead_units):2d}/{stats.units} ({stats.dead_fraction:.0%})"
 
 
 def run(kind, lr, X, y):
-    """Train one net; print the hidden units' state at the checkpoints; return (net, watcher)."""
+    """Train one net; print the hidden units' state at the checkpoints; return the net."""
     tg.manual_seed(0)
     net = make_net(kind)
     optimizer = optim.Adam(net.parameters(), lr=lr)
-    watcher = nn.watch_units(net)
     inputs = tg.Tensor(X)
     timeline = []
-    for step in range(1, STEPS + 1):
-        watcher.reset()                      # the window is this step's batch
-        optimizer.zero_grad()
-        scores = net(inputs)
-        loss = F.cross_entropy(scores, y)
-        loss.backward()
-        if step in CHECKPOINTS:
-            (path, stats), = watcher.stats().items()
-            accuracy = np.mean(scores.data.argmax(axis=1) == y)
-            timeline.append(f"    step {step:4d}: loss {loss.item():7.4f}, accuracy {accuracy:6.1%}, "
-                            f"{path}: {describe(stats)}")
-        optimizer.step()
+    with nn.watch_units(net) as watcher:
+        for step in range(1, STEPS + 1):
+            watcher.reset()                      # the window is this step's batch
+            optimizer.zero_grad()
+            scores = net(inputs)
+            loss = F.cross_entropy(scores, y)
+            loss.backward()
+            if step in CHECKPOINTS:
+                (stats,) = watcher.stats().values()
+                accuracy = np.mean(scores.data.argmax(axis=1) == y)
+                timeline.append(f"    step {step:4d}: loss {loss.item():7.4f}, accuracy {accuracy:6.1%}, "
+                                f"{stats.where}: {describe(stats)}")
+            optimizer.step()
     print(f"\n{kind}, Adam lr={lr}:")
     print("\n".join(timeline))
     first = net[0] if isinstance(net, nn.Sequential) else net.layers[0]
@@ -80,24 +82,25 @@ def run(kind, lr, X, y):
         silent_rows = int(np.sum(np.all(first.weight.grad == 0, axis=1)))
         print(f"    {silent_rows} of {HIDDEN} rows of the first layer's weight gradient are exactly zero "
               "(a dead unit learns nothing)")
-    return net, watcher
+    return net
 
 
 def main():
     X, y = data.spiral(n_per_class=100, n_classes=3, seed=0)
     print(f"spiral: {len(y)} points, 3 classes; a 2-layer net with {HIDDEN} hidden units, {STEPS} Adam steps")
-    _, sensible = run("ReLU", 0.01, X, y)
-    reports = [("ReLU", run("ReLU", 1.0, X, y)[1]),
-               ("LeakyReLU", run("LeakyReLU", 1.0, X, y)[1]),
-               ("Maxout", run("Maxout", 1.0, X, y)[1])]
+    trained = nn.Module()   # a plain module holding the four nets, so that one watcher reports on all of them
+    trained.relu_sensible_lr = run("ReLU", 0.01, X, y)
+    trained.relu_high_lr = run("ReLU", 1.0, X, y)
+    trained.leaky_relu_high_lr = run("LeakyReLU", 1.0, X, y)
+    trained.maxout_high_lr = run("Maxout", 1.0, X, y)
 
-    print("\nunit reports after the last step at lr=1.0 (ReLU at lr=0.01 for comparison first):")
-    print(sensible.report())
-    for kind, watcher in reports:
-        print(f"\n{kind}:")
-        print(watcher.report())
-    print("\nLeakyReLU units below zero for every input still get 10% of the gradient, so some come back "
-          "(compare the dead counts over time) and the net still learns; dead ReLUs stay dead.")
+    with nn.watch_units(trained) as watcher, tg.no_grad():
+        for net in trained.children():
+            net(tg.Tensor(X))
+    print("\nthe four trained nets on the whole spiral (sensible lr = 0.01, high lr = 1.0):")
+    print(watcher.report())
+    print("\nLeakyReLU units below zero for every input are not dead: they still get 10% of the gradient, "
+          "so some come back (compare the counts over time) and the net still learns; dead ReLUs stay dead.")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,17 @@ def test_help_lists_every_command(capsys):
         assert name in out
 
 
-def test_no_command_prints_help(capsys):
-    assert main([]) == 0
-    assert "usage: tinygrad-nn" in capsys.readouterr().out
+def test_no_command_prints_usage_and_exits_2(capsys):
+    assert main([]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("usage: tinygrad-nn")
+    assert "choose a command (demo, draw, gradcheck)" in captured.err
+
+
+def test_no_command_from_the_shell_exits_2():
+    result = subprocess.run([sys.executable, "-m", "tinygrad_nn"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "usage: tinygrad-nn" in result.stderr
 
 
 def test_unknown_command_exits_2(capsys):

@@ -6,22 +6,22 @@ import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import tinygrad_nn as tg
 from tinygrad_nn.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NET_LINE = re.compile(r"2-layer net \((\d+) hidden ReLUs\): training accuracy ([\d.]+)% \(final loss ([\d.]+)")
-LINEAR_LINE = re.compile(r"linear softmax classifier: training accuracy ([\d.]+)%")
+NET_LINE = re.compile(r"2-layer net \((\d+) hidden ReLUs\): training accuracy ([\d.]+)%, "
+                      r"held-out accuracy ([\d.]+)% \(final loss ([\d.]+)")
+LINEAR_LINE = re.compile(r"linear softmax classifier: training accuracy ([\d.]+)%, held-out accuracy ([\d.]+)%")
 
 
 def net_result(text):
-    """(accuracy in %, final loss) from the demo's output."""
+    """(training accuracy in %, final loss) from the demo's output."""
     match = NET_LINE.search(text)
     assert match, f"no accuracy line in:\n{text}"
-    return float(match.group(2)), float(match.group(3))
+    return float(match.group(2)), float(match.group(4))
 
 
 def drawings_text(folder, stem):
@@ -49,8 +49,11 @@ def test_quick_demo_through_the_command_line(tmp_path):
     assert "a 2-layer network: 1 hidden layer, 103 neurons, 500 weights, 103 biases, 603 parameters" in text
     assert "unit report" in text and "layers.1" in text
     accuracy, _ = net_result(text)
-    linear_accuracy = float(LINEAR_LINE.search(text).group(1))
+    held_out_accuracy = float(NET_LINE.search(text).group(3))
+    linear_accuracy, linear_held_out = map(float, LINEAR_LINE.search(text).groups())
     assert accuracy > 90 and linear_accuracy < 70    # the spiral defeats a linear classifier
+    assert held_out_accuracy > 85 and linear_held_out < 70
+    assert "300 training points, 150 held-out points" in text
     assert "acc=" in result.stderr and "loss=" in result.stderr     # the progress bar
     assert ("not written" in text) == (tg.viz.find_renderer() is None)     # the .dot fallback's note
     png = (out / "decision_boundary.png").read_bytes()
@@ -137,37 +140,3 @@ def test_no_progress_does_not_need_tqdm(capsys, monkeypatch, tmp_path):
     code, out, _ = run_in_process(capsys, "--quick", "--no-progress", "--out", str(tmp_path))
     assert code == 0 and NET_LINE.search(out)
     assert (tmp_path / "decision_boundary.png").exists()
-
-
-def test_the_training_docs_code_runs_as_written(capsys):
-    text = (ROOT / "docs" / "training.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks
-    namespace = {"__name__": "docs"}   # the page's blocks build on each other, in order
-    for block in blocks:
-        exec(compile(block, "docs/training.md", "exec"), namespace)
-    assert namespace["loss"].item() < 0.3
-    assert "layers.1" in capsys.readouterr().out
-
-
-def test_plotting_predicts_classes_for_one_and_many_score_columns():
-    from tinygrad_nn import plotting
-    binary = tg.nn.Linear(2, 1, rng=0)
-    X = np.array([[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]])
-    scores = X @ binary.weight.data.T + binary.bias.data
-    assert plotting.predict_classes(binary, X).tolist() == (scores.ravel() > 0).astype(int).tolist()
-    three = tg.nn.Linear(2, 3, rng=0)
-    assert plotting.predict_classes(three, X).tolist() == (X @ three.weight.data.T).argmax(axis=1).tolist()
-    xx, yy, points = plotting.decision_grid(X, resolution=7)
-    assert xx.shape == (7, 7) and points.shape == (49, 2)
-    assert points[:, 0].min() < -3.0 and points[:, 1].max() > 2.0
-    with pytest.raises(ValueError, match=r"decision_grid.*\(N, 2\).*\(3,\)"):
-        plotting.decision_grid(np.zeros(3))
-
-
-def test_plotting_without_matplotlib_names_the_install_command(monkeypatch, tmp_path):
-    from tinygrad_nn import plotting
-    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"matplotlib.*pip install -e '\.\[demo\]'"):
-        plotting.save_decision_regions(tmp_path / "x.png", [("net", tg.nn.Linear(2, 2))], np.zeros((2, 2)), [0, 1])
-    assert not (tmp_path / "x.png").exists()

@@ -180,27 +180,6 @@ def test_numpy_conversion_matching_ufuncs_record_and_others_are_refused():
         np.arctan2(t, t)  # numpy would drop the graph
 
 
-def test_every_public_name_of_the_engine_has_a_docstring():
-    import inspect
-    import tinygrad_nn.engine as engine
-    from tinygrad_nn.engine import ops
-
-    missing = []
-    for owner in (engine, ops):
-        for name in owner.__all__:
-            obj = getattr(owner, name)
-            if not inspect.getdoc(obj):
-                missing.append(name)
-            if inspect.isclass(obj):
-                missing += [f"{name}.{attr}" for attr, value in vars(obj).items()
-                            if not attr.startswith("_") and callable(getattr(obj, attr))
-                            and not inspect.getdoc(getattr(obj, attr))]
-    for attr in dir(Tensor):
-        if not attr.startswith("_") and not inspect.getdoc(getattr(Tensor, attr)):
-            missing.append(f"Tensor.{attr}")
-    assert not missing, f"no docstring: {missing}"
-
-
 def test_python_number_constants_keep_the_dtype_and_the_sign_of_zero():
     t = Tensor(np.float32([1.0, 2.0]), requires_grad=True)
     for value in (0.0, -0.0, 2.5, 2.5, 3, True):

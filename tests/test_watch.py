@@ -1,10 +1,14 @@
 """watch_units: dead ReLUs, saturated sigmoid/tanh units and Maxout piece wins, per module path."""
 
+import re
+
 import numpy as np
 import pytest
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn
+
+from html_checks import parse_html
 
 
 def batches(count=3, rows=50, width=2, seed=0):
@@ -72,12 +76,42 @@ def test_a_unit_is_saturated_when_saturated_for_the_chosen_share_of_inputs():
         assert watcher.stats()["1"].inactive_output_fraction == pytest.approx(0.6)
 
 
-def test_leaky_relu_units_on_the_negative_side_are_reported():
+def test_leaky_relu_units_below_zero_everywhere_are_all_negative_not_dead():
     net = nn.Sequential(nn.Linear(2, 4, rng=0), nn.LeakyReLU())
     net[0].bias.data[:] = [-100.0, -100.0, 100.0, 100.0]
     with nn.watch_units(net) as watcher:
+        loss = net(batches(1)[0]).sum()
+    loss.backward()
+    stats = watcher.stats()["1"]
+    assert stats.all_negative_units == (0, 1) and stats.all_negative_fraction == 0.5
+    assert stats.dead_units is None and stats.dead_fraction is None
+    assert np.all(net[0].bias.grad[:2] != 0)            # why they are not dead: gradient still flows
+    report = watcher.report()
+    assert "all negative" in report and "2/4 (50%)" in report
+    assert "dead" not in report.split("\n")[1]          # no "dead" column when nothing can die
+
+
+def test_a_leaky_relu_with_slope_zero_is_a_relu_and_its_units_die():
+    net = nn.Sequential(nn.Linear(2, 2, rng=0), nn.LeakyReLU(0.0))
+    net[0].bias.data[:] = [-100.0, 100.0]
+    with nn.watch_units(net) as watcher:
+        loss = net(batches(1)[0]).sum()
+    loss.backward()
+    assert watcher.stats()["1"].dead_units == (0,) and watcher.stats()["1"].all_negative_units is None
+    assert np.all(net[0].bias.grad[:1] == 0)
+
+
+def test_the_report_has_one_legend_line_per_shown_measure_once_for_all_layers():
+    net = nn.Sequential(nn.Linear(2, 4, rng=0), nn.ReLU(), nn.Linear(4, 4, rng=0), nn.ReLU(),
+                        nn.Linear(4, 4, rng=0), nn.Sigmoid())
+    with nn.watch_units(net) as watcher:
         net(batches(1)[0])
-    assert watcher.stats()["1"].dead_units == (0, 1)
+    lines = watcher.report().splitlines()
+    header = [cell.strip() for cell in lines[1].split("  ") if cell.strip()]
+    assert header == ["module", "type", "units", "dead", "saturated", "inactive outputs"]
+    legend = lines[3 + 3:]
+    assert [line.split(":")[0] for line in legend] == ["dead", "saturated", "inactive outputs"]
+    assert legend[2] == "inactive outputs: share of all outputs whose input was <= 0 or that were saturated"
 
 
 def test_maxout_piece_wins_count_each_piece_and_split_ties():
@@ -93,6 +127,24 @@ def test_maxout_piece_wins_count_each_piece_and_split_ties():
     np.testing.assert_allclose(stats.unit_piece_wins, [[0.75, 0.25], [0.5, 0.5]])
     np.testing.assert_allclose(stats.piece_wins, [0.625, 0.375])
     assert "0.62 / 0.38" in watcher.report()  # 0.625 rounds half to even
+    assert stats.where == "0 (Maxout)"
+
+
+def test_the_html_report_has_a_bar_for_each_fraction_and_escapes_text():
+    net = nn.MLP([2, 10, 10, 1], rng=0)
+    net.layers[0].bias.data[:6] = -100.0
+    with nn.watch_units(net) as watcher:
+        net(batches(1)[0])
+    page = watcher._repr_html_()
+    tags, text = parse_html(page)
+    assert tags.count("tr") == 1 + 2 and tags.count("svg") == 2 * 2   # dead and inactive, per layer
+    first = watcher.stats()["layers.1"]
+    assert f"{len(first.dead_units)}/10" in text and "unit report over the last 50 inputs" in text
+    assert text.count("dead: input <= 0") == 1
+    widths = [float(w) for w in re.findall(r'<rect width="([\d.]+)" height="9" fill="#D55E00"', page)]
+    assert widths[0] == pytest.approx(60 * first.dead_fraction, abs=0.1)
+    empty = nn.watch_units(nn.MLP([2, 3, 1]))
+    assert "no activation module has run yet" in parse_html(empty._repr_html_())[1]
 
 
 def test_remove_stops_watching_and_the_with_block_removes_hooks():

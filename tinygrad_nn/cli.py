@@ -3,7 +3,7 @@
 Each subcommand lives in its own module under ``tinygrad_nn/commands/`` and
 provides ``register(subparsers)``, which adds its parser and sets
 ``func=run`` on it. ``run(args)`` returns the exit code: 0 on success, 1
-when the check it ran failed, 2 on bad usage.
+when the check it ran failed, 2 on bad usage (no command at all included).
 """
 
 import argparse
@@ -83,9 +83,11 @@ def main(argv=None):
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 0
+    if not hasattr(args, "func"):  # no command: usage on stderr and exit 2, as argparse does for bad usage
+        parser.print_usage(sys.stderr)
+        print(f"tinygrad-nn: error: choose a command ({', '.join(COMMANDS)}); "
+              "'tinygrad-nn --help' explains them", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except UsageError as error:

@@ -27,6 +27,7 @@ first name the walk finds.
 
 import itertools
 from collections.abc import Mapping
+from html import escape
 
 import numpy as np
 
@@ -306,6 +307,35 @@ class Module:
         if extra:
             lines.insert(0, "  " + extra.replace("\n", "\n  "))
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+    def _repr_html_(self):
+        """Jupyter: the same tree as ``repr``, each module with children a collapsible ``<details>``.
+
+        Each line shows the child's name, its class with ``extra_repr()``, and
+        its parameter count; a leaf also lists its own parameters' shapes.
+        """
+        return ('<div class="tinygrad-nn-module" style="font-family:monospace;font-size:12px">'
+                + _module_html(self, None) + "</div>")
+
+
+def _module_html(module, name):
+    """One module of ``Module._repr_html_``: a ``<details>`` around its children, or one line for a leaf."""
+    extra = module.extra_repr()
+    children = module.named_children()
+    label = (f"<b>({escape(name)})</b>: " if name is not None else "") + escape(type(module).__name__)
+    label += f"({escape(extra)})" if extra else ("" if children else "()")
+    count = module.num_parameters()
+    own = [f"{escape(local)} {tuple(value.shape)}" for local, value in _direct_members(module)
+           if not isinstance(value, Module)]
+    if count:
+        counts = f"{count:,} parameter{'' if count == 1 else 's'}"
+        if own:
+            counts += (": " if not children else ", own: ") + ", ".join(own)
+        label += f' <span style="color:#777">{counts}</span>'
+    if not children:
+        return f'<div style="margin-left:1.2em">{label}</div>'
+    inner = "".join(_module_html(child, child_name) for child_name, child in children)
+    return f'<details open style="margin-left:1.2em"><summary>{label}</summary>{inner}</details>'
 
 
 def scope_path(scope):

@@ -1,14 +1,17 @@
-"""Watching units: dead ReLUs, saturated sigmoids and tanhs, and which Maxout piece wins.
+"""Watching units: dead ReLUs, LeakyReLUs stuck below zero, saturated sigmoids and tanhs, Maxout piece wins.
 
 ``watch_units(model)`` puts a forward hook on every activation module of
 ``model`` (``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``Maxout``) and
 accumulates what the units did over every batch seen since the watcher was
 made or last ``reset()`` (the *window*):
 
-* ReLU family: a unit is **dead** when its output was zero (LeakyReLU:
-  negative) for every input of the window. A dead ReLU gets no gradient
-  and, unless other layers move its inputs, never comes back. A "dead"
-  LeakyReLU unit still leaks a small gradient, which is why it can recover;
+* ReLU: a unit is **dead** when its input was <= 0, so its output zero, for
+  every input of the window. A dead ReLU gets exactly zero gradient and,
+  unless other layers move its inputs, never comes back;
+* LeakyReLU: a unit whose input was <= 0 for every input of the window is
+  **all negative**. It is not dead: it still passes ``negative_slope``
+  times the gradient, which is why it can recover. (A LeakyReLU with
+  ``negative_slope=0`` is a ReLU, and its units are reported as dead.)
 * Sigmoid / Tanh: a unit is **saturated** when, for at least
   ``saturated_share`` (default 95%) of the inputs of the window, its output
   lay within ``saturation_margin`` of a bound (0 or 1 for sigmoid, -1 or 1
@@ -30,6 +33,8 @@ A unit counts over all inputs of the window, so watch a window large enough
 to be representative (an epoch, or a few hundred inputs). Activations
 applied with ``tg.functional`` instead of a module cannot be watched. A
 module reused at several places in a net is watched once, over all its uses.
+In Jupyter a watcher shows its report as a table with a small bar per
+measure.
 """
 
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ import numpy as np
 
 from ..engine import no_grad
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from .display import fraction_bar, html_table, Markup
 from .linear import Maxout
 
 __all__ = ["watch_units", "UnitWatcher", "UnitStats"]
@@ -50,10 +56,14 @@ class UnitStats:
     kind : ``"ReLU"``, ``"LeakyReLU"``, ``"Sigmoid"``, ``"Tanh"`` or ``"Maxout"``.
     units : number of units (the output's last axis).
     inputs_seen : number of inputs (rows) in the window.
-    dead_fraction, dead_units : ReLU family; fraction and indices of dead units.
+    dead_fraction, dead_units : ReLU (and LeakyReLU with slope 0); fraction and
+        indices of dead units, which get no gradient.
+    all_negative_fraction, all_negative_units : LeakyReLU; units below zero for
+        every input, which still get ``negative_slope`` times the gradient.
     saturated_fraction, saturated_units : Sigmoid/Tanh; fraction and indices of saturated units.
-    inactive_output_fraction : fraction of all outputs that were zero/negative
-        (ReLU family) or within the margin of a bound (Sigmoid/Tanh).
+    inactive_output_fraction : fraction of all (input, unit) pairs whose input
+        was <= 0 (ReLU family) or whose output was within the margin of a
+        bound (Sigmoid/Tanh).
     piece_wins : Maxout; array of shape ``(pieces,)``, fraction of wins per piece (sums to 1).
     unit_piece_wins : Maxout; array ``(units, pieces)``, the same per unit.
     """
@@ -69,6 +79,13 @@ class UnitStats:
     inactive_output_fraction: float | None = None
     piece_wins: np.ndarray | None = None
     unit_piece_wins: np.ndarray | None = None
+    all_negative_fraction: float | None = None
+    all_negative_units: tuple | None = None
+
+    @property
+    def where(self):
+        """The module path and kind, e.g. ``"layers.1 (ReLU)"`` or ``"0 (Maxout)"`` (the root: ``"(root) (ReLU)"``)."""
+        return f"{self.path or '(root)'} ({self.kind})"
 
 
 class _Tally:
@@ -82,6 +99,7 @@ class _Tally:
         self.inactive_per_unit = None  # per unit: how many inputs put it in that zone
         self.inactive_outputs = 0
         self.wins = None             # Maxout: (units, pieces) summed win shares
+        self.leaks = None            # LeakyReLU: whether negative_slope != 0
 
     def add(self, inactive, rows):
         """``inactive``: bool array (rows, units) of outputs in the dead/saturated zone."""
@@ -94,15 +112,22 @@ class _Tally:
         self.inputs_seen += rows
 
 
-def _count(indices, units):
-    """``"3/8 (38%)"`` for 3 of 8 units, ``"-"`` when the measure does not apply."""
-    return "-" if indices is None else f"{len(indices)}/{units} ({len(indices) / units:.0%})"
-
-
 def _rows(array):
-    """The output as (rows, units): the last axis is the units, all others are inputs."""
-    array = np.asarray(array)
+    """The array as (rows, units): the last axis is the units, all others are inputs."""
+    array = np.asarray(getattr(array, "data", array))
     return array.reshape(-1, array.shape[-1]) if array.ndim else array.reshape(1, 1)
+
+
+# The report's columns: (header, UnitStats field of the unit indices or fraction, legend line)
+_COLUMNS = [
+    ("dead", "dead_units", "dead: input <= 0 (output 0) for every input, so the unit gets no gradient"),
+    ("all negative", "all_negative_units",
+     "all negative: a LeakyReLU unit below zero for every input; it still passes negative_slope times "
+     "the gradient, so it is not dead"),
+    ("saturated", "saturated_units", "saturated: within {margin} of a bound for >= {share:.0%} of inputs"),
+    ("inactive outputs", "inactive_output_fraction", "inactive outputs: share of all outputs {inactive}"),
+    ("piece wins", "piece_wins", "piece wins: per Maxout piece, the share of (input, unit) pairs it won"),
+]
 
 
 class UnitWatcher:
@@ -110,7 +135,8 @@ class UnitWatcher:
 
     Use ``stats()`` for numbers, ``report()`` for a printable table,
     ``reset()`` to start a new window and ``remove()`` (or leave the ``with``
-    block) to take the hooks off.
+    block) to take the hooks off. In Jupyter the watcher shows as the report,
+    with a bar per measure.
     """
 
     def __init__(self, model, saturation_margin=0.01, saturated_share=0.95):
@@ -142,75 +168,115 @@ class UnitWatcher:
         return hook
 
     def _observe(self, tally, module, inputs, output):
-        out = _rows(output.data if hasattr(output, "data") else output)
-        tally.units = out.shape[1]
         margin = self.saturation_margin
         if tally.kind in ("ReLU", "LeakyReLU"):
-            tally.add(out <= 0, out.shape[0])
-        elif tally.kind == "Sigmoid":
-            tally.add((out < margin) | (out > 1 - margin), out.shape[0])
-        elif tally.kind == "Tanh":
-            tally.add(np.abs(out) > 1 - margin, out.shape[0])
-        else:
+            pre = _rows(inputs[0])
+            tally.units = pre.shape[1]
+            tally.leaks = tally.kind == "LeakyReLU" and module.negative_slope != 0
+            tally.add(pre <= 0, pre.shape[0])
+            return
+        if tally.kind == "Maxout":
             with no_grad():
                 scores = module.piece_scores(inputs[0]).data
             scores = _rows(scores).reshape(-1, module.out_features, module.pieces)
+            tally.units = module.out_features
             hits = scores == scores.max(axis=-1, keepdims=True)
             shares = hits / hits.sum(axis=-1, keepdims=True)
             wins = shares.sum(axis=0)
             tally.wins = wins if tally.wins is None or tally.wins.shape != wins.shape else tally.wins + wins
             tally.inputs_seen += scores.shape[0]
+            return
+        out = _rows(output)
+        tally.units = out.shape[1]
+        if tally.kind == "Sigmoid":
+            tally.add((out < margin) | (out > 1 - margin), out.shape[0])
+        else:
+            tally.add(np.abs(out) > 1 - margin, out.shape[0])
 
     # ------------------------------------------------------------- results
+    def _stats_of(self, path, tally):
+        fields = dict(path=path, kind=tally.kind, units=tally.units, inputs_seen=tally.inputs_seen)
+        if tally.kind == "Maxout":
+            per_unit = tally.wins / tally.inputs_seen
+            fields.update(piece_wins=per_unit.mean(axis=0), unit_piece_wins=per_unit)
+            return UnitStats(**fields)
+        if tally.kind in ("ReLU", "LeakyReLU"):
+            idle_mask = ~tally.ever_active
+            name = "all_negative" if tally.leaks else "dead"
+        else:
+            idle_mask = tally.inactive_per_unit >= self.saturated_share * tally.inputs_seen
+            name = "saturated"
+        idle = tuple(int(i) for i in np.flatnonzero(idle_mask))
+        fields[f"{name}_units"] = idle
+        fields[f"{name}_fraction"] = len(idle) / tally.units
+        fields["inactive_output_fraction"] = tally.inactive_outputs / (tally.inputs_seen * tally.units)
+        return UnitStats(**fields)
+
     def stats(self):
         """``{module_path: UnitStats}`` for every watched module that has seen at least one input."""
-        result = {}
-        for path, tally in self._tallies.items():
-            if not tally.inputs_seen:
-                continue
-            fields = dict(path=path, kind=tally.kind, units=tally.units, inputs_seen=tally.inputs_seen)
-            if tally.kind == "Maxout":
-                per_unit = tally.wins / tally.inputs_seen
-                fields.update(piece_wins=per_unit.mean(axis=0), unit_piece_wins=per_unit)
-            else:
-                if tally.kind in ("ReLU", "LeakyReLU"):
-                    idle_mask = ~tally.ever_active
+        return {path: self._stats_of(path, tally) for path, tally in self._tallies.items() if tally.inputs_seen}
+
+    def _table(self, stats):
+        """``(title, header, rows, legend)`` of the report; a row is ``[(text, fraction or None), ...]``.
+
+        Only the measures that apply to some watched module are columns, and
+        only those are explained in the legend.
+        """
+        seen = max((s.inputs_seen for s in stats.values()), default=0)
+        title = f"unit report over the last {seen} input{'' if seen == 1 else 's'}"
+        columns = [column for column in _COLUMNS if any(getattr(s, column[1]) is not None for s in stats.values())]
+        rows = []
+        for path, s in stats.items():
+            cells = [(path or "(root)", None), (s.kind, None), (str(s.units), None)]
+            for _, field, _ in columns:
+                value = getattr(s, field)
+                if value is None:
+                    cells.append(("-", None))
+                elif field == "piece_wins":
+                    cells.append((" / ".join(f"{w:.2f}" for w in value), None))
+                elif field == "inactive_output_fraction":
+                    cells.append((f"{value:.0%}", value))
                 else:
-                    idle_mask = tally.inactive_per_unit >= self.saturated_share * tally.inputs_seen
-                idle = tuple(int(i) for i in np.flatnonzero(idle_mask))
-                fraction = len(idle) / tally.units
-                inactive = tally.inactive_outputs / (tally.inputs_seen * tally.units)
-                if tally.kind in ("ReLU", "LeakyReLU"):
-                    fields.update(dead_fraction=fraction, dead_units=idle)
-                else:
-                    fields.update(saturated_fraction=fraction, saturated_units=idle)
-                fields["inactive_output_fraction"] = inactive
-            result[path] = UnitStats(**fields)
-        return result
+                    cells.append((f"{len(value)}/{s.units} ({len(value) / s.units:.0%})", len(value) / s.units))
+            rows.append(cells)
+        header = ["module", "type", "units", *(column[0] for column in columns)]
+        kinds = {s.kind for s in stats.values()}
+        inactive = " or ".join(text for text, members in [("whose input was <= 0", {"ReLU", "LeakyReLU"}),
+                                                          ("that were saturated", {"Sigmoid", "Tanh"})]
+                               if kinds & members)
+        legend = [column[2].format(margin=self.saturation_margin, share=self.saturated_share, inactive=inactive)
+                  for column in columns]
+        return title, header, rows, legend
 
     def report(self):
-        """A readable table: per watched module its path, kind, units and what its units did."""
-        header = ("module", "type", "units", "dead", "saturated", "inactive outputs", "piece wins")
-        rows = []
-        for path, stats in self.stats().items():
-            rows.append((path or "(root)", stats.kind, str(stats.units),
-                         _count(stats.dead_units, stats.units),
-                         _count(stats.saturated_units, stats.units),
-                         "-" if stats.inactive_output_fraction is None else f"{stats.inactive_output_fraction:.0%}",
-                         "-" if stats.piece_wins is None else " / ".join(f"{w:.2f}" for w in stats.piece_wins)))
-        seen = max((s.inputs_seen for s in self.stats().values()), default=0)
-        title = f"unit report over the last {seen} input{'' if seen == 1 else 's'}"
+        """A readable table: per watched module its path, kind, units and what its units did.
+
+        Only the measures that apply to some watched module are columns; under
+        the table, once, one legend line explains each of them.
+        """
+        title, header, rows, legend = self._table(self.stats())
         if not rows:
             return title + "\nno activation module has run yet"
-        legend = (f"dead: output zero (LeakyReLU: negative) for every input; saturated: within "
-                  f"{self.saturation_margin} of a bound for >= {self.saturated_share:.0%} of inputs; "
-                  "inactive outputs: share of all outputs that were zero/negative or saturated")
-        widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
+        lines = [header, *([text for text, _ in row] for row in rows)]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         fmt = lambda line: "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()  # noqa: E731
-        return "\n".join([title, fmt(header), "-" * len(fmt(header)), *map(fmt, rows), legend])
+        return "\n".join([title, fmt(header), "-" * len(fmt(header)), *map(fmt, lines[1:]),
+                          *legend])
 
     def __str__(self):
         return self.report()
+
+    def _repr_html_(self):
+        """Jupyter: the report as an HTML table, each fraction with a small bar, the legend under it."""
+        from html import escape
+        title, header, rows, legend = self._table(self.stats())
+        if not rows:
+            return f"<div>{escape(title)}: no activation module has run yet</div>"
+        cells = [[Markup(f"{fraction_bar(fraction).html} {escape(text)}") if fraction is not None else text
+                  for text, fraction in row] for row in rows]
+        table = html_table(header, cells, caption=title, numeric_columns={2})
+        notes = "".join(f'<div style="font-size:11px;color:#555">{escape(line)}</div>' for line in legend)
+        return f'<div class="tinygrad-nn-unit-report">{table}{notes}</div>'
 
     # ------------------------------------------------------------ lifetime
     def reset(self):
