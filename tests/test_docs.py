@@ -19,9 +19,6 @@ import pytest
 ROOT = pathlib.Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-# Pages whose blocks are being fixed on other branches: expected to fail for now,
-# and allowed to pass. Empty this set when those branches are merged.
-PAGES_FIXED_ELSEWHERE = {"docs/gradcheck.md", "docs/visualization.md"}
 
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"^<!--\s*docs-test:\s*(raises|skip)\b\s*(.*?)\s*-->\s*$")
@@ -70,10 +67,8 @@ def run_page(path):
 
 
 def page_params():
-    """One pytest param per page; the pages fixed elsewhere are expected to fail (non-strict xfail)."""
-    xfail = pytest.mark.xfail(reason="its blocks are being fixed on another branch", strict=False)
-    return [pytest.param(page, id=page_name(page), marks=[xfail] if page_name(page) in PAGES_FIXED_ELSEWHERE else [])
-            for page in PAGES]
+    """One pytest param per page, named by its path."""
+    return [pytest.param(page, id=page_name(page)) for page in PAGES]
 
 
 @pytest.mark.parametrize("page", page_params())

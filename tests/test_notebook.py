@@ -26,14 +26,6 @@ pytest.importorskip("ipykernel")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-# Rich outputs whose code is written on other branches: their absence is tolerated for now, and
-# they are checked only when present. Empty this set when those branches are merged.
-OUTPUTS_BUILT_ELSEWHERE = {
-    ("tensor", "text/html"),
-    ("gradcheck", "text/html"),
-    ("check_graph", "text/html"),
-    ("drawing", "text/plain"),    # a description such as "Drawing: computation graph, 12 nodes"
-}
 
 SETUP = f"""
 import sys
@@ -103,10 +95,9 @@ def executed(tmp_path_factory):
 
 
 def rich(outputs, name, mime):
-    """The output ``mime`` of cell ``name``; None when it is absent and allowed to be (built elsewhere)."""
+    """The output ``mime`` of cell ``name`` (it must be there)."""
     data = outputs[name].get(mime)
-    if data is None:
-        assert (name, mime) in OUTPUTS_BUILT_ELSEWHERE, f"cell {name!r} shows no {mime}: {outputs[name]}"
+    assert data is not None, f"cell {name!r} shows no {mime}: {outputs[name]}"
     return data
 
 
@@ -139,27 +130,20 @@ def test_a_module_shows_as_a_foldable_tree_and_its_plain_repr_stays_the_text_tre
 
 def test_a_tensor_shows_its_shape_dtype_and_grad_fn(executed):
     outputs, _, facts = executed
-    page = rich(outputs, "tensor", "text/html")
-    if page is not None:
-        _, text = parse_html(page)
-        assert "(5, 2)" in text and "float64" in text and facts["grad_fn"] in text
+    _, text = parse_html(rich(outputs, "tensor", "text/html"))
+    assert "(5, 2)" in text and "float64" in text and facts["grad_fn"] in text
 
 
 @pytest.mark.parametrize("name", ["gradcheck", "check_graph"])
 def test_gradient_check_results_show_as_html(executed, name):
     outputs, _, _ = executed
-    page = rich(outputs, name, "text/html")
-    if page is not None:
-        tags, text = parse_html(page)
-        assert tags and text.strip()
+    tags, text = parse_html(rich(outputs, name, "text/html"))
+    assert tags and text.strip()
 
 
 def test_a_drawing_shows_as_svg_and_says_what_it_is(executed):
     outputs, _, _ = executed
     svg = ElementTree.fromstring(rich(outputs, "drawing", "image/svg+xml"))
     assert svg.tag.endswith("svg") and len(list(svg.iter())) > 10
-    plain = outputs["drawing"]["text/plain"]
-    if re.fullmatch(r"<.* at 0x[0-9a-f]+>", plain):                    # the default object repr: not built yet
-        rich({"drawing": {}}, "drawing", "text/plain")
-    else:
-        assert re.fullmatch(r"Drawing: computation graph, \d+ nodes", plain), plain
+    plain = rich(outputs, "drawing", "text/plain")
+    assert re.fullmatch(r"Drawing: computation graph, \d+ nodes", plain), plain
