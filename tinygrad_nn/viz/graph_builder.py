@@ -229,6 +229,7 @@ class GraphBuilder:
 
     # ------------------------------------------------------ health marks
     def mark_units(self, units):
+        """Show each watched module's unit statistics (a ``UnitWatcher`` or its ``stats()``) on its last op."""
         stats = units.stats() if hasattr(units, "stats") else units
         last_op_of_path = {}
         for op in self.graph.ops:
@@ -246,6 +247,7 @@ class GraphBuilder:
             self.op_extra[key] = (old_lines + lines, attrs)
 
     def mark_blame(self, blame):
+        """Colour the ops that ``check_graph`` found wrong (a result or a list of failures) and say why."""
         failures = list(getattr(blame, "failures", blame) or [])
         worst = notes.worst_failures(failures)
         ops_by_node = {id(op.node): op for op in self.graph.ops}
