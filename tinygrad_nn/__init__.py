@@ -11,8 +11,10 @@
 
 __version__ = "0.1.0"
 
-from .engine import (Tensor, Function, Context, AnomalyError, no_grad, enable_grad,
-                     is_grad_enabled, detect_anomaly, maximum, where, concatenate, stack)
+from .engine import (Tensor, Function, Context, AnomalyError, NotDifferentiableError, ShapeError,
+                     VersionError, no_grad, enable_grad, is_grad_enabled, detect_anomaly, maximum, where,
+                     concatenate, stack)
+from . import autograd
 from .random import manual_seed
 from . import functional, nn
 from .serialization import save, load, UnsafeFileError, CorruptFileError
@@ -20,7 +22,8 @@ from . import optim, data
 from . import viz
 from .checks import gradcheck, check_graph, GradcheckError
 
-__all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
+__all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
+           "ShapeError", "VersionError", "autograd", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",

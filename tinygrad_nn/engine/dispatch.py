@@ -33,7 +33,7 @@ def _where(condition, a, b):
 def _compare(ufunc):
     def compare(a, b):
         values = [x._data if isinstance(x, tensor.Tensor) else x for x in (a, b)]
-        return tensor.Tensor._make(ufunc(*values))
+        return tensor.Tensor._make(np.asarray(ufunc(*values)))
     return compare
 
 

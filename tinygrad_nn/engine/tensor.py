@@ -267,13 +267,18 @@ class Tensor(TensorOps):
 
         An array is added in place, so ``g = t.grad`` stays the accumulated
         gradient; a Tensor (``create_graph=True``) is added by a recorded op.
+        A plain backward into a ``.grad`` that a ``create_graph`` backward left
+        as a Tensor adds the values and leaves an array.
         """
         with _GRAD_LOCK:
             current = self._grad
             if current is None:
                 self._grad = grad
-            elif type(current) is np.ndarray and type(grad) is np.ndarray:
-                np.add(current, grad, out=current)
+            elif type(grad) is np.ndarray:
+                if type(current) is np.ndarray:
+                    np.add(current, grad, out=current)
+                else:
+                    self._grad = current._data + grad
             else:
                 self._grad = grad + current
 

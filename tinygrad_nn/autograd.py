@@ -1,0 +1,235 @@
+"""Gradients as values, and derivatives of derivatives (``torch.autograd``'s names and arguments).
+
+* ``grad(outputs, inputs, ...)``: d(outputs)/d(inputs) as Tensors, leaving
+  every ``.grad`` alone. With ``create_graph=True`` the gradients are
+  recorded, so they can be differentiated again, to any order.
+* ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``: the
+  functions of ``torch.autograd.functional``, built on ``grad``. ``hvp``
+  differentiates the gradient's product with ``v`` and never builds the
+  Hessian.
+
+>>> import tinygrad_nn as tg
+>>> from tinygrad_nn import autograd
+>>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+>>> (g,) = autograd.grad((x ** 3).sum(), x, create_graph=True)   # 3 x**2
+>>> (h,) = autograd.grad(g.sum(), x)                              # 6 x
+>>> g.data, h.data
+(array([ 3., 12.]), array([ 6., 12.]))
+"""
+
+import numpy as np
+
+from .engine import Tensor, enable_grad, stack
+from .engine.backward import gradients
+
+__all__ = ["grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradient of ``outputs`` with respect to each of ``inputs``, as a tuple of Tensors.
+
+    ``outputs``: a Tensor or a sequence of them; ``grad_outputs``: the
+    gradient of some scalar with respect to each output (same shapes;
+    None means ones, allowed for one-element outputs only). ``inputs``: the
+    Tensors to differentiate with respect to (leaves or intermediates; each
+    must require grad). ``.grad`` of every tensor is left as it is.
+
+    With ``create_graph=True`` the backward pass is recorded: the returned
+    gradients have a ``grad_fn`` and can be differentiated again.
+    ``retain_graph`` (default: ``create_graph``) keeps the graph for another
+    backward. An input that the outputs do not depend on is an error, or
+    None with ``allow_unused=True``.
+
+    >>> import tinygrad_nn as tg
+    >>> w = tg.Tensor([3.0, 4.0], requires_grad=True)
+    >>> grad((w * w).sum(), w)[0].data
+    array([6., 8.])
+    """
+    return gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
+                     allow_unused=allow_unused)
+
+
+# ------------------------------------------------------------------- torch.autograd.functional
+def _as_tuple(values, what, fn_name):
+    """``(was_tuple, tuple of Tensors)``; arrays and numbers become float64 Tensors."""
+    was_tuple = isinstance(values, (tuple, list))
+    items = tuple(values) if was_tuple else (values,)
+    result = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Tensor):
+            try:
+                item = Tensor(item)
+            except TypeError as error:
+                raise TypeError(f"{fn_name}: {what} {index} must be a Tensor or an array, got "
+                                f"{type(item).__name__}") from error
+        result.append(item)
+    return was_tuple, tuple(result)
+
+
+def _differentiable(inputs, create_graph):
+    """Copies of ``inputs`` that require grad: the function is differentiated at these values."""
+    copies = []
+    for t in inputs:
+        if t.dtype.kind != "f":
+            t = Tensor(t.data.astype(np.float64))
+        if create_graph and t.requires_grad:
+            copies.append(t)  # the caller's tensor itself: the results stay connected to its graph
+        else:
+            copies.append(t.detach().requires_grad_(True))
+    return tuple(copies)
+
+
+def _call(func, inputs, fn_name):
+    with enable_grad():
+        outputs = func(*inputs)
+    was_tuple = isinstance(outputs, (tuple, list))
+    items = tuple(outputs) if was_tuple else (outputs,)
+    for index, item in enumerate(items):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"{fn_name}: the function must return a Tensor or a tuple of Tensors, output {index} "
+                            f"is a {type(item).__name__}")
+    return was_tuple, items
+
+
+def _vectors(v, like, fn_name, what="v"):
+    """``v`` as one Tensor per tensor of ``like``, of the same shapes (None: ones, for one-element ones)."""
+    if v is None:
+        for index, t in enumerate(like):
+            if t.size != 1:
+                raise RuntimeError(f"{fn_name}: {what} may be omitted only when every tensor it multiplies has one "
+                                   f"element; tensor {index} has shape {t.shape}")
+        return tuple(Tensor(np.ones(t.shape, dtype=t.dtype)) for t in like)
+    _, vs = _as_tuple(v, what, fn_name)
+    if len(vs) != len(like):
+        raise ValueError(f"{fn_name}: expected {len(like)} tensor(s) in {what}, got {len(vs)}")
+    for index, (vector, t) in enumerate(zip(vs, like)):
+        if vector.shape != t.shape:
+            raise ValueError(f"{fn_name}: {what} {index} has shape {vector.shape}, expected {t.shape}")
+    return vs
+
+
+def _zeros_for_unused(grads, like, strict, fn_name):
+    result = []
+    for index, (g, t) in enumerate(zip(grads, like)):
+        if g is None:
+            if strict:
+                raise RuntimeError(f"{fn_name}: the output does not depend on input {index} (strict=True)")
+            g = Tensor(np.zeros(t.shape, dtype=t.dtype))
+        result.append(g)
+    return tuple(result)
+
+
+def _finish(values, create_graph, was_tuple):
+    values = tuple(v if create_graph else v.detach() for v in values)
+    return values if was_tuple else values[0]
+
+
+def vjp(func, inputs, v=None, create_graph=False, strict=False):
+    """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs`` (``torch.autograd.functional.vjp``)."""
+    inputs_tuple, inputs = _as_tuple(inputs, "input", "vjp")
+    inputs = _differentiable(inputs, create_graph)
+    outputs_tuple, outputs = _call(func, inputs, "vjp")
+    vs = _vectors(v, outputs, "vjp")
+    grads = grad(outputs, inputs, vs, create_graph=create_graph, retain_graph=True, allow_unused=True)
+    grads = _zeros_for_unused(grads, inputs, strict, "vjp")
+    return _finish(outputs, create_graph, outputs_tuple), _finish(grads, create_graph, inputs_tuple)
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """``(func(inputs), J v)``: the Jacobian-vector product, by differentiating a vjp (the double-vjp trick)."""
+    inputs_tuple, inputs = _as_tuple(inputs, "input", "jvp")
+    inputs = _differentiable(inputs, create_graph)
+    vs = _vectors(v, inputs, "jvp")
+    outputs_tuple, outputs = _call(func, inputs, "jvp")
+    dummies = tuple(Tensor(np.zeros(o.shape, dtype=o.dtype), requires_grad=True) for o in outputs)
+    grads = grad(outputs, inputs, dummies, create_graph=True, retain_graph=True, allow_unused=True)
+    used = [(g, vector) for g, vector in zip(grads, vs) if g is not None]
+    if not used:
+        products = tuple(Tensor(np.zeros(o.shape, dtype=o.dtype)) for o in outputs)
+    else:
+        products = grad([g for g, _ in used], dummies, [vector for _, vector in used], create_graph=create_graph,
+                        retain_graph=True, allow_unused=True)
+        products = _zeros_for_unused(products, outputs, strict, "jvp")
+    return _finish(outputs, create_graph, outputs_tuple), _finish(products, create_graph, outputs_tuple)
+
+
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
+    """The Jacobian of ``func`` at ``inputs``: d output[i] / d input[j] of shape ``output.shape + input.shape``.
+
+    One backward per output element (reverse mode). For one input and one
+    output the result is a Tensor; otherwise a tuple (per output) of tuples
+    (per input), as ``torch.autograd.functional.jacobian`` returns.
+    """
+    if strategy != "reverse-mode":
+        raise ValueError(f"jacobian: only strategy='reverse-mode' is supported, got {strategy!r}")
+    inputs_tuple, inputs = _as_tuple(inputs, "input", "jacobian")
+    inputs = _differentiable(inputs, create_graph)
+    outputs_tuple, outputs = _call(func, inputs, "jacobian")
+    rows = []
+    for output in outputs:
+        per_input = [[] for _ in inputs]
+        for flat in range(output.size):
+            seed = np.zeros(output.shape, dtype=output.dtype)
+            seed.reshape(-1)[flat] = 1
+            grads = grad(output, inputs, Tensor(seed), create_graph=create_graph, retain_graph=True,
+                         allow_unused=True)
+            grads = _zeros_for_unused(grads, inputs, strict, "jacobian")
+            for j, g in enumerate(grads):
+                per_input[j].append(g if create_graph else g.detach())
+        blocks = []
+        for j, t in enumerate(inputs):
+            block = stack(per_input[j]) if per_input[j] else Tensor(np.zeros((0,) + t.shape, dtype=t.dtype))
+            blocks.append(block.reshape(output.shape + t.shape))
+        rows.append(tuple(blocks) if inputs_tuple else blocks[0])
+    return tuple(rows) if outputs_tuple else rows[0]
+
+
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+    """The Hessian of a scalar ``func`` at ``inputs``: the Jacobian of its gradient.
+
+    For one input the result has shape ``input.shape + input.shape``; for
+    several, a tuple of tuples of blocks, as in PyTorch.
+    """
+    inputs_tuple, inputs = _as_tuple(inputs, "input", "hessian")
+
+    def gradient(*xs):
+        _, (output,) = _checked_scalar(func, xs, "hessian")
+        grads = _zeros_for_unused(grad(output, xs, create_graph=True, allow_unused=True), xs, strict, "hessian")
+        return grads if inputs_tuple else grads[0]
+
+    return jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph=create_graph, strict=strict)
+
+
+def _checked_scalar(func, xs, fn_name):
+    was_tuple, outputs = _call(func, xs, fn_name)
+    if len(outputs) != 1 or outputs[0].size != 1:
+        raise RuntimeError(f"{fn_name}: the function must return a single Tensor with one element, got "
+                           f"{[o.shape for o in outputs]}")
+    return was_tuple, outputs
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """``(func(inputs), H v)``: the Hessian-vector product of a scalar ``func``, without building H.
+
+    Differentiates ``sum(grad(func) * v)`` once more: two backward passes,
+    whatever the number of inputs. (H is symmetric, so ``hvp`` and ``vhp``
+    agree.)
+    """
+    inputs_tuple, inputs = _as_tuple(inputs, "input", "hvp")
+    inputs = _differentiable(inputs, create_graph)
+    vs = _vectors(v, inputs, "hvp")
+    _, (output,) = _checked_scalar(func, inputs, "hvp")
+    grads = grad(output, inputs, create_graph=True, allow_unused=True)
+    used = [(g, vector) for g, vector in zip(grads, vs) if g is not None]
+    if not used:
+        products = _zeros_for_unused([None] * len(inputs), inputs, strict, "hvp")
+    else:
+        dot = sum(((g * vector).sum() for g, vector in used), Tensor(0.0, dtype=output.dtype))
+        products = grad(dot, inputs, create_graph=create_graph, allow_unused=True)
+        products = _zeros_for_unused(products, inputs, strict, "hvp")
+    return _finish((output,), create_graph, False), _finish(products, create_graph, inputs_tuple)
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """``(func(inputs), v^T H)``: the same as ``hvp`` (H is symmetric for a twice-differentiable func)."""
+    return hvp(func, inputs, v, create_graph=create_graph, strict=strict)

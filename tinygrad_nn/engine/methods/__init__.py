@@ -1,0 +1,10 @@
+"""The methods of ``Tensor`` that compute something, by area; ``tensor_ops.TensorOps`` combines them.
+
+Each method is one line: the op that records it (``engine/ops``).
+"""
+
+from .elementwise import ElementwiseMethods
+from .reductions import ReductionMethods
+from .shape import ShapeMethods
+
+__all__ = ["ElementwiseMethods", "ReductionMethods", "ShapeMethods"]
