@@ -1,7 +1,8 @@
 """The reverse walk: visit each node once, after every node that uses its output, and
 push the summed gradient of its output through its ``backward`` to its inputs.
 
-For each node, in reverse topological order:
+For each node, newest first (a node is recorded after the nodes whose outputs it uses, so by then
+every node it sends gradients to has sent it theirs):
 
 1. its upstream gradient is the sum of what its consumers sent it;
 2. ``backward`` turns it into one gradient per input (``call_backward``);
@@ -16,13 +17,15 @@ every gradient is a Tensor, ``backward`` runs while recording (see
 ``call_backward``), so the gradients come out with graphs of their own.
 """
 
+from heapq import heappop, heappush
+
 import numpy as np
 
 from . import grad_mode, tensor, versions
 from .broadcasting import unbroadcast
 from .errors import AnomalyError, NotDifferentiableError, ShapeError
 from .function import all_finite
-from .graph import Context, check_saved_unchanged, topological_order
+from .graph import Context, check_saved_unchanged, order_of_nodes
 
 __all__ = ["run_backward", "gradients", "call_backward", "conform"]
 
@@ -34,8 +37,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     Tensors that called ``retain_grad()`` get their ``.grad`` too.
     """
     wanted = None if inputs is None else _as_tensor_list(inputs, "backward: inputs")
-    _walk(roots, grads, retain_graph, create_graph, wanted, tensor.Tensor._accumulate_grad, give_retained=True,
-          op="backward")
+    _walk(roots, grads, retain_graph, create_graph, wanted, tensor.Tensor._accumulate_grad, True, "backward")
 
 
 def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -78,59 +80,74 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
     node is reached) and skips the nodes that lead to none of them.
     """
     grads = {}  # the summed upstream gradient of each node still to visit
-    leaf_roots = []
+    pending = []  # a heap of (-sequence, node): the newest node still to visit comes out first
+    wanted_leaves, wanted_nodes = (None, None) if wanted is None else _wanted(wanted)
     for root, grad in zip(roots, root_grads):
         grad = _root_gradient(root, grad, create_graph, op)
-        if root.grad_fn is None:
-            leaf_roots.append((root, grad))
-        else:
-            previous = grads.get(root.grad_fn)
-            grads[root.grad_fn] = grad if previous is None else previous + grad
-    wanted_leaves = wanted_nodes = None
-    if wanted is not None:
-        wanted_leaves = {id(t): t for t in wanted if t.grad_fn is None}
-        wanted_nodes = {t.grad_fn: t for t in wanted if t.grad_fn is not None}
-    for root, grad in leaf_roots:
-        if not root.requires_grad:
+        node = root.grad_fn
+        if node is not None:
+            previous = grads.get(node)
+            if previous is None:
+                grads[node] = grad
+                heappush(pending, (-node.sequence, node))
+            else:
+                grads[node] = previous + grad
+        elif not root.requires_grad:
             raise RuntimeError(f"{op}: this tensor does not require grad and was not made by a recorded op")
-        if wanted is None or id(root) in wanted_leaves:
+        elif wanted_leaves is None or id(root) in wanted_leaves:
             deliver(root, _owned(grad, None, ()))
-    order = topological_order([root for root in roots if root.grad_fn is not None])
-    useful = None if wanted is None else _nodes_leading_to(order, wanted_leaves, wanted_nodes)
+    useful = None if wanted_leaves is None else _nodes_leading_to(list(grads), wanted_leaves, wanted_nodes)
     anomaly = grad_mode.STATE.anomaly
-    for node in reversed(order):
-        upstream = grads.pop(node, None)
-        if upstream is None or (useful is not None and node not in useful):
-            continue  # no gradient flows through this node, or none that is wanted
-        if wanted_nodes is not None and node in wanted_nodes:
+    # A node is recorded after every node whose output it uses, so when the newest pending node comes
+    # out of the heap, every node that sends it a gradient has been visited: its upstream is complete.
+    while pending:
+        node = heappop(pending)[1]
+        upstream = grads.pop(node)
+        if useful is not None and node not in useful:
+            continue  # no wanted tensor lies behind this node
+        if wanted_nodes and node in wanted_nodes:
             deliver(wanted_nodes[node], _owned(upstream, None, ()))
         if give_retained and node.retained is not None:
             _give_retained_grad(node, upstream)
-        returned = call_backward(node, upstream, create_graph)
+        # call_backward, inlined for a plain backward (one call less per node: (c) -3%, (b) -4% of the run)
+        if create_graph or node.saved_tensors is None or versions.latest_change > node.sequence:
+            returned = call_backward(node, upstream, create_graph)
+        else:
+            returned = node.function.backward(node, upstream)
+            if type(returned) is not tuple:
+                returned = (returned,) if type(returned) is not list else tuple(returned)
+            if len(returned) != len(node.sources):
+                _as_gradient_tuple(node, returned)  # raises
         if anomaly:
             _check_finite(node, upstream, returned)
         for source, grad in zip(node.sources, returned):
             if grad is None:
                 continue
             if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
-                if type(grad) is not np.ndarray or grad.dtype is not source.output_dtype \
-                        or grad.shape != source.output_shape:  # usually nothing to conform: skip the call
-                    grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
+                grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
                 previous = grads.get(source)
-                grads[source] = grad if previous is None else previous + grad
-            elif source._requires_grad and (wanted is None or id(source) in wanted_leaves):
-                data = source._data
-                if type(grad) is not np.ndarray or grad.dtype is not data.dtype or grad.shape != data.shape:
-                    grad = conform(grad, data.shape, data.dtype, node, returned, upstream)
+                if previous is None:
+                    grads[source] = grad
+                    heappush(pending, (-source.sequence, source))
+                else:
+                    grads[source] = previous + grad
+            elif source._requires_grad and (wanted_leaves is None or id(source) in wanted_leaves):
+                grad = conform(grad, source._data.shape, source._data.dtype, node, returned, upstream)
                 deliver(source, _owned(grad, upstream, returned))
         if not retain_graph:
-            node.release()
+            node.saved_tensors = None  # node.release(), inlined
 
 
-def _nodes_leading_to(order, wanted_leaves, wanted_nodes):
-    """The nodes of ``order`` (inputs first) from which some wanted tensor can be reached backwards."""
+def _wanted(wanted):
+    """``(leaves by id, nodes of non-leaves)`` to deliver to."""
+    return ({id(t): t for t in wanted if t.grad_fn is None},
+            {t.grad_fn: t for t in wanted if t.grad_fn is not None})
+
+
+def _nodes_leading_to(roots, wanted_leaves, wanted_nodes):
+    """The nodes behind ``roots`` from which some wanted tensor can be reached (a set)."""
     useful = set()
-    for node in order:
+    for node in order_of_nodes(roots):  # inputs first: a node's sources are decided before it
         if node in wanted_nodes or any(
                 (source in useful) if type(source) is Context else (id(source) in wanted_leaves)
                 for source in node.sources):
@@ -151,27 +168,29 @@ def call_backward(node, upstream, create_graph):
             f"backward: trying to backward through {node.function.__name__} a second time, but its saved arrays "
             "were released after the first backward; pass retain_graph=True to the first backward() if you need "
             "to call it again")
-    if node.recorded_at != versions.latest_change:  # something was changed in place since the node was recorded
-        check_saved_unchanged(node)
-    if create_graph:
-        with grad_mode.recording_backward(node.function):
-            returned = node.function.backward(RecordingContext(node), upstream)
-    else:
-        returned = node.function.backward(node, upstream)
+    check_saved_unchanged(node)
+    if not create_graph:
+        return _as_gradient_tuple(node, node.function.backward(node, upstream))
+    with grad_mode.recording_backward(node.function):
+        returned = _as_gradient_tuple(node, node.function.backward(RecordingContext(node), upstream))
+    name = node.function.__name__
+    for index, grad in enumerate(returned):
+        if grad is not None and not isinstance(grad, tensor.Tensor):
+            raise NotDifferentiableError(
+                f"{name}.backward returned a {type(grad).__name__} for input {index} under create_graph=True, "
+                f"so how it depends on the inputs is not recorded and a second derivative through {name} would "
+                f"be wrong. Under create_graph backward receives Tensors: compute the gradient from them with "
+                f"Tensor operations and the numpy functions that match our ops (see docs/higher_order.md)")
+    return returned
+
+
+def _as_gradient_tuple(node, returned):
+    """What ``backward`` returned as a tuple of one gradient per input (a list or a single value is accepted)."""
     if type(returned) is not tuple:
         returned = tuple(returned) if isinstance(returned, list) else (returned,)
     if len(returned) != len(node.sources):
         raise ValueError(f"{node.function.__name__}.backward returned {len(returned)} gradient(s) "
                          f"but forward had {len(node.sources)} input(s)")
-    if create_graph:
-        name = node.function.__name__
-        for index, grad in enumerate(returned):
-            if grad is not None and not isinstance(grad, tensor.Tensor):
-                raise NotDifferentiableError(
-                    f"{name}.backward returned a {type(grad).__name__} for input {index} under create_graph=True, "
-                    f"so how it depends on the inputs is not recorded and a second derivative through {name} would "
-                    f"be wrong. Under create_graph backward receives Tensors: compute the gradient from them with "
-                    f"Tensor operations and the numpy functions that match our ops (see docs/higher_order.md)")
     return returned
 
 
@@ -234,11 +253,12 @@ def _broadcast_along_output(grad_shape, input_shape, output_shape):
 def _root_gradient(root, grad, create_graph, op):
     """The gradient to start from at ``root``: ones for a one-element root, else ``grad`` checked."""
     if grad is None:
-        if root.size != 1:
+        data = root._data
+        if data.size != 1:
             raise RuntimeError(
-                f"{op}: the output has shape {root.shape}, so its gradient is ambiguous; "
+                f"{op}: the output has shape {data.shape}, so its gradient is ambiguous; "
                 "pass grad= (an array of that shape) or reduce it first with .sum() or .mean()")
-        array = np.empty(root.shape, dtype=root.dtype)  # np.ones costs 3x more for one element
+        array = np.empty(data.shape, dtype=data.dtype)  # np.ones costs 3x more for one element
         array.fill(1)
     elif isinstance(grad, tensor.Tensor):
         if grad.shape != root.shape:
@@ -331,15 +351,15 @@ class RecordingContext:
 
     def __getattr__(self, name):
         value = getattr(self._node, name)
-        if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fc":
             return UnrecordedArray(self._node.function.__name__, f"ctx.{name}")
         return value
 
 
 def _saved_as_tensor(node, position, value):
     """One saved item under ``create_graph``: the Tensor it was, an array with no gradient, or a placeholder."""
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
-        return value
+    if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind not in "fc":
+        return value  # indices, masks, shapes, None: no gradient flows through them
     for source in node.sources:
         if type(source) is Context:
             if id(value) == source.output_id:  # the input array itself (both are alive: same id, same array)

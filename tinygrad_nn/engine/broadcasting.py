@@ -26,7 +26,7 @@ def unbroadcast(grad, shape):
             if size != 1:
                 return None
             stretched.append(i)
-    if not isinstance(grad, np.ndarray):  # a Tensor: the same two sums, recorded
+    if not isinstance(grad, (np.ndarray, np.generic)):  # a Tensor: the same two sums, recorded
         if extra:
             grad = grad.sum(axis=tuple(range(extra)))
         return grad.sum(axis=tuple(stretched), keepdims=True) if stretched else grad

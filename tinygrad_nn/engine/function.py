@@ -50,6 +50,12 @@ __all__ = ["Function", "Context", "all_finite"]
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# needs_input_grad of one- and two-input ops, shared rather than made per node: every tuple a node
+# keeps is one more object for the garbage collector to count.
+_NEEDS_ONE = ((False,), (True,))
+_NEEDS_PAIR = (((False, False), (False, True)), ((True, False), (True, True)))
+
+
 class Function:
     """Base class of every operation: subclass it, write ``forward`` and ``backward``.
 
@@ -82,26 +88,41 @@ class Function:
             if not isinstance(x, Tensor):
                 inputs = _with_constants(inputs, cls.__name__)
                 break
-        arrays, needs_input_grad, sources = [], [], []
-        for t in inputs:
-            arrays.append(t._data)
-            needs_input_grad.append(t._requires_grad)
-            sources.append(t.grad_fn or t)  # the op that made the input (a Context is truthy), else the input
+        # The same loop, unrolled for the one- and two-input ops that are nearly all of them: (b) -6%, (c) -4%.
+        if len(inputs) == 2:
+            a, b = inputs
+            arrays = (a._data, b._data)
+            needs_input_grad = _NEEDS_PAIR[a._requires_grad][b._requires_grad]
+            sources = (a.grad_fn or a, b.grad_fn or b)
+        elif len(inputs) == 1:
+            (a,) = inputs
+            arrays = (a._data,)
+            needs_input_grad = _NEEDS_ONE[a._requires_grad]
+            sources = (a.grad_fn or a,)
+        else:
+            arrays, needs_input_grad, sources = [], [], []
+            for t in inputs:
+                arrays.append(t._data)
+                needs_input_grad.append(t._requires_grad)
+                sources.append(t.grad_fn or t)  # the op that made the input (a Context is truthy), else the input
+            needs_input_grad, sources = tuple(needs_input_grad), tuple(sources)
         grad_enabled, anomaly, scope = grad_mode.STATE.modes
         record = grad_enabled and True in needs_input_grad
-        ctx = Context(cls, tuple(sources), options, tuple(needs_input_grad) if record else (False,) * len(arrays),
-                      scope)
+        ctx = Context(cls, sources, options, needs_input_grad if record else (False,) * len(arrays), scope)
         try:
             out = cls.forward(ctx, *arrays, **options)
         except (ValueError, IndexError, TypeError, OverflowError) as error:
             raise _forward_error(cls, error, arrays)
         if type(out) is not np.ndarray:
-            out = tensor.as_array(out, cls.__name__)
+            out = _as_output_array(ctx, out, cls.__name__)
         if anomaly:
             _check_forward_finite(cls, ctx, arrays, out)
         if not record:
             return Tensor._make(out)
-        ctx.output_shape, ctx.output_dtype, ctx.output_id = out.shape, out.dtype, id(out)
+        ctx.output_shape = out.shape
+        ctx.output_dtype = out.dtype
+        if ctx.saved_tensors:  # what create_graph needs to tell a saved output from an intermediate
+            ctx.output_id = id(out)
         return Tensor._make(out, True, ctx)
 
 
@@ -116,6 +137,19 @@ def _with_constants(inputs, op):
             return Tensor._constant(a, b, op), b
     reference = next((x for x in inputs if isinstance(x, Tensor)), None)
     return tuple([x if isinstance(x, Tensor) else Tensor._constant(x, reference, op) for x in inputs])
+
+
+def _as_output_array(ctx, out, op):
+    """A forward's result that is not an ndarray (numpy returns scalars for 0-d inputs) as an array.
+
+    If forward saved that very object for backward, the saved entry becomes
+    the array too, so ``create_graph`` still recognises it as the output.
+    """
+    array = tensor.as_array(out, op)
+    saved = ctx.saved_tensors
+    if saved and any(item is out for item in saved):
+        ctx.saved_tensors = tuple(array if item is out else item for item in saved)
+    return array
 
 
 def _forward_error(function, error, arrays):

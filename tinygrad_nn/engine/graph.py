@@ -14,8 +14,9 @@ import numpy as np
 
 from . import grad_mode, tensor, versions
 from .errors import VersionError
+from .versions import TICKS
 
-__all__ = ["Context", "topological_order", "recompute", "outputs", "input_tensors", "check_unchanged",
+__all__ = ["Context", "topological_order", "order_of_nodes", "recompute", "outputs", "input_tensors", "check_unchanged",
            "check_saved_unchanged", "tensor_namers"]
 
 # Functions ``namer(tensor, node) -> str or None`` that name a leaf in error messages (``nn`` adds one
@@ -42,7 +43,9 @@ class Context:
     saved_tensors : what ``save_for_backward`` stored; released after
         ``backward`` unless ``retain_graph=True``.
     scope : the scope stack (modules) active when the node was recorded.
-    recorded_at : the version clock when the node was recorded (see ``versions``).
+    sequence : the tick of the version clock when the node was recorded: nodes are numbered in
+        recording order (``backward`` visits newest first), and a tensor changed in place later than
+        this was changed after the node saw it (see ``versions``).
     created_at : ``"file:line in function"`` of the user code that created
         the node, recorded only inside ``detect_anomaly()``.
 
@@ -50,11 +53,10 @@ class Context:
     """
 
     __slots__ = ("function", "sources", "output_shape", "output_dtype", "output_id", "kwargs",
-                 "needs_input_grad", "saved_tensors", "scope", "recorded_at", "__dict__")
+                 "needs_input_grad", "saved_tensors", "scope", "retained", "sequence", "__dict__")
     # Rarely set, so not slots: read from the class until a node sets its own (one store less per op).
     output_name = None  # the name given to the output tensor
     created_at = None   # where the node was made, inside detect_anomaly()
-    retained = None     # a weak reference to the output tensor, after retain_grad()
 
     def __init__(self, function, sources, kwargs, needs_input_grad, scope=None):
         self.function = function
@@ -64,7 +66,8 @@ class Context:
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
         self.scope = grad_mode.STATE.scope if scope is None else scope
-        self.recorded_at = versions.latest_change
+        self.retained = None  # a weak reference to the output tensor, after retain_grad()
+        self.sequence = next(TICKS)  # a node is newer than its inputs' nodes, and than earlier in-place changes
 
     def save_for_backward(self, *arrays):
         """Keep arrays (or anything) for ``backward``; read them back as ``ctx.saved_tensors``."""
@@ -116,13 +119,15 @@ def topological_order(root):
     outputs, in order). Inputs are visited in call order, so the same graph
     always gives the same list; a single root's own node is last.
     """
-    if isinstance(root, (list, tuple)):
-        starts = [_node_of(r) for r in root]
-    else:
-        starts = [_node_of(root)]
+    roots = root if isinstance(root, (list, tuple)) else (root,)
+    return order_of_nodes([node for node in map(_node_of, roots) if node is not None])
+
+
+def order_of_nodes(starts):
+    """``topological_order`` of a list of nodes (no leaves): depth first, each node after its inputs' nodes."""
     order = []
     visited = set()
-    stack = [start for start in reversed(starts) if start is not None]
+    stack = starts[::-1]
     while stack:
         node = stack.pop()
         if node is _INPUTS_DONE:
@@ -153,10 +158,10 @@ def check_unchanged(node, purpose):
 
     ``purpose`` says what needed the old values (for the message).
     """
-    if node.recorded_at == versions.latest_change:
+    if versions.latest_change < node.sequence:
         return  # nothing anywhere was changed in place since the node was recorded
     for index, source in enumerate(node.sources):
-        if type(source) is not Context and source._versions.changed_at > node.recorded_at:
+        if type(source) is not Context and source._versions.changed_at > node.sequence:
             raise VersionError(
                 f"{purpose}: input {index} of {node.function.__name__} ({describe(source, node)}) was changed in "
                 f"place after the graph was recorded (it is now at version {source.version}), so the values the "
@@ -170,11 +175,11 @@ def check_saved_unchanged(node):
     Only an input whose array the node saved matters here: a leaf whose
     ``data`` was replaced by a new array left the saved one intact.
     """
-    if node.recorded_at == versions.latest_change:
+    if versions.latest_change < node.sequence:
         return
     saved = [a for a in (node.saved_tensors or ()) if isinstance(a, np.ndarray)]
     for index, source in enumerate(node.sources):
-        if type(source) is Context or source._versions.changed_at <= node.recorded_at:
+        if type(source) is Context or source._versions.changed_at < node.sequence:
             continue
         if any(np.may_share_memory(array, source._data) for array in saved):
             raise VersionError(

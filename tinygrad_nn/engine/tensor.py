@@ -39,7 +39,8 @@ _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
 # Numbers that take the tensor's dtype instead of promoting it: Python's, and
 # numpy scalars (np.float64(2), np.sqrt(d)), as PyTorch treats them.
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
-_GRAD_LOCK = threading.Lock()  # leaf gradients are added under it: backward in several threads is safe
+_GRAD_LOCK = threading.Lock()
+_EMPTY = object()  # the default of Tensor(data): no data given  # leaf gradients are added under it: backward in several threads is safe
 
 
 def as_array(data, op="Tensor", dtype=None):
@@ -89,28 +90,27 @@ class Tensor(TensorOps):
         "__weakref__": "Weak references (used by ``retain_grad``).",
     }
 
-    def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        array = as_array(data, "Tensor", dtype)
+    def __new__(cls, data=_EMPTY, requires_grad=False, dtype=None, name=None):
+        # Tensor() is an empty float64 tensor (as torch.Tensor()); copy.copy and deepcopy build one this way
+        # and then set its fields.
+        array = as_array(np.empty(0) if data is _EMPTY else data, "Tensor", dtype)
         if isinstance(data, Tensor):
             array = array.copy()
-        self._init(array, False, None)
-        self.name = name
-        self.requires_grad = requires_grad
-
-    def _init(self, data, requires_grad, grad_fn):
-        """Set every field: the one place a Tensor is put together (``__init__`` and ``_make`` call it)."""
-        self._data = data
-        self._grad = None
-        self._requires_grad = requires_grad
-        self.grad_fn = grad_fn
-        self._name = None
-        self._versions = NEVER_CHANGED
+        tensor = cls._make(array)
+        tensor.name = name
+        tensor.requires_grad = requires_grad
+        return tensor
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None):
-        """A Tensor around an array the engine made (no checks, no copy)."""
+        """A Tensor around an array: the one place a Tensor's fields are set (no checks, no copy)."""
         tensor = object.__new__(cls)
-        tensor._init(data, requires_grad, grad_fn)
+        tensor._data = data
+        tensor._grad = None
+        tensor._requires_grad = requires_grad
+        tensor.grad_fn = grad_fn
+        tensor._name = None
+        tensor._versions = NEVER_CHANGED
         return tensor
 
     @classmethod
@@ -140,13 +140,13 @@ class Tensor(TensorOps):
 
     # ----------------------------------------------------------- data and versions
     def _set_data(self, value):
-        if value is self._data:  # `t.data -= x` changed the array in place, then assigns it back
-            self._bump_version()
-            return
-        array = value if type(value) is np.ndarray and value.dtype.kind in "fbiu" else as_array(value, "Tensor.data")
-        if self._requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"Tensor.data: a tensor that requires grad needs floating data, got dtype {array.dtype}")
-        self._data = array
+        if value is not self._data:  # (`t.data -= x` changes the array in place, then assigns it back)
+            array = value if type(value) is np.ndarray and value.dtype.kind in "fbiu" else as_array(
+                value, "Tensor.data")
+            if self._requires_grad and array.dtype.kind != "f":
+                raise TypeError(f"Tensor.data: a tensor that requires grad needs floating data, "
+                                f"got dtype {array.dtype}")
+            self._data = array
         self._bump_version()
 
     # The getter is C (attrgetter), not a Python function: reading .data and .grad costs no frame.
@@ -159,9 +159,10 @@ class Tensor(TensorOps):
         return self._versions.count
 
     def _bump_version(self):
-        if self._versions is NEVER_CHANGED:
-            self._versions = VersionCounter()
-        self._versions.bump()
+        counter = self._versions
+        if counter is NEVER_CHANGED:
+            counter = self._versions = VersionCounter()
+        counter.bump()
 
     def _check_in_place(self, op, other=None):
         """Refuse an in-place change that the graph cannot record (PyTorch's rule, in our words)."""
@@ -270,17 +271,20 @@ class Tensor(TensorOps):
         A plain backward into a ``.grad`` that a ``create_graph`` backward left
         as a Tensor adds the values and leaves an array.
         """
-        with _GRAD_LOCK:
+        _GRAD_LOCK.acquire()  # not `with`: half the cost, once per leaf per backward
+        try:
             current = self._grad
             if current is None:
                 self._grad = grad
             elif type(grad) is np.ndarray:
                 if type(current) is np.ndarray:
-                    np.add(current, grad, out=current)
+                    current += grad
                 else:
                     self._grad = current._data + grad
             else:
                 self._grad = grad + current
+        finally:
+            _GRAD_LOCK.release()
 
     def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to every leaf, and add it to their ``.grad``.
@@ -294,8 +298,7 @@ class Tensor(TensorOps):
         gradients can be differentiated again; ``.grad`` then holds Tensors.
         ``inputs`` (a Tensor or a list) limits which leaves receive ``.grad``.
         """
-        run_backward((self,), (grad,), retain_graph=create_graph if retain_graph is None else retain_graph,
-                     create_graph=create_graph, inputs=inputs)
+        run_backward((self,), (grad,), create_graph if retain_graph is None else retain_graph, create_graph, inputs)
 
     def zero_grad(self):
         """Set ``.grad`` to None."""

@@ -8,7 +8,8 @@ in ``tensor.py``.
 
 import numpy as np
 
-from . import ops, tensor
+from . import tensor
+from .ops import Abs, Add, Div, GetItem, MatMul, Mul, Neg, Pow, Sub
 from .methods import ElementwiseMethods, ReductionMethods, ShapeMethods
 
 __all__ = ["TensorOps"]
@@ -21,22 +22,22 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
     __slots__ = ()
 
     # ----------------------------------------------------------- operators
-    def __add__(self, other): return ops.Add.apply(self, other)
-    def __radd__(self, other): return ops.Add.apply(other, self)
-    def __sub__(self, other): return ops.Sub.apply(self, other)
-    def __rsub__(self, other): return ops.Sub.apply(other, self)
-    def __mul__(self, other): return ops.Mul.apply(self, other)
-    def __rmul__(self, other): return ops.Mul.apply(other, self)
-    def __truediv__(self, other): return ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return ops.Div.apply(other, self)
-    def __pow__(self, other): return ops.Pow.apply(self, other)
-    def __rpow__(self, other): return ops.Pow.apply(other, self)
-    def __matmul__(self, other): return ops.MatMul.apply(self, other)
-    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
-    def __neg__(self): return ops.Neg.apply(self)
+    def __add__(self, other): return Add.apply(self, other)
+    def __radd__(self, other): return Add.apply(other, self)
+    def __sub__(self, other): return Sub.apply(self, other)
+    def __rsub__(self, other): return Sub.apply(other, self)
+    def __mul__(self, other): return Mul.apply(self, other)
+    def __rmul__(self, other): return Mul.apply(other, self)
+    def __truediv__(self, other): return Div.apply(self, other)
+    def __rtruediv__(self, other): return Div.apply(other, self)
+    def __pow__(self, other): return Pow.apply(self, other)
+    def __rpow__(self, other): return Pow.apply(other, self)
+    def __matmul__(self, other): return MatMul.apply(self, other)
+    def __rmatmul__(self, other): return MatMul.apply(other, self)
+    def __neg__(self): return Neg.apply(self)
     def __pos__(self): return self
-    def __abs__(self): return ops.Abs.apply(self)
-    def __getitem__(self, index): return ops.GetItem.apply(self, index=_index_arrays(index))
+    def __abs__(self): return Abs.apply(self)
+    def __getitem__(self, index): return GetItem.apply(self, index=_index_arrays(index))
 
     # comparisons and logical operators give bool tensors that never require grad (masks for where)
     def _compare(self, other, ufunc):

@@ -1,13 +1,14 @@
 """In-place changes and the graph: what lets ``backward`` notice that an array it needs was changed.
 
-Every ``Tensor`` counts the in-place changes of its data (``tensor.version``,
-PyTorch's ``_version``) and remembers when the last one happened on one
-global clock. Every graph node remembers the clock when it was recorded
-(``node.recorded_at``). A leaf or constant input of a node was changed after
-the node saw it exactly when its last change is later than the node's
-``recorded_at``; while the clock has not moved since a node was recorded
-(the common case: the optimizer steps after ``backward``), nothing needs
-checking at all.
+One clock, ``TICKS``, numbers two kinds of events in the order they happen:
+recording a graph node (``node.sequence``) and changing a tensor's data in
+place. Every ``Tensor`` counts its in-place changes (``tensor.version``,
+PyTorch's ``_version``) and remembers the tick of the last one. A leaf or
+constant input of a node was changed after the node saw it exactly when its
+last change is later than the node's ``sequence``; while no change at all
+happened since a node was recorded (``latest_change < node.sequence``: the
+common case, since the optimizer steps after ``backward``), nothing needs
+checking.
 
 What bumps a version: assigning ``tensor.data`` (so also ``p.data -= lr *
 p.grad``), the in-place operators (``+=`` ...), ``copy_``, ``fill_``,
@@ -18,12 +19,12 @@ share one counter, as they share one array. Writing into the array itself
 invisible, as in PyTorch.
 """
 
-import threading
+import itertools
 
-__all__ = ["VersionCounter", "NEVER_CHANGED", "latest_change"]
+__all__ = ["TICKS", "VersionCounter", "NEVER_CHANGED", "latest_change"]
 
-latest_change = 0  # the clock: the tick of the latest in-place change anywhere (0 before any)
-_lock = threading.Lock()
+TICKS = itertools.count(1)  # the clock; next() is atomic: two events never get the same tick, even in two threads
+latest_change = 0  # the tick of the latest in-place change anywhere (0 before any)
 
 
 class VersionCounter:
@@ -36,12 +37,15 @@ class VersionCounter:
         self.changed_at = 0
 
     def bump(self):
-        """Record one in-place change, now."""
+        """Record one in-place change, now.
+
+        No lock: two threads changing tensors at the same instant may leave
+        ``latest_change`` one tick behind, which only makes the next check
+        look closer (never skip a change made after a node was recorded).
+        """
         global latest_change
-        with _lock:  # two changes never get the same tick, and the clock never goes back
-            latest_change += 1
-            self.count += 1
-            self.changed_at = latest_change
+        self.count += 1
+        self.changed_at = latest_change = next(TICKS)
 
 
 class _NeverChanged(VersionCounter):

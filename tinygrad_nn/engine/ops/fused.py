@@ -6,7 +6,7 @@
 import numpy as np
 
 from ..function import Function
-from .helpers import reduce_along
+from .helpers import is_array, reduce_along
 
 
 class SoftmaxCrossEntropy(Function):
@@ -32,7 +32,7 @@ class SoftmaxCrossEntropy(Function):
     def backward(ctx, grad):
         scores, exp, sums = ctx.saved_tensors
         rows, labels = ctx.rows, ctx.labels
-        if not isinstance(grad, np.ndarray):  # recording (create_graph): softmax from the scores themselves
+        if not is_array(grad):  # recording (create_graph): softmax from the scores themselves
             onehot = np.zeros(scores.shape, dtype=scores.dtype)
             onehot[rows, labels] = 1
             return (scores.softmax(axis=1) - onehot) * (grad / grad.dtype.type(len(rows)))

@@ -7,7 +7,12 @@ thing to both (for a Tensor, through recorded ops).
 
 import numpy as np
 
-__all__ = ["reduce_along", "sum_along", "kept_shape"]
+__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape"]
+
+
+def is_array(x):
+    """True for a numpy array or scalar (a plain backward); False for a Tensor (a backward being recorded)."""
+    return isinstance(x, (np.ndarray, np.generic))
 
 
 def reduce_along(ufunc, x, axis, keepdims=True):
@@ -44,8 +49,8 @@ def reduce_along(ufunc, x, axis, keepdims=True):
 
 def sum_along(x, axis):
     """The sum over ``axis``, keeping it (length 1): ``reduce_along`` for an array, ``Sum`` for a Tensor."""
-    if isinstance(x, np.ndarray):
-        return reduce_along(np.add, x, axis)
+    if is_array(x):
+        return reduce_along(np.add, np.asarray(x), axis)
     return x.sum(axis=axis, keepdims=True)
 
 

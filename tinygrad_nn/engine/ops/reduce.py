@@ -3,15 +3,15 @@
 import numpy as np
 
 from ..function import Function
-from .helpers import kept_shape, reduce_along
+from .helpers import is_array, kept_shape, reduce_along
 from .shape import BroadcastTo
 
 
 def _spread(grad, shape, axis, keepdims):
     """The gradient of a reduction, given back the reduced axes and spread over ``shape`` (a new array)."""
-    if shape and not keepdims:
+    if shape and not keepdims and axis is not None:  # (a 0-d gradient of axis=None broadcasts as it is)
         grad = grad.reshape(kept_shape(shape, axis))
-    if isinstance(grad, np.ndarray):
+    if is_array(grad):
         return np.full(shape, grad)  # a new array: cheaper than np.broadcast_to for small shapes, no leaf copy
     return BroadcastTo.apply(grad, shape=shape)
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..broadcasting import unbroadcast
 from ..function import Function
+from .helpers import is_array
 
 
 class Reshape(Function):
@@ -65,7 +66,7 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if isinstance(grad, np.ndarray):
+        if is_array(grad):
             return scatter_add(grad, ctx.shape, ctx.index)
         return ScatterAdd.apply(grad, shape=ctx.shape, index=ctx.index)
 

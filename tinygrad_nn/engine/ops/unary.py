@@ -174,6 +174,10 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        ctx.axis = axis
+        if x.size == 0:  # nothing to normalise (numpy's max of no elements has no value)
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = x - reduce_along(np.maximum, x, axis)
         e = np.exp(shifted)
         out = e / reduce_along(np.add, e, axis)
@@ -192,6 +196,10 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        ctx.axis = axis
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = x - reduce_along(np.maximum, x, axis)
         out = shifted - np.log(reduce_along(np.add, np.exp(shifted), axis))
         ctx.save_for_backward(out)
