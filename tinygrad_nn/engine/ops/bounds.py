@@ -7,6 +7,7 @@ takes bounds that may need gradients, such as a learned ceiling.
 import numpy as np
 
 from ..function import Function
+from .select import Maximum
 
 __all__ = ["Minimum", "Clamp"]
 
@@ -19,14 +20,7 @@ class Minimum(Function):
         ctx.save_for_backward(a < b, a == b)  # masks: who wins, and where they tie
         return np.minimum(a, b)
 
-    @staticmethod
-    def backward(ctx, grad):
-        a_wins, tie = ctx.saved_tensors
-        da, db = ctx.needs_input_grad
-        share_a = a_wins + grad.dtype.type(0.5) * tie  # an array in grad's dtype: 1, 1/2 or 0
-        grad_a = grad * share_a if da else None
-        grad_b = grad * (1 - share_a) if db else None
-        return grad_a, grad_b
+    backward = staticmethod(Maximum.backward)  # the same masks, the same split of g
 
 
 class Clamp(Function):
