@@ -111,7 +111,8 @@ def check_gradients():
         x = away_from(kinks, rng.normal(scale=3.0, size=shape))
         result = tg.gradcheck(function, (x,), raise_exception=False)
         report = result.inputs[0]
-        at_kinks = ", ".join(f"f'({k:g}) = {g:g}" for k, g in zip(kinks, value_and_slope(function, np.array(kinks))[1]))
+        slopes = value_and_slope(function, np.array(kinks))[1]
+        at_kinks = ", ".join(f"f'({kink:g}) = {slope:g}" for kink, slope in zip(kinks, slopes))
         print(f"{title:26} {report.max_abs_error:14.2e}  {report.band:10}  {at_kinks or '-'}")
         failures += not result
     return failures

@@ -2,8 +2,8 @@
 
 Every forward is stable at any |x| (no overflow, no warning): exponentials
 only ever see non-positive arguments (softplus as max(x, 0) + log1p(e**-|x|),
-``expm1`` of the negative side), and float32 stays float32. Kinks follow PyTorch's backward
-kernels, and each docstring states its convention.
+``expm1`` of the negative side), and float32 stays float32. Kinks follow
+PyTorch's backward kernels, and each docstring states its convention.
 
 Each backward works on arrays and, under ``create_graph=True``, on Tensors,
 so every op here is differentiable again. Where forward computed an
