@@ -23,3 +23,15 @@ def test_example_runs(script, tmp_path):
 
 def test_there_are_examples():
     assert EXAMPLES, "examples/ holds no scripts"
+
+
+def test_the_activation_zoo_draws_its_picture_and_checks_every_activation(tmp_path):
+    picture = tmp_path / "zoo.png"
+    env = dict(os.environ, TINYGRAD_NN_QUICK="1", MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "activation_zoo.py"), str(picture)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "20 of 20 backward passes agree with central differences" in result.stdout
+    assert "relu6" in result.stdout and "f'(0) = 0, f'(6) = 0" in result.stdout

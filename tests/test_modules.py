@@ -351,6 +351,16 @@ def test_an_int_rng_seeds_the_mlp_once_so_no_two_layers_start_alike():
     assert not np.array_equal(tanh_net.layers[0].weight.data, tanh_net.layers[2].weight.data)
 
 
-def test_mlp_refuses_an_activation_instance():
-    with pytest.raises(TypeError, match="activation must be a Module class"):
-        nn.MLP([3, 4, 2], activation=nn.ReLU())
+def test_mlp_copies_an_activation_instance_for_each_hidden_layer_and_refuses_other_things():
+    template = nn.PReLU(init=0.1)
+    net = nn.MLP([3, 4, 4, 2], activation=template)
+    first, second = net.layers[1], net.layers[3]
+    assert first is not template and second is not first and first.weight is not second.weight
+    assert [name for name, _ in net.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.2.weight", "layers.2.bias",
+        "layers.3.weight", "layers.4.weight", "layers.4.bias"]
+    np.testing.assert_array_equal(second.weight.data, [0.1])
+    with pytest.raises(TypeError, match="activation must be a Module class, a Module instance"):
+        nn.MLP([3, 4, 2], activation="relu")
+    with pytest.raises(TypeError, match=r"activation\(\) returned a float, not a Module"):
+        nn.MLP([3, 4, 2], activation=lambda: 1.0)

@@ -15,17 +15,20 @@ from .engine import (Tensor, Function, Context, AnomalyError, NotDifferentiableE
                      VersionError, no_grad, enable_grad, is_grad_enabled, detect_anomaly, maximum, where,
                      concatenate, stack)
 from . import autograd
+from .math_functions import *  # noqa: F401,F403 - tg.sin, tg.minimum, ...: the names in math_functions.__all__
+from . import math_functions as _math_functions
 from .random import manual_seed
 from . import functional, nn
 from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
 from . import viz
 from .checks import gradcheck, check_graph, GradcheckError
+from .catalog import ops_table
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
            "ShapeError", "VersionError", "autograd", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
-           "concatenate", "stack",
+           "concatenate", "stack", *_math_functions.__all__,
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",
-           "gradcheck", "check_graph", "GradcheckError"]
+           "gradcheck", "check_graph", "GradcheckError", "ops_table"]

@@ -1,21 +1,43 @@
-"""Activation functions as plain functions of Tensors: thin wrappers over the engine's ops.
+"""Activation functions as plain functions of Tensors, with PyTorch's names, arguments and defaults.
 
-Kink and tie conventions (tested): ``relu'(0) = 0``, ``leaky_relu'(0) =
-negative_slope``, and in ``maxout`` tied maxima share the gradient evenly.
-Arrays and numbers are accepted and turned into constant Tensors.
+Each is one recorded op of ``tinygrad_nn.engine.ops`` (or two, for
+``softmin``, ``relu6`` and ``tanhshrink``); docs/ops.md lists every one with
+its derivative. Kink and tie conventions are PyTorch's and tested:
+``relu'(0) = 0``, ``leaky_relu'(0) = negative_slope``, ``prelu'(0) =
+weight``, ``elu'(0)`` the negative side's slope, ``hardtanh``, ``relu6``
+and ``hardsigmoid`` have slope 0 at their bounds, ``hardswish`` 0 at -3 and 1
+at 3, and in ``maxout`` tied maxima share the gradient evenly.
+
+Arrays and numbers are accepted and turned into constant Tensors. The
+``inplace`` flag of PyTorch's signatures is accepted so that PyTorch code
+runs unchanged, but the result is always a new Tensor: use the returned
+value (the input is never modified).
 """
 
 import numbers
 
-from ..engine import Tensor
+from ..engine import Tensor, ShapeError, ops
 
-__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "maxout"]
+__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "softmin", "maxout", "gelu",
+           "silu", "swish", "mish", "elu", "selu", "celu", "softplus", "softsign", "logsigmoid", "hardtanh",
+           "relu6", "hardsigmoid", "hardswish", "prelu", "tanhshrink"]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _number(name, value, function):
+    """``value`` as a Python float, or a TypeError naming the function and the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{function}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+# ---------------------------------------------------------------- the classic ones
 def sigmoid(x):
     """1 / (1 + e**-x), elementwise; output in (0, 1), stable for any |x|."""
     return _tensor(x).sigmoid()
@@ -26,24 +48,41 @@ def tanh(x):
     return _tensor(x).tanh()
 
 
-def relu(x):
+def relu(x, inplace=False):
     """max(0, x), elementwise; its gradient at 0 is 0."""
     return _tensor(x).relu()
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x where x > 0, else ``negative_slope * x``; its gradient at 0 is ``negative_slope``."""
-    return _tensor(x).leaky_relu(negative_slope=negative_slope)
+    return _tensor(x).leaky_relu(negative_slope=_number("negative_slope", negative_slope, "leaky_relu"))
 
 
-def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along ``axis``, computed stably (rows sum to 1)."""
-    return _tensor(x).softmax(axis=axis)
+# ---------------------------------------------------------------- along an axis
+def _dim(dim, axis, function):
+    """The axis to work along: PyTorch's ``dim`` or numpy's ``axis`` (not both); the last one by default."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"{function}: give dim (PyTorch's name) or axis (numpy's), not both")
+    return dim if dim is not None else (axis if axis is not None else -1)
 
 
-def log_softmax(x, axis=-1):
-    """x - log(sum(exp(x))) along ``axis``, computed stably."""
-    return _tensor(x).log_softmax(axis=axis)
+def softmax(x, dim=None, *, axis=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``; default the last), computed stably (it sums to 1).
+
+    PyTorch picks a legacy axis when ``dim`` is None and warns; here None
+    means the last axis. Give ``dim`` for code that runs the same on both.
+    """
+    return _tensor(x).softmax(axis=_dim(dim, axis, "softmax"))
+
+
+def log_softmax(x, dim=None, *, axis=None):
+    """x - log(sum(exp(x))) along ``dim`` (or ``axis``; default the last), computed stably."""
+    return _tensor(x).log_softmax(axis=_dim(dim, axis, "log_softmax"))
+
+
+def softmin(x, dim=None, *, axis=None):
+    """softmax(-x) along ``dim`` (or ``axis``; default the last): the smallest entries get the most weight."""
+    return (-_tensor(x)).softmax(axis=_dim(dim, axis, "softmin"))
 
 
 def maxout(x, pieces, axis=-1):
@@ -67,3 +106,111 @@ def maxout(x, pieces, axis=-1):
                          f"not a multiple of pieces={pieces}")
     grouped = x.reshape(x.shape[:axis] + (size // pieces, pieces) + x.shape[axis + 1:])
     return grouped.max(axis=axis + 1)
+
+
+# ---------------------------------------------------------------- smooth ones
+def gelu(x, approximate="none"):
+    """x Phi(x) (Phi the standard normal CDF, through an exact erf); ``approximate="tanh"`` for the tanh form."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return ops.GELU.apply(_tensor(x), approximate=approximate)
+
+
+def silu(x, inplace=False):
+    """x sigmoid(x), also called swish; smooth, unbounded above, with a minimum of -0.278 at x = -1.278."""
+    return ops.SiLU.apply(_tensor(x))
+
+
+def swish(x):
+    """The same function as ``silu`` (x sigmoid(x)), under the name TensorFlow and the Swish paper use."""
+    return silu(x)
+
+
+def mish(x, inplace=False):
+    """x tanh(softplus(x)); smooth, computed without overflow at any |x|."""
+    return ops.Mish.apply(_tensor(x))
+
+
+def elu(x, alpha=1.0, inplace=False):
+    """x for x > 0, else alpha (e**x - 1); its gradient at 0 is alpha (the negative side's, as PyTorch)."""
+    return ops.ELU.apply(_tensor(x), alpha=_number("alpha", alpha, "elu"))
+
+
+def selu(x, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants alpha = 1.6733, scale = 1.0507."""
+    return ops.ELU.apply(_tensor(x), alpha=SELU_ALPHA, scale=SELU_SCALE)
+
+
+def celu(x, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha (e**(x/alpha) - 1)); continuously differentiable, slope 1 at 0. alpha != 0."""
+    alpha = _number("alpha", alpha, "celu")
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (the input is divided by it)")
+    return ops.ELU.apply(_tensor(x), alpha=alpha, input_scale=1.0 / alpha)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + e**(beta x)) / beta, and x itself where beta x > threshold (PyTorch's switch). beta != 0."""
+    beta = _number("beta", beta, "softplus")
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0 (the result is divided by it)")
+    return ops.Softplus.apply(_tensor(x), beta=beta, threshold=_number("threshold", threshold, "softplus"))
+
+
+def softsign(x):
+    """x / (1 + |x|): like tanh, but its tails approach +-1 polynomially."""
+    return ops.Softsign.apply(_tensor(x))
+
+
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), computed stably (it is -|x| for very negative x, not -inf)."""
+    return ops.LogSigmoid.apply(_tensor(x))
+
+
+def tanhshrink(x):
+    """x - tanh(x)."""
+    x = _tensor(x)
+    return x - x.tanh()
+
+
+# ---------------------------------------------------------------- piecewise linear ones
+def hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False):
+    """clip(x, min_val, max_val), with gradient 0 at both bounds (PyTorch's; ``clip`` counts them as inside)."""
+    min_val, max_val = _number("min_val", min_val, "hardtanh"), _number("max_val", max_val, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    return ops.Hardtanh.apply(_tensor(x), min_val=min_val, max_val=max_val)
+
+
+def relu6(x, inplace=False):
+    """min(max(0, x), 6) = hardtanh(x, 0, 6); its gradient is 0 at 0 and at 6."""
+    return ops.Hardtanh.apply(_tensor(x), min_val=0.0, max_val=6.0)
+
+
+def hardsigmoid(x, inplace=False):
+    """clip(x / 6 + 1/2, 0, 1), a piecewise linear sigmoid; its gradient is 0 at -3 and 3."""
+    return ops.Hardsigmoid.apply(_tensor(x))
+
+
+def hardswish(x, inplace=False):
+    """x * hardsigmoid(x): 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between; slope 0 at -3, 1 at 3."""
+    return ops.Hardswish.apply(_tensor(x))
+
+
+def prelu(x, weight):
+    """x where x > 0, else weight * x, with one learned slope per channel (axis 1) or one for all.
+
+    ``weight`` has shape ``(1,)`` (shared) or ``(C,)`` for an input of shape
+    ``(N, C, ...)``. Its gradient at x = 0 is the slope, as ``leaky_relu``.
+    """
+    x, weight = _tensor(x), _tensor(weight)
+    if weight.ndim > 1:
+        raise ShapeError(f"prelu: weight must have one slope per channel, shape (C,) or (1,); got {weight.shape}")
+    if weight.size == 1:
+        return ops.PReLU.apply(x, weight.reshape(()))
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.size != channels:
+        raise ShapeError(f"prelu: weight of shape {weight.shape} has {weight.size} slopes, but the input of "
+                         f"shape {x.shape} has {channels} channel{'s' * (channels != 1)} (axis 1; inputs "
+                         "with fewer than 2 axes have 1)")
+    return ops.PReLU.apply(x, weight.reshape((channels,) + (1,) * (x.ndim - 2)))

@@ -8,7 +8,10 @@
 
 from .module import Module, HookHandle, StateDictError, LoadResult, scope_path
 from .linear import Linear, Maxout
-from .activation import Sigmoid, Tanh, ReLU, LeakyReLU, Identity
+from .activation import (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, GELU, SiLU, Mish, ELU, SELU, CELU, Softplus,
+                         Softsign, LogSigmoid, Tanhshrink, Softmax, LogSoftmax, Softmin, Hardtanh, ReLU6,
+                         Hardsigmoid, Hardswish, PReLU, activation_maker)
+from . import activation as _activation
 from .dropout import Dropout
 from .container import Sequential, MLP
 from .summary import summary, ModelSummary, LayerRow
@@ -16,6 +19,6 @@ from .watch import watch_units, UnitWatcher, UnitStats
 from . import init
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path",
-           "Linear", "Maxout", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity",
+           "Linear", "Maxout", *_activation.__all__,
            "Dropout", "Sequential", "MLP", "init", "summary", "ModelSummary", "LayerRow",
            "watch_units", "UnitWatcher", "UnitStats"]

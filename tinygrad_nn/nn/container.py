@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import ReLU, Sigmoid, Tanh, activation_maker
 from .linear import Linear
 from .module import Module
 from . import init
@@ -60,8 +60,9 @@ class Sequential(Module):
 class MLP(Module):
     """A fully connected network: ``sizes = [inputs, hidden..., outputs]``.
 
-    Each hidden layer is a ``Linear`` followed by ``activation()`` (a Module
-    class or any zero-argument callable making a Module); the output layer
+    Each hidden layer is a ``Linear`` followed by its own activation module
+    (``activation`` is a Module class, an instance to copy, or a zero-argument
+    callable making a Module; see ``nn.activation_maker``); the output layer
     has no activation, so it returns raw scores. Layers live in
     ``self.layers`` (a ``Sequential``), so parameters are named
     ``layers.0.weight``, ``layers.0.bias``, ``layers.2.weight``, ...
@@ -77,9 +78,7 @@ class MLP(Module):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
-        if isinstance(activation, Module) or not callable(activation):
-            raise TypeError(f"MLP: activation must be a Module class or a zero-argument callable making one "
-                            f"(e.g. nn.ReLU), not {activation!r}: each hidden layer gets its own instance")
+        make_activation = activation_maker(activation, "MLP")  # each hidden layer gets its own instance
         self.sizes = sizes
         rng = as_rng(rng)  # one generator for every layer, so no two layers start alike
         layers = []
@@ -87,7 +86,7 @@ class MLP(Module):
             layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)
             layers.append(layer)
             if index < len(sizes) - 2:
-                layers.append(activation())
+                layers.append(make_activation())
         if any(isinstance(layer, (Sigmoid, Tanh)) for layer in layers):
             for layer in layers:
                 if isinstance(layer, Linear):
