@@ -121,8 +121,7 @@ class Function:
             return Tensor._make(out)
         ctx.output_shape = out.shape
         ctx.output_dtype = out.dtype
-        if ctx.saved_tensors:  # what create_graph needs to tell a saved output from an intermediate
-            ctx.output_id = id(out)
+        ctx.output_id = id(out)  # how create_graph recognises this array when a later node saves it
         return Tensor._make(out, True, ctx)
 
 
