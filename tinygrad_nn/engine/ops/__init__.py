@@ -9,8 +9,9 @@ from .unary import Exp, Log, Sqrt, Abs, Sigmoid, Tanh, ReLU, LeakyReLU, Clip, So
 from .reduce import Sum, Mean, Max, Min
 from .shape import Reshape, Transpose, GetItem, Concatenate, Stack
 from .select import Maximum, Where
+from .random import Dropout
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul", "Affine", "Exp", "Log", "Sqrt",
            "Abs", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Clip", "Softmax",
            "LogSoftmax", "Sum", "Mean", "Max", "Min", "Reshape", "Transpose",
-           "GetItem", "Concatenate", "Stack", "Maximum", "Where"]
+           "GetItem", "Concatenate", "Stack", "Maximum", "Where", "Dropout"]
