@@ -9,7 +9,7 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-           "is_anomaly_enabled", "scope", "current_scope"]
+           "is_anomaly_enabled", "scope", "current_scope", "notify_tracer"]
 
 
 class _State(threading.local):
@@ -18,6 +18,7 @@ class _State(threading.local):
 
     def __init__(self):
         self.modes = (True, False, ())  # (grad_enabled, anomaly, scope)
+        self.tracer = None  # set while tinygrad_nn.compile traces a function in this thread (notify_tracer)
 
     @property
     def grad_enabled(self):
@@ -73,6 +74,8 @@ class _Switch:
         return switch
 
     def __enter__(self):
+        if self._value is False:  # no_grad: inside a trace its values would be baked in (notify_tracer)
+            notify_tracer("no_grad", self)
         self._previous.append(getattr(STATE, self._attr))
         setattr(STATE, self._attr, self._value)
         return self
@@ -141,6 +144,7 @@ class scope:
         self.owner = owner
 
     def __enter__(self):
+        notify_tracer("scope", self.owner)  # the compiler keys a trace on the modules' train/eval modes
         self._previous = STATE.scope
         STATE.scope = self._previous + (self.owner,)
         return self
@@ -153,3 +157,18 @@ class scope:
 def current_scope():
     """The scope stack of this thread as a tuple, outermost first."""
     return STATE.scope
+
+
+def notify_tracer(event, *details):
+    """Tell the tracer of ``tinygrad_nn.compile``, if one runs in this thread, about ``event``.
+
+    The engine calls it where a value leaves the recorded graph or where the
+    trace depends on more than the inputs: ``"bool()"`` and ``"item()"`` (a
+    tensor's value read into Python: the tracer raises), ``"compare"`` (details
+    ``out, ufunc, a, b``) and ``"detach"`` (``out, source``), which make tensors
+    outside any ``Function``, ``"scope"`` (``owner``) and ``"no_grad"``.
+    Without a tracer it does nothing.
+    """
+    tracer = STATE.tracer
+    if tracer is not None:
+        tracer.notice(event, details)

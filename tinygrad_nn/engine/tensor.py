@@ -18,6 +18,8 @@ import operator
 
 import numpy as np
 
+from .grad_mode import notify_tracer
+
 __all__ = ["Tensor", "as_array"]
 
 _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
@@ -180,13 +182,16 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        notify_tracer("item()", self)  # a traced function may not branch on values (tinygrad_nn.compile)
         if self.data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a Python number, this one has shape {self.shape}")
         return self.data.item()
 
     def detach(self):
         """A new leaf tensor sharing this data, cut from the graph."""
-        return Tensor._make(self.data, False, None)
+        out = Tensor._make(self.data, False, None)
+        notify_tracer("detach", out, self)  # so a compiled function recomputes it on each call
+        return out
 
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after ``backward`` (leaves always keep it)."""
@@ -232,6 +237,7 @@ class Tensor:
             yield self[i]
 
     def __bool__(self):
+        notify_tracer("bool()", self)
         if self.data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() on .data or reduce first")
         return bool(self.data)
@@ -257,8 +263,9 @@ class Tensor:
 
     # comparisons give bool tensors that never require grad (masks for where)
     def _compare(self, other, ufunc):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(ufunc(self.data, other), False, None)
+        out = Tensor._make(ufunc(self.data, other.data if isinstance(other, Tensor) else other), False, None)
+        notify_tracer("compare", out, ufunc, self, other)  # so a compiled function recomputes the mask
+        return out
 
     def __lt__(self, other): return self._compare(other, np.less)
     def __le__(self, other): return self._compare(other, np.less_equal)
