@@ -19,10 +19,11 @@ from .serialization import save, load, UnsafeFileError
 from . import optim, data
 from . import viz
 from .checks import gradcheck, check_graph, GradcheckError
+from .compiler import compile, TraceError  # noqa: A004 - tg.compile, as torch.compile
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError",
            "optim", "data", "viz",
-           "gradcheck", "check_graph", "GradcheckError"]
+           "gradcheck", "check_graph", "GradcheckError", "compile", "TraceError"]
