@@ -16,8 +16,12 @@ from ..engine.ops.reduce import reduce_along
 from ..engine.ops.shape import _is_basic
 from ..engine.tensor import as_array
 
-__all__ = ["new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
+__all__ = ["REQUIRES_GRAD_STORAGE", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
            "leaf_view", "graph_root", "namespace", "is_basic_index", "generator_states", "restore_generators"]
+
+
+# The attribute holding Tensor.requires_grad: the generated guard reads it on every call (a property costs more).
+REQUIRES_GRAD_STORAGE = "_requires_grad"
 
 
 def new_context(function, needs_input_grad, kwargs=None):
@@ -81,6 +85,11 @@ def max_along(x, axis):
     return reduce_along(np.maximum, x, axis)
 
 
+def min_along(x, axis):
+    """``x.min(axis, keepdims=True)`` computed as the engine's ops compute it."""
+    return reduce_along(np.minimum, x, axis)
+
+
 def sum_along(x, axis, keepdims=True):
     """``x.sum(axis, keepdims=keepdims)`` computed as the engine's ops compute it (the same order of additions)."""
     return reduce_along(np.add, x, axis, keepdims)
@@ -105,8 +114,9 @@ def is_basic_index(index):
 
 def namespace():
     """The globals of generated code: numpy, and the helpers the generated statements call."""
-    from .templates import check_class_labels
-    return {"np": np, "max_along": max_along, "sum_along": sum_along, "new_context": new_context,
+    from .templates import check_class_labels, tied_extremes
+    return {"np": np, "max_along": max_along, "min_along": min_along, "sum_along": sum_along,
+            "tied_extremes": tied_extremes, "new_context": new_context,
             "backward_of": backward_of, "conform": conform, "as_array": as_array,
             "default_rng": _random.default_rng, "check_class_labels": check_class_labels}
 

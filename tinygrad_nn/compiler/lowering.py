@@ -137,6 +137,7 @@ class Lowering:
         if isinstance(obj, np.ndarray) and obj.dtype.kind in "iu" and obj.ndim == 1 and obj.size \
                 and np.array_equal(obj, np.arange(obj.size)):
             hint = f"arange_{obj.size}"
+        hint = self.trace.object_names.get(id(obj), hint)  # an array the function's code names (a closure's)
         value = Value(hint, 2, "constant", obj)
         self.constants[id(obj)] = (obj, value)
         return value
@@ -145,6 +146,8 @@ class Lowering:
         """The generated code's global name for ``obj`` (an op class, a dtype, an option)."""
         name = self._names_in_namespace.get(id(obj))
         if name is None:
+            hint = re.sub(r"\W+", "_", hint).strip("_") or "value"
+            hint = hint if not hint[0].isdigit() else "v" + hint
             name, count = hint, 1
             while name in self.namespace:
                 count += 1
@@ -270,13 +273,19 @@ class Lowering:
             for node in nodes:
                 self._lower_forward(node)
             self.output, output_target = self.resolve(output.grad_fn or output)
-            if self.output.rank >= 2:
-                self.output.hint, self.output.rank = "out", 2
+            if self.output.rank >= 2:  # no name of the user's: a scalar is the loss, anything else the output
+                self.output.hint, self.output.rank = ("loss" if self.output.shape == () else "out"), 2
             if not self.output.is_array:  # a leaf or constant number (a function returning its argument)
                 self.output = self.forward.emit("np.asarray({0})", self.output, hint="out", rank=2)
             self._current = self.backward
             self._scope_comment = None
-            self._lower_backward(nodes, output_target)
+            try:
+                self._lower_backward(nodes, output_target)
+            except Exception as error:  # an op's backward failed on the traced values: it would fail in backward()
+                if hasattr(error, "add_note"):
+                    error.add_note(f"(raised by the first call of {self.what}, which runs every op's backward "
+                                   "once on the traced values to generate the compiled backward)")
+                raise
         return self
 
     def _nodes(self):
@@ -293,7 +302,7 @@ class Lowering:
             return []
         nodes = topological_order(engine_api.graph_root(roots))[:-1]
         for node in nodes:
-            if not node.scope or node.scope[0] is not self.marker:
+            if not any(owner is self.marker for owner in node.scope):
                 raise TraceError(
                     f"{self.what}: the function uses a tensor made by {node.name} before it was called (a "
                     "non-leaf tensor from an earlier computation); a compiled function can only start from "

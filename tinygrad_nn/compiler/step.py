@@ -140,7 +140,7 @@ class Compiled:
                 self._last = program
                 return program.run(leaves)
         if self._programs and not self.retrace:
-            raise TraceError(self._mismatch(self._last or self._programs[0], structure, leaves))
+            raise TraceError(self._mismatch(self._last or self._programs[0], structure, leaves, args, kwargs))
         program = self._trace(structure, leaves, key)
         self._programs.append(program)
         self._last = program
@@ -151,11 +151,20 @@ class Compiled:
                           CompileWarning, stacklevel=3)
         return program.run(leaves)
 
-    def _mismatch(self, program, structure, leaves):
+    def _mismatch(self, program, structure, leaves, args, kwargs):
         """The message for a call the trace does not fit, naming the first argument that differs."""
         if structure != program.key[0]:
-            return (f"{self.what}: this call's arguments are nested differently from the traced call's "
-                    f"(traced with {program.described}); retracing is off (retrace=False)")
+            traced_args, traced_kwargs = program.key[0][1][1:], dict(program.key[0][2][1:])
+            names = self._names(len(args), kwargs)
+            values = list(args) + list(kwargs.values())
+            shapes = list(structure[1][1:]) + [item for _, item in structure[2][1:]]
+            traced = list(traced_args) + [traced_kwargs.get(key) for key in kwargs]
+            for name, value, shape, traced_shape in zip(names, values, shapes, traced):
+                if shape != traced_shape:
+                    return (f"{self.what}: argument {name!r} is {tracing.describe(value)}, which does not fit the "
+                            f"trace (made for {program.described}); retracing is off (retrace=False)")
+            return (f"{self.what}: this call passes {len(args)} argument(s) and keywords {sorted(kwargs)}, the "
+                    f"trace was made for {program.described}; retracing is off (retrace=False)")
         for (name, leaf), expected, description in zip(leaves, program.key[1], program.leaf_descriptions):
             if _leaf_key(leaf) != expected:
                 return (f"{self.what}: argument {name!r} is {tracing.describe(leaf)}, but the trace was made for "
@@ -256,8 +265,7 @@ def _disagreement(namespace, lowering):
 def _leaf_check(variable, leaf, constant):
     """The condition under which ``variable`` does NOT fit the traced leaf (generated code)."""
     if isinstance(leaf, Tensor):
-        return (f"type({variable}) is not Tensor or {variable}.shape != {leaf.shape!r} or "
-                f"{variable}.dtype is not {constant(leaf.dtype)} or {variable}.requires_grad is not {leaf.requires_grad}")
+        return (f"type({variable}) is not Tensor or {_tensor_check(variable, leaf, constant)}")
     if isinstance(leaf, np.ndarray):
         return (f"type({variable}) is not ndarray or {variable}.shape != {leaf.shape!r} or "
                 f"{variable}.dtype is not {constant(leaf.dtype)}")
@@ -266,6 +274,16 @@ def _leaf_check(variable, leaf, constant):
     if isinstance(leaf, (float, np.floating)):
         return f"type({variable}) is not {constant(type(leaf))} or float({variable}).hex() != {float(leaf).hex()!r}"
     return f"type({variable}) is not {constant(type(leaf))} or {variable} != {constant(leaf)}"
+
+
+def _tensor_check(variable, tensor, constant):
+    """The condition under which the Tensor ``variable`` differs from ``tensor`` in shape, dtype or requires_grad.
+
+    It reads the array once and the requires_grad flag's storage (``engine_api``):
+    these checks run on every call, and a property costs more than the op they guard.
+    """
+    return (f"(_d := {variable}.data).shape != {tensor.shape!r} or _d.dtype is not {constant(tensor.dtype)} or "
+            f"{variable}.{engine_api.REQUIRES_GRAD_STORAGE} is not {tensor.requires_grad}")
 
 
 def _access(structure, expression, checks, variables):
@@ -332,9 +350,7 @@ def _glue(what, namespace, lowering, printed, key, leaves, modules):
     conditions = [_leaf_check(variable, leaf, constant) for variable, (_, leaf) in zip(leaf_variables, leaves)]
     for slot in slots:  # a module's parameter: the trace assumed its shape and dtype
         if slot.tensor is not None:
-            parameter = constant(slot.tensor)
-            conditions.append(f"{parameter}.shape != {slot.tensor.shape!r} or {parameter}.dtype is not "
-                              f"{constant(slot.tensor.dtype)} or {parameter}.requires_grad is not True")
+            conditions.append(_tensor_check(constant(slot.tensor), slot.tensor, constant))
     conditions += [f"{constant(module)}.training is not {flag}" for module, flag in modules]
     if conditions:
         lines += [f"    if ({') or ('.join(conditions)}):", "        return MISS"]

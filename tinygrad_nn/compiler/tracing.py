@@ -87,6 +87,8 @@ def describe(value):
         return f"array {value.shape} {value.dtype}"
     if isinstance(value, _STATIC):
         return f"{type(value).__name__} {value!r}"
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} of {len(value)}"
     return type(value).__name__
 
 
@@ -158,7 +160,7 @@ def trace(fn, structure, leaves, what, marker):
     """Run ``fn`` on stand-ins for ``leaves`` with recording on; returns a ``Trace``.
 
     ``marker`` is pushed on the scope stack, so every node recorded during the
-    run has it as ``node.scope[0]`` (and nodes recorded before do not).
+    run has it in ``node.scope`` (and nodes recorded before do not).
 
     Raises ``TypeError`` when the function returns anything but one Tensor.
     """

@@ -9,5 +9,6 @@ called from the generated code instead: ``Op.forward(ctx, ...)`` and
 from .base import TEMPLATES, Decline, NodeBuilder, Template
 from . import arithmetic, unary, shape, losses  # noqa: F401  (each registers its templates)
 from .losses import check_class_labels
+from .shape import tied_extremes
 
-__all__ = ["TEMPLATES", "Decline", "NodeBuilder", "Template", "check_class_labels"]
+__all__ = ["TEMPLATES", "Decline", "NodeBuilder", "Template", "check_class_labels", "tied_extremes"]

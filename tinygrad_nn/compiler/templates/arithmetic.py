@@ -55,6 +55,8 @@ class Div(Template):
 class Pow(Template):
     """Written out when the exponent is a constant other than 0 (``x ** 2``); else the op is called."""
 
+    label = "power"
+
     def forward(self, t, a, b):
         if not t.is_literal(b) or b.sample == 0:
             raise Decline("a variable or zero exponent")
@@ -63,9 +65,14 @@ class Pow(Template):
     def backward(self, t, grad, a, b):
         grad_a = grad_b = None
         if t.needs[0]:
-            # Pow.backward computes b - 1 in b's dtype, then a ** (b - 1): the same numbers here
-            less = t.number(b.array - 1, b.array.dtype)
-            grad_a = t.emit(f"{{0}} * {{1}} * np.power({{2}}, {less})", grad, b, a, context=_DIVIDE_IGNORED)
+            # Pow.backward computes b - 1 in b's dtype, then a ** (b - 1): the same numbers here. a ** 1 is a
+            # itself (pow(x, 1) is exact), and only a negative power of 0 divides by zero.
+            less = b.array - 1
+            if less == 1:
+                grad_a = t.emit("{0} * {1} * {2}", grad, b, a)
+            else:
+                grad_a = t.emit(f"{{0}} * {{1}} * np.power({{2}}, {t.number(less, less.dtype)})", grad, b, a,
+                                context=_DIVIDE_IGNORED if less < 0 else None)
         if t.needs[1]:
             grad_b = t.emit("{0} * {1} * np.log(np.where({2} == 0, 1, {2}))", grad, t.out, a)
         return grad_a, grad_b

@@ -59,6 +59,51 @@ class Mean(Template):
         return t.emit(f"np.full({t.option(x.shape)}, {expanded} / {count})", grad)
 
 
+def tied_extremes(x, extreme, axis):
+    """Where ``x`` equals its max (or min) ``extreme`` along ``axis``, as ``Max.backward`` finds them.
+
+    A NaN is the extreme of its row (NaN != NaN): then the NaN entries are
+    the hits, so the gradient goes to them.
+    """
+    hits = x == extreme
+    if not hits.sum(axis=axis, keepdims=True).all():
+        hits |= np.isnan(x) & np.isnan(extreme)
+    return hits
+
+
+class _Extremum(Template):
+    along = None  # "max_along" or "min_along"
+
+    def forward(self, t, x):
+        axis, keepdims = t.kwargs.get("axis"), t.kwargs.get("keepdims", False)
+        extreme = t.emit(f"{self.along}({{0}}, {t.option(axis)})", x, hint="keepdims")
+        t.memory["extreme"] = extreme
+        if keepdims:
+            return extreme
+        if axis is None:
+            return t.emit("{0}.reshape(())", extreme, view_of=0)
+        return t.emit(f"np.squeeze({{0}}, axis={t.option(axis)})", extreme, view_of=0)
+
+    def backward(self, t, grad, x):
+        axis, keepdims = t.kwargs.get("axis"), t.kwargs.get("keepdims", False)
+        hits = t.emit(f"tied_extremes({{0}}, {{1}}, {t.option(axis)})", x, t.memory["extreme"], hint="hits")
+        expanded = _expanded(t, grad, x.shape, axis, keepdims).replace("{0}", "{1}")
+        return t.emit(f"{expanded} * {{0}} / {{0}}.sum(axis={t.option(axis)}, keepdims=True)"
+                      f".astype({t.dtype(grad.dtype)})", hits, grad)
+
+
+@template(ops.Max)
+class Max(_Extremum):
+    label = "max_value"
+    along = "max_along"
+
+
+@template(ops.Min)
+class Min(_Extremum):
+    label = "min_value"
+    along = "min_along"
+
+
 @template(ops.Reshape)
 class Reshape(Template):
     def forward(self, t, x):
