@@ -246,6 +246,30 @@ def test_detach_stops_the_gradient_and_is_recomputed():
     assert step(x2).item() == 25.0
 
 
+@pytest.mark.parametrize("fn, message", [
+    (lambda x, y: x * tg.Tensor(y * 2.0), r"Mul \(input 1\) uses an array \(3,\) float64 that the function "
+                                          r"computes from its arguments outside the recorded ops"),
+    (lambda x, y: x * tg.Tensor(x.data[0]), "computes from its arguments"),
+    (lambda x, y: x + tg.Tensor(np.random.default_rng().standard_normal(3)), "a random draw outside an op"),
+])
+def test_values_computed_from_the_arguments_outside_the_ops_are_refused(fn, message):
+    with pytest.raises(tg.TraceError, match=message):
+        tg.compile(fn)(tg.Tensor([1.0, 2.0, 3.0], requires_grad=True), np.array([1.0, -1.0, 0.5]))
+
+
+def test_labels_of_another_integer_dtype_are_refused_with_a_hint():
+    with pytest.raises(tg.TraceError, match=r"It equals argument 'labels' \(int32\) converted to int64: pass 'labels' "
+                                            r"as int64 already"):
+        tg.compile(F.cross_entropy)(tg.Tensor(np.ones((3, 2))), np.array([0, 1, 1], dtype=np.int32))
+
+
+def test_python_control_flow_on_an_array_argument_is_refused():
+    def branch_on_labels(x, y):
+        return x * 2 if y[0] > 0 else x.tanh()
+    with pytest.raises(tg.TraceError, match="records different ops when its arguments have other values"):
+        tg.compile(branch_on_labels)(tg.Tensor([1.0, 2.0]), np.array([1, 0]))
+
+
 def test_a_tensor_from_an_earlier_computation_must_be_an_argument():
     w = tg.Tensor([1.0, 2.0], requires_grad=True)
     hidden = w * 3  # recorded before the compiled function runs

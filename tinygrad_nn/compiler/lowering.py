@@ -19,7 +19,8 @@ from ..engine import Context, Tensor, topological_order
 from ..nn import Module, scope_path
 from . import engine_api
 from .builder import Function, renumber
-from .errors import CompileWarning, TraceError
+from .constants import ordered_nodes
+from .errors import CompileWarning
 from .templates import TEMPLATES, Decline, NodeBuilder
 from .values import Literal, Value, dtype_text, literal_for, python_text
 
@@ -67,8 +68,8 @@ class _Mismatch(Exception):
 class Lowering:
     """Builds the forward and backward ``builder.Function`` of one trace (see the module docstring)."""
 
-    def __init__(self, trace, leaves, what, marker, use_templates=True):
-        self.trace, self.what, self.marker = trace, what, marker
+    def __init__(self, trace, leaves, what, use_templates=True):
+        self.trace, self.what = trace, what
         self.use_templates = use_templates
         self.namespace = engine_api.namespace()
         self._names_in_namespace = {}      # id(object) -> name
@@ -267,7 +268,7 @@ class Lowering:
     def lower(self):
         """Lower the whole trace; returns ``self`` with ``output``, ``upstream`` and ``gradients`` set."""
         output = self.trace.output
-        nodes = self._nodes()
+        nodes = ordered_nodes(self.trace, self.what)
         self._current = self.forward
         with np.errstate(all="ignore"):  # the eager run warned already; replays warn again
             for node in nodes:
@@ -279,35 +280,14 @@ class Lowering:
                 self.output = self.forward.emit("np.asarray({0})", self.output, hint="out", rank=2)
             self._current = self.backward
             self._scope_comment = None
-            try:
-                self._lower_backward(nodes, output_target)
+            try:  # in reverse of the order engine/backward.py walks, so gradients add up in the same order
+                self._lower_backward(topological_order(output.grad_fn) if output.grad_fn else [], output_target)
             except Exception as error:  # an op's backward failed on the traced values: it would fail in backward()
                 if hasattr(error, "add_note"):
                     error.add_note(f"(raised by the first call of {self.what}, which runs every op's backward "
                                    "once on the traced values to generate the compiled backward)")
                 raise
         return self
-
-    def _nodes(self):
-        """Every node to compute, in an order where each comes after what it needs (derived masks included)."""
-        output = self.trace.output
-        roots = []
-        for record in self.trace.tracer.derived:
-            for operand in record.operands:
-                if isinstance(operand, Tensor) and operand.grad_fn is not None:
-                    roots.append(operand.grad_fn)
-        if output.grad_fn is not None:
-            roots.append(output.grad_fn)
-        if not roots:
-            return []
-        nodes = topological_order(engine_api.graph_root(roots))[:-1]
-        for node in nodes:
-            if not any(owner is self.marker for owner in node.scope):
-                raise TraceError(
-                    f"{self.what}: the function uses a tensor made by {node.name} before it was called (a "
-                    "non-leaf tensor from an earlier computation); a compiled function can only start from "
-                    "its arguments and from leaf tensors: pass that tensor as an argument")
-        return nodes
 
     def _lower_forward(self, node):
         resolved = [self.resolve(source) for source in node.sources]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine import Function, Tensor, scope
 from ..nn import Module
-from . import engine_api, tracing
+from . import constants, engine_api, tracing
 from .errors import CompileWarning, TraceError
 from .lowering import Lowering, same_values
 from .printing import render
@@ -177,17 +177,32 @@ class Compiled:
         reachable = [self.module] + [leaf for _, leaf in leaves] + list(self._objects.values())
         generators = tracing.generators_in(reachable)
         states = engine_api.generator_states(generators)
-        marker = object()  # on the scope stack while tracing: tells the trace's nodes from older ones
         try:
-            trace = tracing.trace(self._function, structure, leaves, self.what, marker)
+            trace = tracing.trace(self._function, structure, leaves, self.what)
+            self._check_constants(trace, structure, leaves)
             trace.object_names = dict(self._object_names)
             for name, leaf in leaves:
                 if isinstance(leaf, Module):
                     trace.object_names[id(leaf)] = name
-            program = _build(self, trace, leaves, key, marker, generators)
+            program = _build(self, trace, leaves, key, generators)
         finally:
             engine_api.restore_generators(states)  # the compiled calls draw what eager calls would
         return program
+
+
+    def _check_constants(self, trace, structure, leaves):
+        """Trace again on perturbed arguments; raise if a value the trace fixes depends on them (constants.py)."""
+        other_leaves = [(name, constants.perturbed(leaf)) for name, leaf in leaves]
+        try:
+            other = tracing.trace(self._function, structure, other_leaves, self.what)
+        except TraceError:
+            raise
+        except Exception as error:  # the function refuses the perturbed values: nothing to compare
+            warnings.warn(f"{self.what}: could not check that the values the trace fixes do not depend on the "
+                          f"arguments: the function raised {type(error).__name__} on the arguments with their rows "
+                          f"rolled ({error})", CompileWarning, stacklevel=4)
+            return
+        constants.check_constants(self.what, trace, leaves, other, other_leaves)
 
 
 class _Program:
@@ -217,7 +232,7 @@ class _Program:
             self.function_class.apply(*tensors)
 
 
-def _build(compiled, trace, leaves, key, marker, generators):
+def _build(compiled, trace, leaves, key, generators):
     """Lower, print and load the code of one trace; check it against the lowering's own values first."""
     what = compiled.what
     header = [f"# {what}, generated from one trace of:"] + \
@@ -226,7 +241,7 @@ def _build(compiled, trace, leaves, key, marker, generators):
     attempts = (("templates", True), ("templates", False), ("ops", False))
     for index, (kind, inplace) in enumerate(attempts):
         engine_api.restore_generators(states)
-        lowering = Lowering(trace, leaves, what, marker, use_templates=kind == "templates").lower()
+        lowering = Lowering(trace, leaves, what, use_templates=kind == "templates").lower()
         printed = render(lowering, header, inplace=inplace)
         namespace = lowering.namespace
         filename = f"<{what} #{len(compiled._programs) + 1}>"

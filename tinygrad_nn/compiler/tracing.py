@@ -47,6 +47,7 @@ class Tracer:
         self._seen_modules = set()
         self.derived = []        # Derived records, in the order they were made
         self.by_array = {}       # id(array of a derived tensor) -> Derived
+        self.ordered = []        # Derived records and nodes that draw random numbers, in the order they were made
 
     def notice(self, event, details):
         if event in ("bool()", "item()"):
@@ -69,13 +70,18 @@ class Tracer:
                 self.modules.append(owner)
         elif event == "compare":
             out, ufunc, a, b = details
+            if type(out.data) is not np.ndarray:  # 0-d operands give a numpy bool, a shared object: make it
+                out.data = np.asarray(out.data)   # an array of its own, so the mask can be found by identity
             self._derive(Derived("compare", out, ufunc, (a, b)))
         elif event == "detach":
             out, source = details
             self._derive(Derived("detach", out, None, (source,)))
+        elif event == "random":
+            self.ordered.append(details[0])
 
     def _derive(self, record):
         self.derived.append(record)
+        self.ordered.append(record)
         self.by_array[id(record.out.data)] = record
 
 
@@ -135,6 +141,7 @@ class Trace:
         self.tracer = tracer
         self.local_names = local_names    # graph node -> the user's variable name for its output
         self.object_names = {}            # id(module or tensor) -> the variable name the function knows it by
+        self.marker = None                # in the scope of every node recorded by this run (see ``trace``)
 
 
 class _LocalNames:
@@ -156,11 +163,12 @@ class _LocalNames:
                 self.names[value.grad_fn] = name
 
 
-def trace(fn, structure, leaves, what, marker):
+def trace(fn, structure, leaves, what):
     """Run ``fn`` on stand-ins for ``leaves`` with recording on; returns a ``Trace``.
 
-    ``marker`` is pushed on the scope stack, so every node recorded during the
-    run has it in ``node.scope`` (and nodes recorded before do not).
+    A new object, ``Trace.marker``, is pushed on the scope stack, so every
+    node recorded during the run has it in ``node.scope`` (and nodes recorded
+    before do not).
 
     Raises ``TypeError`` when the function returns anything but one Tensor.
     """
@@ -173,6 +181,7 @@ def trace(fn, structure, leaves, what, marker):
         values.append(leaf)
     args, kwargs = rebuild(structure, iter(values))
     tracer = Tracer(what)
+    marker = object()
     state = engine_api.tracer_slot()
     outer = state.tracer  # a compiled function may call another one that traces now
     names = _LocalNames() if sys.getprofile() is None else None
@@ -189,7 +198,9 @@ def trace(fn, structure, leaves, what, marker):
     if not isinstance(output, Tensor):
         raise TypeError(f"{what}: the function returned {type(output).__name__}; a compiled function must return "
                         "one Tensor (e.g. the loss)")
-    return Trace(output, stand_ins, tracer, names.names if names is not None else {})
+    result = Trace(output, stand_ins, tracer, names.names if names is not None else {})
+    result.marker = marker
+    return result
 
 
 def objects_named_in(fn):

@@ -166,7 +166,8 @@ def notify_tracer(event, *details):
     trace depends on more than the inputs: ``"bool()"`` and ``"item()"`` (a
     tensor's value read into Python: the tracer raises), ``"compare"`` (details
     ``out, ufunc, a, b``) and ``"detach"`` (``out, source``), which make tensors
-    outside any ``Function``, ``"scope"`` (``owner``) and ``"no_grad"``.
+    outside any ``Function``, ``"random"`` (``ctx``: an op drawing random
+    numbers, in the order they draw), ``"scope"`` (``owner``) and ``"no_grad"``.
     Without a tracer it does nothing.
     """
     tracer = STATE.tracer

@@ -88,7 +88,7 @@ def _two_valued_targets(scores, targets, allowed, loss, hint):
         bad = np.unique(targets[~valid])
         raise ValueError(f"{loss}: targets must be {' or '.join(str(a) for a in allowed)}, "
                          f"got {bad[:5].tolist()}{' ...' if bad.size > 5 else ''}{hint}")
-    return targets.astype(scores.dtype)
+    return targets.astype(scores.dtype, copy=False)  # no copy: tg.compile follows the caller's array
 
 
 # ---------------------------------------------------------------- losses
@@ -169,10 +169,28 @@ def multiclass_hinge_loss(scores, labels, delta=1.0):
         raise ValueError(f"multiclass_hinge_loss: delta must be a finite number, got {delta}")
     rows = np.arange(len(labels))
     correct = scores[rows, labels].reshape(-1, 1)
-    wrong_class = np.ones(scores.shape, dtype=scores.dtype)
-    wrong_class[rows, labels] = 0
-    margins = maximum(scores - correct + float(delta), 0.0) * wrong_class
+    margins = WrongClasses.apply(maximum(scores - correct + float(delta), 0.0), labels=labels)
     return margins.sum(axis=1).mean()
+
+
+class WrongClasses(Function):
+    """x with each row's correct class zeroed: x * mask, mask 0 at [i, labels[i]], else 1;  dx = g * mask.
+
+    The mask is made inside the op from ``labels``, so a compiled function
+    makes it again on every call from that call's labels.
+    """
+
+    @staticmethod
+    def forward(ctx, x, labels=None):
+        mask = np.ones(x.shape, dtype=x.dtype)
+        mask[np.arange(len(labels)), labels] = 0
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad * mask
 
 
 def mse_loss(input, target):
@@ -182,7 +200,7 @@ def mse_loss(input, target):
     """
     input = _as_scores(input, "mse_loss", "input")
     if not isinstance(target, Tensor):
-        target = _as_array(target, "mse_loss", "target").astype(input.dtype)
+        target = _as_array(target, "mse_loss", "target").astype(input.dtype, copy=False)
     _same_shape(input, target, "mse_loss", "target")
     difference = input - target
     return (difference * difference).mean()

@@ -8,6 +8,7 @@ every call instead of replaying the one drawn while it was traced.
 import numpy as np
 
 from ..function import Function
+from ..grad_mode import notify_tracer
 from ...random import as_rng  # the library's seeding (numpy only): tg.manual_seed reaches every mask
 
 
@@ -22,6 +23,7 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, p=0.5, rng=None):
+        notify_tracer("random", ctx)  # a compiled function draws in the same order as the eager one
         keep = as_rng(rng).random(x.shape) >= p
         mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p)
         ctx.save_for_backward(mask)
