@@ -89,7 +89,7 @@ def _fixed(trace, leaves, nodes):
     def tensor(node, where, value):
         if value.grad_fn is not None or id(value) in tensor_ids or value.requires_grad:
             return  # made by a recorded op, an argument, or a parameter: not fixed
-        record = derived.get(id(value.data))
+        record = trace.tracer.by_tensor.get(id(value))
         if (record is None or record.out is not value) and id(value.data) not in array_ids:
             found.append((node, where, value.data))
 

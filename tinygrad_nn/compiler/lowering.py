@@ -15,33 +15,17 @@ import warnings
 
 import numpy as np
 
-from ..engine import Context, Tensor, topological_order
+from ..engine import topological_order
 from ..nn import Module, scope_path
 from . import engine_api
 from .builder import Function, renumber
 from .constants import ordered_nodes
 from .errors import CompileWarning
+from .sources import Sources
 from .templates import TEMPLATES, Decline, NodeBuilder
-from .values import Literal, Value, dtype_text, literal_for, python_text
+from .values import Literal, Value, dtype_text, python_text
 
-__all__ = ["Lowering", "Slot"]
-
-_COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=", "equal": "==",
-                "not_equal": "!="}
-
-
-class Slot:
-    """One input of the compiled node: a parameter of the generated forward."""
-
-    __slots__ = ("value", "leaf", "tensor", "requires_grad", "value_shape", "value_dtype")
-
-    def __init__(self, value, leaf, tensor, requires_grad):
-        self.value = value                  # its Value in the generated code
-        self.leaf = leaf                    # index among the call's flattened leaves, or None (a captured parameter)
-        self.tensor = tensor                # the captured Tensor (parameters), None for leaves
-        self.requires_grad = requires_grad
-        self.value_shape, self.value_dtype = value.shape, value.dtype
-
+__all__ = ["Lowering", "same_values", "snake"]
 
 def snake(name):
     """``LogSoftmax`` -> ``log_softmax``."""
@@ -72,167 +56,13 @@ class Lowering:
         self.trace, self.what = trace, what
         self.use_templates = use_templates
         self.namespace = engine_api.namespace()
-        self._names_in_namespace = {}      # id(object) -> name
         self.forward = Function(self.namespace)
         self.backward = Function(self.namespace)
-        self.slots = []
-        self.by_tensor = {}                # id(tensor) -> (tensor, value, gradient target)
-        self.by_array = {}                 # id(array) -> (array, value): inputs found by identity
-        self.constants = {}                # id(array or object) -> (object, Value)
-        self.derived_values = {}           # id(Derived) -> (value, target)
-        self.node_values = {}
-        self.requires = {}                 # node or input Value -> needs a gradient
+        self.sources = Sources(trace, leaves, self.forward, self.namespace)
+        self.slots, self.requires = self.sources.slots, self.sources.requires
+        self.node_values = self.sources.node_values
         self.builders = {}                 # node -> (template or None, NodeBuilder or ctx Value, operands, targets)
         self._scope_comment = None
-        self._parameter_names = None
-        for index, (name, leaf) in enumerate(leaves):
-            self._add_leaf(index, name, leaf)
-
-    # ------------------------------------------------------------------ inputs
-    def _add_leaf(self, index, name, leaf):
-        if isinstance(leaf, Tensor):
-            stand_in = self.trace.stand_ins.get(index, leaf)
-            value = self._input(name, 0, stand_in.data)
-            requires = leaf.requires_grad
-            self.by_tensor[id(stand_in)] = (stand_in, value, value if requires else None)
-            self.by_array[id(stand_in.data)] = (stand_in.data, value)
-        elif isinstance(leaf, np.ndarray):
-            value = self._input(name, 0, leaf)
-            requires = False
-            self.by_array[id(leaf)] = (leaf, value)
-        else:
-            return  # numbers, strings, modules: baked into the trace, part of its key
-        self.requires[value] = requires
-        self.slots.append(Slot(value, index, None, requires))
-
-    def _input(self, name, rank, sample):
-        value = Value(name, rank, "input", sample)
-        value.home = self.forward
-        return value
-
-    def _parameter(self, tensor):
-        """A Tensor that requires grad and is not an argument (a module's parameter): an input of the node."""
-        value = self._input(self._parameter_name(tensor), 0, tensor.data)
-        self.by_tensor[id(tensor)] = (tensor, value, value)
-        self.requires[value] = True
-        self.slots.append(Slot(value, None, tensor, True))
-        return value
-
-    def _parameter_name(self, tensor):
-        """``layers_0_weight``: the dotted name in the outermost module that holds it (prefixed by the
-        module's variable name when the function uses a module it did not get as ``tg.compile(module)``)."""
-        if self._parameter_names is None:
-            self._parameter_names = {}
-            for owner in self.trace.tracer.modules:  # outermost first: they were entered first
-                prefix = self.trace.object_names.get(id(owner), "")
-                for name, parameter in owner.named_parameters():
-                    self._parameter_names.setdefault(id(parameter), f"{prefix}.{name}" if prefix else name)
-        name = self._parameter_names.get(id(tensor))
-        return name or tensor.name or self.trace.object_names.get(id(tensor)) or "parameter"
-
-    def constant(self, obj, hint):
-        """A Value the program holds: an array (or generator) fixed when it was traced."""
-        entry = self.constants.get(id(obj))
-        if entry is not None and entry[0] is obj:
-            return entry[1]
-        if isinstance(obj, np.ndarray) and obj.dtype.kind in "iu" and obj.ndim == 1 and obj.size \
-                and np.array_equal(obj, np.arange(obj.size)):
-            hint = f"arange_{obj.size}"
-        hint = self.trace.object_names.get(id(obj), hint)  # an array the function's code names (a closure's)
-        value = Value(hint, 2, "constant", obj)
-        self.constants[id(obj)] = (obj, value)
-        return value
-
-    def namespace_name(self, obj, hint):
-        """The generated code's global name for ``obj`` (an op class, a dtype, an option)."""
-        name = self._names_in_namespace.get(id(obj))
-        if name is None:
-            hint = re.sub(r"\W+", "_", hint).strip("_") or "value"
-            hint = hint if not hint[0].isdigit() else "v" + hint
-            name, count = hint, 1
-            while name in self.namespace:
-                count += 1
-                name = f"{hint}_{count}"
-            self.namespace[name] = obj
-            self._names_in_namespace[id(obj)] = name
-        return name
-
-    # -------------------------------------------------------------- resolving
-    def resolve(self, source):
-        """``(value, gradient target)`` for one input of a node: a node, a leaf, a constant, a derived tensor."""
-        if type(source) is Context:
-            return self.node_values[source], source
-        entry = self.by_tensor.get(id(source))
-        if entry is not None and entry[0] is source:
-            return entry[1], entry[2]
-        record = self.trace.tracer.by_array.get(id(source.data))
-        if record is not None and record.out is source:
-            return self._derived(record)
-        entry = self.by_array.get(id(source.data))
-        if entry is not None and entry[0] is source.data:
-            return entry[1], None  # an input, seen through a new Tensor (Tensor(x), x.detach()): no gradient
-        if source.requires_grad:
-            value = self._parameter(source)
-            return value, value
-        return self.constant(source.data, "constant"), None
-
-    def resolve_option(self, option):
-        """An op's option with every array in it replaced by its Value (inputs, derived masks, constants)."""
-        if isinstance(option, np.ndarray):
-            record = self.trace.tracer.by_array.get(id(option))
-            if record is not None and record.out.data is option:
-                return self._derived(record)[0]
-            entry = self.by_array.get(id(option))
-            if entry is not None and entry[0] is option:
-                return entry[1]
-            return self.constant(option, "constant")
-        if isinstance(option, Tensor):
-            return self.resolve(option.grad_fn or option)[0]
-        if isinstance(option, tuple):
-            return tuple(self.resolve_option(item) for item in option)
-        if isinstance(option, list):
-            return [self.resolve_option(item) for item in option]
-        if isinstance(option, np.random.Generator):
-            return option
-        return option
-
-    def _derived(self, record):
-        entry = self.derived_values.get(id(record))
-        if entry is not None:
-            return entry
-        if record.kind == "detach":
-            (source,) = record.operands
-            entry = (self.resolve(source.grad_fn or source)[0], None)
-        else:
-            a, b = record.operands
-            left = self.resolve(a.grad_fn or a)[0]
-            right = self._compared_with(b)
-            symbol = _COMPARISONS.get(record.ufunc.__name__)
-            text = f"{{0}} {symbol} {{1}}" if symbol else f"np.{record.ufunc.__name__}({{0}}, {{1}})"
-            self._comment_for(None)
-            entry = (self.forward.emit(text, left, right, hint="mask", rank=3), None)
-        self.derived_values[id(record)] = entry
-        return entry
-
-    def _compared_with(self, other):
-        if isinstance(other, Tensor):
-            return self.resolve(other.grad_fn or other)[0]
-        if isinstance(other, np.ndarray):
-            return self.resolve_option(other)
-        text = python_text(other) if type(other) in (int, float, bool) else None
-        if text is not None:
-            return Literal(text, other)
-        return self.constant(np.asarray(other), "constant")
-
-    def literal(self, operand, others):
-        """``operand`` as a number in the text when numpy cannot tell the difference, else itself."""
-        if not isinstance(operand, Value) or operand.kind != "constant":
-            return operand
-        dtypes = [other.dtype for other in others if other is not operand]
-        if not dtypes or not all(dtype.kind == "f" for dtype in dtypes):
-            return literal_for(operand.sample, weak_ok=False) or operand
-        weak = np.result_type(*dtypes, operand.sample) == np.result_type(*dtypes)
-        return literal_for(operand.sample, weak_ok=weak) or operand
 
     # ------------------------------------------------------------------ naming
     def name_of(self, node, template):
@@ -273,7 +103,7 @@ class Lowering:
         with np.errstate(all="ignore"):  # the eager run warned already; replays warn again
             for node in nodes:
                 self._lower_forward(node)
-            self.output, output_target = self.resolve(output.grad_fn or output)
+            self.output, output_target = self.sources.resolve(output.grad_fn or output)
             if self.output.rank >= 2:  # no name of the user's: a scalar is the loss, anything else the output
                 self.output.hint, self.output.rank = ("loss" if self.output.shape == () else "out"), 2
             if not self.output.is_array:  # a leaf or constant number (a function returning its argument)
@@ -290,12 +120,12 @@ class Lowering:
         return self
 
     def _lower_forward(self, node):
-        resolved = [self.resolve(source) for source in node.sources]
+        resolved = [self.sources.resolve(source) for source in node.sources]
         operands = [value for value, _ in resolved]
         targets = [target for _, target in resolved]
         needs = tuple(target is not None and self.requires.get(target, False) for target in targets)
         self.requires[node] = any(needs)
-        kwargs = {key: self.resolve_option(option) for key, option in node.kwargs.items()}
+        kwargs = {key: self.sources.resolve_option(option) for key, option in node.kwargs.items()}
         template = TEMPLATES.get(node.function) if self.use_templates else None
         hint, rank = self.name_of(node, template)
         self._comment_for(node)
@@ -316,8 +146,8 @@ class Lowering:
 
     def _templated_forward(self, template, node, operands, needs, kwargs, hint, rank):
         if template.literals:
-            operands = [self.literal(operand, operands) for operand in operands]
-        builder = NodeBuilder(node, needs, hint, rank, kwargs, self, self.what)
+            operands = [self.sources.literal(operand, operands) for operand in operands]
+        builder = NodeBuilder(node, needs, hint, rank, kwargs, self.sources, self.what)
         builder.operands = operands
         builder.function = self.forward
         rng_states = engine_api.generator_states(node.kwargs) if template.random else None
@@ -361,12 +191,12 @@ class Lowering:
                 raise _Mismatch(f"the gradient of input {index}")
 
     def _fallback_forward(self, node, operands, needs, kwargs, hint, rank, targets):
-        op = self.namespace_name(node.function, node.function.__name__)
+        op = self.sources.namespace_name(node.function, node.function.__name__)
         values = []
         options = ", ".join(f"{key}={self._option_text(option, values)}" for key, option in kwargs.items())
         context_text = f"new_context({op}, {needs!r}" + (f", dict({options}))" if options else ")")
         ctx = self.forward.emit(context_text, *values, hint=f"{hint}_ctx", rank=3, fresh=False)
-        inputs = [operand if isinstance(operand, Value) else self.constant(operand.array, "constant")
+        inputs = [operand if isinstance(operand, Value) else self.sources.constant(operand.array, "constant")
                   for operand in operands]
         arguments = "".join(f", {{{i + 1}}}" for i in range(len(inputs))) + (", **{0}.kwargs" if kwargs else "")
         out = self.forward.emit(f"{op}.forward({{0}}{arguments})", ctx, *inputs, hint=hint, rank=rank, fresh=False)
@@ -387,7 +217,7 @@ class Lowering:
             return f"({text})" if isinstance(option, tuple) else f"[{text}]"
         text = python_text(option)
         if text is None:
-            values.append(self.constant(option, "option"))
+            values.append(self.sources.constant(option, "option"))
             return f"{{{len(values) - 1}}}"
         return text
 
@@ -426,7 +256,7 @@ class Lowering:
         return operand.array if isinstance(operand, Literal) else operand.sample
 
     def _fallback_backward(self, node, ctx, grad, operands, targets):
-        op = self.namespace_name(node.function, node.function.__name__)
+        op = self.sources.namespace_name(node.function, node.function.__name__)
         returned = self.backward.emit(f"backward_of({op}, {{0}}, {{1}}, {len(operands)})", ctx, grad,
                                       hint=f"d{ctx.hint[:-4]}_grads", rank=3, fresh=False)
         result = []
@@ -441,7 +271,7 @@ class Lowering:
         return result
 
     def _dtype_text(self, dtype):
-        return dtype_text(dtype) or self.namespace_name(np.dtype(dtype), "dtype")
+        return dtype_text(dtype) or self.sources.namespace_name(np.dtype(dtype), "dtype")
 
     def _conformed(self, function, node, grad, array, upstream):
         """``grad`` reduced to ``array``'s shape and cast to its dtype, as ``engine/backward.py`` does."""

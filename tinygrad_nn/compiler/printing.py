@@ -18,7 +18,7 @@ import keyword
 import math
 import re
 
-from .values import Literal, Value
+from .values import Value
 
 __all__ = ["Printed", "render"]
 

@@ -7,23 +7,19 @@ call no trace fits is traced anew, or refused with an error naming the
 argument when ``retrace=False``.
 """
 
-import builtins
 import inspect
-import linecache
 import warnings
 
 import numpy as np
 
-from ..engine import Function, Tensor, scope
+from ..engine import Tensor
 from ..nn import Module
 from . import constants, engine_api, tracing
 from .errors import CompileWarning, TraceError
-from .lowering import Lowering, same_values
-from .printing import render
+from .program import MISS, build
 
 __all__ = ["compile", "Compiled"]
 
-_MISS = object()         # a guard's answer: this trace does not fit the call
 _TRACES_BEFORE_WARNING = 8
 
 
@@ -111,7 +107,7 @@ class Compiled:
         program = self._last
         if program is not None:
             result = program.call(args, kwargs)
-            if result is not _MISS:
+            if result is not MISS:
                 return result
         return self._match_or_trace(args, kwargs)
 
@@ -184,7 +180,7 @@ class Compiled:
             for name, leaf in leaves:
                 if isinstance(leaf, Module):
                     trace.object_names[id(leaf)] = name
-            program = _build(self, trace, leaves, key, generators)
+            program = build(self, trace, leaves, key, generators)
         finally:
             engine_api.restore_generators(states)  # the compiled calls draw what eager calls would
         return program
@@ -203,183 +199,3 @@ class Compiled:
                           f"rolled ({error})", CompileWarning, stacklevel=4)
             return
         constants.check_constants(self.what, trace, leaves, other, other_leaves)
-
-
-class _Program:
-    """One trace, compiled: its guard, the node's Function class, the source."""
-
-    def __init__(self, key, source, function_class, slots, modules, leaf_descriptions, call):
-        self.key, self.source, self.function_class = key, source, function_class
-        self.slots, self.modules, self.leaf_descriptions = slots, modules, leaf_descriptions
-        self.call = call
-        self.described = ", ".join(leaf_descriptions)
-
-    def modes_match(self):
-        """True when the modules' modes and the captured parameters are as when this was traced."""
-        return all(module.training is flag for module, flag in self.modules) and all(
-            slot.tensor.shape == slot.value_shape and slot.tensor.dtype == slot.value_dtype
-            and slot.tensor.requires_grad for slot in self.slots if slot.tensor is not None)
-
-    def describe_modes(self):
-        return ", ".join(f"{type(module).__name__} {'train' if flag else 'eval'}" for module, flag in self.modules)
-
-    def run(self, leaves):
-        tensors, extra = [], []
-        for slot in self.slots:
-            value = leaves[slot.leaf][1] if slot.leaf is not None else slot.tensor
-            (tensors if isinstance(value, Tensor) else extra).append(value)
-        return self.function_class.apply(*tensors, extra=tuple(extra)) if extra else \
-            self.function_class.apply(*tensors)
-
-
-def _build(compiled, trace, leaves, key, generators):
-    """Lower, print and load the code of one trace; check it against the lowering's own values first."""
-    what = compiled.what
-    header = [f"# {what}, generated from one trace of:"] + \
-        [f"#   {name}: {tracing.describe(leaf)}" for name, leaf in leaves]
-    states = engine_api.generator_states(generators)
-    attempts = (("templates", True), ("templates", False), ("ops", False))
-    for index, (kind, inplace) in enumerate(attempts):
-        engine_api.restore_generators(states)
-        lowering = Lowering(trace, leaves, what, use_templates=kind == "templates").lower()
-        printed = render(lowering, header, inplace=inplace)
-        namespace = lowering.namespace
-        filename = f"<{what} #{len(compiled._programs) + 1}>"
-        linecache.cache[filename] = (len(printed.source), None, printed.source.splitlines(True), filename)
-        exec(builtins.compile(printed.source, filename, "exec"), namespace)  # noqa: S102 - our own code
-        engine_api.restore_generators(states)
-        problem = _disagreement(namespace, lowering)
-        if problem is None:
-            break
-        if index == len(attempts) - 1:
-            raise RuntimeError(f"{what}: the generated code computes something else than the traced function "
-                               f"({problem}); this is a bug in tinygrad_nn.compile, please report it")
-        warnings.warn(f"{what}: the generated code disagreed with the traced values ({problem}); generating it "
-                      "again more plainly", CompileWarning, stacklevel=4)
-    modules = tracing.watched_modules(compiled.module, trace, leaves)
-    descriptions = [tracing.describe(leaf) for _, leaf in leaves]
-    function_class, call = _glue(what, namespace, lowering, printed, key, leaves, modules)
-    return _Program(key, printed.source, function_class, lowering.slots, modules, descriptions, call)
-
-
-def _disagreement(namespace, lowering):
-    """What the printed code computes differently from the lowering's samples, or None."""
-    with np.errstate(all="ignore"):
-        out, saved = namespace["forward"](*[slot.value.sample for slot in lowering.slots])
-        if not same_values(out, lowering.output.sample):
-            return "the output"
-        returned = namespace["backward"](np.ones(np.shape(out), dtype=np.asarray(out).dtype), *saved)
-    expected = [grad for grad in lowering.gradients if grad is not None]
-    returned = () if returned is None else returned
-    for index, (mine, grad) in enumerate(zip(returned, expected)):
-        if not same_values(mine, grad.sample):
-            return f"gradient {index}"
-    return None
-
-
-def _leaf_check(variable, leaf, constant):
-    """The condition under which ``variable`` does NOT fit the traced leaf (generated code)."""
-    if isinstance(leaf, Tensor):
-        return (f"type({variable}) is not Tensor or {_tensor_check(variable, leaf, constant)}")
-    if isinstance(leaf, np.ndarray):
-        return (f"type({variable}) is not ndarray or {variable}.shape != {leaf.shape!r} or "
-                f"{variable}.dtype is not {constant(leaf.dtype)}")
-    if isinstance(leaf, Module) or leaf is None or type(leaf) is bool:
-        return f"{variable} is not {constant(leaf)}"
-    if isinstance(leaf, (float, np.floating)):
-        return f"type({variable}) is not {constant(type(leaf))} or float({variable}).hex() != {float(leaf).hex()!r}"
-    return f"type({variable}) is not {constant(type(leaf))} or {variable} != {constant(leaf)}"
-
-
-def _tensor_check(variable, tensor, constant):
-    """The condition under which the Tensor ``variable`` differs from ``tensor`` in shape, dtype or requires_grad.
-
-    It reads the array once and the requires_grad flag's storage (``engine_api``):
-    these checks run on every call, and a property costs more than the op they guard.
-    """
-    return (f"(_d := {variable}.data).shape != {tensor.shape!r} or _d.dtype is not {constant(tensor.dtype)} or "
-            f"{variable}.{engine_api.REQUIRES_GRAD_STORAGE} is not {tensor.requires_grad}")
-
-
-def _access(structure, expression, checks, variables):
-    """Checks of a nested argument's structure, and the expressions reaching its leaves."""
-    if structure == "leaf":
-        variables.append(expression)
-        return
-    kind, items = structure[0], structure[1:]
-    if kind == "dict":
-        checks.append(f"type({expression}) is not dict or tuple({expression}) != {tuple(k for k, _ in items)!r}")
-        for key, item in items:
-            _access(item, f"{expression}[{key!r}]", checks, variables)
-    else:
-        checks.append(f"type({expression}) is not {kind} or len({expression}) != {len(items)}")
-        for index, item in enumerate(items):
-            _access(item, f"{expression}[{index}]", checks, variables)
-
-
-def _glue(what, namespace, lowering, printed, key, leaves, modules):
-    """The node's Function class and the guarded ``call(args, kwargs)`` of one trace, as generated code."""
-    glue = {"Tensor": Tensor, "ndarray": np.ndarray, "MISS": _MISS, "forward": namespace["forward"],
-            "backward": namespace["backward"]}
-    names = {}
-
-    def constant(obj):
-        if obj is None or type(obj) is bool:
-            return repr(obj)
-        if id(obj) not in names:
-            names[id(obj)] = f"c{len(names)}"
-            glue[names[id(obj)]] = obj
-        return names[id(obj)]
-
-    slots = lowering.slots
-    tensor_slots = [i for i, slot in enumerate(slots) if slot.leaf is None or isinstance(leaves[slot.leaf][1], Tensor)]
-    array_slots = [i for i, slot in enumerate(slots) if i not in tensor_slots]
-    arguments = [f"s{i}" for i in range(len(slots))]
-    extra = f", extra=()" if array_slots else ""
-    lines = [f"def node_forward(ctx, {', '.join(arguments[i] for i in tensor_slots)}{extra}):".replace("(ctx, ,", "(ctx,")]
-    if array_slots:
-        lines.append(f"    {', '.join(arguments[i] for i in array_slots)}, = extra")
-    lines += [f"    out, saved = forward({', '.join(arguments)})", "    ctx.save_for_backward(*saved)", "    return out",
-              "", "def node_backward(ctx, grad):", "    returned = backward(grad, *ctx.saved_tensors)"]
-    position, results = 0, []
-    for i in tensor_slots:
-        if printed.gradients[i] is None:
-            results.append("None")
-        else:
-            results.append(f"returned[{position}]")
-            position += 1
-    lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
-    # the guard: one generated function that checks a call and runs the node
-    structure = key[0]
-    checks, variables = [], []
-    _access(structure[1], "args", checks, variables)
-    _access(structure[2], "kwargs", checks, variables)
-    checks[0] = checks[0].replace("type(args) is not tuple or ", "")
-    checks[1] = checks[1].replace("type(kwargs) is not dict or ", "") if structure[2][1:] else "kwargs"
-    lines += ["", "def call(args, kwargs):", f"    if {' or '.join(f'({c})' for c in checks)}:", "        return MISS"]
-    leaf_variables = [f"a{i}" for i in range(len(leaves))]
-    if variables == [f"args[{i}]" for i in range(len(structure[1]) - 1)]:
-        lines.append(f"    {', '.join(leaf_variables)}, = args")
-    elif variables:
-        lines.append(f"    {', '.join(leaf_variables)}, = {', '.join(variables)},")
-    conditions = [_leaf_check(variable, leaf, constant) for variable, (_, leaf) in zip(leaf_variables, leaves)]
-    for slot in slots:  # a module's parameter: the trace assumed its shape and dtype
-        if slot.tensor is not None:
-            conditions.append(_tensor_check(constant(slot.tensor), slot.tensor, constant))
-    conditions += [f"{constant(module)}.training is not {flag}" for module, flag in modules]
-    if conditions:
-        lines += [f"    if ({') or ('.join(conditions)}):", "        return MISS"]
-    inputs = [leaf_variables[slots[i].leaf] if slots[i].leaf is not None else constant(slots[i].tensor)
-              for i in tensor_slots]
-    arrays = [leaf_variables[slots[i].leaf] for i in array_slots]
-    extra_argument = f"extra=({', '.join(arrays)},)" if arrays else ""
-    lines.append(f"    return Node.apply({', '.join(inputs + ([extra_argument] if arrays else []))})")
-    source = "\n".join(lines) + "\n"
-    exec(builtins.compile(source, f"<{what} guard>", "exec"), glue)  # noqa: S102 - our own code
-    node_class = type(what, (Function,), {
-        "__doc__": f"The compiled region of {what}: one node whose forward and backward are generated code.",
-        "__module__": __name__,
-        "forward": staticmethod(glue["node_forward"]), "backward": staticmethod(glue["node_backward"])})
-    glue["Node"] = node_class
-    call = glue["call"]
-    return node_class, call

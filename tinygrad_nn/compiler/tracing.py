@@ -46,7 +46,8 @@ class Tracer:
         self.modules = []        # every Module entered, in order, once
         self._seen_modules = set()
         self.derived = []        # Derived records, in the order they were made
-        self.by_array = {}       # id(array of a derived tensor) -> Derived
+        self.by_tensor = {}      # id(derived tensor) -> Derived
+        self.by_array = {}       # id(array of a comparison's result) -> Derived (a where condition is its array)
         self.ordered = []        # Derived records and nodes that draw random numbers, in the order they were made
 
     def notice(self, event, details):
@@ -82,7 +83,9 @@ class Tracer:
     def _derive(self, record):
         self.derived.append(record)
         self.ordered.append(record)
-        self.by_array[id(record.out.data)] = record
+        self.by_tensor[id(record.out)] = record
+        if record.kind == "compare":  # a detached tensor shares its source's array: found as a Tensor only
+            self.by_array[id(record.out.data)] = record
 
 
 def describe(value):

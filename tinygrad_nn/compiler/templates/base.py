@@ -84,10 +84,16 @@ class NodeBuilder:
         self.prefix = ""          # "d" while the backward is written: gradients are named dx, dhidden
         self._lowering = lowering
 
-    def emit(self, text, *operands, hint=None, **options):
-        """One statement (see ``builder.Function.emit``); ``hint`` names it after the node (``loss_exp``)."""
-        name = self.prefix + (self.hint if hint is None else f"{self.hint}_{hint}")
-        rank = self.rank if hint is None else 3
+    def emit(self, text, *operands, hint=None, name=None, **options):
+        """One statement (see ``builder.Function.emit``).
+
+        Its value is named after the node (its output), ``hint`` adds to that
+        name (``loss_exp``), ``name`` replaces it (``exp_scores``).
+        """
+        full = name is not None
+        if name is None:
+            name = self.prefix + (self.hint if hint is None else f"{self.hint}_{hint}")
+        rank = self.rank if hint is None and not full else 3
         return self.function.emit(text, *operands, hint=name, rank=rank, **options)
 
     def mutate(self, text, *operands):

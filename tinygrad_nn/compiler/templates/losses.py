@@ -29,9 +29,9 @@ class CrossEntropy(Template):
         rows = t.constant(np.arange(scores.shape[0]), "rows")
         if labels.kind != "constant":  # cross_entropy checks the labels before it records the op
             t.perform(f"check_class_labels({{0}}, {scores.shape[1]})", labels)
-        shifted = t.emit("{0} - max_along({0}, 1)", scores, hint="shifted")
-        exp = t.emit("np.exp({0})", shifted, hint="exp")
-        sums = t.emit("sum_along({0}, 1)", exp, hint="sums")
+        shifted = t.emit("{0} - max_along({0}, 1)", scores, name=f"shifted_{scores.hint}")
+        exp = t.emit("np.exp({0})", shifted, name=f"exp_{scores.hint}")
+        sums = t.emit("sum_along({0}, 1)", exp, name=f"sum_exp_{scores.hint}")
         t.memory.update(exp=exp, sums=sums, rows=rows, labels=labels)
         dtype = t.dtype(scores.dtype)
         return t.emit(f"np.asarray(np.mean(np.log({{0}}[:, 0]) - {{1}}[{{2}}, {{3}}]), dtype={dtype})",
@@ -39,7 +39,7 @@ class CrossEntropy(Template):
 
     def backward(self, t, grad, scores):
         memory = t.memory
-        probs = t.emit("{0} / {1}", memory["exp"], memory["sums"], hint="probs")
+        probs = t.emit("{0} / {1}", memory["exp"], memory["sums"], name="probs")
         probs = t.mutate("{0}[{1}, {2}] -= 1", probs, memory["rows"], memory["labels"])
         count = t.number(len(memory["rows"].sample), probs.dtype)
         return t.mutate(f"{{0}} *= {{1}} / {count}", probs, grad)

@@ -118,10 +118,12 @@ class Clip(Template):
 
 @template(ops.Softmax)
 class Softmax(Template):
+    literals = False  # x is a Value: its name names the intermediates (shifted_scores)
+
     def forward(self, t, x):
         axis = t.option(t.kwargs.get("axis", -1))
-        shifted = t.emit(f"{{0}} - max_along({{0}}, {axis})", x, hint="shifted")
-        exp = t.emit("np.exp({0})", shifted, hint="exp", inplace=unary_inplace("np.exp"))
+        shifted = t.emit(f"{{0}} - max_along({{0}}, {axis})", x, name=f"shifted_{x.hint}")
+        exp = t.emit("np.exp({0})", shifted, name=f"exp_{x.hint}", inplace=unary_inplace("np.exp"))
         return t.emit(f"{{0}} / sum_along({{0}}, {axis})", exp,
                       inplace=[(0, f"{{0}} /= sum_along({{0}}, {axis})")])
 
@@ -132,9 +134,11 @@ class Softmax(Template):
 
 @template(ops.LogSoftmax)
 class LogSoftmax(Template):
+    literals = False
+
     def forward(self, t, x):
         axis = t.option(t.kwargs.get("axis", -1))
-        shifted = t.emit(f"{{0}} - max_along({{0}}, {axis})", x, hint="shifted")
+        shifted = t.emit(f"{{0}} - max_along({{0}}, {axis})", x, name=f"shifted_{x.hint}")
         return t.emit(f"{{0}} - np.log(sum_along(np.exp({{0}}), {axis}))", shifted)
 
     def backward(self, t, grad, x):
