@@ -19,19 +19,19 @@ from tinygrad_nn import functional as F
 SHAPES = [(2, 3), (1, 3), (2, 1), (3,), ()]
 
 
-class Swish(tg.Function):
-    """x * sigmoid(x), with a hand-written backward (a user's op: the compiled code calls it)."""
+class Softsign(tg.Function):
+    """x / (1 + |x|), with a hand-written backward (a user's op: the compiled code calls it);  dx = g / (1 + |x|)**2."""
 
     @staticmethod
     def forward(ctx, x):
-        s = 1.0 / (1.0 + np.exp(-x))
-        ctx.save_for_backward(x, s)
-        return x * s
+        denominator = 1.0 + np.abs(x)
+        ctx.save_for_backward(denominator)
+        return x / denominator
 
     @staticmethod
     def backward(ctx, grad):
-        x, s = ctx.saved_tensors
-        return grad * (s + x * s * (1.0 - s))
+        (denominator,) = ctx.saved_tensors
+        return grad / (denominator * denominator)
 
 
 def _last_axis_picks(x):
@@ -56,7 +56,7 @@ UNARY = {
     "cube": lambda a: a.tanh() ** 3,
     "reciprocal": lambda a: 1.0 / (a * a + 1.0),
     "scale": lambda a: a * 1.5 - 0.25,
-    "swish": lambda a: Swish.apply(a.tanh()),
+    "softsign": lambda a: Softsign.apply(a),
     "detach": lambda a: a.detach() * a,
     "sum": lambda a: a.sum(axis=-1, keepdims=True) if a.ndim else a.sum(),
     "mean": lambda a: a.mean(axis=0, keepdims=True) if a.ndim else a.mean(),
