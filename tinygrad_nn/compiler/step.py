@@ -185,7 +185,6 @@ class Compiled:
             engine_api.restore_generators(states)  # the compiled calls draw what eager calls would
         return program
 
-
     def _check_constants(self, trace, structure, leaves):
         """Trace again on perturbed arguments; raise if a value the trace fixes depends on them (constants.py)."""
         other_leaves = [(name, constants.perturbed(leaf)) for name, leaf in leaves]

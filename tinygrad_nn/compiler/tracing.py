@@ -194,6 +194,10 @@ def trace(fn, structure, leaves, what):
     try:
         with enable_grad(), scope(marker):
             output = fn(*args, **kwargs)
+    except Exception as error:
+        if not isinstance(error, TraceError) and hasattr(error, "add_note"):
+            error.add_note(f"(raised by the function while {what} traced it: the first call runs it eagerly)")
+        raise
     finally:
         if names is not None:
             sys.setprofile(None)
