@@ -382,6 +382,18 @@ def test_a_5000_step_elementwise_chain_traces_and_replays():
     assert step.source.count("\n") > 10_000
 
 
+def test_a_compiled_function_keeps_no_traced_arrays_alive():
+    import gc
+    import weakref
+    x = tg.Tensor(np.ones((300, 300)), requires_grad=True)
+    step = tg.compile(lambda x: (x * 2).tanh().sum())
+    step(x).backward()
+    gone = weakref.ref(x.data)
+    del x
+    gc.collect()
+    assert gone() is None  # the first call's arrays are not held by the compiled code
+
+
 # ------------------------------------------------------------- generated source
 def test_the_spiral_nets_source_is_readable():
     tg.manual_seed(0)

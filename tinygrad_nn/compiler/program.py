@@ -84,6 +84,8 @@ def build(compiled, trace, leaves, key, generators):
     modules = tracing.watched_modules(compiled.module, trace, leaves)
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
     call = _guard(what, node_class, key, leaves, lowering.slots, modules)
+    for slot in lowering.slots:
+        slot.value = None  # the lowering's values hold every traced array: keep none of them
     return Program(key, printed.source, node_class, lowering.slots, modules,
                    [tracing.describe(leaf) for _, leaf in leaves], call)
 
