@@ -20,7 +20,7 @@ from ..nn import Module, scope_path
 from . import engine_api
 from .builder import Function, renumber
 from .constants import ordered_nodes
-from .errors import CompileWarning
+from .errors import CompileWarning, TraceError
 from .sources import Sources
 from .templates import TEMPLATES, Decline, NodeBuilder
 from .values import Literal, Value, dtype_text, python_text
@@ -133,11 +133,14 @@ class Lowering:
             mark = self.forward.mark()
             try:
                 builder = self._templated_forward(template, node, operands, needs, kwargs, hint, rank)
-            except (Decline, _Mismatch) as reason:
+            except TraceError:
+                raise
+            except Exception as reason:  # Decline: not written out; anything else: the template is wrong here
                 self.forward.rollback(mark)
-                if isinstance(reason, _Mismatch):
+                if not isinstance(reason, Decline):
+                    problem = reason if isinstance(reason, _Mismatch) else f"{type(reason).__name__}: {reason}"
                     warnings.warn(f"{self.what}: the code template of {node.name} disagrees with "
-                                  f"{node.name}.forward/backward on the traced values ({reason}); the compiled "
+                                  f"{node.name}.forward/backward on the traced values ({problem}); the compiled "
                                   "code calls the op itself there", CompileWarning, stacklevel=4)
             else:
                 self.builders[node] = (template, builder, builder.operands, targets)
