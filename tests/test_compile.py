@@ -418,7 +418,8 @@ def test_every_built_in_op_is_written_out_and_agrees_with_the_op():
         e = tg.stack([d, d.log_softmax(axis=1)], axis=0).sum(axis=0).mean(axis=1, keepdims=True) + d.max() \
             + d.min(axis=0, keepdims=True).max(axis=1, keepdims=True)
         f = F.linear(x, w, y[0]) + e[[0, 1, 2, 0]][:2].sum()
-        return F.cross_entropy(f, labels) + F.l2_penalty([w]) + nn.Dropout(0.5)(x).sum() + a.mean()
+        return (F.cross_entropy(f, labels) + F.multiclass_hinge_loss(f, labels) + F.l2_penalty([w])
+                + nn.Dropout(0.5)(x).sum() + a.mean())
     rng = np.random.default_rng(0)
     args = [tg.Tensor(rng.standard_normal((4, 4)), requires_grad=True) for _ in range(3)] + [np.array([0, 3, 1, 2])]
     step = tg.compile(every_op)

@@ -73,6 +73,8 @@ class Lowering:
         if node.output_name:
             return node.output_name, 1
         path = scope_path(node.scope)
+        if path[:1].isdigit():  # a Sequential's child: layer0_affine rather than a name starting with a digit
+            path = "layer" + path
         op = (template.label if template is not None else None) or snake(node.function.__name__)
         return (f"{path}_{op}" if path else op), 2
 

@@ -102,12 +102,16 @@ class Sources:
         entry = self.constants.get(id(obj))
         if entry is not None and entry[0] is obj:
             return entry[1]
+        key = id(obj)
         if isinstance(obj, np.ndarray) and obj.dtype.kind in "iu" and obj.ndim == 1 and obj.size \
                 and np.array_equal(obj, np.arange(obj.size)):
-            hint = f"arange_{obj.size}"
+            hint, key = f"arange_{obj.size}", ("arange", obj.size, obj.dtype)  # np.arange(n) made twice: one
+            entry = self.constants.get(key)
+            if entry is not None:
+                return entry[1]
         hint = self.trace.object_names.get(id(obj), hint)  # an array the function's code names (a closure's)
         value = Value(hint, 2, "constant", obj)
-        self.constants[id(obj)] = (obj, value)
+        self.constants[id(obj)] = self.constants[key] = (obj, value)
         return value
 
     def namespace_name(self, obj, hint):

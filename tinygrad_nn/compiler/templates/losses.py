@@ -3,7 +3,7 @@
 import numpy as np
 
 from ...engine import ops
-from ...functional.losses import SoftmaxCrossEntropy, SumOfSquares
+from ...functional.losses import SoftmaxCrossEntropy, SumOfSquares, WrongClasses
 from .base import Template, template
 
 __all__ = ["check_class_labels"]
@@ -60,6 +60,25 @@ class L2Penalty(Template):
     def backward(self, t, grad, *params):
         twice = t.emit("{0} * 2", grad, hint="twice")
         return tuple(t.emit("{0} * {1}", twice, param) if need else None for param, need in zip(params, t.needs))
+
+
+@template(WrongClasses)
+class WrongClassesTemplate(Template):
+    """x with each row's correct class zeroed (the multiclass SVM loss): x * mask."""
+
+    label = "wrong_classes"
+    literals = False
+
+    def forward(self, t, x):
+        labels = t.kwargs.get("labels")
+        rows = t.constant(np.arange(len(labels.sample)), "rows")
+        ones = t.emit(f"np.ones({t.option(x.shape)}, dtype={t.dtype(x.dtype)})", x, name="wrong_class")
+        mask = t.mutate("{0}[{1}, {2}] = 0", ones, rows, labels)
+        t.memory["mask"] = mask
+        return t.emit("{0} * {1}", x, mask, inplace=[(0, "{0} *= {1}")])
+
+    def backward(self, t, grad, x):
+        return t.emit("{0} * {1}", grad, t.memory["mask"], inplace=[(0, "{0} *= {1}")])
 
 
 @template(ops.Dropout)
