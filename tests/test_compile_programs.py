@@ -122,7 +122,7 @@ def assert_same(actual, expected, what):
     assert actual.tobytes() == expected.tobytes(), (what, actual, expected)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(programs())
 def test_random_programs_compile_to_the_same_values_and_gradients(program):
     dtype, shapes, requires, steps, terms, seed = program
@@ -145,7 +145,7 @@ def test_random_programs_compile_to_the_same_values_and_gradients(program):
     assert step.traces == 1
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.sampled_from([np.float64, np.float32]), st.integers(2, 6), st.integers(2, 5), st.integers(0, 2**32 - 1))
 def test_random_networks_with_fused_losses(dtype, batch, classes, seed):
     """An MLP with each fused loss: cross-entropy on integer labels, the L2 penalty, hinge losses, mse."""

@@ -23,3 +23,15 @@ def test_example_runs(script, tmp_path):
 
 def test_there_are_examples():
     assert EXAMPLES, "examples/ holds no scripts"
+
+
+def test_the_compile_example_prints_the_generated_backward_and_agrees_with_eager(tmp_path):
+    script = ROOT / "examples" / "compile_backprop_code.py"
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, TINYGRAD_NN_QUICK="1", PYTHONPATH=path)
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "def backward(dloss, W1, W2" in result.stdout
+    assert "dhidden_layer *= hidden_layer > 0" in result.stdout
+    assert "same loss and gradients as the eager net, bit for bit: True" in result.stdout
