@@ -5,8 +5,6 @@ graph: a compiled function (``tinygrad_nn.compile``) draws a fresh mask on
 every call instead of replaying the one drawn while it was traced.
 """
 
-import numpy as np
-
 from ..function import Function
 from ..grad_mode import notify_tracer
 from ...random import as_rng  # the library's seeding (numpy only): tg.manual_seed reaches every mask
