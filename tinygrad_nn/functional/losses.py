@@ -5,7 +5,9 @@ Most losses are composed from engine ops (``maximum``, ``abs``, ``exp``,
 ``Function`` nodes, for speed: ``cross_entropy`` (``SoftmaxCrossEntropy``,
 with the classic gradient ``(softmax - onehot) / N``) and ``l2_penalty``
 (``SumOfSquares``, gradient ``2 p``); their backwards are checked against
-finite differences like every op. All of them stay finite
+finite differences like every op. ``multiclass_hinge_loss`` masks out the
+correct class in an op of its own (``WrongClasses``), so the mask is made
+from the labels of each call, also in a compiled function. All of them stay finite
 for scores of ``±1e4`` and beyond.
 
 Labels and targets are data, never parameters: they may be numpy arrays,
