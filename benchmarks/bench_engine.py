@@ -57,12 +57,18 @@ sys.path.insert(0, HERE)
 from workloads import WORKLOADS  # noqa: E402
 from tinygrad_nn.engine import settle_allocator  # noqa: E402
 
+try:
+    import compiled_workloads  # noqa: E402  (the tg.compile rows)
+except ImportError:  # tinygrad_nn.compile not there
+    compiled_workloads = None
+
 
 def optional_implementations(threads=None):
     """Extra step builders ``{name: (build(workload) -> step or None, description)}``.
 
     ``modules`` (when tinygrad_nn.nn, optim and functional exist) gives extra
     rows for (a) and (d); ``torch`` (when PyTorch is importable) a column.
+    The ``tg.compile`` rows come from ``compiled_workloads.py`` (see ``run_workload``).
     """
     extras = {}
     try:
@@ -121,37 +127,46 @@ def time_interleaved(steps, repeat, min_time):
 
 
 def run_workload(workload, extras, repeat, min_time):
-    """Check and time one workload; one table row for the engine, one more for the modules version."""
+    """Check and time one workload; one table row for the engine, more for the modules and compiled versions."""
     steps = {"numpy": workload.numpy_step, "engine": workload.engine_step}
     for name, (build, _) in extras.items():
         step = build(workload)
         if step is not None:
             steps[name] = step
+    first_calls = {}  # compiled rows: seconds of the first call, which traces and generates the code
+    if compiled_workloads is not None:
+        for suffix, step, seconds in compiled_workloads.compiled_steps(workload):
+            steps[suffix], first_calls[suffix] = step, seconds
     float32 = workload.initial[0].dtype == np.float32
     check_agreement(workload.title, {name: step() for name, step in steps.items()},
                     rtol=2e-4 if float32 else 1e-7)
     times = time_interleaved(steps, repeat, min_time)
     best = {name: min(samples) for name, samples in times.items()}
 
-    def row(key, title, name):
+    def row(key, title, name, target=workload.target):
         ratios = [t / n for t, n in zip(times[name], times["numpy"])]
-        cells = {"key": key, "title": title, "target": workload.target, "numpy_ms": best["numpy"] * 1e3,
+        cells = {"key": key, "title": title, "target": target, "numpy_ms": best["numpy"] * 1e3,
                  "ms": best[name] * 1e3, "ratio": best[name] / best["numpy"],
                  "median_ratio": statistics.median(ratios)}
         if "torch" in best:
             cells.update(torch_ms=best["torch"] * 1e3, torch_ratio=best["torch"] / best["numpy"])
+        if name in first_calls:
+            cells["first_call_ms"] = first_calls[name] * 1e3
         return cells
 
     rows = [row(workload.key, workload.title, "engine")]
     if "modules" in steps:
         rows.append(row(workload.key + "+nn", workload.title + " [nn.MLP, F, optim]", "modules"))
+    for suffix in first_calls:
+        rows.append(row(f"{workload.key}+{suffix}", f"{workload.title} [tg.compile{suffix[8:]}]", suffix,
+                        compiled_workloads.TARGETS[workload.key]))
     return rows
 
 
 def format_table(rows):
     """The results as a fixed-width text table."""
     header = ["case", "workload", "numpy ms", "tinygrad ms", "ratio", "(median)", "target", "result",
-              "torch ms", "torch ratio"]
+              "torch ms", "torch ratio", "first call ms"]
     lines = [header]
     for row in rows:
         has_torch = "torch_ms" in row
@@ -159,7 +174,8 @@ def format_table(rows):
                       f"{row['ratio']:.2f}x", f"{row['median_ratio']:.2f}x", f"<= {row['target']}x",
                       "PASS" if row["ratio"] <= row["target"] else "MISS",
                       f"{row['torch_ms']:.3f}" if has_torch else "-",
-                      f"{row['torch_ratio']:.2f}x" if has_torch else "-"])
+                      f"{row['torch_ratio']:.2f}x" if has_torch else "-",
+                      f"{row['first_call_ms']:.1f}" if "first_call_ms" in row else "-"])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
     text.insert(1, "  ".join("-" * width for width in widths))
@@ -209,7 +225,8 @@ def main(argv=None):
     print()
     print(format_table(rows))
     print("\nratio = best tinygrad time / best numpy time (hand-written forward + backward of the same "
-          "computation); (median) = median of the per-round ratios")
+          "computation); (median) = median of the per-round ratios; first call ms = the one call of a "
+          "tg.compile row that traces and generates the code (not part of its timed steps)")
     return rows
 
 

@@ -87,12 +87,15 @@ class TwoLayerSpiral:
         db1 = dhidden.sum(axis=0)
         return loss, _sgd_numpy(self.np_params, [dW1, db1, dW2, db2], self.lr)
 
-    def engine_step(self):
-        W1, b1, W2, b2 = self.params
-        hidden = (self.X_tensor @ W1 + b1).relu()
+    def loss(self, X, y, W1, b1, W2, b2):
+        """The engine version's loss (``compiled_workloads.py`` compiles this same method)."""
+        hidden = (X @ W1 + b1).relu()
         scores = hidden @ W2 + b2
-        data_loss = -scores.log_softmax(axis=1)[self.rows, self.y].mean()
-        loss = data_loss + 0.5 * self.reg * ((W1 * W1).sum() + (W2 * W2).sum())
+        data_loss = -scores.log_softmax(axis=1)[self.rows, y].mean()
+        return data_loss + 0.5 * self.reg * ((W1 * W1).sum() + (W2 * W2).sum())
+
+    def engine_step(self):
+        loss = self.loss(self.X_tensor, self.y, *self.params)
         loss.backward()
         return loss.item(), _sgd_engine(self.params, self.lr)
 
@@ -132,12 +135,15 @@ class TanhMLPBatch1:
         dW1, db1 = x.T @ dz1, dz1.sum(axis=0)
         return loss, _sgd_numpy(self.np_params, [dW1, db1, dW2, db2, dW3, db3], self.lr)
 
-    def engine_step(self):
-        W1, b1, W2, b2, W3, b3 = self.params
-        h1 = (self.x_tensor @ W1 + b1).tanh()
+    def loss(self, x, W1, b1, W2, b2, W3, b3):
+        """The engine version's loss (``compiled_workloads.py`` compiles this same method)."""
+        h1 = (x @ W1 + b1).tanh()
         h2 = (h1 @ W2 + b2).tanh()
         out = h2 @ W3 + b3
-        loss = ((out - self.target_value) ** 2).mean()
+        return ((out - self.target_value) ** 2).mean()
+
+    def engine_step(self):
+        loss = self.loss(self.x_tensor, *self.params)
         loss.backward()
         return loss.item(), _sgd_engine(self.params, self.lr)
 
@@ -193,8 +199,8 @@ class ElementwiseChain:
                 grad = grad * w
         return loss, [grad, grad_w]
 
-    def engine_step(self):
-        x, w = self.x_tensor, self.w_tensor
+    def loss(self, x, w):
+        """The engine version's loss (``compiled_workloads.py`` compiles this same method)."""
         y = x
         for i in range(self.n_ops):
             kind = i % 4
@@ -206,7 +212,11 @@ class ElementwiseChain:
                 y = y.tanh()
             else:
                 y = y * w
-        loss = y.sum()
+        return y.sum()
+
+    def engine_step(self):
+        x, w = self.x_tensor, self.w_tensor
+        loss = self.loss(x, w)
         loss.backward()
         grads = [x.grad, w.grad]
         x.grad = w.grad = None
@@ -250,12 +260,15 @@ class Float32MLP:
         dW1, db1 = X.T @ dh1, dh1.sum(axis=0)
         return loss, _sgd_numpy(self.np_params, [dW1, db1, dW2, db2, dW3, db3], self.lr)
 
-    def engine_step(self):
-        W1, b1, W2, b2, W3, b3 = self.params
-        h1 = (self.X_tensor @ W1 + b1).relu()
+    def loss(self, X, y, W1, b1, W2, b2, W3, b3):
+        """The engine version's loss (``compiled_workloads.py`` compiles this same method)."""
+        h1 = (X @ W1 + b1).relu()
         h2 = (h1 @ W2 + b2).relu()
         scores = h2 @ W3 + b3
-        loss = -scores.log_softmax(axis=1)[self.rows, self.y].mean()
+        return -scores.log_softmax(axis=1)[self.rows, y].mean()
+
+    def engine_step(self):
+        loss = self.loss(self.X_tensor, self.y, *self.params)
         loss.backward()
         return loss.item(), _sgd_engine(self.params, self.lr)
 

@@ -32,7 +32,7 @@ def test_no_command_prints_usage_and_exits_2(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("usage: tinygrad-nn")
-    assert "choose a command (demo, draw, gradcheck)" in captured.err
+    assert "choose a command (demo, draw, gradcheck, compile)" in captured.err
 
 
 def test_no_command_from_the_shell_exits_2():

@@ -24,7 +24,7 @@ DOC = ROOT / "docs" / "ops.md"
 
 # public names that are not ops: utilities, modes, containers
 NOT_OPS_TG = {"no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "manual_seed", "save", "load",
-              "gradcheck", "check_graph", "ops_table"}
+              "gradcheck", "check_graph", "ops_table", "compile"}
 NOT_OPS_NN = {"Module", "Sequential", "MLP", "Identity"}  # containers; other public names are not modules
 NOT_OPS_TENSOR_OPERATORS = {"__pos__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__",
                             "__or__", "__xor__", "__invert__"}  # identity and comparisons: no gradient

@@ -24,6 +24,7 @@ from . import optim, data
 from . import viz
 from .checks import gradcheck, check_graph, GradcheckError
 from .catalog import ops_table
+from .compiler import compile, TraceError  # noqa: A004 - tg.compile, as torch.compile
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
            "ShapeError", "VersionError", "autograd", "no_grad",
@@ -31,4 +32,5 @@ __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotD
            "concatenate", "stack", *_math_functions.__all__,
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",
-           "gradcheck", "check_graph", "GradcheckError", "ops_table"]
+           "gradcheck", "check_graph", "GradcheckError", "ops_table",
+           "compile", "TraceError"]

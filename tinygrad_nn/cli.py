@@ -15,7 +15,7 @@ import sys
 from . import __version__
 
 # subcommand modules, in the order --help lists them
-COMMANDS = ["demo", "draw", "gradcheck"]
+COMMANDS = ["demo", "draw", "gradcheck", "compile"]
 
 
 class UsageError(Exception):

@@ -1,7 +1,8 @@
 """Thread-local switches of the engine: gradient recording, anomaly detection
-and the scope stack that tells which module created a node, plus two guards
-that watch a Tensor's value being read (``check_value_read``,
-``check_array_conversion``).
+and the scope stack that tells which module created a node, plus the guard
+that refuses to turn a Tensor into an array while a backward is recorded
+(``check_array_conversion``) and the hook ``tinygrad_nn.compile`` traces with
+(``notify_tracer``).
 
 Each thread has its own state, so ``no_grad`` in one thread never turns off
 recording in another.
@@ -15,7 +16,7 @@ from .errors import NotDifferentiableError
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
            "is_anomaly_enabled", "scope", "current_scope", "recording_backward",
-           "check_array_conversion", "check_value_read"]
+           "check_array_conversion", "notify_tracer"]
 
 
 class _State(threading.local):
@@ -25,7 +26,7 @@ class _State(threading.local):
     def __init__(self):
         self.modes = (True, False, ())  # (grad_enabled, anomaly, scope)
         self.recording_backward_of = None  # the Function whose backward is being recorded (create_graph)
-        self.value_read_hook = None        # called as hook(tensor, how) when a value is read (tracing)
+        self.tracer = None                 # set while tinygrad_nn.compile traces a function in this thread
 
     @property
     def grad_enabled(self):
@@ -81,6 +82,8 @@ class _Switch:
         return switch
 
     def __enter__(self):
+        if self._value is False:  # no_grad: inside a trace its values would be baked in (notify_tracer)
+            notify_tracer("no_grad", self)
         self._previous.append(getattr(STATE, self._attr))
         setattr(STATE, self._attr, self._value)
         return self
@@ -183,6 +186,7 @@ class scope:
         self.owner = owner
 
     def __enter__(self):
+        notify_tracer("scope", self.owner)  # the compiler keys a trace on the modules' train/eval modes
         self._previous = STATE.scope
         STATE.scope = self._previous + (self.owner,)
         return self
@@ -230,8 +234,16 @@ def check_array_conversion(tensor):
             f"match them (np.exp, np.where, ...; see docs/higher_order.md), or use create_graph=False")
 
 
-def check_value_read(tensor, how):
-    """Called when a Tensor's value is read as a Python object (``bool``, ``float``, ``item`` ...)."""
-    hook = STATE.value_read_hook
-    if hook is not None:
-        hook(tensor, how)
+def notify_tracer(event, *details):
+    """Tell the tracer of ``tinygrad_nn.compile``, if one runs in this thread, about ``event``.
+
+    Events: ``"item()"``, ``"bool()"``, ``"float()"``, ``"int()"``, ``"index()"``,
+    ``"tolist()"`` (a tensor's value read into Python: the tracer raises),
+    ``"compare"`` (details: the bool output, the ufunc, both operands: a mask
+    the compiled code recomputes), ``"detach"`` (the new tensor and its
+    source), ``"no_grad"``, ``"scope"`` (a module entered) and ``"random"``.
+    Without a tracer it does nothing.
+    """
+    tracer = STATE.tracer
+    if tracer is not None:
+        tracer.notice(event, details)

@@ -373,6 +373,7 @@ class Tensor(TensorOps):
             self._versions = VersionCounter()  # shared from now on: a change through either is seen by both
         tensor = Tensor._make(self._data)
         tensor._versions = self._versions
+        grad_mode.notify_tracer("detach", tensor, self)  # so a compiled function recomputes it on each call
         return tensor
 
     # ----------------------------------------------------------- conversions
@@ -396,7 +397,7 @@ class Tensor(TensorOps):
 
     def tolist(self):
         """The values as (nested) Python lists of numbers, like ``ndarray.tolist``."""
-        grad_mode.check_value_read(self, "tolist")
+        grad_mode.notify_tracer("tolist()", self)  # a traced function may not branch on values
         return self._data.tolist()
 
     def __float__(self):
@@ -414,7 +415,7 @@ class Tensor(TensorOps):
         return bool(self._one_value("bool"))
 
     def _one_value(self, how):
-        grad_mode.check_value_read(self, how)
+        grad_mode.notify_tracer(f"{how}()", self)  # a traced function may not branch on values
         if self._data.size != 1:
             raise ShapeError(f"{how}: only one-element tensors can be converted to a Python number, "
                              f"this one has shape {self.shape}")

@@ -8,7 +8,7 @@ in ``tensor.py``.
 
 import numpy as np
 
-from . import tensor
+from . import grad_mode, tensor
 from .ops import Abs, Add, Div, GetItem, MatMul, Mul, Neg, Pow, Sub
 from .methods import ElementwiseMethods, ReductionMethods, ShapeMethods
 
@@ -41,8 +41,10 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
 
     # comparisons and logical operators give bool tensors that never require grad (masks for where)
     def _compare(self, other, ufunc):
-        other = other._data if isinstance(other, tensor.Tensor) else other
-        return tensor.Tensor._make(np.asarray(ufunc(self._data, other)))
+        values = other._data if isinstance(other, tensor.Tensor) else other
+        out = tensor.Tensor._make(np.asarray(ufunc(self._data, values)))
+        grad_mode.notify_tracer("compare", out, ufunc, self, other)  # so a compiled function recomputes the mask
+        return out
 
     def __lt__(self, other): return self._compare(other, np.less)
     def __le__(self, other): return self._compare(other, np.less_equal)

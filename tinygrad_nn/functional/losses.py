@@ -5,7 +5,9 @@ Most losses are composed from engine ops (``maximum``, ``abs``, ``exp``,
 ``Function`` nodes, for speed: ``cross_entropy`` (``SoftmaxCrossEntropy``,
 with the classic gradient ``(softmax - onehot) / N``) and ``l2_penalty``
 (``SumOfSquares``, gradient ``2 p``); their backwards are checked against
-finite differences like every op. All of them stay finite
+finite differences like every op. ``multiclass_hinge_loss`` masks out the
+correct class in an op of its own (``WrongClasses``), so the mask is made
+from the labels of each call, also in a compiled function. All of them stay finite
 for scores of ``±1e4`` and beyond.
 
 Labels and targets are data, never parameters: they may be numpy arrays,
@@ -25,7 +27,7 @@ broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
 import numpy as np
 
 from ..engine import Tensor, maximum
-from ..engine.ops import SoftmaxCrossEntropy, SumOfSquares
+from ..engine.ops import SoftmaxCrossEntropy, SumOfSquares, WrongClasses
 
 __all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
            "multiclass_hinge_loss", "mse_loss", "l2_penalty"]
@@ -88,7 +90,7 @@ def _two_valued_targets(scores, targets, allowed, loss, hint):
         bad = np.unique(targets[~valid])
         raise ValueError(f"{loss}: targets must be {' or '.join(str(a) for a in allowed)}, "
                          f"got {bad[:5].tolist()}{' ...' if bad.size > 5 else ''}{hint}")
-    return targets.astype(scores.dtype)
+    return targets.astype(scores.dtype, copy=False)  # no copy: tg.compile follows the caller's array
 
 
 # ---------------------------------------------------------------- losses
@@ -142,9 +144,7 @@ def multiclass_hinge_loss(scores, labels, delta=1.0):
         raise ValueError(f"multiclass_hinge_loss: delta must be a finite number, got {delta}")
     rows = np.arange(len(labels))
     correct = scores[rows, labels].reshape(-1, 1)
-    wrong_class = np.ones(scores.shape, dtype=scores.dtype)
-    wrong_class[rows, labels] = 0
-    margins = maximum(scores - correct + float(delta), 0.0) * wrong_class
+    margins = WrongClasses.apply(maximum(scores - correct + float(delta), 0.0), labels=labels)
     return margins.sum(axis=1).mean()
 
 
@@ -155,7 +155,7 @@ def mse_loss(input, target):
     """
     input = _as_scores(input, "mse_loss", "input")
     if not isinstance(target, Tensor):
-        target = _as_array(target, "mse_loss", "target").astype(input.dtype)
+        target = _as_array(target, "mse_loss", "target").astype(input.dtype, copy=False)
     _same_shape(input, target, "mse_loss", "target")
     difference = input - target
     return (difference * difference).mean()

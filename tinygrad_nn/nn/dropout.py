@@ -4,6 +4,7 @@ import numbers
 
 from .module import Module
 from ..engine import Tensor
+from ..engine.ops import Dropout as DropoutOp
 from ..random import as_rng
 
 __all__ = ["Dropout"]
@@ -32,9 +33,7 @@ class Dropout(Module):
         x = x if isinstance(x, Tensor) else Tensor(x)
         if self.p == 1.0:
             return x * 0.0
-        keep = as_rng(self.rng).random(x.shape) >= self.p
-        mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
-        return x * mask
+        return DropoutOp.apply(x, p=self.p, rng=self.rng)  # one recorded op: the mask is drawn inside it
 
     def extra_repr(self):
         return f"p={self.p}"

@@ -11,21 +11,22 @@ from .unary import Exp, Log, Sqrt, Abs, Sign, Sigmoid, Tanh, ReLU, LeakyReLU, Cl
 from .reduce import Sum, Mean, Max, Min
 from .shape import Reshape, Transpose, GetItem, ScatterAdd, Concatenate, Stack, BroadcastTo, Cast
 from .select import Maximum, Where
-from .fused import SoftmaxCrossEntropy, SumOfSquares
+from .fused import SoftmaxCrossEntropy, SumOfSquares, WrongClasses
 from .trigonometric import Sin, Cos, Tan, Sinh, Cosh, Arcsin, Arccos, Arctan, Arcsinh, Arccosh, Arctanh
 from .exponential import Log1p, Expm1, Log2, Log10, Exp2, Rsqrt, Reciprocal, Square, Erf, Erfc
 from .rounding import Floor, Ceil, Round, Trunc, Frac
 from .bounds import Minimum, Clamp
 from .activation import (GELU, SiLU, Mish, ELU, Softplus, LogSigmoid, Softsign, Hardtanh, Hardsigmoid,
                          Hardswish, PReLU)
+from .random import Dropout
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul", "Affine", "Exp", "Log", "Sqrt",
            "Abs", "Sign", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Clip", "Softmax",
            "LogSoftmax", "Sum", "Mean", "Max", "Min", "Reshape", "Transpose",
            "GetItem", "ScatterAdd", "Concatenate", "Stack", "BroadcastTo", "Cast", "Maximum", "Where",
-           "SoftmaxCrossEntropy", "SumOfSquares",
+           "SoftmaxCrossEntropy", "SumOfSquares", "WrongClasses",
            "Sin", "Cos", "Tan", "Sinh", "Cosh", "Arcsin", "Arccos", "Arctan", "Arcsinh", "Arccosh", "Arctanh",
            "Log1p", "Expm1", "Log2", "Log10", "Exp2", "Rsqrt", "Reciprocal", "Square", "Erf", "Erfc",
            "Floor", "Ceil", "Round", "Trunc", "Frac", "Minimum", "Clamp",
            "GELU", "SiLU", "Mish", "ELU", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Hardsigmoid",
-           "Hardswish", "PReLU"]
+           "Hardswish", "PReLU", "Dropout"]

@@ -1,6 +1,7 @@
 """Fused ops: one node (and one hand-written backward) where a composition would be slower.
 
-``functional.cross_entropy`` and ``functional.l2_penalty`` record these.
+``functional.cross_entropy``, ``functional.l2_penalty`` and ``functional.multiclass_hinge_loss``
+record these.
 """
 
 import numpy as np
@@ -62,3 +63,23 @@ class SumOfSquares(Function):
         twice = grad * 2
         return tuple(twice * param if needed else None
                      for param, needed in zip(ctx.saved_tensors, ctx.needs_input_grad))
+
+
+class WrongClasses(Function):
+    """x with each row's correct class zeroed: x * mask, mask 0 at [i, labels[i]], else 1;  dx = g * mask.
+
+    The mask is made inside the op from ``labels``, so a compiled function
+    makes it again on every call from that call's labels.
+    """
+
+    @staticmethod
+    def forward(ctx, x, labels=None):
+        mask = np.ones(x.shape, dtype=bool)  # a mask carries no gradient, also under create_graph
+        mask[np.arange(len(labels)), labels] = 0
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad * mask

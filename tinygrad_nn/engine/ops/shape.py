@@ -35,7 +35,7 @@ class Transpose(Function):
         return grad.transpose() if ctx.inverse is None else grad.transpose(ctx.inverse)
 
 
-def _is_basic(index):
+def is_basic_index(index):
     """True when ``index`` selects each element at most once (no integer arrays)."""
     items = index if isinstance(index, tuple) else (index,)
     for item in items:
@@ -47,7 +47,7 @@ def _is_basic(index):
 def scatter_add(grad, shape, index):
     """Zeros of ``shape`` with ``grad`` added at ``index`` (repeated indices accumulate): an array."""
     out = np.zeros(shape, dtype=grad.dtype)
-    if _is_basic(index):
+    if is_basic_index(index):
         out[index] = grad
     else:
         np.add.at(out, index, grad)

@@ -1,0 +1,96 @@
+"""``tinygrad-nn compile FILE.py:NAME``: print the numpy code ``tg.compile`` generates for a user's model.
+
+``NAME`` is a ``Module`` instance in ``FILE.py``, a zero-argument callable
+(a class or a function) that makes one, or a function of Tensors. The
+command calls it once on random inputs of the shapes given by
+``--input-shape`` (one per input), which traces it, and prints the
+generated forward and backward. A module's parameters get gradients, its
+input only with ``--input-grad``; a function's inputs always do (else its
+backward would have nothing to compute).
+
+Bad usage, a failing model or a bad shape raise ``UsageError`` (one line,
+exit code 2, no traceback).
+"""
+
+import inspect
+
+import numpy as np
+
+from ..cli import UsageError, load_from_file
+from .draw import parse_shape
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers):
+    """Add the ``compile`` parser; it runs ``run``."""
+    parser = subparsers.add_parser(
+        "compile", help="print the numpy forward and backward that tg.compile generates for a model",
+        description="Load NAME from FILE.py (a Module instance, a zero-argument callable making one, or a "
+                    "function of Tensors), trace it once on random inputs and print the generated code.",
+        epilog="example: tinygrad-nn compile model.py:net --input-shape 4,3")
+    parser.add_argument("target", metavar="FILE.py:NAME", help="the file and the name of the model in it")
+    parser.add_argument("--input-shape", metavar="N,D", action="append", default=None,
+                        help="shape of one random input, e.g. 4,3; give it once per input of a function")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="dtype of the random inputs (default float64)")
+    parser.add_argument("--input-grad", action="store_true",
+                        help="a module's input requires grad too (the backward then also computes its gradient)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _required_positional(fn):
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in parameters)
+
+
+def _load(target):
+    """``(name, callable to compile, is_module)`` for ``FILE.py:NAME``."""
+    from ..nn import Module
+
+    name, obj = load_from_file(target, "model.py:net")
+    where = f"{name} in {target.rpartition(':')[0]}"
+    if isinstance(obj, Module):
+        return name, obj, True
+    if not callable(obj):
+        raise UsageError(f"{where} has type {type(obj).__name__}: expected a tg.nn.Module, a callable making "
+                         "one, or a function of Tensors")
+    if isinstance(obj, type) or _required_positional(obj) == 0:
+        try:
+            made = obj()
+        except Exception as error:  # the user's factory failed: bad input, not a crash of ours
+            raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
+        if not isinstance(made, Module):
+            raise UsageError(f"{where} returned type {type(made).__name__} when called, not a tg.nn.Module")
+        return name, made, True
+    return name, obj, False
+
+
+def run(args):
+    """Trace the model on random inputs and print the generated code; returns 0."""
+    import tinygrad_nn as tg
+
+    name, model, is_module = _load(args.target)
+    if not args.input_shape:
+        raise UsageError("give the shape of each input with --input-shape (e.g. --input-shape 4,3)")
+    shapes = [parse_shape(text) for text in args.input_shape]
+    rng = np.random.default_rng(0)
+    requires_grad = args.input_grad or not is_module
+    inputs = [tg.Tensor(rng.standard_normal(shape).astype(args.dtype), requires_grad=requires_grad)
+              for shape in shapes]
+    compiled = tg.compile(model)
+    try:
+        compiled(*inputs)
+    except tg.TraceError as error:
+        raise UsageError(str(error)) from error
+    except Exception as error:  # the user's model failed on these inputs: report it, no traceback
+        hint = "; check --input-shape" if isinstance(error, (ValueError, TypeError, IndexError)) else ""
+        shown = ", ".join(str(shape) for shape in shapes)
+        raise UsageError(f"running {name} on input(s) of shape {shown} failed: "
+                         f"{type(error).__name__}: {error}{hint}") from error
+    print(compiled.source, end="")
+    return 0

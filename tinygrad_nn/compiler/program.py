@@ -1,0 +1,222 @@
+"""One trace, compiled: its code checked and loaded, the node's ``Function``, and the guard of its calls.
+
+``build`` lowers and prints the trace (``lowering.py``, ``printing.py``),
+loads the source and runs it once on the traced values, comparing with what
+the lowering computed statement by statement; on a difference it generates
+the code again without in-place writes, then with every op called through
+its ``Function``. Two small generated functions connect the code to the
+engine: the node's ``forward(ctx, ...)``/``backward(ctx, grad)``, and
+``call(args, kwargs)``, the guard, which checks that a call fits the trace
+and records the node (or answers ``MISS``).
+"""
+
+import builtins
+import linecache
+import warnings
+
+import numpy as np
+
+from ..engine import Function, Tensor
+from ..nn import Module
+from . import engine_api, tracing
+from .errors import CompileWarning
+from .lowering import Lowering, same_values
+from .printing import render
+
+__all__ = ["Program", "build", "MISS"]
+
+MISS = object()  # a guard's answer: this trace does not fit the call
+
+
+class Program:
+    """One trace, compiled: ``call`` (the guard), ``run`` (no checks), ``source``, the node's Function class."""
+
+    def __init__(self, key, source, function_class, slots, modules, leaf_descriptions, call):
+        self.key, self.source, self.function_class = key, source, function_class
+        self.slots, self.modules, self.leaf_descriptions = slots, modules, leaf_descriptions
+        self.call = call
+        self.described = ", ".join(leaf_descriptions)
+
+    def modes_match(self):
+        """True when the modules' modes and the captured parameters are as when this was traced."""
+        return all(module.training is flag for module, flag in self.modules) and all(
+            slot.tensor.shape == slot.value_shape and slot.tensor.dtype == slot.value_dtype
+            and slot.tensor.requires_grad for slot in self.slots if slot.tensor is not None)
+
+    def describe_modes(self):
+        """The train/eval mode of each module the trace entered, for messages (``Linear train, ...``)."""
+        return ", ".join(f"{type(module).__name__} {'train' if flag else 'eval'}" for module, flag in self.modules)
+
+    def run(self, leaves):
+        """Record the node for a call whose flattened ``leaves`` are known to fit."""
+        tensors, extra = [], []
+        for slot in self.slots:
+            value = leaves[slot.leaf][1] if slot.leaf is not None else slot.tensor
+            (tensors if isinstance(value, Tensor) else extra).append(value)
+        if extra:
+            return self.function_class.apply(*tensors, extra=tuple(extra))
+        return self.function_class.apply(*tensors)
+
+
+def build(compiled, trace, leaves, key, generators):
+    """Lower, print and load the code of one trace; check it against the lowering's own values first."""
+    what = compiled.what
+    header = [f"# {what}, generated from one trace of:"] + \
+        [f"#   {name}: {tracing.describe(leaf)}" for name, leaf in leaves]
+    states = engine_api.generator_states(generators)
+    attempts = (("templates", True), ("templates", False), ("ops", False))
+    for index, (kind, inplace) in enumerate(attempts):
+        engine_api.restore_generators(states)  # every attempt draws what the eager run drew
+        lowering = Lowering(trace, leaves, what, use_templates=kind == "templates").lower()
+        printed = render(lowering, header, inplace=inplace)
+        namespace = lowering.namespace
+        filename = f"<{what} #{compiled.traces + 1}>"  # tracebacks show the generated lines
+        linecache.cache[filename] = (len(printed.source), None, printed.source.splitlines(True), filename)
+        exec(builtins.compile(printed.source, filename, "exec"), namespace)  # noqa: S102 - our own code
+        engine_api.restore_generators(states)
+        problem = _disagreement(namespace, lowering)
+        if problem is None:
+            break
+        if index == len(attempts) - 1:
+            raise RuntimeError(f"{what}: the generated code computes something else than the traced function "
+                               f"({problem}); this is a bug in tinygrad_nn.compile, please report it")
+        warnings.warn(f"{what}: the generated code disagreed with the traced values ({problem}); generating it "
+                      "again more plainly", CompileWarning, stacklevel=4)
+    modules = tracing.watched_modules(compiled.module, trace, leaves)
+    node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
+    call = _guard(what, node_class, key, leaves, lowering.slots, modules)
+    for slot in lowering.slots:
+        slot.value = None  # the lowering's values hold every traced array: keep none of them
+    return Program(key, printed.source, node_class, lowering.slots, modules,
+                   [tracing.describe(leaf) for _, leaf in leaves], call)
+
+
+def _disagreement(namespace, lowering):
+    """What the printed code computes differently from the lowering's samples, or None."""
+    with np.errstate(all="ignore"):
+        out, saved = namespace["forward"](*[slot.value.sample for slot in lowering.slots])
+        if not same_values(out, lowering.output.sample):
+            return "the output"
+        returned = namespace["backward"](np.ones(np.shape(out), dtype=np.asarray(out).dtype), *saved)
+    expected = [grad for grad in lowering.gradients if grad is not None]
+    for index, (mine, grad) in enumerate(zip(returned or (), expected)):
+        if not same_values(mine, grad.sample):
+            return f"gradient {index}"
+    return None
+
+
+def _tensor_slots(slots, leaves):
+    """Indices of the slots that are node inputs (Tensors); the others are arrays passed as ``extra``."""
+    return [i for i, slot in enumerate(slots) if slot.leaf is None or isinstance(leaves[slot.leaf][1], Tensor)]
+
+
+def _node_class(what, namespace, slots, gradients, leaves):
+    """The ``Function`` subclass whose forward and backward call the generated ones."""
+    tensors = _tensor_slots(slots, leaves)
+    arrays = [i for i in range(len(slots)) if i not in tensors]
+    arguments = [f"s{i}" for i in range(len(slots))]
+    parameters = ["ctx"] + [arguments[i] for i in tensors] + (["extra=()"] if arrays else [])
+    lines = [f"def node_forward({', '.join(parameters)}):"]
+    if arrays:
+        lines.append(f"    {', '.join(arguments[i] for i in arrays)}, = extra")
+    lines += [f"    out, saved = forward({', '.join(arguments)})",
+              "    ctx.save_for_backward(*saved)",
+              "    return out",
+              "",
+              "def node_backward(ctx, grad):",
+              "    returned = backward(grad, *ctx.saved_tensors)"]
+    results, position = [], 0
+    for i in tensors:  # backward returns the gradients that exist; the node has one entry per input
+        if gradients[i] is None:
+            results.append("None")
+        else:
+            results.append(f"returned[{position}]")
+            position += 1
+    lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+    glue = {"forward": namespace["forward"], "backward": namespace["backward"]}
+    exec(builtins.compile("\n".join(lines) + "\n", f"<{what} node>", "exec"), glue)  # noqa: S102
+    return type(what, (Function,), {
+        "__doc__": f"The compiled region of {what}: one node whose forward and backward are generated code.",
+        "__module__": __name__,
+        "forward": staticmethod(glue["node_forward"]), "backward": staticmethod(glue["node_backward"])})
+
+
+def _guard(what, node_class, key, leaves, slots, modules):
+    """``call(args, kwargs)``: record the node if the call fits the trace, else return ``MISS`` (generated)."""
+    glue = {"Tensor": Tensor, "ndarray": np.ndarray, "MISS": MISS, "Node": node_class}
+    names = {}
+
+    def constant(obj):
+        if obj is None or type(obj) is bool:
+            return repr(obj)
+        if id(obj) not in names:
+            names[id(obj)] = f"c{len(names)}"
+            glue[names[id(obj)]] = obj
+        return names[id(obj)]
+
+    structure = key[0]
+    checks, reached = [], []
+    _access(structure[1], "args", checks, reached)
+    _access(structure[2], "kwargs", checks, reached)
+    checks[0] = checks[0].replace("type(args) is not tuple or ", "")
+    checks[1] = checks[1].replace("type(kwargs) is not dict or ", "") if structure[2][1:] else "kwargs"
+    lines = ["def call(args, kwargs):", f"    if {' or '.join(f'({c})' for c in checks)}:", "        return MISS"]
+    variables = [f"a{i}" for i in range(len(leaves))]
+    if reached == [f"args[{i}]" for i in range(len(structure[1]) - 1)]:
+        lines.append(f"    {', '.join(variables)}, = args")
+    elif reached:
+        lines.append(f"    {', '.join(variables)}, = {', '.join(reached)},")
+    conditions = [_leaf_check(variable, leaf, constant) for variable, (_, leaf) in zip(variables, leaves)]
+    conditions += [_tensor_check(constant(slot.tensor), slot.tensor, constant)  # a module's parameter
+                   for slot in slots if slot.tensor is not None]
+    conditions += [f"{constant(module)}.training is not {flag}" for module, flag in modules]
+    if conditions:
+        lines += [f"    if ({') or ('.join(conditions)}):", "        return MISS"]
+    tensors = _tensor_slots(slots, leaves)
+    inputs = [variables[slots[i].leaf] if slots[i].leaf is not None else constant(slots[i].tensor) for i in tensors]
+    arrays = [variables[slot.leaf] for i, slot in enumerate(slots) if i not in tensors]
+    if arrays:
+        inputs.append(f"extra=({', '.join(arrays)},)")
+    lines.append(f"    return Node.apply({', '.join(inputs)})")
+    exec(builtins.compile("\n".join(lines) + "\n", f"<{what} guard>", "exec"), glue)  # noqa: S102
+    return glue["call"]
+
+
+def _leaf_check(variable, leaf, constant):
+    """The condition under which ``variable`` does NOT fit the traced leaf (generated code)."""
+    if isinstance(leaf, Tensor):
+        return f"type({variable}) is not Tensor or {_tensor_check(variable, leaf, constant)}"
+    if isinstance(leaf, np.ndarray):
+        return (f"type({variable}) is not ndarray or {variable}.shape != {leaf.shape!r} or "
+                f"{variable}.dtype is not {constant(leaf.dtype)}")
+    if isinstance(leaf, Module) or leaf is None or type(leaf) is bool:
+        return f"{variable} is not {constant(leaf)}"
+    if isinstance(leaf, (float, np.floating)):  # by its bits: 0.0 and -0.0 differ in the generated code
+        return f"type({variable}) is not {constant(type(leaf))} or float({variable}).hex() != {float(leaf).hex()!r}"
+    return f"type({variable}) is not {constant(type(leaf))} or {variable} != {constant(leaf)}"
+
+
+def _tensor_check(variable, tensor, constant):
+    """The condition under which the Tensor ``variable`` differs from ``tensor`` in shape, dtype or requires_grad.
+
+    It reads the array once and the requires_grad flag's storage (``engine_api``):
+    these checks run on every call, and a property costs more than the op they guard.
+    """
+    return (f"(_d := {variable}.data).shape != {tensor.shape!r} or _d.dtype is not {constant(tensor.dtype)} or "
+            f"{variable}.{engine_api.REQUIRES_GRAD_STORAGE} is not {tensor.requires_grad}")
+
+
+def _access(structure, expression, checks, reached):
+    """Checks of a nested argument's structure, and the expressions reaching its leaves."""
+    if structure == "leaf":
+        reached.append(expression)
+        return
+    kind, items = structure[0], structure[1:]
+    if kind == "dict":
+        checks.append(f"type({expression}) is not dict or tuple({expression}) != {tuple(k for k, _ in items)!r}")
+        for key, item in items:
+            _access(item, f"{expression}[{key!r}]", checks, reached)
+    else:
+        checks.append(f"type({expression}) is not {kind} or len({expression}) != {len(items)}")
+        for index, item in enumerate(items):
+            _access(item, f"{expression}[{index}]", checks, reached)
