@@ -32,6 +32,7 @@ from html import escape
 import numpy as np
 
 from ..engine import Tensor, no_grad, scope
+from ..engine.graph import tensor_namers
 from ..state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
@@ -362,3 +363,21 @@ def scope_path(scope):
         else:
             names.append(f"<{type(child).__name__}>")
     return ".".join(names)
+
+
+def parameter_path(tensor, node):
+    """The dotted path of ``tensor`` among the parameters of the modules in ``node.scope``, or None.
+
+    The outermost module that holds it names it (``layers.0.weight`` when
+    the model was called as a whole). Registered in the engine's
+    ``tensor_namers``, so that an error about a changed leaf names it.
+    """
+    for owner in node.scope:
+        if isinstance(owner, Module):
+            for name, parameter in owner.named_parameters():
+                if parameter is tensor:
+                    return name
+    return None
+
+
+tensor_namers.append(parameter_path)
