@@ -176,10 +176,21 @@ class Tensor(TensorOps):
     def copy_(self, source):
         """Copy ``source``'s values into this tensor's array, in place (broadcast, cast to this dtype).
 
-        Bumps ``version``. On a leaf that requires grad it must run inside
-        ``tg.no_grad()``. Returns this tensor.
+        Bumps ``version``. Nothing is recorded, so while gradients are
+        recorded it refuses a leaf that requires grad, a tensor made by a
+        recorded op and a source that requires grad: run it inside
+        ``tg.no_grad()`` to copy values only. Returns this tensor.
         """
         self._check_in_place("copy_")
+        if grad_mode.STATE.grad_enabled:
+            if self.grad_fn is not None:
+                raise RuntimeError(
+                    "copy_: this tensor was made by a recorded op, and copy_ is not recorded, so the graph would "
+                    "not see the new values; make a new tensor instead, or copy inside `with tg.no_grad():`")
+            if isinstance(source, Tensor) and source._requires_grad:
+                raise RuntimeError(
+                    "copy_: the source requires grad, but copy_ records no gradient to it; use the source itself "
+                    "(or `source * 1`), or copy its values only inside `with tg.no_grad():`")
         values = as_array(source, "copy_")
         try:
             np.copyto(self._writable_data("copy_"), values, casting="unsafe")
