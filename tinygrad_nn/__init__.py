@@ -12,7 +12,7 @@
 __version__ = "0.1.0"
 
 from .engine import (Tensor, Function, Context, AnomalyError, NotDifferentiableError, ShapeError,
-                     VersionError, no_grad, enable_grad, is_grad_enabled, detect_anomaly, maximum, where,
+                     VersionError, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly, maximum, where,
                      concatenate, stack)
 from . import autograd
 from .random import manual_seed
@@ -24,7 +24,7 @@ from .checks import gradcheck, check_graph, GradcheckError
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
            "ShapeError", "VersionError", "autograd", "no_grad",
-           "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",

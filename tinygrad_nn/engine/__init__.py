@@ -23,7 +23,7 @@ from .tensor import Tensor
 from .function import Function
 from .graph import Context, topological_order
 from .errors import AnomalyError, NotDifferentiableError, ShapeError, VersionError
-from .grad_mode import no_grad, enable_grad, is_grad_enabled, detect_anomaly, scope, current_scope
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly, scope, current_scope
 from .broadcasting import unbroadcast
 from . import ops
 from .allocator import settle_allocator
@@ -31,7 +31,7 @@ from .allocator import settle_allocator
 settle_allocator()  # see engine/allocator.py: without it small training loops pay page faults every step
 
 __all__ = ["Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError", "ShapeError",
-           "VersionError", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope",
+           "VersionError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "scope",
            "current_scope", "topological_order", "unbroadcast", "ops", "settle_allocator", "maximum",
            "where", "concatenate", "stack"]
 
