@@ -9,6 +9,7 @@ in ``tensor.py``.
 import numpy as np
 
 from . import ops, tensor
+from .errors import ShapeError
 from .methods import ElementwiseMethods, ReductionMethods, ShapeMethods
 
 __all__ = ["TensorOps"]
@@ -39,19 +40,26 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
     def __getitem__(self, index): return ops.GetItem.apply(self, index=_index_arrays(index))
 
     # comparisons and logical operators give bool tensors that never require grad (masks for where)
-    def _compare(self, other, ufunc):
-        other = other._data if isinstance(other, tensor.Tensor) else other
-        return tensor.Tensor._make(np.asarray(ufunc(self._data, other)))
+    def _compare(self, other, ufunc, symbol):
+        if isinstance(other, tensor.Tensor):
+            other = other._data
+        elif not isinstance(other, (int, float, bool, np.generic)) or isinstance(other, int) and other.bit_length() > 63:
+            other = tensor.as_array(other, f"{symbol} (comparison)")  # strings, None, ragged lists: our message
+        try:
+            return tensor.Tensor._make(np.asarray(ufunc(self._data, other)))
+        except ValueError as error:
+            raise ShapeError(f"{symbol} (comparison): cannot compare a tensor of shape {self.shape} with shape "
+                             f"{np.shape(other)}; the shapes must broadcast") from error
 
-    def __lt__(self, other): return self._compare(other, np.less)
-    def __le__(self, other): return self._compare(other, np.less_equal)
-    def __gt__(self, other): return self._compare(other, np.greater)
-    def __ge__(self, other): return self._compare(other, np.greater_equal)
-    def __eq__(self, other): return self._compare(other, np.equal)
-    def __ne__(self, other): return self._compare(other, np.not_equal)
-    def __and__(self, other): return self._compare(other, np.logical_and)
-    def __or__(self, other): return self._compare(other, np.logical_or)
-    def __xor__(self, other): return self._compare(other, np.logical_xor)
+    def __lt__(self, other): return self._compare(other, np.less, "<")
+    def __le__(self, other): return self._compare(other, np.less_equal, "<=")
+    def __gt__(self, other): return self._compare(other, np.greater, ">")
+    def __ge__(self, other): return self._compare(other, np.greater_equal, ">=")
+    def __eq__(self, other): return self._compare(other, np.equal, "==")
+    def __ne__(self, other): return self._compare(other, np.not_equal, "!=")
+    def __and__(self, other): return self._compare(other, np.logical_and, "&")
+    def __or__(self, other): return self._compare(other, np.logical_or, "|")
+    def __xor__(self, other): return self._compare(other, np.logical_xor, "^")
     def __invert__(self): return tensor.Tensor._make(np.asarray(np.logical_not(self._data)))
 
 
