@@ -81,7 +81,7 @@ class MLP(Module):
             raise TypeError(f"MLP: activation must be a Module class or a zero-argument callable making one "
                             f"(e.g. nn.ReLU), not {activation!r}: each hidden layer gets its own instance")
         self.sizes = sizes
-        rng = as_rng(rng)  # one generator for every layer, so no two layers start alike
+        rng = as_rng(rng, "MLP")  # one generator for every layer, so no two layers start alike
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
             layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)
