@@ -19,6 +19,8 @@ below ``tensor.py`` reach the ``Tensor`` class through the module
 inside a function.
 """
 
+import numpy as np
+
 from .tensor import Tensor
 from .function import Function
 from .graph import Context, topological_order
@@ -49,9 +51,24 @@ def where(condition, a, b):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis."""
-    return ops.Concatenate.apply(*tensors, axis=axis)
+    return ops.Concatenate.apply(*_sequence(tensors, "concatenate"), axis=_axis(axis, "concatenate"))
 
 
 def stack(tensors, axis=0):
     """Join tensors along a new axis."""
-    return ops.Stack.apply(*tensors, axis=axis)
+    return ops.Stack.apply(*_sequence(tensors, "stack"), axis=_axis(axis, "stack"))
+
+
+def _sequence(tensors, op):
+    """The tensors to join: a list or tuple of them (a single Tensor or array would be split along axis 0)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor, got an empty {type(tensors).__name__}")
+    return tensors
+
+
+def _axis(axis, op):
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r:.40} ({type(axis).__name__})")
+    return int(axis)

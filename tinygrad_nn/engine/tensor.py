@@ -90,6 +90,12 @@ class Tensor(TensorOps):
     }
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if dtype is not None:
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError:
+                raise TypeError(f"Tensor: dtype must be a numpy dtype (np.float32, \"float64\" ...), "
+                                f"got {dtype!r:.40}") from None
         array = as_array(data, "Tensor", dtype)
         if isinstance(data, Tensor):
             array = array.copy()
@@ -338,6 +344,8 @@ class Tensor(TensorOps):
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if not isinstance(value, (bool, np.bool_, int, np.integer)):
+            raise TypeError(f"Tensor: requires_grad must be True or False, got {value!r:.40} ({type(value).__name__})")
         value = bool(value)
         if value and self._data.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype {self._data.dtype}")

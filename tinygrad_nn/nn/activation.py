@@ -4,6 +4,10 @@ They hold no parameters. ``tg.nn.watch_units`` recognises them (and
 ``Maxout``) and reports dead or saturated units per module.
 """
 
+import numbers
+
+import numpy as np
+
 from .. import functional as F
 from .module import Module
 
@@ -36,6 +40,8 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
+        if isinstance(negative_slope, (bool, np.bool_, np.ndarray)) or not isinstance(negative_slope, numbers.Real):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__}")
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):

@@ -74,7 +74,11 @@ class MLP(Module):
 
     def __init__(self, sizes, activation=ReLU, dtype=np.float64, rng=None):
         super().__init__()
-        sizes = list(sizes)
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            raise TypeError(f"MLP: sizes must be a list of layer widths such as [2, 16, 3], "
+                            f"got {type(sizes).__name__}") from None
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
         if isinstance(activation, Module) or not callable(activation):

@@ -211,6 +211,8 @@ class Module:
         Handy for custom initialization: ``net.apply(lambda m: isinstance(m, nn.Linear)
         and nn.init.xavier_normal_(m.weight))``.
         """
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be a function of a module, got {type(fn).__name__}")
         order, stack, seen = [], [self], set()
         while stack:  # preorder with children reversed; read backwards it is postorder, children in order
             module = stack.pop()
@@ -229,6 +231,8 @@ class Module:
     # ------------------------------------------------------------ training
     def train(self, mode=True):
         """Put this module and all descendants in training mode (``mode=False``: eval); returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"train: mode must be True or False, got {mode!r:.60} ({type(mode).__name__})")
         for module in self.modules():
             module.training = bool(mode)
         return self
@@ -353,6 +357,8 @@ def scope_path(scope):
     >>> tg.nn.scope_path((net, net.layers, net.layers[2]))
     'layers.2'
     """
+    if not isinstance(scope, (tuple, list)):
+        raise TypeError(f"scope_path: expected a node's scope (a tuple of modules), got {type(scope).__name__}")
     modules = [owner for owner in scope if isinstance(owner, Module)]
     names = []
     for parent, child in zip(modules, modules[1:]):
