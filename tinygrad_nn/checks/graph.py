@@ -205,6 +205,8 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     if not nodes:
         raise ValueError("check_graph: this tensor was not made by recorded operations (no grad_fn); "
                          "build it from tensors with requires_grad=True, outside no_grad()")
+    if not isinstance(raise_exception, bool):
+        raise TypeError(f"check_graph: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("check_graph", eps=eps, atol=atol, rtol=rtol, mode=mode, nudge=nudge, seed=seed)
     checks, failures, low = [], [], set()
     try:
