@@ -237,10 +237,10 @@ class Tensor(TensorOps):
             ufunc(self._writable_data(f"{symbol} (in place)"), values, out=self._data, casting="same_kind")
         except ValueError as error:
             raise ShapeError(f"{symbol} (in place): cannot combine a tensor of shape {self.shape} with "
-                             f"{np.shape(values)} in place (the result must keep shape {self.shape})") from error
-        except TypeError as error:
-            raise TypeError(f"{symbol} (in place): cannot write {np.asarray(values).dtype} values into a tensor "
-                            f"of dtype {self.dtype} in place; make a new tensor instead") from error
+                             f"{_shape_of(values)} in place (the result must keep shape {self.shape})") from error
+        except (TypeError, OverflowError) as error:  # also a Python int beyond int64 (10**400)
+            raise TypeError(f"{symbol} (in place): cannot write {_short(values)} ({type(values).__name__}) into a "
+                            f"tensor of dtype {self.dtype} in place; make a new tensor instead") from error
         self._bump_version()
         return self
 
@@ -471,6 +471,14 @@ class Tensor(TensorOps):
             facts.append(f"name {self.name}")
         return (f"<div><b>Tensor</b> <small>{html.escape(' · '.join(facts))}</small>"
                 f"<pre style='margin:2px 0'>{body}</pre></div>")
+
+
+def _shape_of(values):
+    """``np.shape(values)``, or a word when it has none (a ragged list)."""
+    try:
+        return np.shape(values)
+    except ValueError:
+        return f"a ragged {type(values).__name__}"
 
 
 def _short(value):

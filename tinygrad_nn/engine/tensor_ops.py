@@ -60,11 +60,17 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
     def __and__(self, other): return self._compare(other, np.logical_and, "&")
     def __or__(self, other): return self._compare(other, np.logical_or, "|")
     def __xor__(self, other): return self._compare(other, np.logical_xor, "^")
+    def __rand__(self, other): return self._compare(other, np.logical_and, "&")
+    def __ror__(self, other): return self._compare(other, np.logical_or, "|")
+    def __rxor__(self, other): return self._compare(other, np.logical_xor, "^")
     def __invert__(self): return tensor.Tensor._make(np.asarray(np.logical_not(self._data)))
 
 
 def _index_arrays(index):
     """Replace Tensors inside an index by their arrays (indices never need gradients)."""
+    for item in index if isinstance(index, tuple) else (index,):
+        if isinstance(item, int) and item.bit_length() > 62:  # numpy could not even convert it
+            raise IndexError(f"GetItem: index {item!r:.40} is out of range")
     if isinstance(index, tensor.Tensor):
         return index._data
     if isinstance(index, tuple):

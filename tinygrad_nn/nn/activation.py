@@ -42,6 +42,8 @@ class LeakyReLU(Module):
         super().__init__()
         if isinstance(negative_slope, (bool, np.bool_, np.ndarray)) or not isinstance(negative_slope, numbers.Real):
             raise TypeError(f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__}")
+        if not -1e308 < negative_slope < 1e308:
+            raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r:.40}")
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):
