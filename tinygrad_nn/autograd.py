@@ -46,6 +46,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     array([6., 8.])
     """
     _check_flags("grad", retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)
+    if not (grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray, list, tuple))):
+        raise TypeError(f"grad: grad_outputs must be None, a Tensor, an array or a sequence of them, got "
+                        f"{type(grad_outputs).__name__}")
     return gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
                      allow_unused=allow_unused)
 

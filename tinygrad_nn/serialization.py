@@ -170,7 +170,7 @@ def save(state_dict, path):
 
 def _check_path(path, op):
     """Refuse a ``path`` that is no file name (``open`` would say only "expected str, bytes or os.PathLike")."""
-    if not isinstance(path, (str, bytes, os.PathLike)):
+    if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{op}: path must be a file name (a str or a pathlib.Path), got {type(path).__name__}")
 
 

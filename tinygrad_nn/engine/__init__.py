@@ -71,6 +71,6 @@ def _sequence(tensors, op):
 def _axis(axis, op):
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{op}: axis must be an int, got {axis!r:.40} ({type(axis).__name__})")
-    if abs(axis) > 2 ** 62:
+    if abs(axis) > 2 ** 31:
         raise IndexError(f"{op}: axis {axis!r:.40} is out of range")
     return int(axis)

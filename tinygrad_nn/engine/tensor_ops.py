@@ -69,12 +69,15 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
 def _index_arrays(index):
     """Replace Tensors inside an index by their arrays (indices never need gradients)."""
     for item in index if isinstance(index, tuple) else (index,):
-        if isinstance(item, int) and item.bit_length() > 62:  # numpy could not even convert it
+        if isinstance(item, int) and item.bit_length() > 31:  # numpy could not even convert it
             raise IndexError(f"GetItem: index {item!r:.40} is out of range")
     if isinstance(index, tensor.Tensor):
         return index._data
     if isinstance(index, tuple):
         return tuple(i._data if isinstance(i, tensor.Tensor) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        try:
+            return np.asarray(index)
+        except ValueError:  # a ragged list
+            raise IndexError(f"GetItem: a list index must be rectangular (integers or booleans), got {index!r:.40}") from None
     return index

@@ -59,9 +59,11 @@ def fans(shape):
     if isinstance(shape, Tensor):
         raise TypeError("fans: expected a shape (a tuple of ints), got a Tensor; pass tensor.shape")
     try:
-        shape = tuple(int(size) for size in shape)
-    except (TypeError, ValueError, OverflowError):
-        raise TypeError(f"fans: expected a shape (a tuple of ints), got {shape!r}") from None
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"fans: expected a shape (a tuple of ints), got {shape!r:.60}") from None
+    if not all(isinstance(size, numbers.Integral) and not isinstance(size, bool) for size in shape):
+        raise TypeError(f"fans: expected a shape (a tuple of ints), got {shape!r:.60}")
     if len(shape) < 2:
         raise ValueError(f"fans: need a weight with at least 2 axes (out, in), got shape {shape}")
     inner = int(np.prod(shape[1:-1])) if len(shape) > 2 else 1

@@ -18,7 +18,7 @@ def axis_argument(axis, op, ndim):
     except TypeError:
         raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {_short(axis)}") from None
     for a in axes if isinstance(axes, tuple) else (axes,):
-        if abs(a) > 2 ** 62:  # numpy cannot even hold it (smaller ones out of range: numpy's message, op named)
+        if abs(a) > 2 ** 31:  # numpy cannot even hold it (smaller ones out of range: numpy's message, op named)
             raise IndexError(f"{op}: axis {_short(a)} is out of range for a tensor of {ndim} dimension(s)")
     return axes
 
