@@ -212,9 +212,8 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     try:
         produced = outputs(output)  # the graph keeps no intermediate values: recomputed once here
     except VersionError as error:
-        raise VersionError(f"check_graph: cannot check the graph at the values the forward pass saw: {error}; "
-                           "check before optimizer.step() (or any other in-place change), or run the forward "
-                           "again and check the new result") from error
+        raise VersionError(f"check_graph: cannot check the graph at the values the forward pass saw: {error}") \
+            from error
     for position, node in enumerate(nodes):
         check = _check_node(node, input_tensors(node, produced), position, options, low)
         checks.append(check)
