@@ -12,7 +12,8 @@
 __version__ = "0.1.0"
 
 from .engine import (Tensor, Function, Context, AnomalyError, NotDifferentiableError, ShapeError,
-                     VersionError, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly, maximum, where,
+                     VersionError, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly,
+                     maximum, where,
                      concatenate, stack)
 from . import autograd
 from .random import manual_seed

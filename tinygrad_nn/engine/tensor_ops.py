@@ -43,7 +43,8 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
     def _compare(self, other, ufunc, symbol):
         if isinstance(other, tensor.Tensor):
             other = other._data
-        elif not isinstance(other, (int, float, bool, np.generic)) or isinstance(other, int) and other.bit_length() > 63:
+        elif not isinstance(other, (int, float, bool, np.generic)) or (isinstance(other, int)
+                                                                        and other.bit_length() > 63):
             other = tensor.as_array(other, f"{symbol} (comparison)")  # strings, None, ragged lists: our message
         try:
             return tensor.Tensor._make(np.asarray(ufunc(self._data, other)))
@@ -79,5 +80,6 @@ def _index_arrays(index):
         try:
             return np.asarray(index)
         except ValueError:  # a ragged list
-            raise IndexError(f"GetItem: a list index must be rectangular (integers or booleans), got {index!r:.40}") from None
+            raise IndexError(f"GetItem: a list index must be rectangular (integers or booleans), "
+                             f"got {index!r:.40}") from None
     return index

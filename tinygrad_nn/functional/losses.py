@@ -181,7 +181,8 @@ def l2_penalty(params):
     try:
         params = list(params)
     except TypeError:
-        raise TypeError(f"l2_penalty: expected a Tensor or an iterable of Tensors, got {type(params).__name__}") from None
+        raise TypeError(f"l2_penalty: expected a Tensor or an iterable of Tensors, "
+                        f"got {type(params).__name__}") from None
     for index, param in enumerate(params):
         if not isinstance(param, Tensor):
             raise TypeError(f"l2_penalty: expected Tensors, item {index} is a {type(param).__name__}")

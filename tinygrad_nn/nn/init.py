@@ -43,7 +43,8 @@ def calculate_gain(nonlinearity, param=None):
     ``param``, default 0.01); ``"tanh"``: 5/3; ``"sigmoid"``, ``"linear"``: 1.
     """
     if not isinstance(nonlinearity, str):
-        raise TypeError(f"calculate_gain: nonlinearity must be a name such as 'relu', got {type(nonlinearity).__name__}")
+        raise TypeError(f"calculate_gain: nonlinearity must be a name such as 'relu', "
+                        f"got {type(nonlinearity).__name__}")
     name = nonlinearity.lower()
     if name == "leaky_relu":
         slope = 0.01 if param is None else _real("calculate_gain", "param", param)
@@ -151,7 +152,8 @@ def kaiming_uniform_(tensor, nonlinearity="relu", param=None, rng=None):
 def xavier_normal_(tensor, gain=1.0, rng=None):
     """Xavier/Glorot normal: N(0, gain**2 * 2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
-    return normal_(tensor, 0.0, _real("xavier_normal_", "gain", gain, at_least=0.0) * math.sqrt(2.0 / (fan_in + fan_out)), rng)
+    gain = _real("xavier_normal_", "gain", gain, at_least=0.0)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
 
 
 def xavier_uniform_(tensor, gain=1.0, rng=None):
