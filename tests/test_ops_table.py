@@ -27,6 +27,7 @@ NOT_OPS_TG = {"no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "ma
               "gradcheck", "check_graph", "ops_table", "compile"}
 NOT_OPS_NN = {"Module", "Sequential", "MLP", "Identity"}  # containers; other public names are not modules
 NOT_OPS_TENSOR_OPERATORS = {"__pos__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__",
+                            "__rand__", "__ror__", "__rxor__",
                             "__or__", "__xor__", "__invert__"}  # identity and comparisons: no gradient
 NOT_OPS_NUMPY = {np.positive, np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
 

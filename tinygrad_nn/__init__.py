@@ -12,7 +12,8 @@
 __version__ = "0.1.0"
 
 from .engine import (Tensor, Function, Context, AnomalyError, NotDifferentiableError, ShapeError,
-                     VersionError, no_grad, enable_grad, is_grad_enabled, detect_anomaly, maximum, where,
+                     VersionError, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly,
+                     maximum, where,
                      concatenate, stack)
 from . import autograd
 from .math_functions import *  # noqa: F401,F403 - tg.sin, tg.minimum, ...: the names in math_functions.__all__
@@ -28,7 +29,7 @@ from .compiler import compile, TraceError  # noqa: A004 - tg.compile, as torch.c
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
            "ShapeError", "VersionError", "autograd", "no_grad",
-           "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack", *_math_functions.__all__,
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",

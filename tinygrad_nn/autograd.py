@@ -45,6 +45,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> grad((w * w).sum(), w)[0].data
     array([6., 8.])
     """
+    _check_flags("grad", retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)
+    if not (grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray, list, tuple))):
+        raise TypeError(f"grad: grad_outputs must be None, a Tensor, an array or a sequence of them, got "
+                        f"{type(grad_outputs).__name__}")
     return gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
                      allow_unused=allow_unused)
 
@@ -79,7 +83,16 @@ def _differentiable(inputs, create_graph):
     return tuple(copies)
 
 
+def _check_flags(fn_name, **flags):
+    """Each flag must be True, False (or None, for retain_graph's default): not an array, a string, a number."""
+    for name, value in flags.items():
+        if not (isinstance(value, (bool, np.bool_)) or (value is None and name == "retain_graph")):
+            raise TypeError(f"{fn_name}: {name} must be True or False, got {value!r:.40} ({type(value).__name__})")
+
+
 def _call(func, inputs, fn_name):
+    if not callable(func):
+        raise TypeError(f"{fn_name}: func must be a function of Tensors, got {type(func).__name__}")
     with enable_grad():
         outputs = func(*inputs)
     was_tuple = isinstance(outputs, (tuple, list))
@@ -126,6 +139,7 @@ def _finish(values, create_graph, was_tuple):
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs`` (``torch.autograd.functional.vjp``)."""
+    _check_flags("vjp", create_graph=create_graph, strict=strict)
     inputs_tuple, inputs = _as_tuple(inputs, "input", "vjp")
     inputs = _differentiable(inputs, create_graph)
     outputs_tuple, outputs = _call(func, inputs, "vjp")
@@ -137,6 +151,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)``: the Jacobian-vector product, by differentiating a vjp (the double-vjp trick)."""
+    _check_flags("jvp", create_graph=create_graph, strict=strict)
     inputs_tuple, inputs = _as_tuple(inputs, "input", "jvp")
     inputs = _differentiable(inputs, create_graph)
     vs = _vectors(v, inputs, "jvp")
@@ -160,7 +175,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     output the result is a Tensor; otherwise a tuple (per output) of tuples
     (per input), as ``torch.autograd.functional.jacobian`` returns.
     """
-    if strategy != "reverse-mode":
+    _check_flags("jacobian", create_graph=create_graph, strict=strict, vectorize=vectorize)
+    if not isinstance(strategy, str) or strategy != "reverse-mode":
         raise ValueError(f"jacobian: only strategy='reverse-mode' is supported, got {strategy!r}")
     inputs_tuple, inputs = _as_tuple(inputs, "input", "jacobian")
     inputs = _differentiable(inputs, create_graph)
@@ -190,6 +206,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     For one input the result has shape ``input.shape + input.shape``; for
     several, a tuple of tuples of blocks, as in PyTorch.
     """
+    _check_flags("hessian", create_graph=create_graph, strict=strict, vectorize=vectorize)
     inputs_tuple, inputs = _as_tuple(inputs, "input", "hessian")
 
     def gradient(*xs):
@@ -215,6 +232,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     whatever the number of inputs. (H is symmetric, so ``hvp`` and ``vhp``
     agree.)
     """
+    _check_flags("hvp", create_graph=create_graph, strict=strict)
     inputs_tuple, inputs = _as_tuple(inputs, "input", "hvp")
     inputs = _differentiable(inputs, create_graph)
     vs = _vectors(v, inputs, "hvp")
@@ -232,4 +250,5 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)``: the same as ``hvp`` (H is symmetric for a twice-differentiable func)."""
+    _check_flags("vhp", create_graph=create_graph, strict=strict)
     return hvp(func, inputs, v, create_graph=create_graph, strict=strict)

@@ -121,6 +121,9 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's ``.grad`` (to None, or to zeros with ``set_to_none=False``)."""
+        if not isinstance(set_to_none, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.zero_grad: set_to_none must be True or False, "
+                            f"got {set_to_none!r:.60}")
         for param in self.params:
             if set_to_none:
                 param.grad = None

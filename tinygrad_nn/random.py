@@ -41,12 +41,17 @@ def default_rng():
     return _DEFAULT
 
 
-def as_rng(rng=None):
-    """``rng`` as a Generator: None gives ``default_rng()``, an int a fresh seeded generator."""
+def as_rng(rng=None, op="as_rng"):
+    """``rng`` as a Generator: None gives ``default_rng()``, an int >= 0 a fresh seeded generator.
+
+    ``op`` names the caller in the error for anything else.
+    """
     if rng is None:
         return _DEFAULT
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{op}: an rng seed must be an int >= 0, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+    raise TypeError(f"{op}: rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")

@@ -64,6 +64,8 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     >>> bool(tg.gradcheck(lambda x: (x * x.sigmoid()).sum(), (np.linspace(-3, 3, 7),)))
     True
     """
+    if not isinstance(raise_exception, bool):
+        raise TypeError(f"gradcheck: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("gradcheck", eps=eps, atol=atol, rtol=rtol, mode=mode, elementwise=elementwise,
                           nudge=nudge, seed=seed)
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor, topological_order
+from ..engine.errors import VersionError
 from ..engine.graph import input_tensors, outputs
 from ..nn import scope_path
 from .bands import error_band
@@ -204,9 +205,15 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     if not nodes:
         raise ValueError("check_graph: this tensor was not made by recorded operations (no grad_fn); "
                          "build it from tensors with requires_grad=True, outside no_grad()")
+    if not isinstance(raise_exception, bool):
+        raise TypeError(f"check_graph: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("check_graph", eps=eps, atol=atol, rtol=rtol, mode=mode, nudge=nudge, seed=seed)
     checks, failures, low = [], [], set()
-    produced = outputs(output)  # the graph keeps no intermediate values: recomputed once here
+    try:
+        produced = outputs(output)  # the graph keeps no intermediate values: recomputed once here
+    except VersionError as error:
+        raise VersionError(f"check_graph: cannot check the graph at the values the forward pass saw: {error}") \
+            from error
     for position, node in enumerate(nodes):
         check = _check_node(node, input_tensors(node, produced), position, options, low)
         checks.append(check)

@@ -34,16 +34,20 @@ class CheckOptions:
     seed: int = 0
 
     def __post_init__(self):
-        if self.mode not in MODES:
+        if not isinstance(self.mode, str) or self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if not (_is_number(self.eps) and math.isfinite(self.eps) and self.eps > 0):
+        if not (_is_number(self.eps) and _finite(self.eps) and self.eps > 0):
             raise ValueError(f"eps must be a positive number (the step of the central differences), got {format_number(self.eps)}")
         for name in ("atol", "rtol"):
             value = getattr(self, name)
-            if not (_is_number(value) and value >= 0):
+            if not (_is_number(value) and value >= 0 and (_finite(value) or value == math.inf)):
                 raise ValueError(f"{name} must be a number >= 0, got {format_number(value)}")
-        if self.elementwise not in (None, True, False):
-            raise ValueError(f"elementwise must be None (detect), True or False, got {self.elementwise!r}")
+        if not any(self.elementwise is allowed for allowed in (None, True, False)):
+            raise ValueError(f"elementwise must be None (detect), True or False, got {self.elementwise!r:.40}")
+        if not isinstance(self.nudge, bool):
+            raise ValueError(f"nudge must be True or False, got {self.nudge!r:.40}")
+        if not (isinstance(self.seed, numbers.Integral) and not isinstance(self.seed, bool) and self.seed >= 0):
+            raise ValueError(f"seed must be an int >= 0, got {self.seed!r:.40}")
 
     def tolerance(self, numerical):
         """``atol + rtol * |numerical|``: what an element may differ by (before rounding noise)."""
@@ -64,3 +68,10 @@ def options_for(caller, **values):
         return CheckOptions(**values)
     except ValueError as error:
         raise ValueError(f"{caller}: {error}") from None
+
+
+def _finite(number):
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # a Python int beyond float range
+        return False

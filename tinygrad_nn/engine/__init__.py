@@ -19,11 +19,13 @@ below ``tensor.py`` reach the ``Tensor`` class through the module
 inside a function.
 """
 
+import numpy as np
+
 from .tensor import Tensor
 from .function import Function
 from .graph import Context, topological_order
 from .errors import AnomalyError, NotDifferentiableError, ShapeError, VersionError
-from .grad_mode import no_grad, enable_grad, is_grad_enabled, detect_anomaly, scope, current_scope
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly, scope, current_scope
 from .broadcasting import unbroadcast
 from . import ops
 from .allocator import settle_allocator
@@ -31,7 +33,7 @@ from .allocator import settle_allocator
 settle_allocator()  # see engine/allocator.py: without it small training loops pay page faults every step
 
 __all__ = ["Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError", "ShapeError",
-           "VersionError", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope",
+           "VersionError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "scope",
            "current_scope", "topological_order", "unbroadcast", "ops", "settle_allocator", "maximum",
            "where", "concatenate", "stack"]
 
@@ -49,9 +51,26 @@ def where(condition, a, b):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis."""
-    return ops.Concatenate.apply(*tensors, axis=axis)
+    return ops.Concatenate.apply(*_sequence(tensors, "concatenate"), axis=_axis(axis, "concatenate"))
 
 
 def stack(tensors, axis=0):
     """Join tensors along a new axis."""
-    return ops.Stack.apply(*tensors, axis=axis)
+    return ops.Stack.apply(*_sequence(tensors, "stack"), axis=_axis(axis, "stack"))
+
+
+def _sequence(tensors, op):
+    """The tensors to join: a list or tuple of them (a single Tensor or array would be split along axis 0)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor, got an empty {type(tensors).__name__}")
+    return tensors
+
+
+def _axis(axis, op):
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r:.40} ({type(axis).__name__})")
+    if abs(axis) > 2 ** 31:
+        raise IndexError(f"{op}: axis {axis!r:.40} is out of range")
+    return int(axis)

@@ -21,6 +21,7 @@ written with numpy calls work on Tensors under ``create_graph=True``.
 import numpy as np
 
 from . import grad_mode, ops, tensor
+from .errors import ShapeError
 
 __all__ = ["array_ufunc", "array_function", "UFUNCS", "UFUNC_REDUCTIONS", "FUNCTIONS", "PREDICATES"]
 
@@ -31,9 +32,15 @@ def _where(condition, a, b):
 
 
 def _compare(ufunc):
+    name = f"np.{ufunc.__name__}"
+
     def compare(a, b):
-        values = [x._data if isinstance(x, tensor.Tensor) else x for x in (a, b)]
-        return tensor.Tensor._make(np.asarray(ufunc(*values)))
+        values = [x._data if isinstance(x, tensor.Tensor) else tensor.as_array(x, name) for x in (a, b)]
+        try:
+            return tensor.Tensor._make(np.asarray(ufunc(*values)))
+        except ValueError as error:
+            raise ShapeError(f"{name}: cannot compare shapes {values[0].shape} and {values[1].shape}; they must "
+                             "broadcast") from error
     return compare
 
 

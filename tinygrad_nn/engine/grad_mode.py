@@ -12,9 +12,11 @@ import functools
 import inspect
 import threading
 
+import numpy as np
+
 from .errors import NotDifferentiableError
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
            "is_anomaly_enabled", "scope", "current_scope", "recording_backward",
            "check_array_conversion", "notify_tracer"]
 
@@ -157,6 +159,43 @@ class enable_grad(_Switch):
 
     _attr = "grad_enabled"
     _value = True
+
+
+class set_grad_enabled:
+    """Turn recording on (``True``) or off (``False``): PyTorch's ``torch.set_grad_enabled``.
+
+    Called on its own it switches this thread from now on; as a context
+    manager (``with tg.set_grad_enabled(training):``) it switches for the
+    block and restores the previous mode after it; as a decorator
+    (``@tg.set_grad_enabled(False)``) it switches for every call of the
+    function (for a generator, while it runs), like ``no_grad`` and
+    ``enable_grad``.
+
+    >>> import tinygrad_nn as tg
+    >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> with tg.set_grad_enabled(False):
+    ...     y = w * 2
+    >>> y.requires_grad, tg.is_grad_enabled()
+    (False, True)
+    """
+
+    def __init__(self, mode):
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r} ({type(mode).__name__})")
+        self.mode = bool(mode)
+        self._previous = STATE.grad_enabled
+        STATE.grad_enabled = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        STATE.grad_enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        STATE.grad_enabled = self._previous  # decorating switches nothing now, only the calls
+        return (enable_grad if self.mode else no_grad)(func)
 
 
 class detect_anomaly(_Switch):

@@ -93,6 +93,12 @@ class Tensor(TensorOps):
     def __new__(cls, data=_EMPTY, requires_grad=False, dtype=None, name=None):
         # Tensor() is an empty float64 tensor (as torch.Tensor()); copy.copy and deepcopy build one this way
         # and then set its fields.
+        if dtype is not None:
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError:
+                raise TypeError(f"Tensor: dtype must be a numpy dtype (np.float32, \"float64\" ...), "
+                                f"got {dtype!r:.40}") from None
         array = as_array(np.empty(0) if data is _EMPTY else data, "Tensor", dtype)
         if isinstance(data, Tensor):
             array = array.copy()
@@ -177,10 +183,21 @@ class Tensor(TensorOps):
     def copy_(self, source):
         """Copy ``source``'s values into this tensor's array, in place (broadcast, cast to this dtype).
 
-        Bumps ``version``. On a leaf that requires grad it must run inside
-        ``tg.no_grad()``. Returns this tensor.
+        Bumps ``version``. Nothing is recorded, so while gradients are
+        recorded it refuses a leaf that requires grad, a tensor made by a
+        recorded op and a source that requires grad: run it inside
+        ``tg.no_grad()`` to copy values only. Returns this tensor.
         """
         self._check_in_place("copy_")
+        if grad_mode.STATE.grad_enabled:
+            if self.grad_fn is not None:
+                raise RuntimeError(
+                    "copy_: this tensor was made by a recorded op, and copy_ is not recorded, so the graph would "
+                    "not see the new values; make a new tensor instead, or copy inside `with tg.no_grad():`")
+            if isinstance(source, Tensor) and source._requires_grad:
+                raise RuntimeError(
+                    "copy_: the source requires grad, but copy_ records no gradient to it; use the source itself "
+                    "(or `source * 1`), or copy its values only inside `with tg.no_grad():`")
         values = as_array(source, "copy_")
         try:
             np.copyto(self._writable_data("copy_"), values, casting="unsafe")
@@ -221,10 +238,10 @@ class Tensor(TensorOps):
             ufunc(self._writable_data(f"{symbol} (in place)"), values, out=self._data, casting="same_kind")
         except ValueError as error:
             raise ShapeError(f"{symbol} (in place): cannot combine a tensor of shape {self.shape} with "
-                             f"{np.shape(values)} in place (the result must keep shape {self.shape})") from error
-        except TypeError as error:
-            raise TypeError(f"{symbol} (in place): cannot write {np.asarray(values).dtype} values into a tensor "
-                            f"of dtype {self.dtype} in place; make a new tensor instead") from error
+                             f"{_shape_of(values)} in place (the result must keep shape {self.shape})") from error
+        except (TypeError, OverflowError) as error:  # also a Python int beyond int64 (10**400)
+            raise TypeError(f"{symbol} (in place): cannot write {_short(values)} ({type(values).__name__}) into a "
+                            f"tensor of dtype {self.dtype} in place; make a new tensor instead") from error
         self._bump_version()
         return self
 
@@ -330,6 +347,8 @@ class Tensor(TensorOps):
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if not isinstance(value, (bool, np.bool_, int, np.integer)):
+            raise TypeError(f"Tensor: requires_grad must be True or False, got {value!r:.40} ({type(value).__name__})")
         value = bool(value)
         if value and self._data.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype {self._data.dtype}")
@@ -456,6 +475,14 @@ class Tensor(TensorOps):
             facts.append(f"name {self.name}")
         return (f"<div><b>Tensor</b> <small>{html.escape(' · '.join(facts))}</small>"
                 f"<pre style='margin:2px 0'>{body}</pre></div>")
+
+
+def _shape_of(values):
+    """``np.shape(values)``, or a word when it has none (a ragged list)."""
+    try:
+        return np.shape(values)
+    except ValueError:
+        return f"a ragged {type(values).__name__}"
 
 
 def _short(value):

@@ -9,6 +9,7 @@ in ``tensor.py``.
 import numpy as np
 
 from . import grad_mode, tensor
+from .errors import ShapeError
 from .ops import Abs, Add, Div, GetItem, MatMul, Mul, Neg, Pow, Sub
 from .methods import ElementwiseMethods, ReductionMethods, ShapeMethods
 
@@ -40,30 +41,49 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
     def __getitem__(self, index): return GetItem.apply(self, index=_index_arrays(index))
 
     # comparisons and logical operators give bool tensors that never require grad (masks for where)
-    def _compare(self, other, ufunc):
-        values = other._data if isinstance(other, tensor.Tensor) else other
-        out = tensor.Tensor._make(np.asarray(ufunc(self._data, values)))
+    def _compare(self, other, ufunc, symbol):
+        values = other
+        if isinstance(other, tensor.Tensor):
+            values = other._data
+        elif not isinstance(other, (int, float, bool, np.generic)) or (isinstance(other, int)
+                                                                         and other.bit_length() > 63):
+            values = tensor.as_array(other, f"{symbol} (comparison)")  # strings, None, ragged lists: our message
+        try:
+            out = tensor.Tensor._make(np.asarray(ufunc(self._data, values)))
+        except ValueError as error:
+            raise ShapeError(f"{symbol} (comparison): cannot compare a tensor of shape {self.shape} with shape "
+                             f"{np.shape(values)}; the shapes must broadcast") from error
         grad_mode.notify_tracer("compare", out, ufunc, self, other)  # so a compiled function recomputes the mask
         return out
 
-    def __lt__(self, other): return self._compare(other, np.less)
-    def __le__(self, other): return self._compare(other, np.less_equal)
-    def __gt__(self, other): return self._compare(other, np.greater)
-    def __ge__(self, other): return self._compare(other, np.greater_equal)
-    def __eq__(self, other): return self._compare(other, np.equal)
-    def __ne__(self, other): return self._compare(other, np.not_equal)
-    def __and__(self, other): return self._compare(other, np.logical_and)
-    def __or__(self, other): return self._compare(other, np.logical_or)
-    def __xor__(self, other): return self._compare(other, np.logical_xor)
+    def __lt__(self, other): return self._compare(other, np.less, "<")
+    def __le__(self, other): return self._compare(other, np.less_equal, "<=")
+    def __gt__(self, other): return self._compare(other, np.greater, ">")
+    def __ge__(self, other): return self._compare(other, np.greater_equal, ">=")
+    def __eq__(self, other): return self._compare(other, np.equal, "==")
+    def __ne__(self, other): return self._compare(other, np.not_equal, "!=")
+    def __and__(self, other): return self._compare(other, np.logical_and, "&")
+    def __or__(self, other): return self._compare(other, np.logical_or, "|")
+    def __xor__(self, other): return self._compare(other, np.logical_xor, "^")
+    def __rand__(self, other): return self._compare(other, np.logical_and, "&")
+    def __ror__(self, other): return self._compare(other, np.logical_or, "|")
+    def __rxor__(self, other): return self._compare(other, np.logical_xor, "^")
     def __invert__(self): return tensor.Tensor._make(np.asarray(np.logical_not(self._data)))
 
 
 def _index_arrays(index):
     """Replace Tensors inside an index by their arrays (indices never need gradients)."""
+    for item in index if isinstance(index, tuple) else (index,):
+        if isinstance(item, int) and item.bit_length() > 31:  # numpy could not even convert it
+            raise IndexError(f"GetItem: index {item!r:.40} is out of range")
     if isinstance(index, tensor.Tensor):
         return index._data
     if isinstance(index, tuple):
         return tuple(i._data if isinstance(i, tensor.Tensor) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        try:
+            return np.asarray(index)
+        except ValueError:  # a ragged list
+            raise IndexError(f"GetItem: a list index must be rectangular (integers or booleans), "
+                             f"got {index!r:.40}") from None
     return index

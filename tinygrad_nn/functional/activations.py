@@ -97,6 +97,8 @@ def maxout(x, pieces, axis=-1):
         raise ValueError(f"maxout: pieces must be a positive int, got {pieces!r}")
     if x.ndim == 0:
         raise ValueError("maxout: needs an input with at least one axis, got a 0-d tensor")
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"maxout: axis must be an int, got {axis!r:.40}")
     axis = axis % x.ndim if -x.ndim <= axis < x.ndim else None
     if axis is None:
         raise ValueError(f"maxout: axis out of range for an input of shape {x.shape}")

@@ -24,6 +24,8 @@ broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
 0.1269
 """
 
+import numbers
+
 import numpy as np
 
 from ..engine import Tensor, maximum
@@ -47,7 +49,10 @@ def _as_scores(scores, loss, what="logits"):
 
 def _as_array(values, loss, what):
     """Labels or targets as a plain numpy array (a Tensor gives its data; no gradient flows to labels)."""
-    array = values.data if isinstance(values, Tensor) else np.asarray(values)
+    try:
+        array = values.data if isinstance(values, Tensor) else np.asarray(values)
+    except (TypeError, ValueError, OverflowError):  # ragged lists, huge ints
+        raise TypeError(f"{loss}: {what} must be an array of numbers, got {type(values).__name__}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{loss}: {what} must be numbers, got dtype {array.dtype}")
     return array
@@ -140,7 +145,9 @@ def multiclass_hinge_loss(scores, labels, delta=1.0):
     """
     scores = _as_scores(scores, "multiclass_hinge_loss", "scores")
     labels = _class_labels(scores, labels, "multiclass_hinge_loss")
-    if not np.isfinite(delta):
+    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
+        raise TypeError(f"multiclass_hinge_loss: delta must be a number, got {type(delta).__name__}")
+    if not _finite(delta):
         raise ValueError(f"multiclass_hinge_loss: delta must be a finite number, got {delta}")
     rows = np.arange(len(labels))
     correct = scores[rows, labels].reshape(-1, 1)
@@ -171,8 +178,20 @@ def l2_penalty(params):
     """
     if isinstance(params, Tensor):
         params = [params]
-    params = list(params)
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"l2_penalty: expected a Tensor or an iterable of Tensors, "
+                        f"got {type(params).__name__}") from None
     for index, param in enumerate(params):
         if not isinstance(param, Tensor):
             raise TypeError(f"l2_penalty: expected Tensors, item {index} is a {type(param).__name__}")
     return SumOfSquares.apply(*params) if params else Tensor(0.0)
+
+
+def _finite(number):
+    """Whether a real number is finite (a Python int beyond float range is not)."""
+    try:
+        return bool(np.isfinite(float(number)))
+    except OverflowError:
+        return False

@@ -11,6 +11,7 @@ unchanged; the output is always a new Tensor (the input is never modified).
 """
 
 import copy
+import numbers
 
 import numpy as np
 
@@ -66,6 +67,10 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
+        if isinstance(negative_slope, (bool, np.bool_, np.ndarray)) or not isinstance(negative_slope, numbers.Real):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__}")
+        if not -1e308 < negative_slope < 1e308:
+            raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r:.40}")
         self.negative_slope = float(negative_slope)
         self.inplace = bool(inplace)
 

@@ -75,12 +75,16 @@ class MLP(Module):
 
     def __init__(self, sizes, activation=ReLU, dtype=np.float64, rng=None):
         super().__init__()
-        sizes = list(sizes)
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            raise TypeError(f"MLP: sizes must be a list of layer widths such as [2, 16, 3], "
+                            f"got {type(sizes).__name__}") from None
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
         make_activation = activation_maker(activation, "MLP")  # each hidden layer gets its own instance
         self.sizes = sizes
-        rng = as_rng(rng)  # one generator for every layer, so no two layers start alike
+        rng = as_rng(rng, "MLP")  # one generator for every layer, so no two layers start alike
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
             layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)

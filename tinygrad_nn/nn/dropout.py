@@ -25,7 +25,7 @@ class Dropout(Module):
         if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
-        self.rng = None if rng is None else as_rng(rng)
+        self.rng = None if rng is None else as_rng(rng, "Dropout")
 
     def forward(self, x):
         if not self.training or self.p == 0.0:

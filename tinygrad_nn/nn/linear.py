@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import functional as F
 from ..engine import Tensor, current_scope
+from ..random import as_rng
 from . import init
 from .module import Module, scope_path
 
@@ -35,6 +36,20 @@ def _check_width(module, x):
     return x
 
 
+def _parameter(op, shape, dtype, fill=np.empty):
+    """A parameter Tensor of ``shape`` and floating ``dtype``; a bad dtype or a size beyond memory names ``op``."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: dtype must be a floating dtype (np.float32, np.float64), got {dtype!r}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: dtype must be a floating dtype (np.float32, np.float64), got {dtype}")
+    try:
+        return Tensor(fill(shape, dtype=dtype), requires_grad=True)
+    except (MemoryError, ValueError) as error:  # numpy: "Unable to allocate ..." or "array is too big"
+        raise ValueError(f"{op}: a parameter of shape {shape} ({dtype}) does not fit in memory") from error
+
+
 def _check_size(name, value):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -59,9 +74,12 @@ class Linear(Module):
         super().__init__()
         self.in_features = _check_size("Linear: in_features", in_features)
         self.out_features = _check_size("Linear: out_features", out_features)
-        self.weight = Tensor(np.empty((self.out_features, self.in_features), dtype=dtype), requires_grad=True)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
+        rng = as_rng(rng, "Linear")
+        self.weight = _parameter("Linear", (self.out_features, self.in_features), dtype)
         init.kaiming_normal_(self.weight, rng=rng)
-        self.bias = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True) if bias else None
+        self.bias = _parameter("Linear", (self.out_features,), dtype, np.zeros) if bias else None
 
     def forward(self, x):
         return F.linear(_check_width(self, x), self.weight, self.bias)
@@ -89,9 +107,10 @@ class Maxout(Module):
         self.out_features = _check_size("Maxout: out_features", out_features)
         self.pieces = _check_size("Maxout: pieces", pieces)
         shape = (self.out_features, self.pieces, self.in_features)
-        self.weight = Tensor(np.empty(shape, dtype=dtype), requires_grad=True)
+        rng = as_rng(rng, "Maxout")
+        self.weight = _parameter("Maxout", shape, dtype)
         init.kaiming_normal_(self.weight, rng=rng)
-        self.bias = Tensor(np.zeros((self.out_features, self.pieces), dtype=dtype), requires_grad=True)
+        self.bias = _parameter("Maxout", (self.out_features, self.pieces), dtype, np.zeros)
 
     def piece_scores(self, x):
         """The pre-max scores, shape ``(..., out_features * pieces)``, unit ``u`` piece ``k`` at ``u * pieces + k``."""

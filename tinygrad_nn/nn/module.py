@@ -32,6 +32,7 @@ from html import escape
 import numpy as np
 
 from ..engine import Tensor, no_grad, scope
+from ..engine.graph import tensor_namers
 from ..state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
@@ -210,6 +211,8 @@ class Module:
         Handy for custom initialization: ``net.apply(lambda m: isinstance(m, nn.Linear)
         and nn.init.xavier_normal_(m.weight))``.
         """
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be a function of a module, got {type(fn).__name__}")
         order, stack, seen = [], [self], set()
         while stack:  # preorder with children reversed; read backwards it is postorder, children in order
             module = stack.pop()
@@ -228,6 +231,8 @@ class Module:
     # ------------------------------------------------------------ training
     def train(self, mode=True):
         """Put this module and all descendants in training mode (``mode=False``: eval); returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"train: mode must be True or False, got {mode!r:.60} ({type(mode).__name__})")
         for module in self.modules():
             module.training = bool(mode)
         return self
@@ -352,6 +357,8 @@ def scope_path(scope):
     >>> tg.nn.scope_path((net, net.layers, net.layers[2]))
     'layers.2'
     """
+    if not isinstance(scope, (tuple, list)):
+        raise TypeError(f"scope_path: expected a node's scope (a tuple of modules), got {type(scope).__name__}")
     modules = [owner for owner in scope if isinstance(owner, Module)]
     names = []
     for parent, child in zip(modules, modules[1:]):
@@ -362,3 +369,21 @@ def scope_path(scope):
         else:
             names.append(f"<{type(child).__name__}>")
     return ".".join(names)
+
+
+def parameter_path(tensor, node):
+    """The dotted path of ``tensor`` among the parameters of the modules in ``node.scope``, or None.
+
+    The outermost module that holds it names it (``layers.0.weight`` when
+    the model was called as a whole). Registered in the engine's
+    ``tensor_namers``, so that an error about a changed leaf names it.
+    """
+    for owner in node.scope:
+        if isinstance(owner, Module):
+            for name, parameter in owner.named_parameters():
+                if parameter is tensor:
+                    return name
+    return None
+
+
+tensor_namers.append(parameter_path)

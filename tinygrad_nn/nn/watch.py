@@ -37,6 +37,7 @@ In Jupyter a watcher shows its report as a table with a small bar per
 measure.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ from ..engine import no_grad
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .display import fraction_bar, html_table, Markup
 from .linear import Maxout
+from .module import Module
 
 __all__ = ["watch_units", "UnitWatcher", "UnitStats"]
 
@@ -140,6 +142,11 @@ class UnitWatcher:
     """
 
     def __init__(self, model, saturation_margin=0.01, saturated_share=0.95):
+        if not isinstance(model, Module):
+            raise TypeError(f"watch_units: expected a tg.nn.Module, got {type(model).__name__}")
+        for name, value in (("saturation_margin", saturation_margin), ("saturated_share", saturated_share)):
+            if isinstance(value, (bool, np.bool_, np.ndarray)) or not isinstance(value, numbers.Real):
+                raise TypeError(f"watch_units: {name} must be a number, got {type(value).__name__}")
         if not 0.0 < saturation_margin < 0.5:
             raise ValueError(f"watch_units: saturation_margin must be in (0, 0.5), got {saturation_margin}")
         if not 0.0 < saturated_share <= 1.0:

@@ -7,9 +7,12 @@ derivative and its convention at kinks.
 
 import math
 
+import numbers
+
 import numpy as np
 
 from .. import ops, tensor
+from .arguments import number_argument
 
 __all__ = ["ElementwiseMethods"]
 
@@ -164,7 +167,7 @@ class ElementwiseMethods:
         """
         if isinstance(min, tensor.Tensor) or isinstance(max, tensor.Tensor):
             return ops.Clamp.apply(self, -math.inf if min is None else min, math.inf if max is None else max)
-        return ops.Clip.apply(self, lo=min, hi=max)
+        return ops.Clip.apply(self, lo=_bound(min, "min"), hi=_bound(max, "max"))
 
     clip = clamp
 
@@ -187,14 +190,24 @@ class ElementwiseMethods:
 
     def leaky_relu(self, negative_slope=0.01):
         """Elementwise x if x > 0 else negative_slope * x; its gradient at 0 is negative_slope."""
-        return ops.LeakyReLU.apply(self, negative_slope=negative_slope)
+        return ops.LeakyReLU.apply(self, negative_slope=number_argument(negative_slope, "negative_slope", "leaky_relu"))
 
     # ------------------------------------------------------------ dtype
     def astype(self, dtype):
         """This tensor in another dtype (a recorded op between floating dtypes; a plain copy otherwise)."""
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"astype: expected a dtype (np.float32, \"float64\" ...), got {dtype!r}") from None
         if dtype == self.dtype:
             return self
         if dtype.kind == "f" or self.requires_grad:
             return ops.Cast.apply(self, dtype=dtype)
         return tensor.Tensor._make(self._data.astype(dtype))
+
+
+def _bound(value, name):
+    """A bound of ``clamp``/``clip``: None, a number, or an array of numbers."""
+    if value is None or isinstance(value, numbers.Real):
+        return None if value is None else number_argument(value, name, "clamp")
+    return tensor.as_array(value, f"clamp: {name}")

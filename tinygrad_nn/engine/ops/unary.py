@@ -138,7 +138,8 @@ class LeakyReLU(Function):
         positive = x > 0
         ctx.save_for_backward(positive)
         ctx.negative_slope = negative_slope
-        return np.where(positive, x, x * x.dtype.type(negative_slope))
+        slope = x.dtype.type(negative_slope) if x.dtype.kind == "f" else negative_slope  # ints: a float result
+        return np.where(positive, x, x * slope)
 
     @staticmethod
     def backward(ctx, grad):
