@@ -16,6 +16,8 @@ from .engine import (Tensor, Function, Context, AnomalyError, NotDifferentiableE
                      concatenate, stack)
 from . import autograd
 from .random import manual_seed
+from .factories import (zeros, ones, full, empty, zeros_like, ones_like, full_like, rand, randn, arange,
+                        linspace, eye, float16, float32, float64, int32, int64)
 from . import functional, nn
 from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
@@ -26,6 +28,7 @@ __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotD
            "ShapeError", "VersionError", "autograd", "no_grad",
            "enable_grad", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack",
-           "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
+           "manual_seed", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "rand",
+           "randn", "arange", "linspace", "eye", "float16", "float32", "float64", "int32", "int64", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",
            "gradcheck", "check_graph", "GradcheckError"]
