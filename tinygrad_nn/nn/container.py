@@ -61,10 +61,18 @@ class MLP(Module):
     """A fully connected network: ``sizes = [inputs, hidden..., outputs]``.
 
     Each hidden layer is a ``Linear`` followed by ``activation()`` (a Module
-    class or any zero-argument callable making a Module); the output layer
-    has no activation, so it returns raw scores. Layers live in
-    ``self.layers`` (a ``Sequential``), so parameters are named
-    ``layers.0.weight``, ``layers.0.bias``, ``layers.2.weight``, ...
+    class or any zero-argument callable making a Module; ``ReLU`` by
+    default); the output layer is a ``Linear`` with no activation, so it
+    returns raw scores. Layers live in ``self.layers`` (a ``Sequential``), so
+    parameters are named ``layers.0.weight``, ``layers.0.bias``,
+    ``layers.2.weight``, ...
+
+    ``hidden`` replaces the hidden layers: a layer class (or callable) made
+    as ``hidden(fan_in, fan_out, dtype=dtype, rng=rng)``.
+    ``MLP([2, 20, 3], hidden=nn.Maxout)`` is a network of 20 Maxout units
+    (2 pieces each; ``functools.partial(nn.Maxout, pieces=3)`` for more) and
+    a Linear output layer. A Maxout unit is its own nonlinearity, so with
+    ``hidden`` no activation follows unless ``activation`` is given.
 
     Following the notes' naming, ``MLP([3, 4, 4, 1])`` is a 3-layer network
     (the input layer is not counted) with 41 parameters. Weights are He
@@ -72,21 +80,25 @@ class MLP(Module):
     ``Tanh`` (see ``tinygrad_nn.nn.init``).
     """
 
-    def __init__(self, sizes, activation=ReLU, dtype=np.float64, rng=None):
+    def __init__(self, sizes, activation=None, dtype=np.float64, rng=None, hidden=None):
         super().__init__()
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
-        if isinstance(activation, Module) or not callable(activation):
-            raise TypeError(f"MLP: activation must be a Module class or a zero-argument callable making one "
-                            f"(e.g. nn.ReLU), not {activation!r}: each hidden layer gets its own instance")
+        for name, value in (("activation", activation), ("hidden", hidden)):
+            if value is not None and (isinstance(value, Module) or not callable(value)):
+                raise TypeError(f"MLP: {name} must be a Module class or a callable making one (e.g. nn.ReLU, "
+                                f"nn.Maxout), not {value!r}: each hidden layer gets its own instance")
+        if activation is None and hidden is None:
+            activation = ReLU
         self.sizes = sizes
         rng = as_rng(rng)  # one generator for every layer, so no two layers start alike
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
-            layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)
-            layers.append(layer)
-            if index < len(sizes) - 2:
+            is_hidden = index < len(sizes) - 2
+            make = hidden if is_hidden and hidden is not None else Linear
+            layers.append(make(fan_in, fan_out, dtype=dtype, rng=rng))
+            if is_hidden and activation is not None:
                 layers.append(activation())
         if any(isinstance(layer, (Sigmoid, Tanh)) for layer in layers):
             for layer in layers:
