@@ -134,6 +134,8 @@ class Var(Function):
     def backward(ctx, grad):
         x, _ = ctx.saved_tensors
         spread = _spread(grad, x.shape, ctx.axis, ctx.keepdims)
+        if x.size == 0:
+            return spread
         return spread * _centered(x, ctx.axis) * grad.dtype.type(2 / ctx.dof)
 
 
@@ -149,6 +151,8 @@ class Std(Function):
         x, out = ctx.saved_tensors
         out = _kept(out, x.shape, ctx.axis)
         spread = _spread(grad, x.shape, ctx.axis, ctx.keepdims)
+        if x.size == 0:
+            return spread
         safe = np.where(out > 0, out, 1)  # std = 0 only when every entry equals the mean: gradient 0 there
         return spread * _centered(x, ctx.axis) / (safe * grad.dtype.type(ctx.dof))
 
@@ -210,10 +214,13 @@ class Prod(Function):
 
 
 class LogSumExp(Function):
-    """log(sum(exp(x))) over axis, stable;  dx = g * exp(x - out) (the softmax), 0 where out is infinite.
+    """log(sum(exp(x))) over axis, stable;  dx = g * softmax(x) over axis, 0 where out is infinite.
 
     Computed as ``m + log(sum(exp(x - m)))`` with ``m`` the group's maximum,
-    so no exponential overflows. A group of zero elements gives -inf.
+    so no exponential overflows. A group of zero elements gives -inf. The
+    gradient is the softmax ``exp(x - m) / sum(exp(x - m))``, not
+    ``exp(x - out)``, whose rounding of ``out`` would cost float32 four digits
+    at ``|x| = 1e4``; ``m`` is a constant there (the softmax does not depend on it).
     """
 
     @staticmethod
@@ -222,8 +229,7 @@ class LogSumExp(Function):
         if _count(x.shape, axis) == 0:
             out = np.full(kept_shape(x.shape, axis), -np.inf, dtype=x.dtype)
         else:
-            top = reduce_along(np.maximum, x, _one(axis))
-            shift = np.where(np.isfinite(top), top, 0).astype(x.dtype)
+            shift = _finite_maximum(x, axis)
             with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # log 0 = -inf: all -inf
                 out = np.log(reduce_along(np.add, np.exp(x - shift), _one(axis))) + shift
         out = np.asarray(_drop(out, x.shape, axis, keepdims))
@@ -233,10 +239,22 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        out = _kept(out, x.shape, ctx.axis)
-        finite = np.isfinite(out)  # a boolean array, also for a Tensor (np.isfinite reads values)
-        weights = np.where(finite, np.exp(x - np.where(finite, out, 0)), 0)
-        return _spread(grad, x.shape, ctx.axis, ctx.keepdims) * weights
+        spread = _spread(grad, x.shape, ctx.axis, ctx.keepdims)
+        if x.size == 0:
+            return spread
+        finite = np.isfinite(_kept(out, x.shape, ctx.axis))  # a boolean array, also for a Tensor
+        values = x if isinstance(x, np.ndarray) else x.data
+        with np.errstate(over="ignore", invalid="ignore"):  # only groups whose result is infinite overflow
+            exp = np.exp(x - _finite_maximum(values, ctx.axis))
+            total = exp.sum(axis=ctx.axis, keepdims=True)
+            softmax = exp / np.where(finite, total, 1)
+        return spread * np.where(finite, softmax, 0)
+
+
+def _finite_maximum(x, axes):
+    """The maximum of each group of the array ``x`` (axes kept), with 0 where it is not finite."""
+    top = reduce_along(np.maximum, x, _one(axes))
+    return np.where(np.isfinite(top), top, 0).astype(x.dtype)
 
 
 class Norm(Function):
