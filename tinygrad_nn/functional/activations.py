@@ -7,7 +7,7 @@ Arrays and numbers are accepted and turned into constant Tensors.
 
 import numbers
 
-from ..engine import Tensor
+from ..engine import ShapeError, Tensor
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "maxout"]
 
@@ -57,13 +57,13 @@ def maxout(x, pieces, axis=-1):
     if not isinstance(pieces, numbers.Integral) or isinstance(pieces, bool) or pieces < 1:
         raise ValueError(f"maxout: pieces must be a positive int, got {pieces!r}")
     if x.ndim == 0:
-        raise ValueError("maxout: needs an input with at least one axis, got a 0-d tensor")
+        raise ShapeError("maxout: needs an input with at least one axis, got a 0-d tensor")
     axis = axis % x.ndim if -x.ndim <= axis < x.ndim else None
     if axis is None:
-        raise ValueError(f"maxout: axis out of range for an input of shape {x.shape}")
+        raise ShapeError(f"maxout: axis out of range for an input of shape {x.shape}")
     size = x.shape[axis]
     if size % pieces:
-        raise ValueError(f"maxout: axis {axis} of the input of shape {x.shape} has {size} features, "
+        raise ShapeError(f"maxout: axis {axis} of the input of shape {x.shape} has {size} features, "
                          f"not a multiple of pieces={pieces}")
     grouped = x.reshape(x.shape[:axis] + (size // pieces, pieces) + x.shape[axis + 1:])
     return grouped.max(axis=axis + 1)

@@ -33,7 +33,11 @@ class ShapeMethods:
         """The same data in a new shape (``-1`` infers one dimension)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=shape)
+        try:
+            return ops.Reshape.apply(self, shape=shape)
+        except ShapeError:  # numpy's message writes shapes as (4,2): say it in the library's words
+            raise ShapeError(f"Reshape: cannot reshape a tensor of shape {self.shape} ({self.size} elements) "
+                             f"into shape {tuple(shape)}") from None
 
     def view(self, *shape):
         """PyTorch's name for ``reshape`` (``view(-1)`` flattens); the result is recorded like any reshape."""
