@@ -23,6 +23,7 @@ from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
 from . import viz
 from .checks import gradcheck, check_graph, GradcheckError
+from . import interop
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
            "ShapeError", "VersionError", "autograd", "no_grad",
@@ -31,4 +32,4 @@ __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotD
            "manual_seed", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "rand",
            "randn", "arange", "linspace", "eye", "float16", "float32", "float64", "int32", "int64", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",
-           "gradcheck", "check_graph", "GradcheckError"]
+           "gradcheck", "check_graph", "GradcheckError", "interop"]
