@@ -36,7 +36,7 @@ MODULES = {
     "LeakyReLU": ("LeakyReLU", ("negative_slope",)), "GELU": ("GELU", ("approximate",)), "SiLU": ("SiLU", ()),
     "Swish": ("SiLU", ()), "Mish": ("Mish", ()), "ELU": ("ELU", ("alpha",)), "SELU": ("SELU", ()),
     "CELU": ("CELU", ("alpha",)), "Softplus": ("Softplus", ("beta", "threshold")), "Softsign": ("Softsign", ()),
-    "LogSigmoid": ("LogSigmoid", ()), "Softmin": ("Softmin", ("dim",)), "Softmax": ("Softmax", ("dim",)),
+    "LogSigmoid": ("LogSigmoid", ()), "Tanhshrink": ("Tanhshrink", ()), "Softmin": ("Softmin", ("dim",)), "Softmax": ("Softmax", ("dim",)),
     "LogSoftmax": ("LogSoftmax", ("dim",)), "Hardtanh": ("Hardtanh", ("min_val", "max_val")),
     "ReLU6": ("ReLU6", ()), "Hardsigmoid": ("Hardsigmoid", ()), "Hardswish": ("Hardswish", ()),
     "PReLU": ("PReLU", ("num_parameters",)),

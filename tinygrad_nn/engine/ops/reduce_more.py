@@ -21,20 +21,39 @@ from ..function import Function
 from .helpers import kept_shape, reduce_along
 from .reduce import _spread
 
-__all__ = ["normalized_axes", "Var", "Std", "Prod", "LogSumExp", "Norm", "CumSum", "OPS_TABLE"]
+__all__ = ["normalized_axes", "Var", "Std", "Prod", "LogSumExp", "Norm", "CumSum", "CATALOG"]
 
-# (name, formula, derivative, convention at kinks): the reductions' rows of docs/ops.md
-OPS_TABLE = [
-    ("var", "sum((x - mean)**2) / (n - correction)", "2 (x - mean) / (n - correction)",
-     "needs n > correction"),
-    ("std", "sqrt(var(x))", "(x - mean) / ((n - correction) std)", "0 where std = 0"),
-    ("prod", "x_1 x_2 ... x_n", "product of the other entries", "exact with zeros (no division)"),
-    ("logsumexp", "log(sum(exp(x)))", "softmax(x)", "0 where the result is infinite"),
-    ("norm", "(sum |x|**p)**(1/p); max |x| for p=inf", "sign(x) (|x| / norm)**(p-1)",
-     "0 at the zero vector; ties of max |x| share evenly"),
-    ("cumsum", "y_i = x_1 + ... + x_i", "reverse cumulative sum of g", "none"),
-    ("argmax, argmin", "index of the first extreme entry", "no gradient (integer result)", "first index on ties"),
-    ("all, any", "logical and / or", "no gradient (bool result)", "none"),
+# Rows of the ops table in docs/ops.md, in the fields of ``tinygrad_nn.catalog.Entry`` (op, api, value,
+# derivative, kinks, checks, probe): ``Entry(**fields)`` for each.
+CATALOG = [
+    dict(op="var", api=("Tensor.var", "np.var"), value="sum((x - mean)**2) / (n - correction) over dim "
+         "(correction=1 by default; np.var: ddof=0)", derivative="2 (x - mean) / (n - correction)"),
+    dict(op="std", api=("Tensor.std", "np.std"), value="sqrt(var(x))", derivative="(x - mean) / ((n - correction) std)",
+         kinks="std = 0 (a constant group): 0", checks=(([2.0, 2.0, 2.0], 0.0),), probe=lambda x: x.std()),
+    dict(op="prod", api=("Tensor.prod", "np.prod"), value="product of x over dim",
+         derivative="the product of the other entries of the group",
+         kinks="zeros: exact, no division (one zero gets the product of the rest, the others 0)",
+         checks=(([2.0, 0.0, 3.0], [0.0, 6.0, 0.0]), ([0.0, 2.0, 0.0], 0.0))),
+    dict(op="logsumexp", api=("Tensor.logsumexp",), value="log(sum(exp(x))) over dim, computed stably",
+         derivative="softmax(x) over dim", kinks="an infinite result (all -inf, or a +inf entry): 0",
+         checks=(([-np.inf, -np.inf], 0.0),)),
+    dict(op="norm", api=("Tensor.norm", "np.linalg.norm"), value="(sum |x|**p)**(1/p) over dim ('fro': p = 2; "
+         "inf: max |x|; -inf: min |x|)", derivative="sign(x) (|x| / norm)**(p - 1)",
+         kinks="the zero vector: 0; p = inf: tied maxima of |x| share evenly", checks=(([0.0, 0.0], 0.0),)),
+    dict(op="cumsum", api=("Tensor.cumsum", "np.cumsum"), value="running sum along dim",
+         derivative="the reverse running sum of g"),
+    dict(op="amax", api=("Tensor.amax",), value="max over dim (PyTorch's name)", derivative="as max",
+         kinks="k tied maxima: 1/k each"),
+    dict(op="amin", api=("Tensor.amin",), value="min over dim (PyTorch's name)", derivative="as min",
+         kinks="k tied minima: 1/k each"),
+    dict(op="argmax", api=("Tensor.argmax", "np.argmax"), value="index of the largest entry along dim (int64)",
+         derivative="none (an integer result)", kinks="ties: the first index"),
+    dict(op="argmin", api=("Tensor.argmin", "np.argmin"), value="index of the smallest entry along dim (int64)",
+         derivative="none (an integer result)", kinks="ties: the first index"),
+    dict(op="all", api=("Tensor.all",), value="True where every entry along dim is nonzero (bool)",
+         derivative="none (a bool result)"),
+    dict(op="any", api=("Tensor.any",), value="True where some entry along dim is nonzero (bool)",
+         derivative="none (a bool result)"),
 ]
 
 

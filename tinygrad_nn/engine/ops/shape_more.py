@@ -8,20 +8,36 @@ import numpy as np
 
 from ..function import Function
 
-__all__ = ["Flip", "Pad", "Tile", "Clone", "OPS_TABLE"]
+__all__ = ["Flip", "Pad", "Tile", "Clone", "CATALOG"]
 
-# (name, formula, derivative, convention at kinks): the shape ops' rows of docs/ops.md
-OPS_TABLE = [
-    ("flatten, unflatten, squeeze, unsqueeze, view", "the same values in another shape (a reshape)",
-     "g reshaped back", "none"),
-    ("permute, swapaxes", "the axes in another order (a transpose)", "g with the inverse order", "none"),
-    ("expand", "x broadcast to a larger shape", "g summed over the broadcast axes", "none"),
-    ("flip", "x reversed along dims", "g reversed along dims", "none"),
-    ("pad", "x surrounded by a constant", "g with the padding cut off", "none"),
-    ("repeat, tile", "x tiled reps times", "g summed over the copies", "none"),
-    ("repeat_interleave", "each entry repeated (an index)", "g summed over the repeats", "none"),
-    ("split, chunk", "consecutive pieces (slices)", "each piece's g in its slice", "none"),
-    ("clone", "a copy of x", "g", "none"),
+# Rows of the ops table in docs/ops.md, in the fields of ``tinygrad_nn.catalog.Entry``: ``Entry(**fields)`` each.
+CATALOG = [
+    dict(op="flatten", api=("Tensor.flatten", "nn.Flatten"), value="axes start_dim..end_dim merged (a reshape)",
+         derivative="g reshaped back"),
+    dict(op="unflatten", api=("Tensor.unflatten", "nn.Unflatten"), value="one axis split into several (a reshape)",
+         derivative="g reshaped back"),
+    dict(op="squeeze", api=("Tensor.squeeze",), value="size-1 axes removed (others named are kept, as PyTorch)",
+         derivative="g reshaped back"),
+    dict(op="unsqueeze", api=("Tensor.unsqueeze",), value="a size-1 axis inserted", derivative="g reshaped back"),
+    dict(op="view", api=("Tensor.view",), value="PyTorch's name for reshape", derivative="g reshaped back"),
+    dict(op="permute", api=("Tensor.permute", "Tensor.swapaxes"), value="axes in a new order (a transpose)",
+         derivative="g with the inverse order"),
+    dict(op="expand", api=("Tensor.expand",), value="size-1 axes broadcast (-1 keeps an axis)",
+         derivative="g summed over the expanded axes"),
+    dict(op="flip", api=("Tensor.flip", "np.flip"), value="x reversed along dims", derivative="g reversed along dims"),
+    dict(op="pad", api=("F.pad", "np.pad"), value="x surrounded by a constant (F.pad: last axis first; "
+         "negative widths crop)", derivative="g with the padding cut off"),
+    dict(op="repeat", api=("Tensor.repeat", "Tensor.tile", "np.tile"), value="x tiled reps times per axis",
+         derivative="g summed over the copies"),
+    dict(op="repeat_interleave", api=("Tensor.repeat_interleave", "np.repeat"),
+         value="each entry repeated along dim", derivative="g summed over each entry's repeats"),
+    dict(op="split", api=("Tensor.split", "Tensor.chunk"), value="consecutive pieces along dim (slices)",
+         derivative="each piece's g in its slice"),
+    dict(op="clone", api=("Tensor.clone",), value="a copy of x in the graph", derivative="g"),
+    dict(op="to", api=("Tensor.to", "Tensor.float", "Tensor.double", "Tensor.half", "Tensor.long"),
+         value="x in another dtype", derivative="g cast back to x's dtype (between floating dtypes)"),
+    dict(op="numel", api=("Tensor.numel", "Tensor.dim"), value="the number of elements, of axes (ints)",
+         derivative="none (an int)"),
 ]
 
 
