@@ -140,7 +140,10 @@ def _to_torch(torch, module, path):
                                                dtype=_torch_dtype(torch, module.weight.dtype))
     elif kind in _available() and type(module) is getattr(nn, kind):
         torch_name, arguments = MODULES[kind]
-        made = getattr(torch.nn, torch_name)(**_arguments(module, arguments))
+        options = _arguments(module, arguments)
+        if "dim" in options and options["dim"] is None:  # ours: the last axis; torch's None is a legacy guess
+            options["dim"] = -1
+        made = getattr(torch.nn, torch_name)(**options)
         if module.num_parameters():  # e.g. PReLU's slopes: same dtype as ours
             made = made.to(_torch_dtype(torch, next(iter(module.parameters())).dtype))
     else:

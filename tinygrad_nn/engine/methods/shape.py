@@ -120,12 +120,13 @@ class ShapeMethods:
     def expand(self, *sizes):
         """Broadcast to ``sizes`` (PyTorch's ``expand``: -1 keeps an axis; new axes go in front; a copy)."""
         sizes = _sizes(sizes)
-        lead = len(sizes) - self.ndim
-        if lead < 0 or any(s == -1 for s in sizes[:lead]):
+        new_axes = len(sizes) - self.ndim
+        if new_axes < 0 or any(s == -1 for s in sizes[:new_axes]):
             raise ShapeError(f"expand: sizes {sizes} cannot expand a tensor of shape {self.shape} (give at least "
                              f"{self.ndim} sizes; -1 is allowed only for existing axes)")
-        target = sizes[:lead] + tuple(old if new == -1 else new for old, new in zip(self.shape, sizes[lead:]))
-        for old, new in zip(self.shape, target[lead:]):
+        target = sizes[:new_axes] + tuple(old if new == -1 else new
+                                          for old, new in zip(self.shape, sizes[new_axes:]))
+        for old, new in zip(self.shape, target[new_axes:]):
             if old not in (1, new):
                 raise ShapeError(f"expand: cannot expand the tensor of shape {self.shape} to {target}: an axis of "
                                  f"length {old} can only stay {old} (only length-1 axes are expanded)")

@@ -206,8 +206,8 @@ def _recorded_products_of_others(x, axes):
     rest = tuple(i for i in range(x.ndim) if i not in axes)
     moved = x.transpose(rest + axes)
     k = _count(x.shape, axes)
-    lead = moved.shape[:len(rest)]
-    rows = moved.reshape(lead + (1, k)).broadcast_to(lead + (k, k))
+    kept = moved.shape[:len(rest)]
+    rows = moved.reshape(kept + (1, k)).broadcast_to(kept + (k, k))
     others = np.where(np.eye(k, dtype=bool), 1, rows).prod(axis=-1)
     inverse = tuple(int(i) for i in np.argsort(rest + axes))
     return others.reshape(moved.shape).transpose(inverse)
