@@ -76,6 +76,11 @@ def test_cross_entropy_with_class_probability_targets():
         F.cross_entropy(tg.Tensor(LOGITS), np.array([0, 3, 1, 1, 2])).item(), rel=1e-12)
 
 
+def test_class_probabilities_of_the_wrong_shape_are_a_shape_error():
+    with pytest.raises(tg.ShapeError, match=r"cross_entropy: class probabilities have shape \(5, 3\) .* \(5, 4\)"):
+        F.cross_entropy(tg.Tensor(LOGITS), PROBS[:, :3])
+
+
 def test_nll_loss_on_log_softmax_is_cross_entropy():
     logp = tg.Tensor(LOGITS).log_softmax(axis=1)
     for options in ({}, {"weight": WEIGHT}, {"reduction": "sum"}, {"reduction": "none"}):

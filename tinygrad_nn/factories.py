@@ -107,35 +107,28 @@ def full_like(input, fill_value, *, dtype=None, requires_grad=False):
     return _make(np.full(shape, fill_value, dtype=_dtype(dtype, own)), requires_grad, "full_like")
 
 
-def _floating(dtype, op):
+def _draw(method, size, dtype, requires_grad, rng, op):
+    """Values drawn by the Generator's ``method`` (``"random"``, ``"standard_normal"``) in a floating dtype."""
     dtype = _dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"{op}: draws floating values, so dtype must be floating, got {dtype}")
-    return dtype
+    draw = getattr(as_rng(rng), method)
+    shape = _shape(size, op)
+    if dtype in (np.float32, np.float64):  # numpy draws these directly
+        values = draw(shape, dtype=dtype)
+    else:
+        values = draw(shape).astype(dtype)
+    return _make(values, requires_grad, op)
 
 
 def rand(*size, dtype=None, requires_grad=False, rng=None):
     """Uniform values in [0, 1) from the default generator (``tg.manual_seed``) or ``rng``."""
-    dtype = _floating(dtype, "rand")
-    generator = as_rng(rng)
-    shape = _shape(size, "rand")
-    if dtype in (np.float32, np.float64):
-        values = generator.random(shape, dtype=dtype)
-    else:
-        values = generator.random(shape).astype(dtype)
-    return _make(values, requires_grad, "rand")
+    return _draw("random", size, dtype, requires_grad, rng, "rand")
 
 
 def randn(*size, dtype=None, requires_grad=False, rng=None):
     """Standard normal values from the default generator (``tg.manual_seed``) or ``rng``."""
-    dtype = _floating(dtype, "randn")
-    generator = as_rng(rng)
-    shape = _shape(size, "randn")
-    if dtype in (np.float32, np.float64):
-        values = generator.standard_normal(shape, dtype=dtype)
-    else:
-        values = generator.standard_normal(shape).astype(dtype)
-    return _make(values, requires_grad, "randn")
+    return _draw("standard_normal", size, dtype, requires_grad, rng, "randn")
 
 
 def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):

@@ -50,7 +50,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     smoothing = _smoothing(label_smoothing)
     weight = class_weights(weight, logits, "cross_entropy")
     values = as_values(target, "cross_entropy", "target")
-    if values.dtype.kind == "f" and values.shape == logits.shape:
+    if values.dtype.kind == "f" and values.ndim == 2:  # class probabilities (float labels are shape (N,))
         return _soft_cross_entropy(logits, probabilities(logits, values, "cross_entropy", "class probabilities"),
                                    weight, smoothing, reduction)
     labels = class_labels(logits, target, "cross_entropy", ignore_index)
