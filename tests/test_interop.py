@@ -80,10 +80,13 @@ def test_to_torch_keeps_structure_names_weights_outputs_and_gradients(torch, nam
 def test_from_torch_brings_the_module_back(torch, name):
     original = networks()[name].eval()
     back = interop.from_torch(interop.to_torch(original))
-    assert type(back) is type(original) and repr(back) == repr(original)
+    assert [(path, type(m)) for path, m in back.named_modules()] == [
+        (path, type(m)) for path, m in original.named_modules()]
     for (key, value), (other, theirs) in zip(original.state_dict().items(), back.state_dict().items()):
         assert key == other
         np.testing.assert_array_equal(value, theirs)
+    x = tg.Tensor(np.random.default_rng(4).standard_normal((3, 3)))
+    np.testing.assert_array_equal(back(x).data, original(x).data)
 
 
 def test_a_network_built_in_torch_comes_over_and_trains_the_same(torch):
