@@ -144,8 +144,9 @@ def _to_torch(torch, module, path):
         if "dim" in options and options["dim"] is None:  # ours: the last axis; torch's None is a legacy guess
             options["dim"] = -1
         made = getattr(torch.nn, torch_name)(**options)
-        if module.num_parameters():  # e.g. PReLU's slopes: same dtype as ours
-            made = made.to(_torch_dtype(torch, next(iter(module.parameters())).dtype))
+        parameters = list(module.parameters())  # (PReLU's num_parameters attribute hides the method)
+        if parameters:  # e.g. PReLU's slopes: in our dtype
+            made = made.to(_torch_dtype(torch, parameters[0].dtype))
     else:
         raise TypeError(f"to_torch: no PyTorch equivalent for {kind}{_where(path)}; supported: {_supported()}")
     values = {name: torch.from_numpy(array) for name, array in module.state_dict().items()}
