@@ -258,7 +258,7 @@ def test_values_computed_from_the_arguments_outside_the_ops_are_refused(fn, mess
 
 
 def test_labels_of_another_integer_dtype_are_refused_with_a_hint():
-    with pytest.raises(tg.TraceError, match=r"It equals argument 'labels' \(int32\) converted to int64: pass 'labels' "
+    with pytest.raises(tg.TraceError, match=r"It equals argument 'target' \(int32\) converted to int64: pass 'target' "
                                             r"as int64 already"):
         tg.compile(F.cross_entropy)(tg.Tensor(np.ones((3, 2))), np.array([0, 1, 1], dtype=np.int32))
 

@@ -24,7 +24,9 @@ DOC = ROOT / "docs" / "ops.md"
 
 # public names that are not ops: utilities, modes, containers
 NOT_OPS_TG = {"no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "manual_seed", "save", "load",
-              "gradcheck", "check_graph", "ops_table", "compile"}
+              "gradcheck", "check_graph", "ops_table", "compile", "set_grad_enabled",
+              "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+              "full_like", "rand", "randn", "arange", "linspace", "eye"}  # factories make leaves: no op
 NOT_OPS_NN = {"Module", "Sequential", "MLP", "Identity"}  # containers; other public names are not modules
 NOT_OPS_TENSOR_OPERATORS = {"__pos__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__",
                             "__rand__", "__ror__", "__rxor__",
@@ -47,14 +49,17 @@ def public_ops():
     names |= {f"nn.{name}" for name in nn.__all__ if inspect.isclass(getattr(nn, name))
               and issubclass(getattr(nn, name), nn.Module) and name not in NOT_OPS_NN}
     numpy_functions = [*dispatch.UFUNCS, *dispatch.FUNCTIONS]
-    names |= {f"np.{function.__name__}" for function in numpy_functions if function not in NOT_OPS_NUMPY}
+    names |= {"np." + ("linalg." if function is np.linalg.norm else "") + function.__name__
+              for function in numpy_functions if function not in NOT_OPS_NUMPY}
     return names
 
 
 def resolve(name):
     owner, _, attribute = name.partition(".")
     if owner == "np":
-        function = getattr(np, attribute)
+        function = np
+        for part in attribute.split("."):  # np.linalg.norm
+            function = getattr(function, part)
         assert function in dispatch.UFUNCS or function in dispatch.FUNCTIONS, f"{name} records no op"
         return function
     return getattr({"Tensor": tg.Tensor, "tg": tg, "F": F, "nn": nn}[owner], attribute)

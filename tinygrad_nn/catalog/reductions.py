@@ -1,6 +1,7 @@
 """Catalog section: reductions over axes."""
 
 from . import Entry
+from ..engine.ops.reduce_more import CATALOG
 
 TITLE = "Reductions"
 
@@ -11,4 +12,5 @@ ENTRIES = [
           "k tied maxima: 1/k each"),
     Entry("min", ("Tensor.min", "np.min", "np.amin"), "smallest x over axis", "1 for the minimum, else 0",
           "k tied minima: 1/k each"),
+    *(Entry(**fields) for fields in CATALOG),
 ]

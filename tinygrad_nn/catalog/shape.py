@@ -1,6 +1,7 @@
 """Catalog section: shape changes, indexing, joining and selecting."""
 
 from . import Entry
+from ..engine.ops.shape_more import CATALOG
 
 TITLE = "Shape and selection"
 
@@ -20,4 +21,5 @@ ENTRIES = [
           "d/da = g where condition, d/db = g elsewhere; the condition gets none"),
     Entry("dropout", ("nn.Dropout",), "x m / (1 - p) in training (m = 0 with probability p, else 1); x in eval",
           "m / (1 - p) in training, 1 in eval"),
+    *(Entry(**fields) for fields in CATALOG),
 ]

@@ -11,8 +11,8 @@ written with numpy calls work on Tensors under ``create_graph=True``.
 * ufuncs without a matching op are refused with a ``TypeError`` naming the
   method to use, except predicates (``np.isfinite``, ``np.isnan`` ...),
   which read the values and return a boolean array;
-* other numpy functions (``np.allclose``, ``np.argmax``, ``np.linalg.norm``
-  ...) run on the data and return what numpy returns, without a gradient;
+* other numpy functions (``np.allclose``, ``np.median``, ``np.all`` ...)
+  run on the data and return what numpy returns, without a gradient;
 * writing a result into a numpy array (``out=``, ``arr += t``) is refused.
 
 ``UFUNCS`` and ``FUNCTIONS`` map numpy's callables to ours; ops add to them.
@@ -22,6 +22,7 @@ import numpy as np
 
 from . import grad_mode, ops, tensor
 from .errors import ShapeError
+from .ops import shape_more
 
 __all__ = ["array_ufunc", "array_function", "UFUNCS", "UFUNC_REDUCTIONS", "FUNCTIONS", "PREDICATES"]
 
@@ -78,7 +79,12 @@ def _expand_dims(a, axis):
 
 def _squeeze(a, axis=None):
     a = _tensor(a, "squeeze")
-    return a.reshape(np.squeeze(np.empty(a.shape, dtype=bool), axis).shape)
+    try:
+        shape = np.squeeze(np.empty(a.shape, dtype=bool), axis).shape
+    except ValueError as error:  # numpy's rule: a named axis must have length 1
+        raise ShapeError(f"np.squeeze: cannot squeeze axis {axis} of a tensor of shape {a.shape}: {error} "
+                         "(Tensor.squeeze(dim) keeps such axes, as PyTorch does)") from None
+    return a.reshape(shape)
 
 
 def _reduction(name):
@@ -110,7 +116,11 @@ def _broadcast_to(array, shape, subok=False):
 
 def _split(ary, indices_or_sections, axis=0):
     a = _tensor(ary, "split")
-    pieces = np.split(np.empty(a.shape, dtype=bool), indices_or_sections, axis)
+    try:
+        pieces = np.split(np.empty(a.shape, dtype=bool), indices_or_sections, axis)
+    except ValueError as error:
+        raise ShapeError(f"np.split: cannot split axis {axis} of a tensor of shape {a.shape} into "
+                         f"{indices_or_sections!r}: {error}") from None
     index, start = [slice(None)] * a.ndim, 0
     result = []
     for piece in pieces:
@@ -118,6 +128,69 @@ def _split(ary, indices_or_sections, axis=0):
         result.append(a[tuple(index)])
         start += piece.shape[axis]
     return result
+
+
+def _moment(name):
+    """np.var / np.std: numpy's default ``ddof=0`` (the Tensor methods default to PyTorch's correction=1)."""
+    def moment(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **rest):
+        _defaults(name, dtype=(dtype, None), out=(out, None), **{k: (v, np._NoValue) for k, v in rest.items()})
+        return getattr(_tensor(a, name), name)(axis=axis, correction=ddof, keepdims=bool(keepdims))
+    return moment
+
+
+def _cumsum(a, axis=None, dtype=None, out=None):
+    _defaults("cumsum", dtype=(dtype, None), out=(out, None))
+    return _tensor(a, "cumsum").cumsum(axis=axis)
+
+
+def _arg_reduction(name):
+    def arg_reduction(a, axis=None, out=None, *, keepdims=False):
+        _defaults(name, out=(out, None))
+        return getattr(_tensor(a, name), name)(axis=axis, keepdims=bool(keepdims))
+    return arg_reduction
+
+
+def _flip(m, axis=None):
+    m = _tensor(m, "flip")
+    return m.flip() if axis is None else m.flip(axis)
+
+
+def _pad(array, pad_width, mode="constant", **options):
+    """np.pad on a Tensor: ``mode="constant"`` with one ``constant_values`` number (``Pad`` records it)."""
+    array = _tensor(array, "pad")
+    value = options.pop("constant_values", 0)
+    _defaults("pad", mode=(mode, "constant"), **{k: (v, np._NoValue) for k, v in options.items()})
+    if np.ndim(value) != 0:
+        raise TypeError("np.pad on a Tensor: constant_values must be one number here")
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (array.ndim, 2))
+    except (ValueError, TypeError) as error:
+        raise ShapeError(f"np.pad: pad_width {pad_width!r} does not fit a tensor of shape {array.shape}: "
+                         f"{error}") from None
+    if (widths < 0).any():
+        raise ValueError(f"np.pad: pad_width must be non-negative, got {pad_width!r}")
+    return shape_more.Pad.apply(array, widths=tuple(map(tuple, widths.tolist())), value=float(value))
+
+
+def _tile(A, reps):
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    return _tensor(A, "tile").tile(reps)
+
+
+def _repeat(a, repeats, axis=None):
+    return _tensor(a, "repeat").repeat_interleave(repeats, dim=axis)
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    """np.linalg.norm on a Tensor, where numpy computes a vector norm (or the Frobenius norm) as ours does."""
+    x = _tensor(x, "linalg.norm")
+    matrix = (axis is None and x.ndim == 2) or (isinstance(axis, (tuple, list)) and len(axis) == 2)
+    if matrix and ord not in (None, "fro"):
+        raise TypeError(f"np.linalg.norm on a Tensor: the matrix norm ord={ord!r} has no recorded op; "
+                        "only vector norms and the Frobenius norm ('fro') do")
+    if matrix or ord is None:
+        ord = 2
+    return x.norm(p=ord, dim=axis, keepdim=bool(keepdims))
 
 
 def _defaults(name, **values):
@@ -153,6 +226,9 @@ FUNCTIONS = {
     np.reshape: _reshape, np.transpose: _transpose, np.swapaxes: _swapaxes, np.moveaxis: _moveaxis,
     np.expand_dims: _expand_dims, np.squeeze: _squeeze, np.concatenate: _concatenate, np.stack: _stack,
     np.clip: _clip, np.broadcast_to: _broadcast_to, np.split: _split,
+    np.var: _moment("var"), np.std: _moment("std"), np.prod: _reduction("prod"), np.cumsum: _cumsum,
+    np.argmax: _arg_reduction("argmax"), np.argmin: _arg_reduction("argmin"), np.flip: _flip, np.pad: _pad,
+    np.tile: _tile, np.repeat: _repeat, np.linalg.norm: _norm,
 }
 
 

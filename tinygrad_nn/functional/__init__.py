@@ -11,9 +11,12 @@ from .activations import (sigmoid, tanh, relu, leaky_relu, softmax, log_softmax,
                           hardsigmoid, hardswish, prelu, tanhshrink)
 from . import activations as _activations
 from .linear import linear
-from .losses import (cross_entropy, binary_cross_entropy_with_logits, hinge_loss,
-                     multiclass_hinge_loss, mse_loss, l2_penalty)
+from .padding import pad
+from .losses import cross_entropy, nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits, kl_div
+from .losses_regression import mse_loss, l1_loss, smooth_l1_loss, huber_loss
+from .losses_margin import hinge_loss, multiclass_hinge_loss, l2_penalty
 
 __all__ = [*_activations.__all__,
-           "linear", "cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
-           "multiclass_hinge_loss", "mse_loss", "l2_penalty"]
+           "linear", "pad", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "kl_div", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "hinge_loss", "multiclass_hinge_loss", "l2_penalty"]

@@ -96,15 +96,15 @@ def maxout(x, pieces, axis=-1):
     if not isinstance(pieces, numbers.Integral) or isinstance(pieces, bool) or pieces < 1:
         raise ValueError(f"maxout: pieces must be a positive int, got {pieces!r}")
     if x.ndim == 0:
-        raise ValueError("maxout: needs an input with at least one axis, got a 0-d tensor")
+        raise ShapeError("maxout: needs an input with at least one axis, got a 0-d tensor")
     if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
         raise TypeError(f"maxout: axis must be an int, got {axis!r:.40}")
     axis = axis % x.ndim if -x.ndim <= axis < x.ndim else None
     if axis is None:
-        raise ValueError(f"maxout: axis out of range for an input of shape {x.shape}")
+        raise ShapeError(f"maxout: axis out of range for an input of shape {x.shape}")
     size = x.shape[axis]
     if size % pieces:
-        raise ValueError(f"maxout: axis {axis} of the input of shape {x.shape} has {size} features, "
+        raise ShapeError(f"maxout: axis {axis} of the input of shape {x.shape} has {size} features, "
                          f"not a multiple of pieces={pieces}")
     grouped = x.reshape(x.shape[:axis] + (size // pieces, pieces) + x.shape[axis + 1:])
     return grouped.max(axis=axis + 1)

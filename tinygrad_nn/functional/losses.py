@@ -1,20 +1,15 @@
-"""Loss functions: each takes a batch of scores and returns the batch mean as a scalar ``Tensor``.
+"""Classification losses: cross-entropy (with class weights, ignored labels, label smoothing and
+class-probability targets), NLL, binary cross-entropy (on probabilities and on logits) and KL divergence.
 
-Most losses are composed from engine ops (``maximum``, ``abs``, ``exp``,
-``log``...), so their gradients come from the engine. Two are single fused
-``Function`` nodes, for speed: ``cross_entropy`` (``SoftmaxCrossEntropy``,
-with the classic gradient ``(softmax - onehot) / N``) and ``l2_penalty``
-(``SumOfSquares``, gradient ``2 p``); their backwards are checked against
-finite differences like every op. ``multiclass_hinge_loss`` masks out the
-correct class in an op of its own (``WrongClasses``), so the mask is made
-from the labels of each call, also in a compiled function. All of them stay finite
-for scores of ``±1e4`` and beyond.
-
-Labels and targets are data, never parameters: they may be numpy arrays,
-lists or Tensors, and they are checked before anything is computed. A label
-of the wrong dtype, range or shape raises ``TypeError`` or ``ValueError``
-naming the loss, the shapes and what was expected; nothing is silently
-broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
+Names, arguments and defaults are PyTorch's. Every loss takes
+``reduction="mean" | "sum" | "none"``: the mean (the default) or sum of the
+per-sample losses, or the per-sample losses themselves. The plain
+``cross_entropy(logits, labels)`` records one fused node,
+``SoftmaxCrossEntropy``, with the classic gradient ``(softmax - onehot) / N``;
+the other options are composed from engine ops (so they are twice
+differentiable too). All stay finite for logits of ±1e4 and beyond. The
+checks on labels and targets are in ``losses_inputs``; the regression losses
+are in ``losses_regression`` and the margin losses in ``losses_margin``.
 
 >>> import numpy as np
 >>> import tinygrad_nn as tg
@@ -24,174 +19,171 @@ broadcast (``(N,)`` against ``(N, 1)`` is an error, not an ``(N, N)`` loss).
 0.1269
 """
 
-import numbers
+import warnings
 
 import numpy as np
 
 from ..engine import Tensor, maximum
-from ..engine.ops import SoftmaxCrossEntropy, SumOfSquares, WrongClasses
+from ..engine.ops import SoftmaxCrossEntropy
+from ..engine.ops.fused_losses import BinaryCrossEntropy
+from .losses_inputs import (as_scores, as_values, broadcast_weight, check_classes, class_labels, class_weights,
+                            probabilities, reduce, same_shape)
 
-__all__ = ["cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss",
-           "multiclass_hinge_loss", "mse_loss", "l2_penalty"]
-
-
-# ---------------------------------------------------------------- checks
-def _as_scores(scores, loss, what="logits"):
-    """``scores`` as a floating Tensor (arrays are wrapped; gradients flow only if it is a Tensor)."""
-    if not isinstance(scores, Tensor):
-        scores = Tensor(scores)
-    if scores.dtype.kind != "f":
-        raise TypeError(f"{loss}: {what} must be floating point, got dtype {scores.dtype}")
-    if scores.size == 0:
-        raise ValueError(f"{loss}: {what} of shape {scores.shape} is an empty batch; the mean over it is undefined")
-    return scores
+__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
 
 
-def _as_array(values, loss, what):
-    """Labels or targets as a plain numpy array (a Tensor gives its data; no gradient flows to labels)."""
-    try:
-        array = values.data if isinstance(values, Tensor) else np.asarray(values)
-    except (TypeError, ValueError, OverflowError):  # ragged lists, huge ints
-        raise TypeError(f"{loss}: {what} must be an array of numbers, got {type(values).__name__}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{loss}: {what} must be numbers, got dtype {array.dtype}")
-    return array
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy of ``input`` (N, C) logits against class labels or class probabilities.
 
-
-def _same_shape(scores, targets, loss, what):
-    if targets.shape != scores.shape:
-        raise ValueError(
-            f"{loss}: {what} have shape {targets.shape} but the scores have shape {scores.shape}; "
-            f"they must match exactly (nothing is broadcast: reshape the {what} to {scores.shape})")
-
-
-def _class_labels(scores, labels, loss):
-    """Integer class labels of shape (N,) within [0, C) for scores of shape (N, C), as int64."""
-    if scores.ndim != 2:
-        raise ValueError(f"{loss}: expected scores of shape (N, C) (one row per sample, one column per class), "
-                         f"got shape {scores.shape}")
-    labels = _as_array(labels, loss, "labels")
-    n, classes = scores.shape
-    if labels.dtype.kind not in "iu":
-        hint = (" (tg.Tensor turns integer data into float64: pass the numpy array, "
-                "or Tensor(labels, dtype=np.int64))" if labels.dtype.kind == "f" else "")
-        raise TypeError(f"{loss}: labels must be integer class indices, got dtype {labels.dtype}{hint}")
-    if labels.shape != (n,):
-        raise ValueError(f"{loss}: scores have shape {scores.shape}, so labels must have shape ({n},), "
-                         f"got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = labels[(labels < 0) | (labels >= classes)]
-        raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes (scores of shape "
-                         f"{scores.shape}), got {bad[:5].tolist()}{' ...' if bad.size > 5 else ''}")
-    return labels.astype(np.int64, copy=False)
-
-
-def _two_valued_targets(scores, targets, allowed, loss, hint):
-    """Targets with exactly the scores' shape and every value in ``allowed``, in the scores' dtype."""
-    targets = _as_array(targets, loss, "targets")
-    _same_shape(scores, targets, loss, "targets")
-    valid = np.isin(targets, allowed)
-    if not valid.all():
-        bad = np.unique(targets[~valid])
-        raise ValueError(f"{loss}: targets must be {' or '.join(str(a) for a in allowed)}, "
-                         f"got {bad[:5].tolist()}{' ...' if bad.size > 5 else ''}{hint}")
-    return targets.astype(scores.dtype, copy=False)  # no copy: tg.compile follows the caller's array
-
-
-# ---------------------------------------------------------------- losses
-def cross_entropy(logits, labels):
-    """Softmax cross-entropy: ``mean_i( -log softmax(logits_i)[labels_i] )``.
-
-    ``logits``: (N, C) unnormalised class scores; ``labels``: (N,) integer
-    class indices in ``[0, C)``. Computed with the stable ``log_softmax``, so
-    logits of ±1e4 are fine. Returns a scalar Tensor.
+    ``target`` is either integer class indices of shape (N,) in ``[0, C)``
+    (``ignore_index`` marks samples that count for nothing), or float class
+    probabilities of shape (N, C). Per sample, with ``p = log_softmax(input)``:
+    ``-weight[y] * p[y]`` for a label, ``-sum_c weight[c] * t[c] * p[c]`` for
+    probabilities. ``label_smoothing`` in [0, 1] mixes the target with the
+    uniform distribution: ``(1 - eps) * loss + eps / C * sum_c -weight[c] * p[c]``.
+    With labels, ``"mean"`` divides by the summed weights of the counted
+    samples (their number when ``weight`` is None), as PyTorch does; with
+    probabilities it divides by N. Computed with the stable log-softmax.
     """
-    logits = _as_scores(logits, "cross_entropy")
-    labels = _class_labels(logits, labels, "cross_entropy")
-    return SoftmaxCrossEntropy.apply(logits, labels=labels)
+    logits = as_scores(input, "cross_entropy", reduction=reduction)
+    check_classes(logits, "cross_entropy")
+    smoothing = _smoothing(label_smoothing)
+    weight = class_weights(weight, logits, "cross_entropy")
+    values = as_values(target, "cross_entropy", "target")
+    if values.dtype.kind == "f" and values.ndim == 2:  # class probabilities (float labels are shape (N,))
+        return _soft_cross_entropy(logits, probabilities(logits, values, "cross_entropy", "class probabilities"),
+                                   weight, smoothing, reduction)
+    labels = class_labels(logits, target, "cross_entropy", ignore_index)
+    if weight is None and smoothing == 0 and reduction == "mean" and not (labels == ignore_index).any():
+        return SoftmaxCrossEntropy.apply(logits, labels=labels)  # the fast path: one node
+    return _weighted_nll(logits.log_softmax(axis=1), labels, weight, ignore_index, reduction, smoothing,
+                         "cross_entropy")
 
 
-def binary_cross_entropy_with_logits(logits, targets):
-    """Binary logistic loss on raw scores (the binary Softmax classifier / logistic regression).
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of ``input`` (N, C) log-probabilities: per sample ``-weight[y] * input[y]``.
 
-    ``mean( -t*log(sigmoid(x)) - (1-t)*log(1 - sigmoid(x)) )`` for targets
-    ``t`` in {0, 1}, computed as ``max(x, 0) - x*t + log(1 + exp(-|x|))``,
-    which never overflows. ``targets`` must have exactly the logits' shape.
+    ``cross_entropy(x, y)`` is ``nll_loss(x.log_softmax(axis=1), y)``.
+    ``weight``, ``ignore_index`` and ``"mean"`` (divided by the summed
+    weights of the counted samples) as in ``cross_entropy``.
     """
-    logits = _as_scores(logits, "binary_cross_entropy_with_logits")
-    targets = _two_valued_targets(logits, targets, (0, 1), "binary_cross_entropy_with_logits",
-                                  " (for -1/+1 labels y use (y + 1) / 2)")
+    log_probs = as_scores(input, "nll_loss", "log-probabilities", reduction)
+    check_classes(log_probs, "nll_loss")
+    weight = class_weights(weight, log_probs, "nll_loss")
+    labels = class_labels(log_probs, target, "nll_loss", ignore_index)
+    return _weighted_nll(log_probs, labels, weight, ignore_index, reduction, 0.0, "nll_loss")
+
+
+def _smoothing(label_smoothing):
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def _weighted_nll(log_probs, labels, weight, ignore_index, reduction, smoothing, loss):
+    """Per sample ``-weight[y] * log_probs[y]`` (0 for ignored samples), smoothed, reduced PyTorch's way."""
+    n, classes = log_probs.shape
+    dtype = log_probs.dtype
+    counted = labels != ignore_index
+    safe_labels = np.where(counted, labels, 0)
+    per_sample_weight = (np.ones(n, dtype=dtype) if weight is None else weight[safe_labels]) * counted
+    losses = -log_probs[np.arange(n), safe_labels] * per_sample_weight.astype(dtype)
+    if smoothing:
+        class_weight = np.ones(classes, dtype=dtype) if weight is None else weight
+        uniform = -(log_probs * class_weight).sum(axis=1) * counted.astype(dtype)
+        losses = losses * (1.0 - smoothing) + uniform * (smoothing / classes)
+    if reduction != "mean":
+        return reduce(losses, reduction)
+    total = per_sample_weight.sum()
+    if total == 0:
+        raise ValueError(f"{loss}: every sample is ignored (label {ignore_index}) or has class weight 0, so the "
+                         f"mean over them is undefined; use reduction='sum'")
+    return losses.sum() / dtype.type(total)
+
+
+def _soft_cross_entropy(logits, targets, weight, smoothing, reduction):
+    """Cross-entropy against class probabilities: per sample ``-sum_c weight[c] t[c] log_softmax(x)[c]``."""
+    classes = logits.shape[1]
+    if smoothing:
+        targets = targets * (1 - smoothing) + smoothing / classes
+    if weight is not None:
+        targets = targets * weight
+    return reduce(-(logits.log_softmax(axis=1) * targets).sum(axis=1), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1]: ``-w (t log x + (1 - t) log(1 - x))``.
+
+    Each log is clamped at -100 (PyTorch's rule), so a confident wrong
+    probability of exactly 0 or 1 costs 100, not inf. ``target`` (soft
+    targets in [0, 1]) has exactly the input's shape; ``weight`` broadcasts
+    to it. Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is
+    exact where the probabilities round to 0 or 1.
+    """
+    probs = as_scores(input, "binary_cross_entropy", "probabilities", reduction)
+    values = probs.data
+    if not ((values >= 0) & (values <= 1)).all():
+        raise ValueError(f"binary_cross_entropy: the input must be probabilities in [0, 1] (apply sigmoid first, "
+                         f"or use binary_cross_entropy_with_logits), got values from {np.nanmin(values)} to "
+                         f"{np.nanmax(values)}" + (" and NaN" if np.isnan(values).any() else ""))
+    targets = probabilities(probs, target, "binary_cross_entropy")
+    weight = broadcast_weight(weight, probs, "binary_cross_entropy")
+    weight = np.ones((), dtype=probs.dtype) if weight is None else weight
+    return reduce(BinaryCrossEntropy.apply(probs, Tensor(targets), Tensor(weight)), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean", pos_weight=None):
+    """Binary logistic loss on raw scores: ``-w (p t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))``.
+
+    ``target`` holds probabilities in [0, 1] (hard 0/1 labels or soft
+    targets) with exactly the input's shape; ``weight`` broadcasts to it;
+    ``pos_weight`` (``p``, e.g. one number per class along the last axis)
+    weighs the positive term. Computed as
+    ``w (l * softplus(x) - x (t + l - 1))`` with ``l = 1 + (p - 1) t`` and
+    ``softplus(x) = max(x, 0) + log(1 + exp(-|x|))``, which never overflows.
+    """
+    logits = as_scores(input, "binary_cross_entropy_with_logits", reduction=reduction)
+    targets = probabilities(logits, target, "binary_cross_entropy_with_logits")
+    weight = broadcast_weight(weight, logits, "binary_cross_entropy_with_logits")
+    pos_weight = broadcast_weight(pos_weight, logits, "binary_cross_entropy_with_logits", "pos_weight")
     softplus = maximum(logits, 0.0) + (1.0 + (-logits.abs()).exp()).log()
-    return (softplus - logits * targets).mean()
+    if pos_weight is None:
+        losses = softplus - logits * targets
+    else:
+        log_weight = 1 + (pos_weight - 1) * targets
+        losses = softplus * log_weight - logits * (targets + log_weight - 1)
+    if weight is not None:
+        losses = losses * weight
+    return reduce(losses, reduction)
 
 
-def hinge_loss(scores, targets):
-    """Binary SVM hinge loss: ``mean( max(0, 1 - y*s) )`` for targets ``y`` in {-1, +1}.
+def kl_div(input, target, *, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence of ``target`` from the distribution whose log-probabilities are ``input``.
 
-    ``targets`` must have exactly the scores' shape. At the kink (``y*s = 1``)
-    the gradient is split evenly, as ``tg.maximum`` does for ties.
+    Per element ``t * (log t - input)`` (0 where ``t`` = 0), or with
+    ``log_target=True`` (``target`` given as log-probabilities)
+    ``exp(t) * (t - input)``. ``target`` has exactly the input's shape.
+    ``reduction="batchmean"`` (sum / batch size) is the divergence of the
+    notes; ``"mean"`` (PyTorch's default, kept here) divides by the number of
+    elements and warns, as PyTorch does.
     """
-    scores = _as_scores(scores, "hinge_loss", "scores")
-    targets = _two_valued_targets(scores, targets, (-1, 1), "hinge_loss",
-                                  " (for 0/1 labels y use 2 * y - 1)")
-    return maximum(1.0 - scores * targets, 0.0).mean()
-
-
-def multiclass_hinge_loss(scores, labels, delta=1.0):
-    """Multiclass SVM loss: ``mean_i sum_{j != y_i} max(0, s_ij - s_iy_i + delta)``.
-
-    ``scores``: (N, C); ``labels``: (N,) integer class indices. The correct
-    class contributes nothing (it is masked out, not counted as ``delta``).
-    """
-    scores = _as_scores(scores, "multiclass_hinge_loss", "scores")
-    labels = _class_labels(scores, labels, "multiclass_hinge_loss")
-    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"multiclass_hinge_loss: delta must be a number, got {type(delta).__name__}")
-    if not _finite(delta):
-        raise ValueError(f"multiclass_hinge_loss: delta must be a finite number, got {delta}")
-    rows = np.arange(len(labels))
-    correct = scores[rows, labels].reshape(-1, 1)
-    margins = WrongClasses.apply(maximum(scores - correct + float(delta), 0.0), labels=labels)
-    return margins.sum(axis=1).mean()
-
-
-def mse_loss(input, target):
-    """Mean squared error ``mean( (input - target)**2 )``; the shapes must match exactly.
-
-    ``target`` may be a Tensor that requires grad (both sides then get gradients).
-    """
-    input = _as_scores(input, "mse_loss", "input")
-    if not isinstance(target, Tensor):
-        target = _as_array(target, "mse_loss", "target").astype(input.dtype, copy=False)
-    _same_shape(input, target, "mse_loss", "target")
-    difference = input - target
-    return (difference * difference).mean()
-
-
-def l2_penalty(params):
-    """The plain sum of squares of the given tensors: ``sum_p sum(p**2)``.
-
-    There is no factor 1/2 (the gradient is ``2*p``): write
-    ``0.5 * reg * l2_penalty(weights)`` for the CS231n convention whose
-    gradient is ``reg * W``. ``params`` is any iterable of Tensors, e.g.
-    ``model.parameters()``, or one Tensor. An empty iterable gives 0.
-    """
-    if isinstance(params, Tensor):
-        params = [params]
-    try:
-        params = list(params)
-    except TypeError:
-        raise TypeError(f"l2_penalty: expected a Tensor or an iterable of Tensors, "
-                        f"got {type(params).__name__}") from None
-    for index, param in enumerate(params):
-        if not isinstance(param, Tensor):
-            raise TypeError(f"l2_penalty: expected Tensors, item {index} is a {type(param).__name__}")
-    return SumOfSquares.apply(*params) if params else Tensor(0.0)
-
-
-def _finite(number):
-    """Whether a real number is finite (a Python int beyond float range is not)."""
-    try:
-        return bool(np.isfinite(float(number)))
-    except OverflowError:
-        return False
+    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction)
+    targets = as_values(target, "kl_div", "target").astype(log_probs.dtype)
+    same_shape(log_probs, targets, "kl_div", "target")
+    if log_target:
+        probs = np.exp(targets)
+        entropy_part = probs * targets
+    else:
+        if not (targets >= 0).all():
+            raise ValueError("kl_div: target must hold probabilities (>= 0); for log-probabilities pass "
+                             "log_target=True")
+        probs = targets
+        entropy_part = np.where(targets > 0, targets * np.log(np.where(targets > 0, targets, 1)), 0)
+    losses = entropy_part.astype(log_probs.dtype) - log_probs * probs.astype(log_probs.dtype)
+    if reduction == "batchmean":
+        return losses.sum() / log_probs.dtype.type(log_probs.shape[0] if log_probs.ndim else 1)
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides by the number of elements, not by the batch size; "
+                      "reduction='batchmean' gives the KL divergence (PyTorch gives the same advice)", UserWarning,
+                      stacklevel=2)
+    return reduce(losses, reduction)

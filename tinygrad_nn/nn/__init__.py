@@ -14,11 +14,15 @@ from .activation import (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, GELU, SiLU, M
 from . import activation as _activation
 from .dropout import Dropout
 from .container import Sequential, MLP
+from .flatten import Flatten, Unflatten
+from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, SmoothL1Loss,
+                   HuberLoss, KLDivLoss)
 from .summary import summary, ModelSummary, LayerRow
 from .watch import watch_units, UnitWatcher, UnitStats
 from . import init
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path",
            "Linear", "Maxout", *_activation.__all__,
-           "Dropout", "Sequential", "MLP", "init", "summary", "ModelSummary", "LayerRow",
-           "watch_units", "UnitWatcher", "UnitStats"]
+           "Dropout", "Sequential", "MLP", "Flatten", "Unflatten", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "init", "summary",
+           "ModelSummary", "LayerRow",           "watch_units", "UnitWatcher", "UnitStats"]

@@ -62,10 +62,18 @@ class MLP(Module):
 
     Each hidden layer is a ``Linear`` followed by its own activation module
     (``activation`` is a Module class, an instance to copy, or a zero-argument
-    callable making a Module; see ``nn.activation_maker``); the output layer
-    has no activation, so it returns raw scores. Layers live in
-    ``self.layers`` (a ``Sequential``), so parameters are named
-    ``layers.0.weight``, ``layers.0.bias``, ``layers.2.weight``, ...
+    callable making a Module; see ``nn.activation_maker``; ``ReLU`` by
+    default); the output layer is a ``Linear`` with no activation, so it
+    returns raw scores. Layers live in ``self.layers`` (a ``Sequential``), so
+    parameters are named ``layers.0.weight``, ``layers.0.bias``,
+    ``layers.2.weight``, ...
+
+    ``hidden`` replaces the hidden layers: a layer class (or callable) made
+    as ``hidden(fan_in, fan_out, dtype=dtype, rng=rng)``.
+    ``MLP([2, 20, 3], hidden=nn.Maxout)`` is a network of 20 Maxout units
+    (2 pieces each; ``functools.partial(nn.Maxout, pieces=3)`` for more) and
+    a Linear output layer. A Maxout unit is its own nonlinearity, so with
+    ``hidden`` no activation follows unless ``activation`` is given.
 
     Following the notes' naming, ``MLP([3, 4, 4, 1])`` is a 3-layer network
     (the input layer is not counted) with 41 parameters. Weights are He
@@ -73,7 +81,7 @@ class MLP(Module):
     ``Tanh`` (see ``tinygrad_nn.nn.init``).
     """
 
-    def __init__(self, sizes, activation=ReLU, dtype=np.float64, rng=None):
+    def __init__(self, sizes, activation=None, dtype=np.float64, rng=None, hidden=None):
         super().__init__()
         try:
             sizes = list(sizes)
@@ -82,14 +90,20 @@ class MLP(Module):
                             f"got {type(sizes).__name__}") from None
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least [inputs, outputs], got {sizes}")
-        make_activation = activation_maker(activation, "MLP")  # each hidden layer gets its own instance
+        if hidden is not None and (isinstance(hidden, Module) or not callable(hidden)):
+            raise TypeError(f"MLP: hidden must be a layer class or a callable making one (e.g. nn.Maxout), "
+                            f"not {hidden!r}: each hidden layer gets its own instance")
+        if activation is None and hidden is None:
+            activation = ReLU
+        make_activation = None if activation is None else activation_maker(activation, "MLP")
         self.sizes = sizes
         rng = as_rng(rng, "MLP")  # one generator for every layer, so no two layers start alike
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
-            layer = Linear(fan_in, fan_out, dtype=dtype, rng=rng)
-            layers.append(layer)
-            if index < len(sizes) - 2:
+            is_hidden = index < len(sizes) - 2
+            make = hidden if is_hidden and hidden is not None else Linear
+            layers.append(make(fan_in, fan_out, dtype=dtype, rng=rng))
+            if is_hidden and make_activation is not None:
                 layers.append(make_activation())
         if any(isinstance(layer, (Sigmoid, Tanh)) for layer in layers):
             for layer in layers:

@@ -8,7 +8,7 @@ see ``tinygrad_nn.nn.init`` for why.
 import numpy as np
 
 from .. import functional as F
-from ..engine import Tensor, current_scope
+from ..engine import ShapeError, Tensor, current_scope
 from ..random import as_rng
 from . import init
 from .module import Module, scope_path
@@ -31,7 +31,7 @@ def _check_width(module, x):
     if not isinstance(x, Tensor):
         x = Tensor(x)
     if x.ndim == 0 or x.shape[-1] != module.in_features:
-        raise ValueError(f"{_where(module)}: expected input of shape (N, {module.in_features}) "
+        raise ShapeError(f"{_where(module)}: expected input of shape (N, {module.in_features}) "
                          f"(in_features={module.in_features}), got shape {x.shape}")
     return x
 

@@ -1,39 +1,196 @@
-"""Reduction methods of ``Tensor`` (sum, mean, max, ...) and the softmax family, one line each."""
+"""Reduction methods of ``Tensor`` (sum, mean, var, prod, norm, argmax, ...) and the softmax family.
 
-from .. import ops
+Every reduction takes the axes as numpy's ``axis=`` or PyTorch's ``dim=``
+(None: all axes; an int; a tuple), and ``keepdims=`` or ``keepdim=``.
+``max(dim)`` returns the values only (numpy's and ``torch.amax``'s
+meaning), not PyTorch's ``(values, indices)``: use ``argmax`` for the
+indices.
+"""
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from .. import ops, tensor
+from ..ops.reduce_more import CumSum, LogSumExp, Norm, Prod, Std, Var, normalized_axes
 from .arguments import axis_argument, flag_argument
 
 __all__ = ["ReductionMethods"]
 
 
 class ReductionMethods:
-    """Reductions over axes, each recorded as one op."""
+    """Reductions over axes, each recorded as one op (arg- and logical reductions give plain results)."""
 
     __slots__ = ()
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Sum over ``axis`` (None: all axes)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _spelling("sum", axis, dim, keepdims, keepdim)
         return ops.Sum.apply(self, **_reduction(self, axis, keepdims, "sum"))
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Mean over ``axis`` (None: all axes)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _spelling("mean", axis, dim, keepdims, keepdim)
         return ops.Mean.apply(self, **_reduction(self, axis, keepdims, "mean"))
 
-    def max(self, axis=None, keepdims=False):
-        """Maximum over ``axis``; tied maxima share the gradient evenly."""
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Maximum over ``axis`` (values only, like ``torch.amax``); tied maxima share the gradient evenly."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _spelling("max", axis, dim, keepdims, keepdim)
         return ops.Max.apply(self, **_reduction(self, axis, keepdims, "max"))
 
-    def min(self, axis=None, keepdims=False):
-        """Minimum over ``axis``; tied minima share the gradient evenly."""
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Minimum over ``axis`` (values only, like ``torch.amin``); tied minima share the gradient evenly."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _spelling("min", axis, dim, keepdims, keepdim)
         return ops.Min.apply(self, **_reduction(self, axis, keepdims, "min"))
 
-    def softmax(self, axis=-1):
-        """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """PyTorch's name for ``max`` over ``dim`` (values only; ties share the gradient evenly)."""
+        return self.max(*_spelling("amax", axis, dim, keepdims, keepdim))
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """PyTorch's name for ``min`` over ``dim`` (values only; ties share the gradient evenly)."""
+        return self.min(*_spelling("amin", axis, dim, keepdims, keepdim))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None,
+            ddof=None):
+        """Variance over ``dim``: ``sum((x - mean)**2) / (n - correction)``, PyTorch's default ``correction=1``.
+
+        ``unbiased=False`` (PyTorch's older spelling) or numpy's ``ddof=0``
+        give the population variance (``correction=0``). The groups need
+        more than ``correction`` elements. dx = g * 2 (x - mean) / (n - correction).
+        """
+        return self._moment(Var, "var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None,
+            ddof=None):
+        """Standard deviation ``sqrt(var(...))``, with ``var``'s arguments; its gradient is 0 where it is 0."""
+        return self._moment(Std, "std", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+
+    def _moment(self, function, op, dim, unbiased, keepdim, correction, axis, keepdims, ddof):
+        axis, keepdims = _spelling(op, axis, dim, keepdims, keepdim)
+        given = {name: value for name, value in (("unbiased", unbiased), ("correction", correction),
+                                                 ("ddof", ddof)) if value is not None}
+        if len(given) > 1:
+            raise TypeError(f"{op}: give one of unbiased=, correction= and ddof=, not {' and '.join(given)}")
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        elif ddof is not None:
+            correction = ddof
+        correction = 1 if correction is None else correction
+        if not isinstance(correction, numbers.Real) or isinstance(correction, bool) or correction < 0:
+            raise TypeError(f"{op}: correction must be a non-negative number, got {correction!r}")
+        return function.apply(self, axis=normalized_axes(axis, self.ndim, op), correction=correction,
+                              keepdims=bool(keepdims))
+
+    def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Product over ``dim``; dx_i = g * (product of the other entries), exact where entries are 0."""
+        axis, keepdims = _spelling("prod", axis, dim, keepdims, keepdim)
+        return Prod.apply(self, axis=normalized_axes(axis, self.ndim, "prod"), keepdims=bool(keepdims))
+
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """``log(sum(exp(x)))`` over ``dim``, computed stably; its gradient is the softmax over ``dim``."""
+        axis, keepdims = _spelling("logsumexp", axis, dim, keepdims, keepdim)
+        return LogSumExp.apply(self, axis=normalized_axes(axis, self.ndim, "logsumexp"), keepdims=bool(keepdims))
+
+    def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None):
+        """The vector p-norm over ``dim`` (None: all elements): ``(sum |x|**p)**(1/p)``.
+
+        ``p`` (or numpy's ``ord``): ``"fro"`` or 2 (Euclidean), 1, any real
+        number >= 1, ``inf`` (max |x|) or ``-inf`` (min |x|). The gradient at
+        the zero vector is 0 (a subgradient, as in PyTorch); for ``inf`` tied
+        maxima of |x| share it evenly. Matrix norms (spectral, nuclear) are
+        not provided: a matrix gets the norm of its entries.
+        """
+        axis, keepdims = _spelling("norm", axis, dim, keepdims, keepdim)
+        p = _norm_order(p if ord is None else ord)
+        axes = normalized_axes(axis, self.ndim, "norm")
+        keepdims = bool(keepdims)
+        if p == math.inf:
+            return self.abs().max(axis=axes, keepdims=keepdims)
+        if p == -math.inf:
+            return self.abs().min(axis=axes, keepdims=keepdims)
+        if p == 1:
+            return self.abs().sum(axis=axes, keepdims=keepdims)
+        return Norm.apply(self, axis=axes, p=p, keepdims=keepdims)
+
+    def cumsum(self, dim=None, *, axis=None):
+        """Cumulative sum along ``dim`` (None: over the flattened tensor, as numpy does)."""
+        axis, _ = _spelling("cumsum", axis, dim, None, None)
+        if axis is not None:
+            (axis,) = normalized_axes(operator.index(axis), max(self.ndim, 1), "cumsum")
+            if self.ndim == 0:  # the cumulative sum of one number along its only "axis" (PyTorch keeps 0-d)
+                return self.clone()
+        return CumSum.apply(self, axis=axis)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The index of the largest entry along ``dim`` (None: in the flattened tensor), as an int64 tensor.
+
+        Ties give the first index (numpy and PyTorch agree); NaN counts as the
+        largest. No gradient flows through indices.
+        """
+        return self._arg_reduction(np.argmax, "argmax", dim, keepdim, axis, keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The index of the smallest entry along ``dim``, as ``argmax`` (first index on ties)."""
+        return self._arg_reduction(np.argmin, "argmin", dim, keepdim, axis, keepdims)
+
+    def _arg_reduction(self, function, op, dim, keepdim, axis, keepdims):
+        axis, keepdims = _spelling(op, axis, dim, keepdims, keepdim)
+        if axis is not None:
+            (axis,) = normalized_axes(operator.index(axis), max(self.ndim, 1), op)
+        if self.size == 0 or (axis is not None and self.ndim and self.shape[axis] == 0):
+            raise ValueError(f"{op}: the tensor of shape {self.shape} has no entries along "
+                             f"{'its axes' if axis is None else f'axis {axis}'}, so there is no index to give")
+        result = function(self._data, axis=axis if self.ndim else None, keepdims=keepdims)
+        return tensor.Tensor._make(np.asarray(result, dtype=np.int64))
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """True where every entry along ``dim`` is nonzero: a bool tensor (no gradient)."""
+        return self._logical(np.all, "all", dim, keepdim, axis, keepdims)
+
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """True where some entry along ``dim`` is nonzero: a bool tensor (no gradient)."""
+        return self._logical(np.any, "any", dim, keepdim, axis, keepdims)
+
+    def _logical(self, function, op, dim, keepdim, axis, keepdims):
+        axis, keepdims = _spelling(op, axis, dim, keepdims, keepdim)
+        axes = normalized_axes(axis, self.ndim, op)
+        return tensor.Tensor._make(np.asarray(function(self._data, axis=axes, keepdims=bool(keepdims))))
+
+    def softmax(self, axis=-1, *, dim=None):
+        """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``), computed stably."""
+        axis, _ = _spelling("softmax", axis if dim is None else None, dim, None, None)
         return ops.Softmax.apply(self, axis=axis_argument(axis, "softmax", self.ndim))
 
-    def log_softmax(self, axis=-1):
-        """x - log(sum(exp(x))) along ``axis``, computed stably."""
+    def log_softmax(self, axis=-1, *, dim=None):
+        """x - log(sum(exp(x))) along ``axis`` (or ``dim``), computed stably."""
+        axis, _ = _spelling("log_softmax", axis if dim is None else None, dim, None, None)
         return ops.LogSoftmax.apply(self, axis=axis_argument(axis, "log_softmax", self.ndim))
+
+
+def _spelling(op, axis, dim, keepdims, keepdim):
+    """``(axis, keepdims)`` from numpy's (``axis``, ``keepdims``) or PyTorch's (``dim``, ``keepdim``) names."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op}: give dim= (PyTorch's name) or axis= (numpy's), not both")
+    return (axis if dim is None else dim), bool(keepdim) or bool(keepdims)
+
+
+def _norm_order(p):
+    """``p`` of ``norm`` as a float (``"fro"`` is 2); anything else is a clear error."""
+    if isinstance(p, str):
+        if p == "fro":
+            return 2.0
+        raise ValueError(f"norm: p={p!r} is not supported; use 'fro', 1, 2, a number >= 1, inf or -inf "
+                         "(matrix norms such as 'nuc' are not provided)")
+    if not isinstance(p, numbers.Real) or isinstance(p, bool) or math.isnan(p) or not (p >= 1 or p == -math.inf):
+        raise ValueError(f"norm: p must be 'fro', a number >= 1, inf or -inf, got {p!r}")
+    return float(p)
 
 
 def _reduction(tensor, axis, keepdims, op):

@@ -1,32 +1,284 @@
-"""Shape methods of ``Tensor`` (reshape, transpose, ...), one line each, calling an op."""
+"""Shape methods of ``Tensor`` (reshape, permute, flatten, split, ...), and copies and conversions.
+
+Each calls one op (``engine/ops``) or a few: flatten, unflatten, squeeze,
+unsqueeze and view are reshapes; permute and swapaxes are transposes;
+expand is a broadcast; split and chunk are slices. PyTorch's names and
+arguments, numpy's where numpy has the name (``transpose(*axes)`` is
+numpy's permutation: PyTorch's ``transpose(dim0, dim1)`` is ``swapaxes``).
+"""
+
+import math
+import numbers
+import operator
+
+import numpy as np
 
 from .. import ops
+from ..errors import ShapeError
+from ..ops.reduce_more import normalized_axes
+from ..ops.shape_more import Clone, Flip, Tile
 from .arguments import axis_argument, shape_argument
 
 __all__ = ["ShapeMethods"]
 
+_DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
+
 
 class ShapeMethods:
-    """The same values in another shape or order, each recorded as one op."""
+    """The same values in another shape or order, each recorded as one op; copies and dtype conversions."""
 
     __slots__ = ()
 
+    # ----------------------------------------------------------- reshapes
     def reshape(self, *shape):
         """The same data in a new shape (``-1`` infers one dimension)."""
-        return ops.Reshape.apply(self, shape=shape_argument(shape, "reshape"))
+        shape = shape_argument(shape, "reshape")
+        try:
+            return ops.Reshape.apply(self, shape=shape)
+        except ShapeError:  # numpy's message writes shapes as (4,2): say it in the library's words
+            raise ShapeError(f"Reshape: cannot reshape a tensor of shape {self.shape} ({self.size} elements) "
+                             f"into shape {tuple(shape)}") from None
 
+    def view(self, *shape):
+        """PyTorch's name for ``reshape`` (``view(-1)`` flattens); the result is recorded like any reshape."""
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
+            raise TypeError(f"view: expected a shape, got {shape[0]!r} (viewing the bits as another dtype is "
+                            "not supported; use .to(dtype) to convert the values)")
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """The axes ``start_dim`` to ``end_dim`` (inclusive) merged into one; a 0-d tensor becomes shape (1,)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (_axis_index(d, self.ndim, "flatten") for d in (start_dim, end_dim))
+        if start > end:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for a tensor of shape {self.shape}")
+        merged = math.prod(self.shape[start:end + 1])
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
+
+    def unflatten(self, dim, sizes):
+        """Axis ``dim`` split into axes of ``sizes`` (one entry may be -1); the inverse of ``flatten``."""
+        axis = _axis_index(dim, self.ndim, "unflatten")
+        if not isinstance(sizes, (tuple, list)):
+            raise TypeError(f"unflatten: sizes must be a tuple of ints, got {sizes!r:.40}")
+        sizes = tuple(_index(s, "each size", "unflatten") for s in sizes)
+        known = math.prod(s for s in sizes if s != -1)
+        length = self.shape[axis]
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != length) or (
+                -1 in sizes and (known == 0 or length % known)):
+            raise ShapeError(f"unflatten: sizes {sizes} do not fit axis {dim} of length {length} "
+                             f"(tensor of shape {self.shape}): their product must be {length}")
+        return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1:])
+
+    def squeeze(self, dim=None):
+        """Size-1 axes removed: all of them, or those among ``dim`` (an int or tuple; others are kept, as PyTorch)."""
+        axes = normalized_axes(dim, self.ndim, "squeeze")
+        return self.reshape(tuple(size for i, size in enumerate(self.shape) if not (i in axes and size == 1)))
+
+    def unsqueeze(self, dim):
+        """A size-1 axis inserted at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
+        (axis,) = normalized_axes(_index(dim, "dim", "unsqueeze"), self.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    # ----------------------------------------------------------- axis orders
     def transpose(self, *axes):
-        """Permute the axes (reverse them when none are given)."""
+        """Permute the axes (numpy's ``transpose``: reverse them when none are given, else a full permutation)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return ops.Transpose.apply(self, axes=axis_argument(axes, "transpose", self.ndim) or None)
+        if not axes:
+            return ops.Transpose.apply(self, axes=None)
+        return ops.Transpose.apply(self, axes=_permutation(axes, self.shape, "transpose"))
+
+    def permute(self, *dims):
+        """The axes in the order ``dims`` (a permutation of all of them), PyTorch's ``permute``."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return ops.Transpose.apply(self, axes=_permutation(dims, self.shape, "permute"))
+
+    def swapaxes(self, axis0, axis1):
+        """Axes ``axis0`` and ``axis1`` exchanged (numpy's ``swapaxes``, PyTorch's ``transpose(dim0, dim1)``)."""
+        order = list(range(self.ndim))
+        a, b = (_axis_index(d, self.ndim, "swapaxes") for d in (axis0, axis1))
+        order[a], order[b] = order[b], order[a]
+        return ops.Transpose.apply(self, axes=tuple(order))
 
     @property
     def T(self):
         """The transpose (axes reversed), like ``ndarray.T``."""
         return self.transpose()
 
+    def flip(self, *dims):
+        """The entries in reverse order along ``dims`` (an int, several, or a tuple; none: every axis)."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return Flip.apply(self, axes=normalized_axes(dims or None, self.ndim, "flip"))
+
+    # ----------------------------------------------------------- bigger shapes
     def broadcast_to(self, shape):
         """This tensor broadcast to ``shape`` (numpy's rules; a new array); the gradient is summed back."""
         shape = shape_argument((shape,) if isinstance(shape, (tuple, list)) else (shape,), "broadcast_to")
         return ops.BroadcastTo.apply(self, shape=shape)
+
+    def expand(self, *sizes):
+        """Broadcast to ``sizes`` (PyTorch's ``expand``: -1 keeps an axis; new axes go in front; a copy)."""
+        sizes = _sizes(sizes, "expand")
+        new_axes = len(sizes) - self.ndim
+        if new_axes < 0 or any(s == -1 for s in sizes[:new_axes]):
+            raise ShapeError(f"expand: sizes {sizes} cannot expand a tensor of shape {self.shape} (give at least "
+                             f"{self.ndim} sizes; -1 is allowed only for existing axes)")
+        target = sizes[:new_axes] + tuple(old if new == -1 else new
+                                          for old, new in zip(self.shape, sizes[new_axes:]))
+        for old, new in zip(self.shape, target[new_axes:]):
+            if old not in (1, new):
+                raise ShapeError(f"expand: cannot expand the tensor of shape {self.shape} to {target}: an axis of "
+                                 f"length {old} can only stay {old} (only length-1 axes are expanded)")
+        return ops.BroadcastTo.apply(self, shape=target)
+
+    def repeat(self, *sizes):
+        """Tiled ``sizes[i]`` times along axis i (PyTorch's ``repeat``, numpy's ``tile``); needs ``len(sizes) >= ndim``."""
+        sizes = _sizes(sizes, "repeat")
+        if len(sizes) < self.ndim:
+            raise ShapeError(f"repeat: {len(sizes)} repeat count(s) {sizes} for a tensor of shape {self.shape}; "
+                             f"give one per axis (at least {self.ndim}); for numpy's np.repeat use repeat_interleave")
+        return self.tile(sizes)
+
+    def tile(self, *reps):
+        """Tiled ``reps[i]`` times along axis i (numpy's and PyTorch's ``tile``: fewer reps tile the last axes)."""
+        reps = _sizes(reps, "tile")
+        if any(r < 0 for r in reps):
+            raise ValueError(f"tile: repeat counts must be non-negative, got {reps}")
+        reps = (1,) * (self.ndim - len(reps)) + reps
+        return Tile.apply(self, reps=reps)
+
+    def repeat_interleave(self, repeats, dim=None):
+        """Each entry repeated ``repeats`` times along ``dim`` (None: the flattened tensor), numpy's ``np.repeat``.
+
+        ``repeats`` is an int or one int per entry along ``dim``; the
+        gradient of each entry is the sum over its copies.
+        """
+        source = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else _axis_index(dim, self.ndim, "repeat_interleave")
+        try:
+            index = np.repeat(np.arange(source.shape[axis]), repeats)
+        except ValueError as error:
+            raise ShapeError(f"repeat_interleave: repeats {repeats!r} do not fit axis {axis} of length "
+                             f"{source.shape[axis]}: {error}") from None
+        return source[(slice(None),) * axis + (index,)]
+
+    # ----------------------------------------------------------- pieces
+    def split(self, split_size_or_sections, dim=0):
+        """Consecutive pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the listed sizes.
+
+        Returns a tuple of tensors (PyTorch's ``split``; numpy's ``np.split``
+        on a tensor keeps numpy's meaning).
+        """
+        axis = _axis_index(dim, self.ndim, "split")
+        length = self.shape[axis]
+        if isinstance(split_size_or_sections, numbers.Integral):
+            size = int(split_size_or_sections)
+            if size <= 0 and length:
+                raise ValueError(f"split: split_size must be a positive int, got {size}")
+            sizes = [size] * (length // size) + ([length % size] if length % size else []) if length else [0]
+        else:
+            sizes = [_index(s, "each section", "split") for s in split_size_or_sections]
+            if sum(sizes) != length or any(s < 0 for s in sizes):
+                raise ShapeError(f"split: sections {sizes} must be non-negative and add up to {length}, the length "
+                                 f"of axis {dim} of the tensor of shape {self.shape}")
+        before, start, pieces = (slice(None),) * axis, 0, []
+        for size in sizes:
+            pieces.append(self[before + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces along ``dim`` of equal length rounded up (PyTorch's ``chunk``: maybe fewer pieces)."""
+        if not isinstance(chunks, numbers.Integral) or chunks <= 0:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        length = self.shape[_axis_index(dim, self.ndim, "chunk")]
+        if length == 0:
+            return tuple(self.split([0] * int(chunks), dim))
+        return self.split(-(-length // int(chunks)), dim)
+
+    # ----------------------------------------------------------- copies and conversions
+    def clone(self):
+        """A copy of this tensor that stays in the graph (the gradient flows through it), PyTorch's ``clone``."""
+        return Clone.apply(self)
+
+    def numel(self):
+        """The number of elements (PyTorch's name; ``size`` is the same number, as in numpy)."""
+        return self._data.size
+
+    def dim(self):
+        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        return self._data.ndim
+
+    def to(self, *args, dtype=None, device=None):
+        """This tensor in another dtype: ``to(np.float32)``, ``to(other_tensor)``; ``to("cpu")`` changes nothing.
+
+        tinygrad_nn computes with numpy on the CPU, so the only device is
+        ``"cpu"``. Between floating dtypes the conversion is recorded (the
+        gradient is cast back), as ``astype``.
+        """
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] in _DEVICES:
+                device = arg
+            elif dtype is None:
+                dtype = arg.dtype if isinstance(arg, ShapeMethods) else arg
+            else:
+                raise TypeError(f"to: unexpected argument {arg!r} (give a dtype, a tensor or 'cpu')")
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to: tinygrad_nn runs on numpy on the CPU only, so device {device!r} is not available")
+        return self if dtype is None else self.astype(dtype)
+
+    def float(self):
+        """This tensor as float32 (PyTorch's ``.float()``)."""
+        return self.astype(np.float32)
+
+    def double(self):
+        """This tensor as float64 (PyTorch's ``.double()``)."""
+        return self.astype(np.float64)
+
+    def half(self):
+        """This tensor as float16 (PyTorch's ``.half()``)."""
+        return self.astype(np.float16)
+
+    def long(self):
+        """This tensor as int64 (PyTorch's ``.long()``; integer tensors carry no gradient)."""
+        return self.astype(np.int64)
+
+
+def _sizes(sizes, op="sizes"):
+    """Sizes given as ints or as one tuple/list, as a tuple of ints."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = sizes[0]
+    return tuple(_index(s, "each size", op) for s in sizes)
+
+
+def _index(value, what, op):
+    """An int argument (a Python or numpy int, or an integer 0-d tensor); anything else names the op."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int, got {value!r:.40}") from None
+
+
+def _axis_index(dim, ndim, op):
+    """One axis in ``[-ndim, ndim)`` as a non-negative int."""
+    (axis,) = normalized_axes(_index(dim, "the axis", op), ndim, op) or (0,)
+    return axis
+
+
+def _permutation(axes, shape, op):
+    """``axes`` checked to be a permutation of the axes of ``shape`` (a ShapeError naming both otherwise)."""
+    ndim = len(shape)
+    try:
+        normalized = tuple(operator.index(a) for a in axes)
+    except TypeError:
+        raise TypeError(f"{op}: axes must be ints, got {axes!r}") from None
+    if sorted(a % ndim if -ndim <= a < ndim else a for a in normalized) != list(range(ndim)):
+        hint = (f"; to exchange two axes as torch.transpose(dim0, dim1) does, use swapaxes{normalized}"
+                if len(normalized) == 2 and ndim != 2 else "")
+        raise ShapeError(f"Transpose ({op}): the axes {normalized} are not a permutation of the {ndim} axes of "
+                         f"the tensor of shape {shape}{hint}")
+    return tuple(a % ndim for a in normalized) if ndim else ()

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Function
 
 
@@ -145,12 +146,13 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError("matmul needs arrays of at least 1 dimension, not scalars (use *)")
+            raise ShapeError(f"MatMul: cannot multiply shapes {a.shape} and {b.shape}: matmul needs arrays of "
+                             "at least 1 dimension, not scalars (use *)")
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
-            raise ValueError(f"the last axis of the first operand ({a.shape[-1]}) must match "
-                             f"the {'second-to-last' if b.ndim > 1 else 'only'} axis of the second ({inner_b}): "
-                             "shapes do not fit")
+            raise ShapeError(f"MatMul: cannot multiply shapes {a.shape} and {b.shape}: the last axis of the first "
+                             f"operand ({a.shape[-1]}) must match the {'second-to-last' if b.ndim > 1 else 'only'} "
+                             f"axis of the second ({inner_b})")
         ctx.save_for_backward(a, b)
         return a @ b
 
@@ -190,10 +192,10 @@ class Affine(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-            raise ValueError(f"expected x of shape (..., in) and weight of shape (out, in) with the same in; "
-                             f"got x {x.shape} and weight {weight.shape}: shapes do not fit")
+            raise ShapeError(f"Affine: expected x of shape (..., in) and weight of shape (out, in) with the same "
+                             f"in; got x {x.shape} and weight {weight.shape}: shapes do not fit")
         if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(f"expected bias of shape ({weight.shape[0]},) for weight {weight.shape}, "
+            raise ShapeError(f"Affine: expected bias of shape ({weight.shape[0]},) for weight {weight.shape}, "
                              f"got shape {bias.shape}")
         ctx.save_for_backward(x, weight)
         out = x @ weight.T

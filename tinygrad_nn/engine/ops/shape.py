@@ -4,6 +4,7 @@ broadcast_to, and casting to another dtype."""
 import numpy as np
 
 from ..broadcasting import unbroadcast
+from ..errors import ShapeError
 from ..function import Function
 from .helpers import is_array
 
@@ -89,9 +90,16 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
+        try:
+            out = np.concatenate(xs, axis=axis)
+        except np.exceptions.AxisError:
+            raise
+        except ValueError as error:  # numpy's message says "dimensions", not "shape": name it a shape error
+            raise ShapeError(f"Concatenate: cannot join shapes {' and '.join(str(x.shape) for x in xs)} along "
+                             f"axis {axis}: {error}") from None
         ctx.axis = axis
         ctx.bounds = np.cumsum([0] + [x.shape[axis] for x in xs]).tolist()
-        return np.concatenate(xs, axis=axis)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
