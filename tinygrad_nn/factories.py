@@ -50,9 +50,21 @@ def _shape(size, op):
     return tuple(int(s) for s in size)
 
 
-def _dtype(dtype, default=np.float64):
+def _dtype(dtype, default=np.float64, op="factory"):
     """``dtype`` as a numpy dtype (``default`` for None); a numpy dtype is falsy, so never ``dtype or ...``."""
-    return np.dtype(default if dtype is None else dtype)
+    if isinstance(dtype, bool):
+        raise TypeError(f"{op}: dtype must be a numpy dtype (np.float32, \"float64\" ...), got {dtype!r}")
+    try:
+        return np.dtype(default if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(f"{op}: dtype must be a numpy dtype (np.float32, \"float64\" ...), got {dtype!r:.40}") from None
+
+
+def _fill(value, op):
+    """A fill value: a real number (bools and numpy numbers too)."""
+    if isinstance(value, numbers.Real):
+        return value
+    raise TypeError(f"{op}: fill_value must be a number, got {value!r:.40} ({type(value).__name__})")
 
 
 def _make(array, requires_grad, op):
@@ -63,23 +75,25 @@ def _make(array, requires_grad, op):
 
 def zeros(*size, dtype=None, requires_grad=False):
     """A tensor of zeros of the given size (float64 unless ``dtype=``)."""
-    return _make(np.zeros(_shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad, "zeros")
+    return _make(np.zeros(_shape(size, "zeros"), dtype=_dtype(dtype, op="zeros")), requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, requires_grad=False):
     """A tensor of ones of the given size (float64 unless ``dtype=``)."""
-    return _make(np.ones(_shape(size, "ones"), dtype=_dtype(dtype)), requires_grad, "ones")
+    return _make(np.ones(_shape(size, "ones"), dtype=_dtype(dtype, op="ones")), requires_grad, "ones")
 
 
 def full(size, fill_value, *, dtype=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (float64 unless ``dtype=``, also for an int fill value)."""
+    if not isinstance(size, (numbers.Integral, tuple, list)) or isinstance(size, bool):
+        raise TypeError(f"full: size must be an int or a tuple of ints, got {size!r:.40}")
     size = _shape((size,) if isinstance(size, numbers.Integral) else tuple(size), "full")
-    return _make(np.full(size, fill_value, dtype=_dtype(dtype)), requires_grad, "full")
+    return _make(np.full(size, _fill(fill_value, "full"), dtype=_dtype(dtype, op="full")), requires_grad, "full")
 
 
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor of the given size whose values are unspecified (here: zeros, so nothing reads stale memory)."""
-    return _make(np.zeros(_shape(size, "empty"), dtype=_dtype(dtype)), requires_grad, "empty")
+    return _make(np.zeros(_shape(size, "empty"), dtype=_dtype(dtype, op="empty")), requires_grad, "empty")
 
 
 def _like(tensor):
@@ -92,24 +106,25 @@ def _like(tensor):
 def zeros_like(input, *, dtype=None, requires_grad=False):
     """Zeros with ``input``'s shape and (unless ``dtype=``) dtype."""
     shape, own = _like(input)
-    return _make(np.zeros(shape, dtype=_dtype(dtype, own)), requires_grad, "zeros_like")
+    return _make(np.zeros(shape, dtype=_dtype(dtype, own, "zeros_like")), requires_grad, "zeros_like")
 
 
 def ones_like(input, *, dtype=None, requires_grad=False):
     """Ones with ``input``'s shape and (unless ``dtype=``) dtype."""
     shape, own = _like(input)
-    return _make(np.ones(shape, dtype=_dtype(dtype, own)), requires_grad, "ones_like")
+    return _make(np.ones(shape, dtype=_dtype(dtype, own, "ones_like")), requires_grad, "ones_like")
 
 
 def full_like(input, fill_value, *, dtype=None, requires_grad=False):
     """``fill_value`` everywhere, with ``input``'s shape and (unless ``dtype=``) dtype."""
     shape, own = _like(input)
-    return _make(np.full(shape, fill_value, dtype=_dtype(dtype, own)), requires_grad, "full_like")
+    return _make(np.full(shape, _fill(fill_value, "full_like"), dtype=_dtype(dtype, own, "full_like")),
+                 requires_grad, "full_like")
 
 
 def _draw(method, size, dtype, requires_grad, rng, op):
     """Values drawn by the Generator's ``method`` (``"random"``, ``"standard_normal"``) in a floating dtype."""
-    dtype = _dtype(dtype)
+    dtype = _dtype(dtype, op="_draw")
     if dtype.kind != "f":
         raise TypeError(f"{op}: draws floating values, so dtype must be floating, got {dtype}")
     draw = getattr(as_rng(rng), method)
@@ -149,11 +164,11 @@ def linspace(start, end, steps, *, dtype=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (float64 unless ``dtype=``)."""
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    return _make(np.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad, "linspace")
+    return _make(np.linspace(start, end, int(steps), dtype=_dtype(dtype, op="linspace")), requires_grad, "linspace")
 
 
 def eye(n, m=None, *, dtype=None, requires_grad=False):
     """The identity matrix of shape ``(n, m)`` (``m`` defaults to ``n``)."""
     m = n if m is None else m
     shape = _shape((n, m), "eye")
-    return _make(np.eye(*shape, dtype=_dtype(dtype)), requires_grad, "eye")
+    return _make(np.eye(*shape, dtype=_dtype(dtype, op="eye")), requires_grad, "eye")

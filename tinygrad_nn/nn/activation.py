@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import functional as F
 from ..engine import Tensor
+from ..engine.methods.arguments import number_argument
 from .module import Module
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "GELU", "SiLU", "Mish", "ELU", "SELU", "CELU",
@@ -71,7 +72,7 @@ class LeakyReLU(Module):
             raise TypeError(f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__}")
         if not -1e308 < negative_slope < 1e308:
             raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r:.40}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = number_argument(negative_slope, "negative_slope", "LeakyReLU")
         self.inplace = bool(inplace)
 
     def forward(self, x):
@@ -123,7 +124,7 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = number_argument(alpha, "alpha", "ELU")
         self.inplace = bool(inplace)
 
     def forward(self, x):
@@ -146,7 +147,7 @@ class CELU(Module):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         F.celu(0.0, alpha)  # refuse alpha = 0 now
-        self.alpha = float(alpha)
+        self.alpha = number_argument(alpha, "alpha", "CELU")
         self.inplace = bool(inplace)
 
     def forward(self, x):
@@ -162,7 +163,8 @@ class Softplus(Module):
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         F.softplus(0.0, beta, threshold)  # refuse beta = 0 now
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta = number_argument(beta, "beta", "Softplus")
+        self.threshold = number_argument(threshold, "threshold", "Softplus")
 
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)
@@ -232,7 +234,8 @@ class Hardtanh(Module):
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
         F.hardtanh(0.0, min_val, max_val)  # refuse min_val > max_val now
-        self.min_val, self.max_val = float(min_val), float(max_val)
+        self.min_val = number_argument(min_val, "min_val", "Hardtanh")
+        self.max_val = number_argument(max_val, "max_val", "Hardtanh")
         self.inplace = bool(inplace)
 
     def forward(self, x):

@@ -18,6 +18,9 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise TypeError(f"Flatten: {name} must be an int, got {value!r:.40}")
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x):
