@@ -199,13 +199,7 @@ def test_the_methods_found_include_the_usual_ones():
     assert {"exp", "log", "sigmoid", "tanh", "relu", "sum", "mean", "max", "reshape"} <= set(UNARY)
 
 
-TWICE = pytest.mark.xfail(strict=True, reason="engine: autograd.grad adds the gradients of an input used twice "
-                                              "with `previous + grad` (backward.gradients' collect), and numpy "
-                                              "gives a numpy.float64, not a 0-d array, for 0-d + 0-d")
-
-
-@pytest.mark.parametrize("make", [pytest.param(make, marks=TWICE) if name == "stack([x, x])" else make
-                                  for name, make in MIXED.items()], ids=MIXED.keys())
+@pytest.mark.parametrize("make", MIXED.values(), ids=MIXED.keys())
 def test_autograd_grad_of_a_0d_input_holds_a_0d_array(make):
     x = tg.Tensor(0.7, requires_grad=True)
     v = tg.Tensor([0.5, -1.5, 2.0])

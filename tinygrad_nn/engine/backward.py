@@ -56,7 +56,11 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
 
     def collect(target, grad):
         previous = collected.get(id(target))
-        collected[id(target)] = grad if previous is None else previous + grad
+        if previous is not None:
+            grad = previous + grad
+            if isinstance(grad, np.generic):  # numpy adds two 0-d arrays into a scalar
+                grad = np.asarray(grad)
+        collected[id(target)] = grad
 
     _walk(outputs, grad_outputs, create_graph if retain_graph is None else retain_graph, create_graph,
           inputs, collect, give_retained=False, op="grad")

@@ -53,10 +53,11 @@ class Context:
     """
 
     __slots__ = ("function", "sources", "output_shape", "output_dtype", "output_id", "kwargs",
-                 "needs_input_grad", "saved_tensors", "scope", "retained", "sequence", "__dict__")
+                 "needs_input_grad", "saved_tensors", "scope", "retained", "sequence", "__dict__", "__weakref__")
     # Rarely set, so not slots: read from the class until a node sets its own (one store less per op).
     output_name = None  # the name given to the output tensor
     created_at = None   # where the node was made, inside detect_anomaly()
+    output_changed_at = 0  # the tick of the latest in-place change of the output array (see versions)
 
     def __init__(self, function, sources, kwargs, needs_input_grad, scope=None):
         self.function = function
@@ -172,22 +173,33 @@ def check_unchanged(node, purpose):
 def check_saved_unchanged(node):
     """Before ``node``'s backward: raise ``VersionError`` if an array it saved was changed in place since.
 
-    Only an input whose array the node saved matters here: a leaf whose
-    ``data`` was replaced by a new array left the saved one intact.
+    The saved arrays are the node's inputs and its output. A leaf whose
+    ``data`` was replaced by a new array left the saved one intact; so did
+    an intermediate tensor given new data.
     """
     if versions.latest_change < node.sequence:
         return
     saved = [a for a in (node.saved_tensors or ()) if isinstance(a, np.ndarray)]
+    if not saved:
+        return
     for index, source in enumerate(node.sources):
-        if type(source) is Context or source._versions.changed_at < node.sequence:
-            continue
-        if any(np.may_share_memory(array, source._data) for array in saved):
+        if type(source) is Context:
+            changed = source.output_changed_at > node.sequence and any(id(a) == source.output_id for a in saved)
+            what, now = f"the output of {source.function.__name__}", ""
+        else:
+            changed = source._versions.changed_at > node.sequence and any(
+                np.may_share_memory(array, source._data) for array in saved)
+            what, now = describe(source, node), f" (it is now at version {source.version})"
+        if changed:
             raise VersionError(
-                f"backward: {node.function.__name__} saved input {index} ({describe(source, node)}) for its "
-                f"gradient, but it was changed in place after the forward (it is now at version {source.version}), "
-                f"so the gradient would be computed from values the forward never saw. Run the forward again "
-                f"after changing it (for example, compute the loss after optimizer.step(), not before), or "
-                f"change a copy instead")
+                f"backward: {node.function.__name__} saved input {index} ({what}) for its gradient, but it was "
+                f"changed in place after the forward{now}, so the gradient would be computed from values the "
+                f"forward never saw. Run the forward again after changing it (for example, compute the loss after "
+                f"optimizer.step(), not before), or change a copy (t.clone()) instead")
+    if node.output_changed_at > node.sequence and any(id(a) == node.output_id for a in saved):
+        raise VersionError(
+            f"backward: {node.function.__name__} saved its output for its gradient, but the output was changed "
+            f"in place after the forward, so the gradient would be wrong. Change a copy (t.clone()) instead")
 
 
 def describe(source, node):

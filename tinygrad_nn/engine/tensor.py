@@ -153,6 +153,8 @@ class Tensor(TensorOps):
                 raise TypeError(f"Tensor.data: a tensor that requires grad needs floating data, "
                                 f"got dtype {array.dtype}")
             self._data = array
+            # a new array: it gets a counter of its own (the old array keeps its counter and its node)
+            self._versions = VersionCounter(self._versions.count)
         self._bump_version()
 
     # The getter is C (attrgetter), not a Python function: reading .data and .grad costs no frame.
@@ -167,7 +169,7 @@ class Tensor(TensorOps):
     def _bump_version(self):
         counter = self._versions
         if counter is NEVER_CHANGED:
-            counter = self._versions = VersionCounter()
+            counter = self._versions = VersionCounter(node=self.grad_fn)
         counter.bump()
 
     def _check_in_place(self, op, other=None):
@@ -388,8 +390,8 @@ class Tensor(TensorOps):
 
     def detach(self):
         """A new leaf tensor sharing this data (and its version counter), cut from the graph."""
-        if self._versions is NEVER_CHANGED:
-            self._versions = VersionCounter()  # shared from now on: a change through either is seen by both
+        if self._versions is NEVER_CHANGED:  # shared from now on: a change through either is seen by both
+            self._versions = VersionCounter(node=self.grad_fn)
         tensor = Tensor._make(self._data)
         tensor._versions = self._versions
         grad_mode.notify_tracer("detach", tensor, self)  # so a compiled function recomputes it on each call

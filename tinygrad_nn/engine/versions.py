@@ -20,6 +20,7 @@ invisible, as in PyTorch.
 """
 
 import itertools
+import weakref
 
 __all__ = ["TICKS", "VersionCounter", "NEVER_CHANGED", "latest_change"]
 
@@ -28,13 +29,20 @@ latest_change = 0  # the tick of the latest in-place change anywhere (0 before a
 
 
 class VersionCounter:
-    """How often an array was changed in place (``count``) and when it last was (``changed_at``)."""
+    """How often an array was changed in place (``count``) and when it last was (``changed_at``).
 
-    __slots__ = ("count", "changed_at")
+    ``node`` is a weak reference to the graph node whose output the array
+    is (for a tensor made by a recorded op), or None: a change then also
+    marks that node (``node.output_changed_at``), so the nodes that saved
+    the array can tell.
+    """
 
-    def __init__(self):
-        self.count = 0
+    __slots__ = ("count", "changed_at", "node")
+
+    def __init__(self, count=0, node=None):
+        self.count = count
         self.changed_at = 0
+        self.node = None if node is None else weakref.ref(node)
 
     def bump(self):
         """Record one in-place change, now.
@@ -46,6 +54,9 @@ class VersionCounter:
         global latest_change
         self.count += 1
         self.changed_at = latest_change = next(TICKS)
+        node = None if self.node is None else self.node()
+        if node is not None:
+            node.output_changed_at = self.changed_at
 
 
 class _NeverChanged(VersionCounter):
