@@ -20,7 +20,7 @@ from . import functional, nn
 from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
 from . import viz
-from .checks import gradcheck, check_graph, GradcheckError
+from .checks import gradcheck, gradgradcheck, check_graph, GradcheckError
 
 __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotDifferentiableError",
            "ShapeError", "VersionError", "autograd", "no_grad",
@@ -28,4 +28,4 @@ __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotD
            "concatenate", "stack",
            "manual_seed", "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz",
-           "gradcheck", "check_graph", "GradcheckError"]
+           "gradcheck", "gradgradcheck", "check_graph", "GradcheckError"]

@@ -34,11 +34,12 @@ class CallableEvaluator:
     second derivatives differentiates) is such a function.
     """
 
-    def __init__(self, fn, constants, checked, name=None):
+    def __init__(self, fn, constants, checked, name=None, caller="gradcheck"):
         self.fn = fn
         self.constants = constants          # list: the non-checked arguments as given
         self.checked = checked              # indices of checked arguments
         self.name = name or describe(fn)
+        self.caller = caller                # the check that error messages name
 
     def _arguments(self, arrays, requires_grad):
         args = list(self.constants)
@@ -56,10 +57,10 @@ class CallableEvaluator:
         for k, item in enumerate(outputs):
             if not isinstance(item, Tensor):
                 what = f"output {k} of {self.name}" if several else self.name
-                raise TypeError(f"gradcheck: {what} returned {type(item).__name__}; it must return a Tensor "
+                raise TypeError(f"{self.caller}: {what} returned {type(item).__name__}; it must return a Tensor "
                                 "built from tinygrad_nn operations (Tensor methods, Function.apply)")
         if several and not outputs:
-            raise TypeError(f"gradcheck: {self.name} returned an empty {type(out).__name__}; it must return "
+            raise TypeError(f"{self.caller}: {self.name} returned an empty {type(out).__name__}; it must return "
                             "a Tensor or a tuple of Tensors")
         return outputs, several
 
@@ -97,6 +98,8 @@ class CallableEvaluator:
 
 class FunctionEvaluator:
     """A ``Function`` subclass run directly: ``forward(ctx, *arrays, **kwargs)``, ``backward(ctx, grad)``."""
+
+    caller = "gradcheck"                    # the check that error messages name
 
     def __init__(self, function, constants, checked, kwargs=None, name=None):
         self.function = function
