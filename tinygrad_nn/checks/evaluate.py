@@ -84,7 +84,8 @@ class CallableEvaluator:
         upstream = draw_upstream(output.shape)
         problems = [[] for _ in tensors]
         parts = np.split(upstream.reshape(-1), np.cumsum([o.size for o in outputs])[:-1]) if several else [upstream]
-        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts) if o.grad_fn is not None]
+        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts)
+                    if o.grad_fn is not None or o.requires_grad]       # an input returned as it is counts
         if not recorded:
             for notes in problems:
                 notes.append(f"{self.name} returned a tensor that does not depend on its inputs "
