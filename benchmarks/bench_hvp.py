@@ -3,8 +3,9 @@ cross-entropy + L2), H v with respect to all four parameters, against a hand-wri
 
 Run from the repository root::
 
-    python benchmarks/bench_hvp.py            # about half a minute
-    python benchmarks/bench_hvp.py --quick    # a few seconds, noisier
+    python benchmarks/bench_hvp.py              # about ten seconds
+    python benchmarks/bench_hvp.py --quick      # a second, noisier
+    python benchmarks/bench_hvp.py --threads 1  # BLAS and PyTorch on one thread (steadier on a busy machine)
 
 The numpy baseline is Pearlmutter's R{} technique written out by hand: one forward pass carrying the
 directional derivative ``R{.}`` of every intermediate along ``v`` next to its value, then the backward
@@ -25,13 +26,13 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # benchmark this checkout, installed or not
 sys.path.insert(0, HERE)
 
-from bench_engine import check_agreement, time_interleaved  # noqa: E402
+# first: bench_engine reads --threads from the command line and sets BLAS's threads before numpy loads
+from bench_engine import THREADS, check_agreement, time_interleaved  # noqa: E402
+import numpy as np  # noqa: E402
 from workloads import TwoLayerSpiral, _softmax_cross_entropy_numpy  # noqa: E402
 import tinygrad_nn as tg  # noqa: E402
 from tinygrad_nn import autograd, functional as F  # noqa: E402
@@ -102,13 +103,15 @@ class SpiralHVP:
                                        "R-op": (0.0, self.numpy_step()[1])}, rtol=1e-5)
 
 
-def torch_step(workload):
+def torch_step(workload, threads=None):
     """The same H v with PyTorch's double backward, or None when torch is not importable."""
     try:
         import torch
         import torch.nn.functional as torch_F
     except ImportError:
         return None, None
+    if threads:
+        torch.set_num_threads(threads)
     X, y = torch.tensor(workload.X), torch.tensor(workload.y)
     params = [torch.tensor(p, requires_grad=True) for p in workload.params]
     vs = [torch.tensor(v) for v in workload.v]
@@ -131,6 +134,8 @@ def main(argv=None):
     parser.add_argument("--min-time", type=float, default=None,
                         help="seconds each timed measurement lasts at least (default 0.2, 0.01 with --quick)")
     parser.add_argument("--no-torch", action="store_true", help="leave out the PyTorch column")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for BLAS (numpy) and PyTorch (default: their own defaults)")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 15)
     min_time = args.min_time or (0.01 if args.quick else 0.2)
@@ -139,7 +144,7 @@ def main(argv=None):
     steps = {"numpy": workload.numpy_step, "engine": workload.engine_step}
     torch_version = None
     if not args.no_torch:
-        step, torch_version = torch_step(workload)
+        step, torch_version = torch_step(workload, args.threads)
         if step is not None:
             steps["torch"] = step
     check_agreement(workload.title, {name: step() for name, step in steps.items()}, rtol=1e-8)
@@ -152,7 +157,8 @@ def main(argv=None):
     print(f"\n{'implementation':<16}{'ms':>10}{'ratio to numpy':>18}")
     for name in steps:
         print(f"{name:<16}{best[name] * 1e3:>10.3f}{best[name] / best['numpy']:>17.2f}x")
-    print(f"\nratio = best time / best time of the numpy R-op ({repeat} rounds of >= {min_time}s)")
+    print(f"\nratio = best time / best time of the numpy R-op ({repeat} rounds of >= {min_time}s, "
+          f"BLAS threads {THREADS or 'default'})")
     return best
 
 
