@@ -327,12 +327,13 @@ def refine_near_kinks(point, slot, analytic, slopes):
     difference (a wrong gradient at the bottom of a steep parabola is not excused).
     Re-measured elements are marked in ``slopes.refined``.
 
-    A failing element whose one-sided differences agree may sit on a jump of the function
-    whose value there is the mean of its two sides: the gradient of ``maximum`` at a tie (the
-    gradient split evenly) is such a function of the inputs. Both one-sided slopes are then
-    the jump over twice the step, and they grow as the step shrinks: such an element is
+    A failing element may sit on a jump of the function, whose value there may well be the
+    mean of its two sides: the gradient of ``maximum`` at a tie (the gradient split evenly)
+    is such a function of the inputs. Both one-sided slopes are then about the jump over
+    twice the step (so they may even agree), and they grow as the step shrinks: such an element is
     measured once more with the first smaller step (when its slope is ``JUMP_SIZE`` times its
-    analytic value or more: a jump over twice ``eps`` dwarfs any gradient), and marked in
+    analytic value or more, a jump over twice ``eps`` dwarfing any gradient, and its one-sided
+    slopes are alike, both the jump over the step, unlike a kink's), and marked in
     ``slopes.jumps`` when its slope grew with the step's inverse (a smooth slope stays put). Returns the number of
     elements that turned out to be near, not on, a kink.
     """
@@ -343,7 +344,9 @@ def refine_near_kinks(point, slot, analytic, slopes):
     disagreeing = kink_mask(forward_slope, backward_slope, options, noise, factor=1.0)
     with np.errstate(invalid="ignore", over="ignore"):   # a jump's slope dwarfs any gradient: only those probed
         towering = np.abs(central) > JUMP_SIZE * (np.abs(analytic) + options.tolerance(analytic) + noise)
-    _mark_jumps(point, slot, slopes, np.flatnonzero(failing & ~disagreeing & towering)[:REFINE_LIMIT])
+        alike = (np.sign(forward_slope) == np.sign(backward_slope)) & (
+            np.abs(forward_slope - backward_slope) < 0.5 * np.minimum(np.abs(forward_slope), np.abs(backward_slope)))
+    _mark_jumps(point, slot, slopes, np.flatnonzero(failing & towering & alike)[:REFINE_LIMIT])
     suspects = np.flatnonzero(failing & disagreeing)
     near = 0
     for j in suspects[:REFINE_LIMIT]:
