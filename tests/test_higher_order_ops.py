@@ -206,14 +206,14 @@ def check(fn, strategy, data, order):
 
 
 @pytest.mark.parametrize("name, fn, strategy", CASES, ids=IDS)
-@settings(max_examples=25)
+@settings(max_examples=40)
 @given(data=st.data())
 def test_second_derivative(name, fn, strategy, data):
     check(fn, strategy, data, order=2)
 
 
 @pytest.mark.parametrize("name, fn, strategy", CASES, ids=IDS)
-@settings(max_examples=10)
+@settings(max_examples=15)
 @given(data=st.data())
 def test_third_derivative(name, fn, strategy, data):
     check(fn, strategy, data, order=3)
