@@ -195,5 +195,21 @@ class TanhWithWrongRecordedBackward(tg.Function):
         return grad * (1 - t)
 
 
+class FirstOrderSwish(tg.Function):
+    """Swish whose backward uses s, an array computed in forward: right to first order, and refused
+    (NotDifferentiableError) under create_graph=True."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1.0 / (1.0 + np.exp(-x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * (s + x * s * (1.0 - s))
+
+
 WRONG_SECOND_DERIVATIVES = [SwishMissingCurvatureTerm, SwishWrongCurvatureSign, SwishWrongGradOutputFactor,
                             SwishCurvatureIgnoringGrad, TanhWithWrongRecordedBackward]

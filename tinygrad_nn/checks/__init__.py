@@ -29,6 +29,6 @@ from .gradient_check import gradcheck
 from .second_order import gradgradcheck
 from .graph import check_graph, GraphCheckResult, NodeFailure
 
-__all__ = ["gradcheck", "gradgradcheck", "check_graph", "CheckOptions", "GradcheckError", "GradcheckPrecisionWarning",
-           "GradcheckResult", "GraphCheckResult", "InputReport", "NodeFailure", "error_band",
-           "relative_error"]
+__all__ = ["gradcheck", "gradgradcheck", "check_graph", "CheckOptions", "GradcheckError",
+           "GradcheckPrecisionWarning", "GradcheckResult", "GraphCheckResult", "InputReport", "NodeFailure",
+           "error_band", "relative_error"]

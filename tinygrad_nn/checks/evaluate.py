@@ -70,11 +70,16 @@ class CallableEvaluator:
             return outputs[0].data
         return np.concatenate([np.asarray(o.data, dtype=np.float64).reshape(-1) for o in outputs])
 
-    def forward(self, arrays):
-        """The output array at ``arrays`` (checked inputs only), recording nothing."""
+    def outputs_at(self, arrays):
+        """``(the output Tensors, whether fn returned a tuple)`` at ``arrays`` (checked inputs only),
+        recording nothing."""
         args, _ = self._arguments(arrays, False)
         with no_grad():
-            return self._joined(*self._outputs(self.fn(*args)))
+            return self._outputs(self.fn(*args))
+
+    def forward(self, arrays):
+        """The output array at ``arrays`` (checked inputs only), recording nothing."""
+        return self._joined(*self.outputs_at(arrays))
 
     def analytic(self, arrays, draw_upstream):
         """``(output, upstream, gradients, problems)`` from one forward and one backward per output."""

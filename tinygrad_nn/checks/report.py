@@ -165,7 +165,8 @@ class GradcheckResult:
     ``tolerance`` (eps, atol, rtol), ``upstream`` (the upstream gradient ``u``:
     the check compares gradients of ``sum(u * fn(inputs))``; all ones for a
     one-element output; for a function returning several Tensors, the ``u`` of
-    each, flattened and concatenated).
+    each, flattened and concatenated), ``grad_outputs`` (of ``gradgradcheck``:
+    the vectors the gradient was taken along, one per output; None otherwise).
 
     In Jupyter the result shows as a table (``_repr_html_``): one row per input,
     the verdict in green or red, the worst element and both values.
@@ -179,6 +180,7 @@ class GradcheckResult:
         self.options = options
         self.nudged = nudged
         self.upstream = upstream
+        self.grad_outputs = None
 
     @property
     def tolerance(self):
