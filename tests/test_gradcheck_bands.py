@@ -143,7 +143,12 @@ def test_a_backward_off_by_a_relative_delta_gets_the_band_of_delta(delta, band, 
     result = tg.gradcheck(off_by(delta), (x,), mode=mode, elementwise=False if mode == "exact" else None,
                           raise_exception=False)
     report = result.inputs[0]
-    assert report.band == band, str(result)
+    if report.method == "projection" and delta < 1e-6:
+        # a random projection differences the sum of all outputs: it resolves ~1e-7, so just above the top
+        # band's edge either band is honest (below it, and at every other edge, the band must be exact)
+        assert report.band in ("excellent", band), str(result)
+    else:
+        assert report.band == band, str(result)
     # what is set aside is the central difference's own error (measured only when an element misses
     # the top band): never more than there is; where each output element is differenced on its own
     # (elementwise) that is a small fraction of delta, or 1e-8 (the other methods difference the

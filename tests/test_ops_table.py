@@ -24,7 +24,7 @@ DOC = ROOT / "docs" / "ops.md"
 
 # public names that are not ops: utilities, modes, containers
 NOT_OPS_TG = {"no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "manual_seed", "save", "load",
-              "gradcheck", "check_graph", "ops_table", "compile", "set_grad_enabled",
+              "gradcheck", "gradgradcheck", "check_graph", "ops_table", "compile", "set_grad_enabled",
               "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
               "full_like", "rand", "randn", "arange", "linspace", "eye"}  # factories make leaves: no op
 NOT_OPS_NN = {"Module", "Sequential", "MLP", "Identity"}  # containers; other public names are not modules

@@ -25,7 +25,7 @@ from . import functional, nn
 from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
 from . import viz
-from .checks import gradcheck, check_graph, GradcheckError
+from .checks import gradcheck, gradgradcheck, check_graph, GradcheckError
 from .catalog import ops_table
 from .compiler import compile, TraceError  # noqa: A004 - tg.compile, as torch.compile
 from . import interop
@@ -38,5 +38,5 @@ __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotD
            "randn", "arange", "linspace", "eye", "float16", "float32", "float64", "int32", "int64",
            "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz", "interop",
-           "gradcheck", "check_graph", "GradcheckError", "ops_table",
+           "gradcheck", "gradgradcheck", "check_graph", "GradcheckError", "ops_table",
            "compile", "TraceError"]

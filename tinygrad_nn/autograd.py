@@ -187,8 +187,11 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         for flat in range(output.size):
             seed = np.zeros(output.shape, dtype=output.dtype)
             seed.reshape(-1)[flat] = 1
-            grads = grad(output, inputs, Tensor(seed), create_graph=create_graph, retain_graph=True,
-                         allow_unused=True)
+            if output.requires_grad:
+                grads = grad(output, inputs, Tensor(seed), create_graph=create_graph, retain_graph=True,
+                             allow_unused=True)
+            else:  # the output does not depend on the inputs at all (e.g. the gradient of a linear function)
+                grads = (None,) * len(inputs)
             grads = _zeros_for_unused(grads, inputs, strict, "jacobian")
             for j, g in enumerate(grads):
                 per_input[j].append(g if create_graph else g.detach())
@@ -239,10 +242,10 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     _, (output,) = _checked_scalar(func, inputs, "hvp")
     grads = grad(output, inputs, create_graph=True, allow_unused=True)
     used = [(g, vector) for g, vector in zip(grads, vs) if g is not None]
-    if not used:
+    dot = sum(((g * vector).sum() for g, vector in used), Tensor(0.0, dtype=output.dtype))
+    if not dot.requires_grad:  # the gradient does not depend on the inputs: H v = 0
         products = _zeros_for_unused([None] * len(inputs), inputs, strict, "hvp")
     else:
-        dot = sum(((g * vector).sum() for g, vector in used), Tensor(0.0, dtype=output.dtype))
         products = grad(dot, inputs, create_graph=create_graph, allow_unused=True)
         products = _zeros_for_unused(products, inputs, strict, "hvp")
     return _finish((output,), create_graph, False), _finish(products, create_graph, inputs_tuple)

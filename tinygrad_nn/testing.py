@@ -16,7 +16,8 @@ Needs hypothesis (``pip install hypothesis``)::
 
 Each drawn input runs ``tg.gradcheck`` (values from tiny to +-1e3 in
 magnitude), checks that outputs and gradients are finite, and checks the
-properties you declared. A failure shows hypothesis's shrunk example and the
+properties you declared; ``order=2`` also runs ``tg.gradgradcheck`` (the
+second derivative). A failure shows hypothesis's shrunk example and the
 gradcheck report.
 """
 
@@ -31,9 +32,9 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("tinygrad_nn.testing needs hypothesis: pip install hypothesis") from error
 
-from .checks import GradcheckPrecisionWarning, gradcheck
+from .checks import GradcheckPrecisionWarning, gradcheck, gradgradcheck
 from .checks.formatting import format_number
-from .engine import Function, Tensor
+from .engine import Function, NotDifferentiableError, Tensor
 
 __all__ = ["floats", "arrays", "tensors", "broadcastable_shapes", "broadcastable_arrays",
            "away_from_kinks", "check_activation", "activation_failures"]
@@ -131,11 +132,13 @@ def _as_callable(fn):
 
 
 def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=False, zero_at_zero=False,
-                        finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, tolerance=None):
+                        finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, tolerance=None, order=1):
     """Everything wrong with activation ``fn`` at the input array ``x``: a list of messages (empty: fine).
 
     ``fn`` maps a Tensor to a Tensor of the same shape (or is a ``Function``
-    subclass). Checks the gradient with ``tg.gradcheck`` and the declared
+    subclass). Checks the gradient with ``tg.gradcheck`` (with ``order=2``
+    also the second derivative, with ``tg.gradgradcheck``; a backward that
+    cannot be differentiated is reported with its ``NotDifferentiableError``), and the declared
     properties: ``monotone`` (``"increasing"`` or ``"decreasing"``, not
     strictly), ``bounded`` (``(low, high)``, either may be None), ``odd``
     (``f(-x) = -f(x)``), ``even`` (``f(-x) = f(x)``), ``zero_at_zero``, and
@@ -144,6 +147,7 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
     inputs, about 1e-5 for float32).
     """
     apply = _as_callable(fn)
+    _check_order(order)
     x = np.asarray(x)
     if tolerance is None:
         tolerance = max(1e-9, 100 * float(np.finfo(x.dtype).eps)) if x.dtype.kind == "f" else 1e-9
@@ -153,6 +157,8 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
         result = gradcheck(fn, (x,), eps=eps, atol=atol, rtol=rtol, raise_exception=False)
         if not result:
             problems.append(f"the gradient does not match:\n{result}")
+        if order == 2:
+            problems.extend(_second_derivative_failures(fn, x, eps, atol, rtol))
         tensor = Tensor(x, requires_grad=True)
         y = apply(tensor)
         if y.shape != x.shape:
@@ -190,6 +196,20 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
     return problems
 
 
+def _check_order(order):
+    if order not in (1, 2):
+        raise ValueError(f"check_activation: order must be 1 (the gradient) or 2 (also the second derivative), "
+                         f"got {order!r}")
+
+
+def _second_derivative_failures(fn, x, eps, atol, rtol):
+    try:
+        result = gradgradcheck(fn, (x,), eps=eps, atol=atol, rtol=rtol, raise_exception=False)
+    except NotDifferentiableError as error:
+        return [f"the second derivative cannot be computed: NotDifferentiableError: {error}"]
+    return [] if result else [f"the second derivative does not match:\n{result}"]
+
+
 def _first(what, mask, x, values):
     index = tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
     return f"{what} at element {index}: x = {format_number(x[index])}, value {format_number(values[index])}"
@@ -221,7 +241,7 @@ def _monotone(x, out, grad, direction, atol, tolerance):
 def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-6, max_magnitude=1e3,
                      kinks=(), kink_distance=1e-3, monotone=None, bounded=None, odd=False, even=False,
                      zero_at_zero=False, finite=True, eps=1e-6, atol=1e-5, rtol=1e-3, max_examples=None,
-                     settings=None):
+                     settings=None, order=1):
     """A pytest test (a hypothesis property) that checks activation ``fn`` over drawn inputs.
 
     Use it as ``test_swish = check_activation(swish, ...)`` or as a decorator
@@ -229,7 +249,8 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
     Inputs are arrays of ``shape`` (default: 1 to 3 axes of 1 to 5) with
     values from ``min_magnitude`` to ``max_magnitude`` in magnitude, both
     signs and zero, kept ``kink_distance`` away from ``kinks``. For the
-    declared properties see ``activation_failures``. ``max_examples``
+    declared properties see ``activation_failures``; ``order=2`` also checks
+    the second derivative (``tg.gradgradcheck``) at every drawn input. ``max_examples``
     overrides the active hypothesis profile; other hypothesis options go in
     ``settings=hypothesis.settings(...)`` (the returned test already carries
     settings, so it cannot be decorated with ``@settings`` again). A failing
@@ -237,8 +258,9 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
     gradcheck report; hypothesis shows the shrunk input.
     """
     user_settings = settings
+    _check_order(order)
     options = dict(monotone=monotone, bounded=bounded, odd=odd, even=even, zero_at_zero=zero_at_zero,
-                   finite=finite, eps=eps, atol=atol, rtol=rtol)
+                   finite=finite, eps=eps, atol=atol, rtol=rtol, order=order)
     if odd and even:
         raise ValueError("check_activation: a function declared both odd and even is zero; declare one")
 
@@ -256,7 +278,8 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
 
         property_test.__name__ = name if name.startswith("test") else f"test_{name}"
         property_test.__qualname__ = property_test.__name__
-        property_test.__doc__ = f"check_activation property of {name}: gradient, finiteness, declared properties."
+        derivatives = "gradient and second derivative" if order == 2 else "gradient"
+        property_test.__doc__ = f"check_activation property of {name}: {derivatives}, finiteness, declared properties."
         test = given(x=strategy)(property_test)
         # no "explain" phase: it traces coverage (slow) and points at lines inside tinygrad_nn
         parent = user_settings if user_settings is not None else hypothesis_settings()

@@ -16,18 +16,19 @@ In reading order:
 * ``resolution.py``: what a central difference can resolve at an element;
 * ``bands.py``, ``formatting.py``, ``report.py``, ``html.py``: bands, ``GradcheckResult``,
   ``GradcheckError``, and how they are shown (text and Jupyter HTML);
-* ``graph.py``: ``check_graph`` and ``GraphCheckResult``.
-
-A check of second derivatives (``gradgradcheck``) is ``check_evaluator`` of the function
-``(inputs, grad_outputs) -> the gradients``, with the same reports and ``GradcheckError``.
+* ``second_order.py``: ``gradgradcheck``, which is ``check_evaluator`` of the function
+  ``(inputs, grad_outputs) -> the gradients``, with the same reports and ``GradcheckError``;
+* ``graph.py``: ``check_graph`` and ``GraphCheckResult`` (``order=2`` adds ``gradgradcheck``
+  of each node).
 """
 
 from .bands import error_band, relative_error
 from .options import CheckOptions
 from .report import GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport
 from .gradient_check import gradcheck
+from .second_order import gradgradcheck
 from .graph import check_graph, GraphCheckResult, NodeFailure
 
-__all__ = ["gradcheck", "check_graph", "CheckOptions", "GradcheckError", "GradcheckPrecisionWarning",
-           "GradcheckResult", "GraphCheckResult", "InputReport", "NodeFailure", "error_band",
-           "relative_error"]
+__all__ = ["gradcheck", "gradgradcheck", "check_graph", "CheckOptions", "GradcheckError",
+           "GradcheckPrecisionWarning", "GradcheckResult", "GraphCheckResult", "InputReport", "NodeFailure",
+           "error_band", "relative_error"]

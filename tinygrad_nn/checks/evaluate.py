@@ -34,11 +34,12 @@ class CallableEvaluator:
     second derivatives differentiates) is such a function.
     """
 
-    def __init__(self, fn, constants, checked, name=None):
+    def __init__(self, fn, constants, checked, name=None, caller="gradcheck"):
         self.fn = fn
         self.constants = constants          # list: the non-checked arguments as given
         self.checked = checked              # indices of checked arguments
         self.name = name or describe(fn)
+        self.caller = caller                # the check that error messages name
 
     def _arguments(self, arrays, requires_grad):
         args = list(self.constants)
@@ -56,10 +57,10 @@ class CallableEvaluator:
         for k, item in enumerate(outputs):
             if not isinstance(item, Tensor):
                 what = f"output {k} of {self.name}" if several else self.name
-                raise TypeError(f"gradcheck: {what} returned {type(item).__name__}; it must return a Tensor "
+                raise TypeError(f"{self.caller}: {what} returned {type(item).__name__}; it must return a Tensor "
                                 "built from tinygrad_nn operations (Tensor methods, Function.apply)")
         if several and not outputs:
-            raise TypeError(f"gradcheck: {self.name} returned an empty {type(out).__name__}; it must return "
+            raise TypeError(f"{self.caller}: {self.name} returned an empty {type(out).__name__}; it must return "
                             "a Tensor or a tuple of Tensors")
         return outputs, several
 
@@ -69,11 +70,16 @@ class CallableEvaluator:
             return outputs[0].data
         return np.concatenate([np.asarray(o.data, dtype=np.float64).reshape(-1) for o in outputs])
 
-    def forward(self, arrays):
-        """The output array at ``arrays`` (checked inputs only), recording nothing."""
+    def outputs_at(self, arrays):
+        """``(the output Tensors, whether fn returned a tuple)`` at ``arrays`` (checked inputs only),
+        recording nothing."""
         args, _ = self._arguments(arrays, False)
         with no_grad():
-            return self._joined(*self._outputs(self.fn(*args)))
+            return self._outputs(self.fn(*args))
+
+    def forward(self, arrays):
+        """The output array at ``arrays`` (checked inputs only), recording nothing."""
+        return self._joined(*self.outputs_at(arrays))
 
     def analytic(self, arrays, draw_upstream):
         """``(output, upstream, gradients, problems)`` from one forward and one backward per output."""
@@ -83,7 +89,8 @@ class CallableEvaluator:
         upstream = draw_upstream(output.shape)
         problems = [[] for _ in tensors]
         parts = np.split(upstream.reshape(-1), np.cumsum([o.size for o in outputs])[:-1]) if several else [upstream]
-        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts) if o.grad_fn is not None]
+        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts)
+                    if o.grad_fn is not None or o.requires_grad]       # an input returned as it is counts
         if not recorded:
             for notes in problems:
                 notes.append(f"{self.name} returned a tensor that does not depend on its inputs "
@@ -97,6 +104,8 @@ class CallableEvaluator:
 
 class FunctionEvaluator:
     """A ``Function`` subclass run directly: ``forward(ctx, *arrays, **kwargs)``, ``backward(ctx, grad)``."""
+
+    caller = "gradcheck"                    # the check that error messages name
 
     def __init__(self, function, constants, checked, kwargs=None, name=None):
         self.function = function

@@ -149,7 +149,7 @@ def run_check(evaluator, arrays, dtypes, options):
     with np.errstate(all="ignore"):             # non-finite values are reported, not warned about
         output, upstream, gradients, problems = evaluator.analytic([a.copy() for a in arrays], draw_upstream)
     if output.dtype.kind == "f" and output.dtype.itemsize < 8:
-        warnings.warn(f"gradcheck: {evaluator.name} returned {output.dtype} from float64 inputs, so its "
+        warnings.warn(f"{evaluator.caller}: {evaluator.name} returned {output.dtype} from float64 inputs, so its "
                       "differences are only as precise as that dtype; expect rounding noise, or compute in "
                       "the input's dtype", GradcheckPrecisionWarning, stacklevel=3)
     output = np.array(output, dtype=np.float64, copy=True)

@@ -3,7 +3,9 @@
 Each node is checked on its own, at the inputs it saw, by running its
 ``Function``'s ``forward``/``backward`` on a fresh ``Context``. A wrong op
 therefore fails alone: the ops after it are checked at their own inputs and
-pass, so the first failure is the op to fix.
+pass, so the first failure is the op to fix. With ``order=2`` each node's
+backward is also differentiated (``gradgradcheck`` at the same inputs), so
+an op whose backward is right but not correctly differentiable is named too.
 """
 
 import warnings
@@ -21,6 +23,7 @@ from .gradient_check import check_evaluator
 from .html import graph_check_html
 from .options import options_for
 from .report import GradcheckError, GradcheckPrecisionWarning
+from .second_order import second_order_check
 
 __all__ = ["check_graph", "GraphCheckResult", "NodeFailure", "NodeCheck", "module_path"]
 
@@ -45,11 +48,13 @@ class NodeFailure:
     ``topological_order``), ``function_name``, ``input_index``, ``index``
     (worst element, a tuple, or None), ``analytic``, ``numerical``,
     ``abs_error``, ``rel_error``, ``band``, ``module_path``, ``message``,
-    ``result`` (the node's ``GradcheckResult``, None when the op raised).
+    ``result`` (the node's ``GradcheckResult``, None when the op raised),
+    ``order`` (1: the backward is wrong; 2: its own derivative is, see ``check_graph(order=2)``).
     """
 
-    def __init__(self, node, position, module, message, report=None, result=None):
+    def __init__(self, node, position, module, message, report=None, result=None, order=1):
         self.node = node
+        self.order = order
         self.position = position
         self.function_name = node.function.__name__
         self.module_path = module
@@ -72,16 +77,20 @@ class NodeFailure:
 
 class NodeCheck:
     """The check of one node: ``node``, ``position``, ``module_path``, ``result`` (None when nothing to
-    check, e.g. no input needs a gradient) and ``error`` (the exception its forward/backward raised)."""
+    check, e.g. no input needs a gradient), ``error`` (the exception its forward/backward raised), and
+    with ``order=2`` ``second`` (the ``gradgradcheck`` result of the node, None when it did not run)
+    and ``second_error`` (the exception differentiating its backward raised)."""
 
     def __init__(self, node, position, module, result=None, error=None):
         self.node, self.position, self.module_path = node, position, module
         self.result, self.error = result, error
+        self.second, self.second_error = None, None
 
     @property
     def passed(self):
-        """True when the node's backward matched (or there was nothing to check)."""
-        return self.error is None and (self.result is None or self.result.passed)
+        """True when the node's backward matched (or there was nothing to check), and its derivative too."""
+        first = self.error is None and (self.result is None or self.result.passed)
+        return first and self.second_error is None and (self.second is None or self.second.passed)
 
 
 class GraphCheckResult:
@@ -151,17 +160,18 @@ class GraphCheckResult:
                 lines.append(f"  FAILED {label}: raised {type(check.error).__name__}: {check.error}")
             elif check.result is None:
                 lines.append(f"  -      {label}: nothing to check")
-            elif check.result.passed:
-                worst = max((r.max_rel_error for r in check.result.inputs), default=0.0)
-                kinks = f", {check.result.kink_count} kink(s) skipped" if check.result.kink_count else ""
-                if check.result.not_checkable_count:
-                    kinks += f", {check.result.not_checkable_count} element(s) not checkable (not finite)"
-                lines.append(f"  ok     {label}: worst rel error {worst:.2g} ({error_band(worst)}){kinks}")
+            elif not check.result.passed:
+                lines.extend(_failure_lines(label, check.result))
+            elif check.second_error is not None:
+                lines.append(f"  FAILED {label}: differentiating its backward raised "
+                             f"{type(check.second_error).__name__}: {check.second_error}")
+            elif check.second is not None and not check.second.passed:
+                lines.extend(_failure_lines(label, check.second, "second derivative, "))
             else:
-                for report in check.result.failures:
-                    lines.append(f"  FAILED {label}: {report.where()} element {format_index(report.index)}: "
-                                 f"analytic {format_value(report.analytic)}, numerical "
-                                 f"{format_value(report.numerical)}")
+                summary = _summary(check.result)
+                if check.second is not None:
+                    summary += f"; second derivative: {_summary(check.second)}"
+                lines.append(f"  ok     {label}: {summary}")
         if self.failures:
             lines.append("first failure: " + self.failures[0].message)
         return "\n".join(lines)
@@ -180,8 +190,26 @@ class GraphCheckResult:
         return f"<GraphCheckResult FAILED: {self.message()}>"
 
 
+def _summary(result):
+    """``worst rel error 1e-10 (excellent), 2 kink(s) skipped``: one passing check in a line."""
+    worst = max((r.max_rel_error for r in result.inputs), default=0.0)
+    text = f"worst rel error {worst:.2g} ({error_band(worst)})"
+    if result.kink_count:
+        text += f", {result.kink_count} kink(s) skipped"
+    if result.not_checkable_count:
+        text += f", {result.not_checkable_count} element(s) not checkable (not finite)"
+    return text
+
+
+def _failure_lines(label, result, what=""):
+    return [f"  FAILED {label}: {what}{report.where()} element {format_index(report.index)}: "
+            f"analytic {format_value(report.analytic)}, numerical {format_value(report.numerical)}"
+            + (f" ({report.problems[0]})" if report.problems and not report.mismatches else "")
+            for report in result.failures]
+
+
 def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False, mode="auto",
-                nudge=False, seed=0):
+                nudge=False, seed=0, order=1):
     """Re-check the backward of every node that ``output`` depends on, at the inputs it saw.
 
     Each node's ``Function`` runs ``forward``/``backward`` again on float64
@@ -198,6 +226,15 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     (``tg.nn`` modules push themselves on the scope stack), the input, the
     worst element and both values. With ``raise_exception=True`` a failure
     raises ``GradcheckError`` naming the first failing node.
+
+    ``order=2`` also checks that each node's backward is correctly
+    differentiable: ``tg.gradgradcheck`` of the node's op at the inputs it
+    saw (the node's backward, recorded under ``create_graph=True``,
+    differentiated and compared with central differences of its gradients).
+    A failure there has ``order == 2`` and names the node, the input or
+    grad_output, and the element; a backward that cannot be recorded (it
+    works on raw numpy arrays) is reported with the ``NotDifferentiableError``
+    it raised.
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"check_graph: expected the Tensor a model produced, got {type(output).__name__}")
@@ -208,6 +245,8 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     if not isinstance(raise_exception, bool):
         raise TypeError(f"check_graph: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("check_graph", eps=eps, atol=atol, rtol=rtol, mode=mode, nudge=nudge, seed=seed)
+    if order not in (1, 2):
+        raise ValueError(f"check_graph: order must be 1 (gradients) or 2 (also second derivatives), got {order!r}")
     checks, failures, low = [], [], set()
     try:
         produced = outputs(output)  # the graph keeps no intermediate values: recomputed once here
@@ -215,7 +254,7 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
         raise VersionError(f"check_graph: cannot check the graph at the values the forward pass saw: {error}") \
             from error
     for position, node in enumerate(nodes):
-        check = _check_node(node, input_tensors(node, produced), position, options, low)
+        check = _check_node(node, input_tensors(node, produced), position, options, low, order)
         checks.append(check)
         failures.extend(_failures(check, len(nodes)))
     if low:
@@ -228,7 +267,7 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     return result
 
 
-def _check_node(node, inputs, position, options, low):
+def _check_node(node, inputs, position, options, low, order):
     needs = node.needs_input_grad
     checked = [i for i, t in enumerate(inputs) if needs[i] and t.data.dtype.kind == "f"]
     module = module_path(node.scope)
@@ -244,7 +283,19 @@ def _check_node(node, inputs, position, options, low):
         result = check_evaluator(evaluator, arrays, dtypes, options)
     except Exception as error:  # the op's own forward/backward raised: that is its failure
         return NodeCheck(node, position, module, error=error)
-    return NodeCheck(node, position, module, result=result)
+    check = NodeCheck(node, position, module, result=result)
+    if order == 2 and result.passed:
+        function, kwargs = node.function, node.kwargs
+
+        def apply(*args):
+            return function.apply(*args, **kwargs)
+
+        try:
+            check.second = second_order_check(apply, function.__name__, tuple(constants),
+                                              (constants, checked, arrays, dtypes), None, options)
+        except Exception as error:  # recording or differentiating its backward raised
+            check.second_error = error
+    return check
 
 
 def _label(check, count):
@@ -262,8 +313,22 @@ def _failures(check, count):
         return [NodeFailure(check.node, check.position, check.module_path, message)]
     if check.result is None:
         return []
-    reports = list(check.result.failures)
-    if not reports and check.result.nudged is not None:
-        reports = list(check.result.nudged.failures)
-    return [NodeFailure(check.node, check.position, check.module_path, report.failure_message(label),
-                        report, check.result) for report in reports]
+    failures = [NodeFailure(check.node, check.position, check.module_path, report.failure_message(label),
+                            report, check.result) for report in _failing_reports(check.result)]
+    if check.second_error is not None:
+        message = (f"{label}: differentiating its backward (order=2) raised "
+                   f"{type(check.second_error).__name__}: {check.second_error}")
+        failures.append(NodeFailure(check.node, check.position, check.module_path, message, order=2))
+    elif check.second is not None:
+        failures.extend(NodeFailure(check.node, check.position, check.module_path,
+                                    report.failure_message(f"{label}, second derivative"), report, check.second,
+                                    order=2) for report in _failing_reports(check.second))
+    return failures
+
+
+def _failing_reports(result):
+    """The failing input reports of ``result``, or of its nudged re-check when only that failed."""
+    reports = list(result.failures)
+    if not reports and result.nudged is not None:
+        reports = list(result.nudged.failures)
+    return reports

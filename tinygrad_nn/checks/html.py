@@ -51,7 +51,8 @@ def _input_rows(report):
     how = {"elementwise": "all at once", "per-element": "element by element",
            "projection": "random projections"}.get(report.method, report.method)
     element = "projection" if report.method == "projection" and report.index is None else format_index(report.index)
-    cells = [str(report.input_index), str(report.shape), str(report.dtype), None, how, element,
+    label = str(report.input_index) if report.name == f"input {report.input_index}" else report.name
+    cells = [label, str(report.shape), str(report.dtype), None, how, element,
              format_value(report.analytic), format_value(report.numerical), f"{report.max_abs_error:.3g}",
              f"{report.max_rel_error:.3g}", report.band]
     cells = [escape(cell) if cell is not None else _verdict(report.passed) for cell in cells]
@@ -90,11 +91,19 @@ def _node_rows(check):
         cells = [escape(c) for c in first] + [escape("-")] + [escape(c) for c in blank]
         return [_row(cells), _details(["nothing to check"], len(NODE_COLUMNS))]
     reports = check.result.failures or [max(check.result.inputs, key=lambda r: r.max_rel_error)]
+    if check.second is not None and check.result.passed:  # order=2: the second derivative's worst or failures
+        reports = reports + (check.second.failures or [max(check.second.inputs, key=lambda r: r.max_rel_error)])
     rows = []
     for report in reports:
-        values = [str(report.input_index), format_index(report.index), format_value(report.analytic),
+        second = check.second is not None and any(report is r for r in check.second.inputs)
+        label = f"second derivative, {report.name}" if second else str(report.input_index)
+        values = [label, format_index(report.index), format_value(report.analytic),
                   format_value(report.numerical), f"{report.max_rel_error:.3g}", error_band(report.max_rel_error)]
         rows.append(_row([escape(c) for c in first] + [_verdict(report.passed)] + [escape(c) for c in values]))
+    if check.second_error is not None:
+        rows.append(_row([escape(c) for c in first] + [_verdict(False)] + [escape(c) for c in blank]))
+        rows.append(_details([f"differentiating its backward raised {type(check.second_error).__name__}: "
+                              f"{check.second_error}"], len(NODE_COLUMNS)))
     notes = []
     if check.result.kink_count:
         notes.append(f"{check.result.kink_count} kink(s) skipped")

@@ -3,8 +3,11 @@
 A central difference across a kink averages two slopes, so no single number
 is "the" gradient there. The two one-sided differences tell: where they
 disagree, the element is reported as "not differentiable here" and skipped
-rather than failed (``kinks_explaining``). ``nudged_point`` moves such
-elements off their kinks for a re-check (``nudge=True``).
+rather than failed (``kinks_explaining``). So is a jump of the function
+itself (the gradient of ``maximum`` at a tie, in a check of second
+derivatives), whose slope grows as the step shrinks (``Slopes.jumps``).
+``nudged_point`` moves such elements off their kinks for a re-check
+(``nudge=True``).
 """
 
 import numpy as np
@@ -45,7 +48,8 @@ def kinks_explaining(analytic, failing, slopes, options):
         outside = (analytic < low - tolerance) | (analytic > high + tolerance)
     kinks = np.where(failing, kink_mask(forward_slope, backward_slope, options, noise, factor=1.0),
                      kink_mask(forward_slope, backward_slope, options, noise))
-    return np.asarray(kinks), np.asarray(kinks & outside)
+    jumps = failing & slopes.jumps                  # no slope at all there: "outside" means nothing
+    return np.asarray(kinks | jumps), np.asarray(kinks & ~jumps & outside)
 
 
 def nudged_point(arrays, result, options):

@@ -101,7 +101,8 @@ class Slopes:
     ``backward`` (one-sided) differences and their rounding ``noise``. ``direction`` is the
     direction every element moved along at once (elementwise check), None when each element
     moved alone; ``step`` the step taken (times ``direction``); ``refined`` marks the elements
-    re-measured with a smaller step near a kink."""
+    re-measured with a smaller step near a kink, ``jumps`` those where the function jumps (see
+    ``refine_near_kinks``)."""
 
     central: np.ndarray
     forward: np.ndarray
@@ -110,11 +111,14 @@ class Slopes:
     step: float
     direction: object = None
     refined: np.ndarray = field(default=None)
+    jumps: np.ndarray = field(default=None)
 
     def __post_init__(self):
         self.noise = np.array(np.broadcast_to(np.asarray(self.noise, dtype=np.float64), self.central.shape))
         if self.refined is None:
             self.refined = np.zeros(self.central.shape, dtype=bool)
+        if self.jumps is None:
+            self.jumps = np.zeros(self.central.shape, dtype=bool)
 
 
 def _quotient(difference, step):
@@ -321,14 +325,29 @@ def refine_near_kinks(point, slot, analytic, slopes):
     One-sided slopes that disagree in proportion to the step while the central differences
     stay put are plain curvature, not a kink: such an element is judged by its central
     difference (a wrong gradient at the bottom of a steep parabola is not excused).
-    Re-measured elements are marked in ``slopes.refined``. Returns the number of elements
-    that turned out to be near, not on, a kink.
+    Re-measured elements are marked in ``slopes.refined``.
+
+    A failing element may sit on a jump of the function, whose value there may well be the
+    mean of its two sides: the gradient of ``maximum`` at a tie (the gradient split evenly)
+    is such a function of the inputs. Both one-sided slopes are then about the jump over
+    twice the step (so they may even agree), and they grow as the step shrinks: such an element is
+    measured once more with the first smaller step (when its slope is ``JUMP_SIZE`` times its
+    analytic value or more, a jump over twice ``eps`` dwarfing any gradient, and its one-sided
+    slopes are alike, both the jump over the step, unlike a kink's), and marked in
+    ``slopes.jumps`` when its slope grew with the step's inverse (a smooth slope stays put). Returns the number of
+    elements that turned out to be near, not on, a kink.
     """
     options = point.options
     central, forward_slope, backward_slope, noise = slopes.central, slopes.forward, slopes.backward, slopes.noise
     with np.errstate(invalid="ignore", over="ignore"):
         failing = ~(np.abs(analytic - central) <= options.tolerance(central) + noise)
-    suspects = np.flatnonzero(failing & kink_mask(forward_slope, backward_slope, options, noise, factor=1.0))
+    disagreeing = kink_mask(forward_slope, backward_slope, options, noise, factor=1.0)
+    with np.errstate(invalid="ignore", over="ignore"):   # a jump's slope dwarfs any gradient: only those probed
+        towering = np.abs(central) > JUMP_SIZE * (np.abs(analytic) + options.tolerance(analytic) + noise)
+        alike = (np.sign(forward_slope) == np.sign(backward_slope)) & (
+            np.abs(forward_slope - backward_slope) < 0.5 * np.minimum(np.abs(forward_slope), np.abs(backward_slope)))
+    _mark_jumps(point, slot, slopes, np.flatnonzero(failing & towering & alike)[:REFINE_LIMIT])
+    suspects = np.flatnonzero(failing & disagreeing)
     near = 0
     for j in suspects[:REFINE_LIMIT]:
         index = np.unravel_index(j, central.shape)
@@ -349,3 +368,22 @@ def refine_near_kinks(point, slot, analytic, slopes):
             if gap_small <= 0.25 * gap_large and abs(c_small - c_large) <= tolerance:
                 forward_slope[index] = backward_slope[index] = c_small        # curvature: no kink
     return near
+
+
+# a slope that grows by more than this factor when the step shrinks 8 times is a jump's (8 for a pure jump)
+JUMP_GROWTH = 4.0
+# only slopes this many times the analytic value (plus the tolerance) are probed for a jump
+JUMP_SIZE = 100.0
+
+
+def _mark_jumps(point, slot, slopes, flat_indices):
+    """Mark in ``slopes.jumps`` the elements of ``flat_indices`` whose slope grows as the step shrinks."""
+    if not len(flat_indices):
+        return
+    factor = REFINE_STEPS[0]
+    central, _, _ = per_element(point, slot, point.options.eps * factor, indices=list(flat_indices))
+    before = slopes.central.reshape(-1)[flat_indices]
+    noise = slopes.noise.reshape(-1)[flat_indices] / factor
+    with np.errstate(invalid="ignore", over="ignore"):
+        grew = (np.abs(central) > JUMP_GROWTH * np.abs(before) + noise) & (np.sign(central) == np.sign(before))
+    slopes.jumps.reshape(-1)[flat_indices] = grew

@@ -29,7 +29,8 @@ class GradcheckError(AssertionError, RuntimeError):
 class InputReport:
     """What the check found for one input.
 
-    Attributes: ``input_index``, ``shape``, ``dtype`` (the user's dtype),
+    Attributes: ``input_index``, ``name`` (how reports name it: ``"input 0"``, or
+    ``"grad_output 0"`` in a check of second derivatives), ``shape``, ``dtype`` (the user's dtype),
     ``method`` (``"elementwise"``, ``"per-element"`` or ``"projection"``),
     ``passed``, ``max_abs_error``, ``max_rel_error`` (beyond what the central
     difference can resolve at each element: its rounding noise, and for a passing
@@ -52,6 +53,7 @@ class InputReport:
 
     def __init__(self, input_index, shape, dtype, method):
         self.input_index = input_index
+        self.name = f"input {input_index}"
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.method = method
@@ -92,7 +94,7 @@ class InputReport:
 
     def where(self):
         """``"input 0 (4, 3)"``: how reports name this input."""
-        return f"input {self.input_index} {self.shape}"
+        return f"{self.name} {self.shape}"
 
     def lines(self):
         """The report for this input as text lines."""
@@ -163,7 +165,8 @@ class GradcheckResult:
     ``tolerance`` (eps, atol, rtol), ``upstream`` (the upstream gradient ``u``:
     the check compares gradients of ``sum(u * fn(inputs))``; all ones for a
     one-element output; for a function returning several Tensors, the ``u`` of
-    each, flattened and concatenated).
+    each, flattened and concatenated), ``grad_outputs`` (of ``gradgradcheck``:
+    the vectors the gradient was taken along, one per output; None otherwise).
 
     In Jupyter the result shows as a table (``_repr_html_``): one row per input,
     the verdict in green or red, the worst element and both values.
@@ -177,6 +180,7 @@ class GradcheckResult:
         self.options = options
         self.nudged = nudged
         self.upstream = upstream
+        self.grad_outputs = None
 
     @property
     def tolerance(self):

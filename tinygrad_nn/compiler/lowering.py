@@ -15,7 +15,6 @@ import warnings
 
 import numpy as np
 
-from ..engine import topological_order
 from ..nn import Module, scope_path
 from . import engine_api
 from .builder import Function, renumber

@@ -354,14 +354,24 @@ class RecordingContext:
                                    for position, value in enumerate(node.saved_tensors))
 
     def __getattr__(self, name):
-        value = getattr(self._node, name)
-        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fc":
-            return UnrecordedArray(self._node.function.__name__, f"ctx.{name}")
-        return value
+        return _unrecorded_floats(getattr(self._node, name), self._node.function.__name__, f"ctx.{name}")
+
+
+def _unrecorded_floats(value, function_name, where):
+    """``value`` with every floating array in it (also inside tuples, lists, dicts) an ``UnrecordedArray``."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fc":
+        return UnrecordedArray(function_name, where)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_unrecorded_floats(item, function_name, f"{where}[{i}]") for i, item in enumerate(value))
+    if isinstance(value, dict):
+        return {key: _unrecorded_floats(item, function_name, f"{where}[{key!r}]") for key, item in value.items()}
+    return value
 
 
 def _saved_as_tensor(node, position, value):
     """One saved item under ``create_graph``: the Tensor it was, an array with no gradient, or a placeholder."""
+    if isinstance(value, (tuple, list, dict)):  # the engine only recognises arrays saved directly
+        return _unrecorded_floats(value, node.function.__name__, f"ctx.saved_tensors[{position}]")
     if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind not in "fc":
         return value  # indices, masks, shapes, None: no gradient flows through them
     for source in node.sources:

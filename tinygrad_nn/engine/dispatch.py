@@ -249,6 +249,9 @@ def array_ufunc(self, ufunc, method, *inputs, out=None, **kwargs):
         return ufunc(*[x._data if isinstance(x, tensor.Tensor) else x for x in inputs], **kwargs)
     function = UFUNCS.get(ufunc)
     if function is None:
+        for x in inputs:
+            if isinstance(x, tensor.Tensor):
+                grad_mode.check_array_conversion(x, f"called np.{name}, which has no recorded op,")
         raise TypeError(f"np.{name} has no recorded op in tinygrad_nn, so its result would have no gradient; "
                         f"use the Tensor method if there is one (docs/ops.md lists them), or apply np.{name} to "
                         "t.data for a value without gradient")

@@ -56,6 +56,7 @@ class _State(threading.local):
 
 
 STATE = _State()
+recording_anywhere = 0  # how many threads record a backward now: reading .data checks STATE only when > 0
 
 
 def is_grad_enabled():
@@ -252,25 +253,35 @@ class recording_backward:
         self.function = function
 
     def __enter__(self):
+        global recording_anywhere
         self._previous = (STATE.modes, STATE.recording_backward_of)
         STATE.grad_enabled = True
         STATE.recording_backward_of = self.function
+        recording_anywhere += 1
         return self
 
     def __exit__(self, *exc_info):
+        global recording_anywhere
         STATE.modes, STATE.recording_backward_of = self._previous
+        recording_anywhere -= 1
         return False
 
 
-def check_array_conversion(tensor):
-    """Called by ``Tensor.__array__``: refuse while a backward is being recorded (see ``recording_backward``)."""
+def check_array_conversion(tensor, how="turned a Tensor into a numpy array"):
+    """Refuse reading a Tensor's values out of the graph while a backward is recorded (see ``recording_backward``).
+
+    Called by ``Tensor.__array__``, ``.data``, ``.numpy()``, ``float()``,
+    ``.item()`` and ``.tolist()``, and by numpy functions without an op.
+    Only tensors that require grad are refused: their values depend on the
+    inputs, so a number or array read from them would cut the graph.
+    """
     function = STATE.recording_backward_of
     if function is not None and tensor.requires_grad:
         raise NotDifferentiableError(
-            f"{function.__name__}.backward turned a Tensor into a numpy array while create_graph=True, which "
-            f"would cut the graph of the gradient (its second derivative would be wrong). Under create_graph the "
-            f"engine passes Tensors to backward: compute with Tensor operations and the numpy functions that "
-            f"match them (np.exp, np.where, ...; see docs/higher_order.md), or use create_graph=False")
+            f"{function.__name__}.backward {how} while create_graph=True, which would cut the graph of the "
+            f"gradient (its second derivative would be wrong). Under create_graph the engine passes Tensors to "
+            f"backward: compute with Tensor operations and the numpy functions that match them (np.exp, "
+            f"np.where, ...; see docs/higher_order.md), or use create_graph=False")
 
 
 def notify_tracer(event, *details):

@@ -157,8 +157,12 @@ class Tensor(TensorOps):
             self._versions = VersionCounter(self._versions.count)
         self._bump_version()
 
-    # The getter is C (attrgetter), not a Python function: reading .data and .grad costs no frame.
-    data = property(operator.attrgetter("_data"), _set_data,
+    def _get_data(self):
+        if grad_mode.recording_anywhere:  # a recorded backward may not read values out of the graph
+            grad_mode.check_array_conversion(self, "read .data of a Tensor")
+        return self._data
+
+    data = property(_get_data, _set_data,
                     doc="The values, a numpy array. Assigning a new array (or ``t.data -= x``) bumps ``version``.")
 
     @property
@@ -400,6 +404,7 @@ class Tensor(TensorOps):
     # ----------------------------------------------------------- conversions
     def numpy(self):
         """The data as a numpy array (shared, not copied)."""
+        grad_mode.check_array_conversion(self, "called .numpy() on a Tensor")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -419,6 +424,7 @@ class Tensor(TensorOps):
     def tolist(self):
         """The values as (nested) Python lists of numbers, like ``ndarray.tolist``."""
         grad_mode.notify_tracer("tolist()", self)  # a traced function may not branch on values
+        grad_mode.check_array_conversion(self, "called .tolist() on a Tensor")
         return self._data.tolist()
 
     def __float__(self):
@@ -437,6 +443,7 @@ class Tensor(TensorOps):
 
     def _one_value(self, how):
         grad_mode.notify_tracer(f"{how}()", self)  # a traced function may not branch on values
+        grad_mode.check_array_conversion(self, f"read a Tensor's value with {how}()")
         if self._data.size != 1:
             raise ShapeError(f"{how}: only one-element tensors can be converted to a Python number, "
                              f"this one has shape {self.shape}")

@@ -23,8 +23,8 @@ import warnings
 
 import numpy as np
 
-from ..engine import Tensor, maximum
-from ..engine.ops import SoftmaxCrossEntropy
+from ..engine import Tensor
+from ..engine.ops import LogSigmoid, SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
 from .losses_inputs import (as_scores, as_values, broadcast_weight, check_classes, class_labels, class_weights,
                             probabilities, reduce, same_shape)
@@ -140,13 +140,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     ``pos_weight`` (``p``, e.g. one number per class along the last axis)
     weighs the positive term. Computed as
     ``w (l * softplus(x) - x (t + l - 1))`` with ``l = 1 + (p - 1) t`` and
-    ``softplus(x) = max(x, 0) + log(1 + exp(-|x|))``, which never overflows.
+    ``softplus(x) = -log sigmoid(-x)`` (the stable ``LogSigmoid`` op, which
+    never overflows and keeps the curvature ``sigmoid'(0) = 1/4`` at 0).
     """
     logits = as_scores(input, "binary_cross_entropy_with_logits", reduction=reduction)
     targets = probabilities(logits, target, "binary_cross_entropy_with_logits")
     weight = broadcast_weight(weight, logits, "binary_cross_entropy_with_logits")
     pos_weight = broadcast_weight(pos_weight, logits, "binary_cross_entropy_with_logits", "pos_weight")
-    softplus = maximum(logits, 0.0) + (1.0 + (-logits.abs()).exp()).log()
+    softplus = -LogSigmoid.apply(-logits)
     if pos_weight is None:
         losses = softplus - logits * targets
     else:

@@ -17,7 +17,7 @@ from .. import ops
 from ..errors import ShapeError
 from ..ops.reduce_more import normalized_axes
 from ..ops.shape_more import Clone, Flip, Tile
-from .arguments import axis_argument, shape_argument
+from .arguments import shape_argument
 
 __all__ = ["ShapeMethods"]
 

@@ -74,7 +74,7 @@ class Pow(Function):
 
     At a = 0 the values are PyTorch's limits, without warnings: da is 0
     where b == 0 (a**0 is constant), 1 where b == 1, 0 where b > 1 and inf
-    (the limit of the slope) where b < 1; db is 0 where b >= 0 (0**b does
+    (the limit of the slope) where 0 < b < 1; db is 0 where b >= 0 (0**b does
     not change with b there) and -inf where b < 0. A negative base with a
     non-integer exponent has no real value: NaN, as in numpy.
     """
@@ -91,11 +91,12 @@ class Pow(Function):
         da, db = ctx.needs_input_grad
         grad_a = grad_b = None
         if da:
-            if _has_zero(b):  # d(a**0)/da = 0 everywhere, also at a = 0 where b * a**(b-1) is 0 * inf
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    grad_a = np.where(b == 0, 0, grad * b * a ** (b - 1))
+            powered = _power(a, b - 1)
+            if _has_zero(b):  # where b == 0 and a**(b-1) overflows (a = 0 or tiny), b * a**(b-1) is 0 * inf:
+                with np.errstate(invalid="ignore"):  # its limit is 0 (a**0 is flat); elsewhere d/db stays exact
+                    grad_a = np.where((b == 0) & np.isinf(powered), 0, grad * b * powered)
             else:
-                grad_a = grad * b * _power(a, b - 1)
+                grad_a = grad * b * powered
         if db:
             if _has_zero(a):  # 0 where b >= 0; out * log 0 = -inf where b < 0
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -106,9 +107,9 @@ class Pow(Function):
 
 
 def _power(a, b):
-    """a ** b, with 0 ** (negative) = inf and no divide warning (errstate only when b has a negative)."""
+    """a ** b, with 0 ** (negative) = inf and no warning (errstate only when b has a negative)."""
     if isinstance(b, (np.ndarray, np.generic)) and (b.item() < 0 if b.ndim == 0 else np.count_nonzero(b < 0)):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # tiny bases overflow to inf, the right limit
             return a ** b
     return a ** b  # also for Tensors (create_graph): Pow's own forward runs this with arrays
 
@@ -118,7 +119,9 @@ def _has_zero(x):
 
     A 0-d array is read with ``item()``: comparing it with a number costs ~15x more.
     """
-    return x.item() == 0 if x.ndim == 0 else np.count_nonzero(x == 0) > 0
+    if isinstance(x, (np.ndarray, np.generic)) and x.ndim == 0:
+        return x.item() == 0
+    return np.count_nonzero(x == 0) > 0  # (a mask of a Tensor needs no gradient: reading it cuts nothing)
 
 
 class Neg(Function):

@@ -24,10 +24,11 @@ class Dropout(Function):
         notify_tracer("random", ctx)  # a compiled function draws in the same order as the eager one
         keep = as_rng(rng).random(x.shape) >= p
         mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p)
-        ctx.save_for_backward(mask)
+        ctx.save_for_backward(keep)  # a boolean mask carries no gradient, also under create_graph
+        ctx.kept = 1.0 - p
         return x * mask
 
     @staticmethod
     def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        return grad * mask
+        (keep,) = ctx.saved_tensors
+        return grad * (keep.astype(grad.dtype) / grad.dtype.type(ctx.kept))  # the forward's mask, exactly

@@ -262,7 +262,7 @@ class LogSumExp(Function):
         if x.size == 0:
             return spread
         finite = np.isfinite(_kept(out, x.shape, ctx.axis))  # a boolean array, also for a Tensor
-        values = x if isinstance(x, np.ndarray) else x.data
+        values = x if isinstance(x, np.ndarray) else x.detach().numpy()  # the shift is a constant on purpose
         with np.errstate(over="ignore", invalid="ignore"):  # only groups whose result is infinite overflow
             exp = np.exp(x - _finite_maximum(values, ctx.axis))
             total = exp.sum(axis=ctx.axis, keepdims=True)
