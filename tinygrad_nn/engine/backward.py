@@ -128,7 +128,9 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
             if grad is None:
                 continue
             if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
-                grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
+                if type(grad) is not np.ndarray or grad.dtype is not source.output_dtype or \
+                        grad.shape != source.output_shape:  # usually conforming: no call needed ((b) -2%)
+                    grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
                 previous = grads.get(source)
                 if previous is None:
                     grads[source] = grad
@@ -136,7 +138,9 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
                 else:
                     grads[source] = previous + grad
             elif source._requires_grad and (wanted_leaves is None or id(source) in wanted_leaves):
-                grad = conform(grad, source._data.shape, source._data.dtype, node, returned, upstream)
+                data = source._data
+                if type(grad) is not np.ndarray or grad.dtype is not data.dtype or grad.shape != data.shape:
+                    grad = conform(grad, data.shape, data.dtype, node, returned, upstream)
                 deliver(source, _owned(grad, upstream, returned))
         if not retain_graph:
             node.saved_tensors = None  # node.release(), inlined

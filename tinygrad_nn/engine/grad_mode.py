@@ -56,7 +56,7 @@ class _State(threading.local):
 
 
 STATE = _State()
-recording_anywhere = 0  # how many threads record a backward now: reading .data checks STATE only when > 0
+RECORDING = [0]  # how many threads record a backward now: reading .data looks further only when > 0
 
 
 def is_grad_enabled():
@@ -253,17 +253,15 @@ class recording_backward:
         self.function = function
 
     def __enter__(self):
-        global recording_anywhere
         self._previous = (STATE.modes, STATE.recording_backward_of)
         STATE.grad_enabled = True
         STATE.recording_backward_of = self.function
-        recording_anywhere += 1
+        RECORDING[0] += 1
         return self
 
     def __exit__(self, *exc_info):
-        global recording_anywhere
         STATE.modes, STATE.recording_backward_of = self._previous
-        recording_anywhere -= 1
+        RECORDING[0] -= 1
         return False
 
 

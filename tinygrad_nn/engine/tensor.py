@@ -27,6 +27,7 @@ import weakref
 import numpy as np
 
 from . import grad_mode
+from .grad_mode import RECORDING
 from .backward import run_backward
 from .dispatch import array_function, array_ufunc
 from .errors import ShapeError
@@ -146,7 +147,10 @@ class Tensor(TensorOps):
 
     # ----------------------------------------------------------- data and versions
     def _set_data(self, value):
-        if value is not self._data:  # (`t.data -= x` changes the array in place, then assigns it back)
+        if value is self._data and self._versions is not NEVER_CHANGED:  # `t.data -= x`, the optimizers' update
+            self._versions.bump()
+            return
+        if value is not self._data:
             array = value if type(value) is np.ndarray and value.dtype.kind in "fbiu" else as_array(
                 value, "Tensor.data")
             if self._requires_grad and array.dtype.kind != "f":
@@ -158,7 +162,7 @@ class Tensor(TensorOps):
         self._bump_version()
 
     def _get_data(self):
-        if grad_mode.recording_anywhere:  # a recorded backward may not read values out of the graph
+        if RECORDING[0]:  # a recorded backward may not read values out of the graph
             grad_mode.check_array_conversion(self, "read .data of a Tensor")
         return self._data
 

@@ -11,8 +11,8 @@ __all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument"
 
 def axis_argument(axis, op, ndim):
     """``axis`` as None, an int or a tuple of ints (numpy integers and lists accepted); ``ndim`` is the tensor's."""
-    if axis is None:
-        return None
+    if axis is None or (type(axis) is int and -2 ** 31 <= axis <= 2 ** 31):  # the usual cases, first
+        return axis
     try:
         axes = tuple(operator.index(a) for a in axis) if isinstance(axis, (list, tuple)) else operator.index(axis)
     except TypeError:
@@ -25,7 +25,9 @@ def axis_argument(axis, op, ndim):
 
 def flag_argument(value, name, op):
     """``value`` as a bool; only True, False (and numpy's bools) are accepted."""
-    if isinstance(value, (bool, np.bool_)):
+    if value is True or value is False:
+        return value
+    if isinstance(value, np.bool_):
         return bool(value)
     raise TypeError(f"{op}: {name} must be True or False, got {_short(value)} ({type(value).__name__})")
 

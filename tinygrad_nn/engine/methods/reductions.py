@@ -29,25 +29,33 @@ class ReductionMethods:
         """Sum over ``axis`` (None: all axes)."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _spelling("sum", axis, dim, keepdims, keepdim)
-        return ops.Sum.apply(self, **_reduction(self, axis, keepdims, "sum"))
+        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
+            axis, keepdims = axis_argument(axis, "sum", self.ndim), flag_argument(keepdims, "keepdims", "sum")
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Mean over ``axis`` (None: all axes)."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _spelling("mean", axis, dim, keepdims, keepdim)
-        return ops.Mean.apply(self, **_reduction(self, axis, keepdims, "mean"))
+        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
+            axis, keepdims = axis_argument(axis, "mean", self.ndim), flag_argument(keepdims, "keepdims", "mean")
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Maximum over ``axis`` (values only, like ``torch.amax``); tied maxima share the gradient evenly."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _spelling("max", axis, dim, keepdims, keepdim)
-        return ops.Max.apply(self, **_reduction(self, axis, keepdims, "max"))
+        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
+            axis, keepdims = axis_argument(axis, "max", self.ndim), flag_argument(keepdims, "keepdims", "max")
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Minimum over ``axis`` (values only, like ``torch.amin``); tied minima share the gradient evenly."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _spelling("min", axis, dim, keepdims, keepdim)
-        return ops.Min.apply(self, **_reduction(self, axis, keepdims, "min"))
+        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
+            axis, keepdims = axis_argument(axis, "min", self.ndim), flag_argument(keepdims, "keepdims", "min")
+        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
     def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """PyTorch's name for ``max`` over ``dim`` (values only; ties share the gradient evenly)."""
@@ -191,8 +199,3 @@ def _norm_order(p):
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or math.isnan(p) or not (p >= 1 or p == -math.inf):
         raise ValueError(f"norm: p must be 'fro', a number >= 1, inf or -inf, got {p!r}")
     return float(p)
-
-
-def _reduction(tensor, axis, keepdims, op):
-    """The checked options of a reduction: ``axis`` (None, an int or a tuple of ints) and ``keepdims``."""
-    return {"axis": axis_argument(axis, op, tensor.ndim), "keepdims": flag_argument(keepdims, "keepdims", op)}
