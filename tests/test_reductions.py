@@ -39,6 +39,19 @@ def test_matches_numpy(case, keepdims, ufunc):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("length", range(1, 17))
+def test_sums_over_rows_are_identical_below_8_and_within_rounding_from_8(length):
+    # the docstring's claim: numpy sums a contiguous row of 8 or more pairwise, the rewritten path in order
+    x = np.random.default_rng(length).standard_normal((300, length)) * 10.0 ** np.arange(length)
+    got, expected = reduce_along(np.add, x, 1), np.add.reduce(x, axis=1, keepdims=True)
+    if length < 8:
+        np.testing.assert_array_equal(got, expected)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=1e-14)
+    if length == 16:  # and the difference is real (so the claim of "identical" would be false there)
+        assert not np.array_equal(got, expected)
+
+
 def test_the_rewritten_case_keeps_float32_and_nan():
     x = np.random.default_rng(0).standard_normal((300, 3)).astype(np.float32)
     x[5, 1] = np.nan
