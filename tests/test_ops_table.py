@@ -38,8 +38,8 @@ def public_ops():
     """Every public op, as the catalog spells it (``Tensor.sin``, ``tg.sin``, ``F.gelu``, ``nn.GELU``, ``np.sin``)."""
     names = set()
     for cls in tg.Tensor.__mro__:
-        if cls.__module__.startswith("tinygrad_nn.engine.methods"):
-            names |= {f"Tensor.{name}" for name in vars(cls) if not name.startswith("_")}
+        if cls.__module__.startswith("tinygrad_nn.engine.methods") and cls.__name__ != "InPlaceMethods":
+            names |= {f"Tensor.{name}" for name in vars(cls) if not name.startswith("_")}  # (copy_ etc. record nothing)
     operators = [name for name in vars(TensorOps) if name.startswith("__") and name.endswith("__")
                  and callable(getattr(TensorOps, name)) and name not in NOT_OPS_TENSOR_OPERATORS]
     names |= {f"Tensor.{name}" for name in operators + ["__iadd__", "__isub__", "__imul__", "__itruediv__"]}

@@ -3,12 +3,14 @@
 Reading order (each file is short):
 
 1. ``tensor.py``: what a Tensor is (data and its version, gradient, place in the graph);
-   ``tensor_ops.py``: its operators and methods, one line each, calling an op;
+   ``tensor_ops.py`` and ``methods/``: its operators and methods, one line each, calling an op
+   (``methods/in_place.py``: the changes in place);
 2. ``function.py``: ``Function`` and ``Function.apply``, which runs an op's forward and
    records one node (``Context``, in ``graph.py``) when an input needs a gradient;
 3. ``ops/``: the primitive ops, forward and backward side by side;
 4. ``graph.py``: the node, the one topological order, and replaying forwards;
-5. ``backward.py``: the reverse walk, for ``backward()`` and ``autograd.grad``;
+5. ``backward.py``: the reverse walk, for ``backward()`` and ``autograd.grad``, and
+   ``recording.py``: what a backward sees when it is itself recorded (``create_graph``);
 6. around them: ``broadcasting.py`` (``unbroadcast``), ``versions.py`` (in-place changes),
    ``grad_mode.py`` (``no_grad`` and friends), ``dispatch.py`` (numpy functions on Tensors),
    ``errors.py``.

@@ -180,86 +180,6 @@ class Tensor(TensorOps):
             counter = self._versions = VersionCounter(node=self.grad_fn)
         counter.bump()
 
-    def _check_in_place(self, op, other=None):
-        """Refuse an in-place change that the graph cannot record (PyTorch's rule, in our words)."""
-        if not grad_mode.STATE.grad_enabled:
-            return
-        if self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                f"{op}: this leaf tensor requires grad, so changing it in place would hide the change from "
-                f"the graph; update parameters inside `with tg.no_grad():` (as optimizers do), or make a new "
-                f"tensor (`w = w + x`, which is no longer a leaf)")
-
-    def copy_(self, source):
-        """Copy ``source``'s values into this tensor's array, in place (broadcast, cast to this dtype).
-
-        Bumps ``version``. Nothing is recorded, so while gradients are
-        recorded it refuses a leaf that requires grad, a tensor made by a
-        recorded op and a source that requires grad: run it inside
-        ``tg.no_grad()`` to copy values only. Returns this tensor.
-        """
-        self._check_in_place("copy_")
-        if grad_mode.STATE.grad_enabled:
-            if self.grad_fn is not None:
-                raise RuntimeError(
-                    "copy_: this tensor was made by a recorded op, and copy_ is not recorded, so the graph would "
-                    "not see the new values; make a new tensor instead, or copy inside `with tg.no_grad():`")
-            if isinstance(source, Tensor) and source._requires_grad:
-                raise RuntimeError(
-                    "copy_: the source requires grad, but copy_ records no gradient to it; use the source itself "
-                    "(or `source * 1`), or copy its values only inside `with tg.no_grad():`")
-        values = as_array(source, "copy_")
-        try:
-            np.copyto(self._writable_data("copy_"), values, casting="unsafe")
-        except ValueError as error:
-            raise ShapeError(f"copy_: cannot copy values of shape {values.shape} into a tensor of shape "
-                             f"{self.shape} (they must broadcast to it)") from error
-        self._bump_version()
-        return self
-
-    def fill_(self, value):
-        """Set every element to ``value``, in place; bumps ``version``; returns this tensor."""
-        return self.copy_(value)
-
-    def zero_(self):
-        """Set every element to 0, in place; bumps ``version``; returns this tensor."""
-        return self.copy_(0)
-
-    def _writable_data(self, op):
-        if not self._data.flags.writeable:
-            raise ValueError(f"{op}: this tensor's array is read-only (a cached constant, or a read-only "
-                             "numpy array it was made from); copy it first")
-        return self._data
-
-    def _in_place(self, ufunc, out_of_place, other, symbol):
-        """``self <op>= other``: in place when nothing needs recording, else a new recorded tensor.
-
-        A tensor made by a recorded op (or one combined with a tensor that
-        requires grad) gets ``out_of_place(self, other)``, which Python binds
-        to the name, as ``x = x + y`` would; other references keep the old
-        tensor. A leaf that requires grad is refused outside ``no_grad()``.
-        """
-        other_requires_grad = isinstance(other, Tensor) and other._requires_grad
-        if grad_mode.STATE.grad_enabled and (self._requires_grad or other_requires_grad):
-            self._check_in_place(f"{symbol} (in place)")
-            return out_of_place(self, other)
-        values = other._data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self._writable_data(f"{symbol} (in place)"), values, out=self._data, casting="same_kind")
-        except ValueError as error:
-            raise ShapeError(f"{symbol} (in place): cannot combine a tensor of shape {self.shape} with "
-                             f"{_shape_of(values)} in place (the result must keep shape {self.shape})") from error
-        except (TypeError, OverflowError) as error:  # also a Python int beyond int64 (10**400)
-            raise TypeError(f"{symbol} (in place): cannot write {_short(values)} ({type(values).__name__}) into a "
-                            f"tensor of dtype {self.dtype} in place; make a new tensor instead") from error
-        self._bump_version()
-        return self
-
-    def __iadd__(self, other): return self._in_place(np.add, TensorOps.__add__, other, "+=")
-    def __isub__(self, other): return self._in_place(np.subtract, TensorOps.__sub__, other, "-=")
-    def __imul__(self, other): return self._in_place(np.multiply, TensorOps.__mul__, other, "*=")
-    def __itruediv__(self, other): return self._in_place(np.true_divide, TensorOps.__truediv__, other, "/=")
-
     # ----------------------------------------------------------- gradient
     def _set_grad(self, value):
         if value is None:
@@ -488,14 +408,6 @@ class Tensor(TensorOps):
             facts.append(f"name {self.name}")
         return (f"<div><b>Tensor</b> <small>{html.escape(' · '.join(facts))}</small>"
                 f"<pre style='margin:2px 0'>{body}</pre></div>")
-
-
-def _shape_of(values):
-    """``np.shape(values)``, or a word when it has none (a ragged list)."""
-    try:
-        return np.shape(values)
-    except ValueError:
-        return f"a ragged {type(values).__name__}"
 
 
 def _short(value):

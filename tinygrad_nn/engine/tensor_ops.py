@@ -11,12 +11,12 @@ import numpy as np
 from . import grad_mode, tensor
 from .errors import ShapeError
 from .ops import Abs, Add, Div, GetItem, MatMul, Mul, Neg, Pow, Sub
-from .methods import ElementwiseMethods, ReductionMethods, ShapeMethods
+from .methods import ElementwiseMethods, InPlaceMethods, ReductionMethods, ShapeMethods
 
 __all__ = ["TensorOps"]
 
 
-class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods):
+class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods):
     """Arithmetic (numpy broadcasting, both sides), comparisons, and the elementwise, reduction and
     shape methods, each recorded as one op."""
 

@@ -4,7 +4,8 @@ Each method is one line: the op that records it (``engine/ops``).
 """
 
 from .elementwise import ElementwiseMethods
+from .in_place import InPlaceMethods
 from .reductions import ReductionMethods
 from .shape import ShapeMethods
 
-__all__ = ["ElementwiseMethods", "ReductionMethods", "ShapeMethods"]
+__all__ = ["ElementwiseMethods", "InPlaceMethods", "ReductionMethods", "ShapeMethods"]

@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument"]
+__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument", "short_text"]
 
 
 def axis_argument(axis, op, ndim):
@@ -16,10 +16,10 @@ def axis_argument(axis, op, ndim):
     try:
         axes = tuple(operator.index(a) for a in axis) if isinstance(axis, (list, tuple)) else operator.index(axis)
     except TypeError:
-        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {_short(axis)}") from None
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {short_text(axis)}") from None
     for a in axes if isinstance(axes, tuple) else (axes,):
         if abs(a) > 2 ** 31:  # numpy cannot even hold it (smaller ones out of range: numpy's message, op named)
-            raise IndexError(f"{op}: axis {_short(a)} is out of range for a tensor of {ndim} dimension(s)")
+            raise IndexError(f"{op}: axis {short_text(a)} is out of range for a tensor of {ndim} dimension(s)")
     return axes
 
 
@@ -29,7 +29,7 @@ def flag_argument(value, name, op):
         return value
     if isinstance(value, np.bool_):
         return bool(value)
-    raise TypeError(f"{op}: {name} must be True or False, got {_short(value)} ({type(value).__name__})")
+    raise TypeError(f"{op}: {name} must be True or False, got {short_text(value)} ({type(value).__name__})")
 
 
 def shape_argument(shape, op):
@@ -39,10 +39,10 @@ def shape_argument(shape, op):
     try:
         sizes = tuple(operator.index(size) for size in shape)
     except TypeError:
-        raise TypeError(f"{op}: the shape must be ints (or one tuple of ints), got {_short(shape)}") from None
+        raise TypeError(f"{op}: the shape must be ints (or one tuple of ints), got {short_text(shape)}") from None
     negative = [size for size in sizes if size < -1]
     if negative:
-        raise ValueError(f"{op}: sizes must be >= 0 (or -1 to infer one), got {_short(sizes)}")
+        raise ValueError(f"{op}: sizes must be >= 0 (or -1 to infer one), got {short_text(sizes)}")
     return sizes
 
 
@@ -54,11 +54,12 @@ def number_argument(value, name, op, allow_none=False):
         try:
             return float(value)
         except OverflowError:  # a Python int beyond float range
-            raise TypeError(f"{op}: {name} {_short(value)} is too large for a float") from None
+            raise TypeError(f"{op}: {name} {short_text(value)} is too large for a float") from None
     what = "None or a number" if allow_none else "a number"
-    raise TypeError(f"{op}: {name} must be {what}, got {_short(value)} ({type(value).__name__})")
+    raise TypeError(f"{op}: {name} must be {what}, got {short_text(value)} ({type(value).__name__})")
 
 
-def _short(value):
+def short_text(value):
+    """``repr(value)``, cut to about 40 characters for an error message."""
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:30]}...{text[-6:]}"

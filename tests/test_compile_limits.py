@@ -1,0 +1,292 @@
+"""``tg.compile``: what a trace refuses, randomness, custom Functions, long traces, the generated source and
+the CLI (the same values and graph behaviour are in test_compile.py)."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+from tinygrad_nn import functional as F, nn
+from tinygrad_nn.compiler import CompileWarning
+
+
+def leaves(arrays, requires_grad=True):
+    return [tg.Tensor(a.copy(), requires_grad=requires_grad) for a in arrays]
+
+
+def spiral_arrays(seed=0):
+    X, y = tg.data.spiral(seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    return X, y, [0.01 * rng.standard_normal((2, 100)), np.zeros(100), 0.01 * rng.standard_normal((100, 3)),
+                  np.zeros(3)]
+
+
+def spiral_loss(X, y, W1, b1, W2, b2):
+    """The CS231n 2-layer net's loss, written with Tensor ops (log_softmax, indexing, mean, L2)."""
+    hidden = (X @ W1 + b1).relu()
+    scores = hidden @ W2 + b2
+    data_loss = -scores.log_softmax(axis=1)[np.arange(len(y)), y].mean()
+    loss = data_loss + 0.5 * 1e-3 * ((W1 * W1).sum() + (W2 * W2).sum())
+    return loss
+
+
+def assert_same(actual, expected):
+    """Bitwise equal: same dtype, shape and bytes."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    assert actual.tobytes() == expected.tobytes(), np.max(np.abs(actual - expected))
+
+
+# ---------------------------------------------------------- what cannot be traced
+def branch_on_value(x):
+    if x.sum() > 0:  # bool() of a tensor: Python control flow on a value
+        return x * 2
+    return -x
+
+
+@pytest.mark.parametrize("fn, what", [
+    (branch_on_value, r"bool\(\)"),
+    (lambda x: x * x.sum().item(), r"item\(\)"),
+])
+def test_python_control_flow_on_values_is_refused_while_tracing(fn, what):
+    with pytest.raises(tg.TraceError, match=what + ".*cannot follow Python control flow"):
+        tg.compile(fn)(tg.Tensor([1.0, -2.0]))
+
+
+def test_no_grad_inside_a_traced_function_is_refused():
+    def uses_no_grad(x):
+        with tg.no_grad():
+            y = x * 2
+        return y + x
+    with pytest.raises(tg.TraceError, match=r"no_grad\(\)"):
+        tg.compile(uses_no_grad)(tg.Tensor([1.0], requires_grad=True))
+
+
+def test_a_function_that_returns_no_tensor_or_is_not_callable():
+    with pytest.raises(TypeError, match=r"returned tuple; a compiled function must return one Tensor"):
+        tg.compile(lambda x: (x, x))(tg.Tensor([1.0]))
+    with pytest.raises(TypeError, match="expected a function or a tg.nn.Module, got int"):
+        tg.compile(3)
+    with pytest.raises(TypeError, match=r"argument 'x' is a set"):
+        tg.compile(lambda x: x)({1})
+
+
+def test_a_mask_computed_from_the_inputs_is_recomputed_on_every_call():
+    step = tg.compile(lambda x: tg.where(x > 0, x, 0.1 * x).sum() + (x * (x < -1)).sum())
+    for values in ([1.0, -2.0, 3.0], [-1.0, 2.0, -3.0]):
+        x = tg.Tensor(values)
+        assert_same(step(x).data, (tg.where(x > 0, x, 0.1 * x).sum() + (x * (x < -1)).sum()).data)
+
+
+def test_indexing_with_a_data_dependent_boolean_mask_is_refused():
+    with pytest.raises(tg.TraceError, match="boolean mask computed from the inputs"):
+        tg.compile(lambda x: x[(x > 0).data].sum())(tg.Tensor([1.0, -1.0], requires_grad=True))
+
+
+def test_detach_stops_the_gradient_and_is_recomputed():
+    step = tg.compile(lambda x: (x * x.detach()).sum())
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    step(x).backward()
+    assert_same(x.grad, np.array([1.0, 2.0]))
+    x2 = tg.Tensor([3.0, 4.0], requires_grad=True)
+    assert step(x2).item() == 25.0
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda x, y: x * tg.Tensor(y * 2.0), r"Mul \(input 1\) uses an array \(3,\) float64 that the function "
+                                          r"computes from its arguments outside the recorded ops"),
+    (lambda x, y: x * tg.Tensor(x.data[0]), "computes from its arguments"),
+    (lambda x, y: x + tg.Tensor(np.random.default_rng().standard_normal(3)), "a random draw outside an op"),
+])
+def test_values_computed_from_the_arguments_outside_the_ops_are_refused(fn, message):
+    with pytest.raises(tg.TraceError, match=message):
+        tg.compile(fn)(tg.Tensor([1.0, 2.0, 3.0], requires_grad=True), np.array([1.0, -1.0, 0.5]))
+
+
+def test_labels_of_another_integer_dtype_are_refused_with_a_hint():
+    with pytest.raises(tg.TraceError, match=r"It equals argument 'target' \(int32\) converted to int64: pass 'target' "
+                                            r"as int64 already"):
+        tg.compile(F.cross_entropy)(tg.Tensor(np.ones((3, 2))), np.array([0, 1, 1], dtype=np.int32))
+
+
+def test_python_control_flow_on_an_array_argument_is_refused():
+    def branch_on_labels(x, y):
+        return x * 2 if y[0] > 0 else x.tanh()
+    with pytest.raises(tg.TraceError, match="records different ops when its arguments have other values"):
+        tg.compile(branch_on_labels)(tg.Tensor([1.0, 2.0]), np.array([1, 0]))
+
+
+def test_a_tensor_from_an_earlier_computation_must_be_an_argument():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    hidden = w * 3  # recorded before the compiled function runs
+    with pytest.raises(tg.TraceError, match="pass that tensor as an argument"):
+        tg.compile(lambda x: (x * hidden).sum())(tg.Tensor([1.0, 1.0]))
+
+
+# ------------------------------------------------------------------- randomness
+def test_dropout_draws_a_fresh_mask_per_call_seeded_as_in_eager_mode():
+    def make():
+        tg.manual_seed(7)
+        return nn.Sequential(nn.Linear(6, 50), nn.Dropout(0.5))
+    x = tg.Tensor(np.ones((4, 6)))
+    compiled = tg.compile(make())
+    outputs = [compiled(x).data.copy() for _ in range(3)]
+    eager_net = make()
+    expected = [eager_net(x).data for _ in range(3)]
+    assert not np.array_equal(outputs[0], outputs[1])
+    for mine, theirs in zip(outputs, expected):
+        assert_same(mine, theirs)
+
+
+def test_dropout_with_its_own_generator():
+    net = nn.Dropout(0.3, rng=np.random.default_rng(3))
+    compiled = tg.compile(net)
+    x = tg.Tensor(np.ones((20, 20)), requires_grad=True)
+    first = compiled(x)
+    first.sum().backward()
+    assert_same(x.grad, first.data)  # the gradient is the mask / (1 - p), the output of ones
+    again = nn.Dropout(0.3, rng=np.random.default_rng(3))(tg.Tensor(np.ones((20, 20))))
+    assert_same(first.data, again.data)
+
+
+# -------------------------------------------------------------- custom functions
+class Cube(tg.Function):
+    """x**3 with a scale option;  dx = 3 scale x**2."""
+
+    @staticmethod
+    def forward(ctx, x, scale=1.0):
+        ctx.save_for_backward(x)
+        return scale * x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * ctx.kwargs["scale"] * x ** 2
+
+
+def test_a_custom_function_is_called_from_the_generated_code():
+    step = tg.compile(lambda x, w: Cube.apply(x * w, scale=0.5).sum())
+    x, w = tg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), tg.Tensor([0.5, -1.0], requires_grad=True)
+    loss = step(x, w)
+    assert "Cube.forward(" in step.source and "backward_of(Cube" in step.source
+    loss.backward()
+    x2, w2 = tg.Tensor(x.data, requires_grad=True), tg.Tensor(w.data, requires_grad=True)
+    Cube.apply(x2 * w2, scale=0.5).sum().backward()
+    assert_same(x.grad, x2.grad)
+    assert_same(w.grad, w2.grad)
+
+
+class WrongShape(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.ones(7)
+
+
+def test_a_custom_backward_is_checked_as_the_engine_checks_it():
+    # the first call runs each op's backward once on the traced values, so the error comes from it
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"WrongShape.backward returned a gradient of shape \(7,\)") as error:
+        tg.compile(lambda x: WrongShape.apply(x).sum())(x)
+    assert "the first call of compile(<lambda>)" in "".join(getattr(error.value, "__notes__", []))
+
+
+def test_a_compiled_function_inside_a_compiled_function():
+    inner = tg.compile(lambda x: (x * x).tanh())
+    outer = tg.compile(lambda x: inner(x + 1).sum())
+    x = tg.Tensor([0.5, -0.25], requires_grad=True)
+    outer(x).backward()
+    x2 = tg.Tensor([0.5, -0.25], requires_grad=True)
+    ((x2 + 1) * (x2 + 1)).tanh().sum().backward()
+    assert_same(x.grad, x2.grad)
+
+
+# ----------------------------------------------------------------- long traces
+def test_a_5000_step_elementwise_chain_traces_and_replays():
+    def chain(x, w):
+        y = x
+        for i in range(5000):
+            kind = i % 4
+            y = y * 1.5 if kind == 0 else y + 0.1 if kind == 1 else y.tanh() if kind == 2 else y * w
+        return y.sum()
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(50), rng.uniform(0.5, 1.5, 50)]
+    step = tg.compile(chain)
+    for _ in range(2):
+        mine, theirs = leaves(arrays), leaves(arrays)
+        loss = step(*mine)
+        expected = chain(*theirs)
+        assert_same(loss.data, expected.data)
+        loss.backward()
+        expected.backward()
+        for a, b in zip(mine, theirs):
+            assert_same(a.grad, b.grad)
+        arrays = [rng.standard_normal(50), rng.uniform(0.5, 1.5, 50)]
+    assert step.source.count("\n") > 10_000
+
+
+def test_a_compiled_function_keeps_no_traced_arrays_alive():
+    import gc
+    import weakref
+    x = tg.Tensor(np.ones((300, 300)), requires_grad=True)
+    step = tg.compile(lambda x: (x * 2).tanh().sum())
+    step(x).backward()
+    gone = weakref.ref(x.data)
+    del x
+    gc.collect()
+    assert gone() is None  # the first call's arrays are not held by the compiled code
+
+
+# ------------------------------------------------------------- generated source
+def test_the_spiral_nets_source_is_readable():
+    tg.manual_seed(0)
+    net = nn.MLP([2, 100, 3])
+    compiled = tg.compile(net)
+    compiled(tg.Tensor(tg.data.spiral()[0]))
+    source = compiled.source
+    assert not re.search(r"\bt\d+\b", source)
+    for name, _ in net.named_parameters():
+        assert name.replace(".", "_") in source
+    assert "# layers.1 (ReLU)" in source
+    assert "np.maximum(layers_1_relu, 0, out=layers_1_relu)" in source  # in place: the value is not needed after
+    assert "dlayers_1_relu *= layers_1_relu > 0" in source
+
+
+def test_every_built_in_op_is_written_out_and_agrees_with_the_op():
+    def every_op(x, y, w, labels):
+        a = (x + y - w * x / (y * y + 1)) ** 2 - (-x)
+        b = (a.tanh().exp() + (x.abs() + 1).log() + (y * y + 1).sqrt()).sigmoid().relu().leaky_relu(0.1)
+        c = tg.maximum(b.clip(0.2, 0.8), x) @ w.T + tg.where(x > 0, x, y)[:, ::-1]
+        d = tg.concatenate([c, c.T.T], axis=1).reshape(8, 4).transpose(1, 0).softmax(axis=0)
+        e = tg.stack([d, d.log_softmax(axis=1)], axis=0).sum(axis=0).mean(axis=1, keepdims=True) + d.max() \
+            + d.min(axis=0, keepdims=True).max(axis=1, keepdims=True)
+        f = F.linear(x, w, y[0]) + e[[0, 1, 2, 0]][:2].sum()
+        return (F.cross_entropy(f, labels) + F.multiclass_hinge_loss(f, labels) + F.l2_penalty([w])
+                + nn.Dropout(0.5)(x).sum() + a.mean())
+    rng = np.random.default_rng(0)
+    args = [tg.Tensor(rng.standard_normal((4, 4)), requires_grad=True) for _ in range(3)] + [np.array([0, 3, 1, 2])]
+    step = tg.compile(every_op)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        step(*args)
+    assert "new_context(" not in step.source, step.source
+
+
+# --------------------------------------------------------------------- the CLI
+def test_the_compile_command_prints_the_generated_code(tmp_path, capsys):
+    from tinygrad_nn.cli import main
+    model = tmp_path / "model.py"
+    model.write_text("import tinygrad_nn as tg\nnet = tg.nn.MLP([3, 4, 2])\n"
+                     "def loss(x, w):\n    return (x @ w).relu().sum()\n")
+    assert main(["compile", f"{model}:net", "--input-shape", "5,3"]) == 0
+    out = capsys.readouterr().out
+    assert "def forward(x, layers_0_weight" in out and "dlayers_0_weight = " in out
+    assert main(["compile", f"{model}:loss", "--input-shape", "4,3", "--input-shape", "3,2"]) == 0
+    assert "dw = x.T @ drelu" in capsys.readouterr().out
+    assert main(["compile", f"{model}:loss", "--input-shape", "4,3"]) == 2
+    assert "missing 1 required positional argument" in capsys.readouterr().err
