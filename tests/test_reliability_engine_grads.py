@@ -213,3 +213,36 @@ def test_a_0d_leaf_as_its_own_root_gets_a_writable_0d_array():
     _assert_writable_0d(x.grad, np.float64)
     x.backward(grad=3.0)
     assert x.grad == 4.0
+
+
+class ReturnsItsSavedArray(tg.Function):
+    """d(sum(w * c))/dw = c, returned as the very array forward saved (legal, if unusual)."""
+
+    @staticmethod
+    def forward(ctx, w, c):
+        ctx.save_for_backward(c)
+        return w * c
+
+    @staticmethod
+    def backward(ctx, grad):
+        (c,) = ctx.saved_tensors
+        return c, None
+
+
+def test_a_gradient_that_is_a_saved_array_is_copied_so_accumulating_cannot_change_the_graph():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    c = np.array([3.0, 4.0])
+    loss = ReturnsItsSavedArray.apply(w, c).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()  # the second backward adds into w.grad in place: the saved c must not be w.grad
+    np.testing.assert_array_equal(w.grad, [6.0, 8.0])
+    np.testing.assert_array_equal(c, [3.0, 4.0])
+
+
+def test_a_gradient_that_is_the_callers_own_array_is_copied_so_accumulating_cannot_change_it():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    c = np.array([3.0, 4.0])
+    for _ in range(2):  # two graphs, each saving the caller's c and returning it as w's gradient
+        ReturnsItsSavedArray.apply(w, c).sum().backward()
+    np.testing.assert_array_equal(w.grad, [6.0, 8.0])
+    np.testing.assert_array_equal(c, [3.0, 4.0])

@@ -16,12 +16,14 @@ from ..engine.ops.helpers import reduce_along
 from ..engine.ops.shape import is_basic_index as _is_basic
 from ..engine.tensor import as_array
 
-__all__ = ["REQUIRES_GRAD_STORAGE", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
+__all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
            "leaf_view", "backward_order", "graph_root", "namespace", "is_basic_index", "generator_states", "restore_generators"]
 
 
-# The attribute holding Tensor.requires_grad: the generated guard reads it on every call (a property costs more).
+# The attributes holding Tensor.requires_grad and Tensor.data: the generated guard reads them on every call
+# (a property costs more than the op they guard).
 REQUIRES_GRAD_STORAGE = "_requires_grad"
+DATA_STORAGE = "_data"
 
 
 def new_context(function, needs_input_grad, kwargs=None):

@@ -199,10 +199,11 @@ def _leaf_check(variable, leaf, constant):
 def _tensor_check(variable, tensor, constant):
     """The condition under which the Tensor ``variable`` differs from ``tensor`` in shape, dtype or requires_grad.
 
-    It reads the array once and the requires_grad flag's storage (``engine_api``):
+    It reads the storage of the array and of the requires_grad flag (``engine_api``):
     these checks run on every call, and a property costs more than the op they guard.
     """
-    return (f"(_d := {variable}.data).shape != {tensor.shape!r} or _d.dtype is not {constant(tensor.dtype)} or "
+    return (f"(_d := {variable}.{engine_api.DATA_STORAGE}).shape != {tensor.shape!r} or "
+            f"_d.dtype is not {constant(tensor.dtype)} or "
             f"{variable}.{engine_api.REQUIRES_GRAD_STORAGE} is not {tensor.requires_grad}")
 
 
