@@ -54,7 +54,10 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         return _soft_cross_entropy(logits, probabilities(logits, values, "cross_entropy", "class probabilities"),
                                    weight, smoothing, reduction)
     labels = class_labels(logits, target, "cross_entropy", ignore_index)
-    if weight is None and smoothing == 0 and reduction == "mean" and not (labels == ignore_index).any():
+    # a label can equal ignore_index (-100 by default) only if that is a class, or some label is not one
+    ignored = ignore_index is not None and labels.size and (
+        0 <= ignore_index < logits.shape[1] or labels.min() < 0 or labels.max() >= logits.shape[1])
+    if weight is None and smoothing == 0 and reduction == "mean" and not (ignored and (labels == ignore_index).any()):
         return SoftmaxCrossEntropy.apply(logits, labels=labels)  # the fast path: one node
     return _weighted_nll(logits.log_softmax(axis=1), labels, weight, ignore_index, reduction, smoothing,
                          "cross_entropy")

@@ -88,10 +88,13 @@ def class_labels(scores, labels, loss, ignore_index=None):
     if labels.shape != (n,):
         raise ShapeError(f"{loss}: scores have shape {scores.shape}, so labels must have shape ({n},), "
                          f"got shape {labels.shape}")
-    bad = (labels < 0) | (labels >= classes)
-    if ignore_index is not None:
-        bad &= labels != ignore_index
-    if bad.any():
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # (two reductions: the usual case is fine)
+        bad = (labels < 0) | (labels >= classes)
+        if ignore_index is not None:
+            bad &= labels != ignore_index
+    else:
+        bad = None
+    if bad is not None and bad.any():
         skipped = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
         raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes (scores of shape "
                          f"{scores.shape}){skipped}, got {labels[bad][:5].tolist()}"
