@@ -113,7 +113,7 @@ def test_assigning_a_wrong_grad_raises_at_once_and_keeps_the_previous_one(value,
 
 
 @pytest.mark.parametrize("grad, message", [
-    ([None, None], r"^backward: the gradient: objects \(ragged lists, None or arbitrary objects\) are not numbers"),
+    ([None, None], r"^backward: the gradient: objects \(ragged lists, None, .*\) are not numbers"),
     ("ab", r"^backward: the gradient: strings are not numbers"),
     (np.array(["a", "b"]), "strings are not numbers"),
     ([1 + 2j, 0], "complex numbers are not supported"),

@@ -37,12 +37,16 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     ``inputs`` (Tensors) limits the delivery to those tensors, leaves or not.
     Tensors that called ``retain_grad()`` get their ``.grad`` too.
     """
+    create_graph = _flag(create_graph, "create_graph", "backward")
+    retain_graph = _flag(retain_graph, "retain_graph", "backward")
     wanted = None if inputs is None else _as_tensor_list(inputs, "backward: inputs")
     _walk(roots, grads, retain_graph, create_graph, wanted, tensor.Tensor._accumulate_grad, True, "backward")
 
 
 def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
     """``autograd.grad``: d(outputs)/d(inputs) as a tuple of Tensors, ``.grad`` untouched (see there)."""
+    create_graph, allow_unused = _flag(create_graph, "create_graph", "grad"), _flag(allow_unused, "allow_unused", "grad")
+    retain_graph = create_graph if retain_graph is None else _flag(retain_graph, "retain_graph", "grad")
     outputs = _as_tensor_list(outputs, "grad: outputs")
     inputs = _as_tensor_list(inputs, "grad: inputs")
     if grad_outputs is None or isinstance(grad_outputs, (tensor.Tensor, np.ndarray)):
@@ -63,8 +67,7 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
                 grad = np.asarray(grad)
         collected[id(target)] = grad
 
-    _walk(outputs, grad_outputs, create_graph if retain_graph is None else retain_graph, create_graph,
-          inputs, collect, give_retained=False, op="grad")
+    _walk(outputs, grad_outputs, retain_graph, create_graph, inputs, collect, give_retained=False, op="grad")
     result = []
     for index, t in enumerate(inputs):
         grad = collected.get(id(t))
@@ -75,6 +78,13 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
             grad = tensor.Tensor._make(grad)
         result.append(grad)
     return tuple(result)
+
+
+def _flag(value, name, op):
+    """``value`` of the flag ``name`` as a bool; True, False, None (False) and 0/1 are accepted."""
+    if value is None or isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{op}: {name} must be True or False, got {type(value).__name__} {value!r:.40}")
 
 
 def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_retained, op):

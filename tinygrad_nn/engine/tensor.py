@@ -40,28 +40,31 @@ _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
 # Numbers that take the tensor's dtype instead of promoting it: Python's, and
 # numpy scalars (np.float64(2), np.sqrt(d)), as PyTorch treats them.
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
-_GRAD_LOCK = threading.Lock()
-_EMPTY = object()  # the default of Tensor(data): no data given  # leaf gradients are added under it: backward in several threads is safe
+_GRAD_LOCK = threading.Lock()  # leaf gradients are added under it: backward in several threads is safe
+_EMPTY = object()  # the default of Tensor(data): no data given
 
 
 def as_array(data, op="Tensor", dtype=None):
-    """``data`` as a numpy array of an allowed dtype (see the module docstring)."""
+    """``data`` as a numpy array of an allowed dtype (see the module docstring), converted to ``dtype`` if given."""
     if isinstance(data, Tensor):
         data = data._data
     try:
-        array = np.asarray(data, dtype=dtype)
+        array = np.asarray(data)  # converted to dtype only once it is known to hold numbers
     except (TypeError, ValueError, OverflowError) as error:
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__}: {error}") from error
     kind = array.dtype.kind
-    if kind in "biu" and dtype is None:
-        array = array.astype(np.float64)
-    elif kind not in "fbiu":
+    if kind not in "fbiu":
         what = {"c": "complex numbers are not supported",
                 "U": "strings are not numbers", "S": "bytes are not numbers",
-                "O": "objects (ragged lists, None or arbitrary objects) are not numbers"}.get(
+                "O": "objects (ragged lists, None, integers beyond int64 or arbitrary objects) are not numbers"}.get(
                     kind, f"dtype {array.dtype} is not supported")
         raise TypeError(f"{op}: {what} (got {type(data).__name__} with dtype {array.dtype})")
-    return array
+    if dtype is not None:
+        if kind == "f" and dtype.kind in "biu" and array.size and not np.isfinite(array).all():
+            raise ValueError(f"{op}: cannot convert inf or NaN to {dtype}")
+        with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, as numpy and PyTorch do
+            return array.astype(dtype, copy=False)
+    return array.astype(np.float64) if kind in "biu" else array
 
 
 class Tensor(TensorOps):
@@ -96,10 +99,14 @@ class Tensor(TensorOps):
         # and then set its fields.
         if dtype is not None:
             try:
+                if isinstance(dtype, (Tensor, np.ndarray)):  # np.dtype would take their .dtype
+                    raise TypeError
                 dtype = np.dtype(dtype)
             except TypeError:
                 raise TypeError(f"Tensor: dtype must be a numpy dtype (np.float32, \"float64\" ...), "
                                 f"got {dtype!r:.40}") from None
+            if dtype.kind not in "fbiu":
+                raise TypeError(f"Tensor: dtype must be a boolean, integer or floating dtype, got {dtype}")
         array = as_array(np.empty(0) if data is _EMPTY else data, "Tensor", dtype)
         if isinstance(data, Tensor):
             array = array.copy()
