@@ -1,32 +1,44 @@
 """Checks of the non-tensor arguments of Tensor methods (axes, shapes, flags, numbers), each raising an error
 that names the method, so that garbage never reaches numpy and comes back as one of its internal messages."""
 
+import math
 import numbers
 import operator
+import os
 
 import numpy as np
 
-__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument"]
+__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
+           "allocation_check"]
+
+LARGEST_INT = 2 ** 63 - 1  # numpy's int64: any size, count or axis beyond it cannot be held
 
 
-def axis_argument(axis, op, ndim):
-    """``axis`` as None, an int or a tuple of ints (numpy integers and lists accepted); ``ndim`` is the tensor's."""
+def axis_argument(axis, op, ndim, single=False):
+    """``axis`` as None, an int or a tuple of ints (numpy integers and lists accepted); ``ndim`` is the tensor's.
+
+    ``single=True``: one int (or None) only, for ops along one axis (``cumsum``, ``argmax``).
+    """
     if axis is None:
         return None
+    several = isinstance(axis, (list, tuple)) and not single
     try:
-        axes = tuple(operator.index(a) for a in axis) if isinstance(axis, (list, tuple)) else operator.index(axis)
+        axes = tuple(operator.index(a) for a in axis) if several else operator.index(axis)
     except TypeError:
-        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {_short(axis)}") from None
+        what = "None or an int" if single else "None, an int or a tuple of ints"
+        raise TypeError(f"{op}: axis must be {what}, got {_short(axis)}") from None
     for a in axes if isinstance(axes, tuple) else (axes,):
         if abs(a) > 2 ** 31:  # numpy cannot even hold it (smaller ones out of range: numpy's message, op named)
             raise IndexError(f"{op}: axis {_short(a)} is out of range for a tensor of {ndim} dimension(s)")
     return axes
 
 
-def flag_argument(value, name, op):
-    """``value`` as a bool; only True, False (and numpy's bools) are accepted."""
+def flag_argument(value, name, op, allow_none=False):
+    """``value`` as a bool; only True, False (and numpy's bools) are accepted, and None when ``allow_none``."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
+    if value is None and allow_none:
+        return None
     raise TypeError(f"{op}: {name} must be True or False, got {_short(value)} ({type(value).__name__})")
 
 
@@ -41,7 +53,53 @@ def shape_argument(shape, op):
     negative = [size for size in sizes if size < -1]
     if negative:
         raise ValueError(f"{op}: sizes must be >= 0 (or -1 to infer one), got {_short(sizes)}")
+    if any(size > LARGEST_INT for size in sizes):
+        raise ValueError(f"{op}: the sizes {_short(sizes)} are too large for an array")
     return sizes
+
+
+def int_argument(value, name, op, minimum=None):
+    """``value`` as an int (a Python or numpy int, or an integer 0-d tensor), at least ``minimum`` if given.
+
+    Floats, strings, None and arrays are refused, as are ints beyond int64, which numpy cannot hold.
+    """
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {_short(value)} ({type(value).__name__})") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{op}: {name} must be an int >= {minimum}, got {_short(number)}")
+    if abs(number) > LARGEST_INT:
+        raise ValueError(f"{op}: {name} {_short(number)} is too large (beyond int64)")
+    return number
+
+
+def allocation_check(shape, dtype, op):
+    """Refuse, naming the op, an array of ``shape`` and ``dtype`` larger than this machine's memory.
+
+    numpy would raise its own ``MemoryError`` (or "array is too big") deep inside; this says which op
+    asked for how much. Smaller requests are left to numpy.
+    """
+    count = math.prod(shape)
+    needed = count * np.dtype(dtype).itemsize
+    if needed > _memory_bytes():
+        raise ValueError(f"{op}: a tensor of shape {_short(tuple(shape))} ({count} elements of "
+                         f"{np.dtype(dtype)}) needs {_bytes(needed)}, more than this machine's memory "
+                         f"({_bytes(_memory_bytes())})")
+
+
+def _memory_bytes():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: numpy's own limit applies
+        return LARGEST_INT
+
+
+def _bytes(count):
+    """``count`` bytes in the largest binary unit that keeps the number >= 1 (up to PiB)."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
+    power = min(int(math.log(max(count, 1), 1024)), len(units) - 1)
+    return f"{count} bytes" if power == 0 else f"{count / 1024 ** power:.1f} {units[power]}"
 
 
 def number_argument(value, name, op, allow_none=False):
