@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor, maximum
+from ..engine.methods.arguments import flag_argument, number_argument
 from ..engine.ops import SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
 from .losses_inputs import (as_scores, as_values, broadcast_weight, check_classes, class_labels, class_weights,
@@ -75,9 +76,10 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
 
 
 def _smoothing(label_smoothing):
-    if not 0.0 <= label_smoothing <= 1.0:
+    smoothing = number_argument(label_smoothing, "label_smoothing", "cross_entropy")
+    if not 0.0 <= smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
-    return float(label_smoothing)
+    return smoothing
 
 
 def _weighted_nll(log_probs, labels, weight, ignore_index, reduction, smoothing, loss):
@@ -170,7 +172,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     log_probs = as_scores(input, "kl_div", "log-probabilities", reduction)
     targets = as_values(target, "kl_div", "target").astype(log_probs.dtype)
     same_shape(log_probs, targets, "kl_div", "target")
-    if log_target:
+    if flag_argument(log_target, "log_target", "kl_div"):
         probs = np.exp(targets)
         entropy_part = probs * targets
     else:

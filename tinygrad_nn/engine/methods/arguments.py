@@ -102,15 +102,23 @@ def _bytes(count):
     return f"{count} bytes" if power == 0 else f"{count / 1024 ** power:.1f} {units[power]}"
 
 
-def number_argument(value, name, op, allow_none=False):
-    """``value`` as a real Python number (None too when ``allow_none``); arrays and strings are refused."""
+def number_argument(value, name, op, allow_none=False, finite=False):
+    """``value`` as a real Python float (None too when ``allow_none``); bools, arrays and strings are refused.
+
+    ``finite=True`` also refuses NaN, inf and ints beyond float range (a ValueError).
+    """
     if value is None and allow_none:
         return None
-    if isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_, np.ndarray)):
         try:
-            return float(value)
+            number = float(value)
         except OverflowError:  # a Python int beyond float range
-            raise TypeError(f"{op}: {name} {_short(value)} is too large for a float") from None
+            number = math.inf if value > 0 else -math.inf
+            if not finite:
+                raise TypeError(f"{op}: {name} {_short(value)} is too large for a float") from None
+        if finite and not math.isfinite(number):
+            raise ValueError(f"{op}: {name} must be a finite number, got {_short(value)}")
+        return number
     what = "None or a number" if allow_none else "a number"
     raise TypeError(f"{op}: {name} must be {what}, got {_short(value)} ({type(value).__name__})")
 
