@@ -30,6 +30,13 @@ PYTHON_INTERNALS = [
 # numpy's warnings about a value it converted badly (NaN and inf arithmetic is silenced by errstate above;
 # the library's own warnings have their own categories and are fine)
 RAW_WARNINGS = (np.exceptions.ComplexWarning, np.exceptions.VisibleDeprecationWarning, DeprecationWarning)
+# Findings whose fix belongs to engine/tensor.py (not changed here): as_array passes ``dtype=`` to np.asarray
+# unchecked and repeats numpy's message. Each has a strict xfail in tests/test_reliability_fuzz_finds.py; until
+# they are fixed the fuzz test lets exactly these messages pass (``left_to_the_engine``).
+LEFT_TO_THE_ENGINE = [
+    ("cannot make a numeric array from", "float() argument must be a string or"),
+    ("cannot make a numeric array from", "could not convert string to float"),
+]
 TIME_LIMIT = 5.0  # seconds for one call: a hang is a finding, not a stuck test run
 
 
@@ -71,6 +78,11 @@ def judge(label, names, call, args, kwargs):
     finally:
         grad_mode.STATE.modes = modes  # a fuzzed set_grad_enabled(False) must not leak into the next example
     return None
+
+
+def left_to_the_engine(problem):
+    """Whether ``problem`` (a verdict of ``judge``) is one of the known findings of ``LEFT_TO_THE_ENGINE``."""
+    return problem is not None and any(all(part in problem for part in parts) for parts in LEFT_TO_THE_ENGINE)
 
 
 def _names_op(message, names):

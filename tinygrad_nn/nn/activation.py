@@ -314,7 +314,11 @@ def activation_maker(activation, where="MLP"):
         return lambda: copy.deepcopy(activation)
     if callable(activation):
         def make():
-            module = activation()
+            try:
+                module = activation()
+            except TypeError as error:
+                raise TypeError(f"{where}: activation() failed: {error} (a class or function given as the "
+                                "activation is called with no arguments)") from error
             if not isinstance(module, Module):
                 raise TypeError(f"{where}: activation() returned a {type(module).__name__}, not a Module")
             return module
