@@ -52,3 +52,52 @@ def test_a_garbage_dtype_of_tensor_is_refused_in_the_library_s_words():
 def test_none_in_a_list_with_a_dtype_is_refused():
     with pytest.raises(TypeError, match="Tensor"):
         tg.Tensor([None, 1.0], dtype=np.float32)
+
+
+def _drawing():
+    return tg.viz.draw_graph((tg.Tensor([1.0, 2.0], requires_grad=True) * 2.0).sum())
+
+
+FOUND = [  # (label, the names one of which the message must hold, a call the fuzz test once saw fail raw)
+    ("Tensor.argmax", ("argmax",), lambda: tg.Tensor(np.ones((2, 3))).argmax(axis=1.0)),
+    ("Tensor.cumsum", ("cumsum",), lambda: tg.Tensor(np.ones((2, 3))).cumsum(1.5)),
+    ("Tensor.sum", ("sum",), lambda: tg.Tensor(np.ones((2, 3))).sum(keepdims=np.ones(2))),
+    ("Tensor.var", ("var",), lambda: tg.Tensor(np.ones((2, 3))).var(unbiased=np.ones(2))),
+    ("Tensor.norm", ("norm",), lambda: tg.Tensor(np.ones(3)).norm(10 ** 400)),
+    ("Tensor.repeat_interleave", ("repeat_interleave",), lambda: tg.Tensor(np.ones(3)).repeat_interleave(None)),
+    ("Tensor.repeat_interleave", ("repeat_interleave",), lambda: tg.Tensor(np.ones(3)).repeat_interleave(2 ** 40)),
+    ("Tensor.round", ("round",), lambda: tg.Tensor(np.ones(3)).round(decimals=None)),
+    ("tg.round", ("round",), lambda: tg.round(tg.Tensor(np.ones(3)), 10 ** 400)),
+    ("Tensor.split", ("split",), lambda: tg.Tensor(np.ones(4)).split(None)),
+    ("Tensor.split", ("split",), lambda: tg.Tensor(1.0).split(1)),
+    ("Tensor.tile", ("tile",), lambda: tg.Tensor(np.ones(3)).tile(2 ** 63)),
+    ("Tensor.broadcast_to", ("broadcast_to",), lambda: tg.Tensor(1.0).broadcast_to((2 ** 40,))),
+    ("tg.zeros", ("zeros",), lambda: tg.zeros(2 ** 40)),
+    ("tg.ones", ("ones",), lambda: tg.ones(2, requires_grad=np.ones(2))),
+    ("tg.arange", ("arange",), lambda: tg.arange(float("inf"))),
+    ("tg.linspace", ("linspace",), lambda: tg.linspace(None, 1.0, 3)),
+    ("tg.full_like", ("full_like",), lambda: tg.full_like(np.ones(2), 10 ** 400)),
+    ("F.elu", ("elu",), lambda: F.elu(tg.Tensor(np.ones(2)), 10 ** 400)),
+    ("F.pad", ("pad",), lambda: F.pad(tg.Tensor(np.ones(2)), None)),
+    ("F.cross_entropy", ("cross_entropy",),
+     lambda: F.cross_entropy(tg.Tensor(np.ones((2, 3))), np.array([0, 1]), label_smoothing=None)),
+    ("F.mse_loss", ("mse_loss",), lambda: F.mse_loss(tg.Tensor(np.ones(2)), np.ones(2), reduction=np.ones(2))),
+    ("F.huber_loss", ("huber_loss",), lambda: F.huber_loss(tg.Tensor(np.ones(2)), np.ones(2), delta="abc")),
+    ("nn.ReLU", ("ReLU",), lambda: tg.nn.ReLU(inplace=np.ones(2))),
+    ("nn.PReLU", ("PReLU",), lambda: tg.nn.PReLU(2, dtype=True)),
+    ("nn.MLP", ("MLP",), lambda: tg.nn.MLP([3, 4, 2], activation=lambda x: x)),
+    ("tg.gradcheck", ("gradcheck",), lambda: tg.gradcheck(lambda x: x.sum(), (np.ones(2),), wrt=b"ab")),
+    ("data.spiral", ("spiral",), lambda: tg.data.spiral(seed={})),
+    ("data.blobs", ("blobs",), lambda: tg.data.blobs(centers="abc")),
+    ("viz.render", ("render",), lambda: tg.viz.render(_drawing(), 5)),
+    ("viz.draw_graph", ("draw_graph",), lambda: tg.viz.draw_graph(tg.Tensor(1.0), model=5)),
+    ("viz.draw_module", ("draw_module",), lambda: tg.viz.draw_module(tg.nn.Linear(2, 1), max_depth=1j)),
+    ("viz.draw_network", ("draw_network",), lambda: tg.viz.draw_network(tg.nn.Linear(2, 1), max_units=None)),
+]
+
+
+@pytest.mark.parametrize("label, names, call", FOUND, ids=[f"{label}-{i}" for i, (label, _, _) in enumerate(FOUND)])
+def test_each_raw_error_the_fuzz_test_found_is_now_a_clear_error_naming_the_function(label, names, call):
+    with pytest.raises((TypeError, ValueError, IndexError, RuntimeError)):
+        call()
+    assert judge(label, names, call, (), {}) is None

@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 __all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
-           "allocation_check"]
+           "allocation_check", "path_argument"]
 
 LARGEST_INT = 2 ** 63 - 1  # numpy's int64: any size, count or axis beyond it cannot be held
 
@@ -121,6 +121,14 @@ def number_argument(value, name, op, allow_none=False, finite=False):
         return number
     what = "None or a number" if allow_none else "a number"
     raise TypeError(f"{op}: {name} must be {what}, got {_short(value)} ({type(value).__name__})")
+
+
+def path_argument(path, op, what="path"):
+    """Refuse a ``path`` that is no file name (``open`` would say only "expected str, bytes or os.PathLike")."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{op}: {what} must be a file name (a str or a pathlib.Path), got {_short(path)} "
+                        f"({type(path).__name__})")
+    return path
 
 
 def _short(value):
