@@ -79,7 +79,7 @@ def blobs(n_per_class=50, centers=((-1.0, -1.0), (1.0, 1.0)), std=0.5, seed=0):
     n_per_class = _count(n_per_class, "n_per_class", "blobs")
     try:
         centers = np.asarray(centers, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TypeError(f"blobs: centers must be rows of numbers, shape (n_classes, n_features), got "
                         f"{centers!r:.40}") from None
     if centers.ndim != 2 or len(centers) == 0:

@@ -98,6 +98,8 @@ def _memory_bytes():
 def _bytes(count):
     """``count`` bytes in the largest binary unit that keeps the number >= 1 (up to PiB)."""
     units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
+    if count >= 1024 ** len(units):
+        return "over 1024 PiB"  # too many to divide into a float
     power = min(int(math.log(max(count, 1), 1024)), len(units) - 1)
     return f"{count} bytes" if power == 0 else f"{count / 1024 ** power:.1f} {units[power]}"
 

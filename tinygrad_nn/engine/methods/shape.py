@@ -22,6 +22,7 @@ from .arguments import allocation_check, int_argument, shape_argument
 __all__ = ["ShapeMethods"]
 
 _DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
+MAX_EMPTY_PIECES = 2 ** 20  # chunk of an empty axis gives one empty Tensor per chunk: a million is plenty
 
 
 class ShapeMethods:
@@ -206,8 +207,11 @@ class ShapeMethods:
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces along ``dim`` of equal length rounded up (PyTorch's ``chunk``: maybe fewer pieces)."""
         if not isinstance(chunks, numbers.Integral) or chunks <= 0:
-            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r:.40}")
         length = self.shape[_axis_index(dim, self.ndim, "chunk")]
+        if length == 0 and chunks > MAX_EMPTY_PIECES:
+            raise ValueError(f"chunk: chunks={chunks!r:.40} would make that many empty pieces of an empty axis "
+                             f"(as PyTorch does); give at most {MAX_EMPTY_PIECES}")
         if length == 0:
             return tuple(self.split([0] * int(chunks), dim))
         return self.split(-(-length // int(chunks)), dim)
