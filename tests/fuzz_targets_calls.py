@@ -6,7 +6,8 @@ reaches, once the data they are given is right.
   ``log_target=``) left out, as default, or garbage;
 * ``nn.<Loss>(options)(x, y)``: each loss module built with garbage options, then called on such inputs;
 * ``compile()(x)``: the callable ``tg.compile`` returns, called with garbage (a trace of garbage must fail
-  as the function itself would, naming the op or ``compile``).
+  as the function itself would, naming the op or ``compile``); ``compile(garbage)(x)``: garbage compiled,
+  then called with a tensor or garbage.
 
 A target is ``(label, make_callable, names)``, as in tests/fuzz_targets.py.
 """
@@ -77,10 +78,17 @@ def _compiled_call(draw):
     return compiled
 
 
+def _compile_any(draw):
+    from fuzz_targets import garbage  # the values of tests/fuzz_targets.py (which imports this file)
+    target = draw(garbage)
+    return _with_options_of(inspect.signature(lambda x: None), lambda x: tg.compile(target)(x))
+
+
 def call_targets():
     """The targets of this file."""
     targets = [(f"F.{name}(x, y, options)", _loss_with_options(name), (name,)) for name in LOSS_INPUTS]
     targets += [(f"nn.{name}(options)(x, y)", _loss_module_with_options(name), (name, LOSS_MODULES[name]))
                 for name in LOSS_MODULES]
     targets.append(("compile()(x)", _compiled_call, ("compile",)))
+    targets.append(("compile(garbage)(x)", _compile_any, ("compile",)))
     return targets

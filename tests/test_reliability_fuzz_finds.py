@@ -117,3 +117,20 @@ def test_backward_refuses_an_array_as_retain_graph_naming_backward():
     loss = (tg.Tensor([1.0, 2.0], requires_grad=True) * 2.0).sum()
     problem = judge("Tensor.backward", ("backward",), loss.backward, (None, np.ones(3)), {})
     assert problem is None, problem
+
+
+@pytest.mark.parametrize("loss, target", [
+    (F.cross_entropy, np.array([0, 1])), (F.nll_loss, np.array([0, 1])), (F.mse_loss, np.zeros((2, 3))),
+    (F.binary_cross_entropy_with_logits, np.zeros((2, 3))), (F.multiclass_hinge_loss, np.array([0, 1])),
+])
+def test_only_kl_div_reduces_by_batchmean_every_other_loss_refuses_it(loss, target):
+    scores = tg.Tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3))
+    with pytest.raises(ValueError, match=f"{loss.__name__}: reduction must be one of 'mean', 'sum', 'none', got"):
+        loss(scores, target, reduction="batchmean")  # once returned the losses unreduced, without a word
+
+
+def test_tiling_zero_times_gives_an_empty_tensor_without_building_the_other_copies():
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x.tile(2 ** 40, 0)  # np.tile would first allocate 2**40 copies of x (48 TiB)
+    y.sum().backward()
+    assert y.shape == (2 ** 41, 0) and np.array_equal(x.grad, np.zeros((2, 3)))

@@ -27,8 +27,8 @@ from ..engine import Tensor, maximum
 from ..engine.methods.arguments import flag_argument, number_argument
 from ..engine.ops import SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
-from .losses_inputs import (as_scores, as_values, broadcast_weight, check_classes, class_labels, class_weights,
-                            probabilities, reduce, same_shape)
+from .losses_inputs import (REDUCTIONS, as_scores, as_values, broadcast_weight, check_classes, class_labels,
+                            class_weights, probabilities, reduce, same_shape)
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
 
@@ -169,7 +169,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     notes; ``"mean"`` (PyTorch's default, kept here) divides by the number of
     elements and warns, as PyTorch does.
     """
-    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction)
+    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction, REDUCTIONS + ("batchmean",))
     targets = as_values(target, "kl_div", "target").astype(log_probs.dtype)
     same_shape(log_probs, targets, "kl_div", "target")
     if flag_argument(log_target, "log_target", "kl_div"):

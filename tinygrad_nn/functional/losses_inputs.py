@@ -38,9 +38,10 @@ def reduce(losses, reduction):
     return losses
 
 
-def as_scores(scores, loss, what="logits", reduction="mean"):
-    """``scores`` as a floating Tensor; an empty batch is refused when its mean is asked for."""
-    check_reduction(reduction, loss, REDUCTIONS + ("batchmean",))
+def as_scores(scores, loss, what="logits", reduction="mean", reductions=REDUCTIONS):
+    """``scores`` as a floating Tensor, ``reduction`` one of ``reductions``; an empty batch is refused when its
+    mean is asked for. Only ``kl_div`` allows ``"batchmean"`` (every other loss would return it unreduced)."""
+    check_reduction(reduction, loss, reductions)
     if not isinstance(scores, Tensor):
         scores = Tensor(scores)
     if scores.dtype.kind != "f":

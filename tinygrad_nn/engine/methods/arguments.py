@@ -1,5 +1,6 @@
-"""Checks of the non-tensor arguments of Tensor methods (axes, shapes, flags, numbers), each raising an error
-that names the method, so that garbage never reaches numpy and comes back as one of its internal messages."""
+"""Checks of the non-tensor arguments of Tensor methods and of the library's functions (axes, shapes, flags,
+numbers, ints, paths, sizes that must fit in memory), each raising an error that names the method or function,
+so that garbage never reaches numpy or Python and comes back as one of their internal messages."""
 
 import math
 import numbers
