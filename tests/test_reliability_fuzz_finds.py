@@ -73,6 +73,8 @@ FOUND = [  # (label, the names one of which the message must hold, a call the fu
     ("Tensor.tile", ("tile",), lambda: tg.Tensor(np.ones(3)).tile(2 ** 63)),
     ("Tensor.broadcast_to", ("broadcast_to",), lambda: tg.Tensor(1.0).broadcast_to((2 ** 40,))),
     ("tg.zeros", ("zeros",), lambda: tg.zeros(2 ** 40)),
+    ("tg.zeros", ("zeros",), lambda: tg.zeros(0, 2 ** 40, 2 ** 40)),  # empty, yet numpy refuses the shape
+    ("tg.arange", ("arange",), lambda: tg.arange(np.int64(0), 2 ** 64)),
     ("tg.ones", ("ones",), lambda: tg.ones(2, requires_grad=np.ones(2))),
     ("tg.arange", ("arange",), lambda: tg.arange(float("inf"))),
     ("tg.linspace", ("linspace",), lambda: tg.linspace(None, 1.0, 3)),
@@ -134,3 +136,7 @@ def test_tiling_zero_times_gives_an_empty_tensor_without_building_the_other_copi
     y = x.tile(2 ** 40, 0)  # np.tile would first allocate 2**40 copies of x (48 TiB)
     y.sum().backward()
     assert y.shape == (2 ** 41, 0) and np.array_equal(x.grad, np.zeros((2, 3)))
+
+
+def test_arange_with_a_step_beyond_int64_from_a_numpy_start_gives_the_one_value():
+    assert tg.arange(np.int64(3), step=2 ** 63).tolist() == [0]  # numpy's int64 arithmetic once overflowed

@@ -196,8 +196,8 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
 
 def _count(start, end, step, integral):
     """How many values ``arange`` gives (2**63 standing for any count numpy could not hold)."""
-    if integral:
-        return max(0, -((start - end) // step))
+    if integral:  # as Python ints: numpy's int64 would overflow
+        return max(0, -((int(start) - int(end)) // int(step)))
     span = (float(end) - float(start)) / float(step)  # inf when the span overflows
     return max(0, math.ceil(span)) if span < 2 ** 63 else 2 ** 63
 

@@ -54,7 +54,7 @@ def shape_argument(shape, op):
     negative = [size for size in sizes if size < -1]
     if negative:
         raise ValueError(f"{op}: sizes must be >= 0 (or -1 to infer one), got {_short(sizes)}")
-    if any(size > LARGEST_INT for size in sizes):
+    if math.prod(size for size in sizes if size > 0) > LARGEST_INT:  # numpy refuses it even with a 0 size
         raise ValueError(f"{op}: the sizes {_short(sizes)} are too large for an array")
     return sizes
 
@@ -82,7 +82,11 @@ def allocation_check(shape, dtype, op):
     asked for how much. Smaller requests are left to numpy.
     """
     count = math.prod(shape)
-    needed = count * np.dtype(dtype).itemsize
+    itemsize = np.dtype(dtype).itemsize
+    if math.prod(size for size in shape if size > 0) * itemsize > LARGEST_INT:  # numpy refuses it, even empty
+        raise ValueError(f"{op}: a tensor of shape {_short(tuple(shape))} of {np.dtype(dtype)} is too large for "
+                         "numpy (its sizes multiply beyond int64 bytes)")
+    needed = count * itemsize
     if needed > _memory_bytes():
         raise ValueError(f"{op}: a tensor of shape {_short(tuple(shape))} ({count} elements of "
                          f"{np.dtype(dtype)}) needs {_bytes(needed)}, more than this machine's memory "
