@@ -140,3 +140,12 @@ def test_tiling_zero_times_gives_an_empty_tensor_without_building_the_other_copi
 
 def test_arange_with_a_step_beyond_int64_from_a_numpy_start_gives_the_one_value():
     assert tg.arange(np.int64(3), step=2 ** 63).tolist() == [0]  # numpy's int64 arithmetic once overflowed
+
+
+@pytest.mark.parametrize("p", [1, 2, 2.5, 3, np.inf, -np.inf])
+@given(values=st.lists(st.integers(-5, 5), min_size=1, max_size=6))
+def test_the_norm_of_an_integer_tensor_is_the_norm_of_its_float_copy(p, values):
+    integers = tg.Tensor(np.array(values, dtype=np.int64), dtype=np.int64)
+    expected = tg.Tensor(np.array(values, dtype=np.float64)).norm(p)
+    result = integers.norm(p)  # once int64, truncated: the norm of [1, 2, 4] was 4, not sqrt(21)
+    assert result.dtype == np.float64 and np.allclose(result.data, expected.data, rtol=1e-12)

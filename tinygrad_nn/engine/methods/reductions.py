@@ -104,19 +104,21 @@ class ReductionMethods:
         number >= 1, ``inf`` (max |x|) or ``-inf`` (min |x|). The gradient at
         the zero vector is 0 (a subgradient, as in PyTorch); for ``inf`` tied
         maxima of |x| share it evenly. Matrix norms (spectral, nuclear) are
-        not provided: a matrix gets the norm of its entries.
+        not provided: a matrix gets the norm of its entries. The norm of an
+        integer or bool tensor is float64 (numpy's ``linalg.norm`` agrees).
         """
         axis, keepdims = _spelling("norm", axis, dim, keepdims, keepdim)
         p = _norm_order(p if ord is None else ord)
         axes = normalized_axes(axis, self.ndim, "norm")
         keepdims = bool(keepdims)
+        x = self if self.dtype.kind == "f" else self.astype(np.float64)  # an int norm is float, as numpy's
         if p == math.inf:
-            return self.abs().max(axis=axes, keepdims=keepdims)
+            return x.abs().max(axis=axes, keepdims=keepdims)
         if p == -math.inf:
-            return self.abs().min(axis=axes, keepdims=keepdims)
+            return x.abs().min(axis=axes, keepdims=keepdims)
         if p == 1:
-            return self.abs().sum(axis=axes, keepdims=keepdims)
-        return Norm.apply(self, axis=axes, p=p, keepdims=keepdims)
+            return x.abs().sum(axis=axes, keepdims=keepdims)
+        return Norm.apply(x, axis=axes, p=p, keepdims=keepdims)
 
     def cumsum(self, dim=None, *, axis=None):
         """Cumulative sum along ``dim`` (None: over the flattened tensor, as numpy does)."""
