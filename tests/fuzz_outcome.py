@@ -54,6 +54,9 @@ def judge(label, names, call, args, kwargs):
         return f"{label}: took longer than {TIME_LIMIT} s"
     except NEVER as error:
         return f"{label}: raw {type(error).__name__}: {error}"
+    except ImportError as error:  # an optional dependency that is missing: the message says what to install
+        if "install" not in str(error) or not _names_op(str(error), names):
+            return f"{label}: ImportError that does not say what to install: {error}"
     except OSError as error:
         if not isinstance(error, DOCUMENTED) or error.filename is None:
             return f"{label}: raw {type(error).__name__}: {error}"

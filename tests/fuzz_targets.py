@@ -16,7 +16,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import tinygrad_nn as tg
-from tinygrad_nn import autograd, functional as F, nn, optim
+from fuzz_targets_calls import call_targets
+from tinygrad_nn import autograd, data, functional as F, interop, nn, optim, viz
 from tinygrad_nn.nn import init
 
 # ----------------------------------------------------------------------------------------- values
@@ -94,6 +95,8 @@ PLAUSIBLE = {
     "module": st.builds(lambda: nn.MLP([3, 4, 2], rng=0)),
     "model": st.builds(lambda: nn.MLP([3, 4, 2], rng=0)),
     "tensor": tensors,
+    "graph": st.builds(lambda: viz.draw_graph(_parameter().tanh().sum())),
+    "target": st.just(lambda *xs: _tanh_sum(*xs)),
 }
 
 
@@ -262,9 +265,16 @@ def all_targets():
             + module_functions("nn", nn, nn.__all__)
             + module_functions("nn.init", init, init.__all__)
             + module_functions("autograd", autograd, autograd.__all__)
+            # viz.Drawing's constructor is graphviz.Digraph's own (not the library's): its methods are fuzzed
+            # through the drawings that draw_* return, not its garbage-argument constructor
+            + module_functions("viz", viz, [name for name in viz.__all__ if name != "Drawing"])
+            + module_functions("data", data, data.__all__)
+            + [(label, make, names + ("interop",))
+               for label, make, names in module_functions("interop", interop, interop.__all__)]
             + module_class_targets()
             + optimizer_targets()
-            + reflected_targets())
+            + reflected_targets()
+            + call_targets())
 
 
 def reflected_targets():

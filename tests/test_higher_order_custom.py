@@ -1,8 +1,7 @@
 """Custom Functions and create_graph: a backward written with operators and dispatching numpy functions,
 saving only inputs and output, is twice (and three times) differentiable; a backward that works on raw
 numpy arrays never gives a silently wrong or zero second derivative: NotDifferentiableError names the
-Function and the fix, whichever way the backward left the graph. The ways the engine does not catch yet
-are written down as strict xfails."""
+Function and the fix, whichever way the backward left the graph."""
 
 import numpy as np
 import pytest

@@ -158,7 +158,7 @@ def test_each_malformed_file_raises_the_documented_error_naming_file_entry_and_p
         tg.load(path)
     assert type(info.value) is error_class
     message = str(info.value)
-    assert message.startswith(f"load: ") and str(path) in message
+    assert message.startswith("load: ") and str(path) in message
     for word in words:
         assert word in message
 

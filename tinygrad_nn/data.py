@@ -18,13 +18,35 @@ labels int64 of shape ``(N,)``, ordered class by class.
 
 import numpy as np
 
+from .engine.methods.arguments import allocation_check, int_argument, number_argument
+
 __all__ = ["spiral", "blobs", "two_blobs"]
 
 
 def _count(value, name, function, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{function}: {name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{function}: {name} must be an integer >= {minimum}, got {value!r:.40}")
     return int(value)
+
+
+def _spread(value, name, function):
+    """A noise level or standard deviation: a finite number >= 0."""
+    number = number_argument(value, name, function, finite=True)
+    if number < 0:
+        raise ValueError(f"{function}: {name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+def _rng(seed, function):
+    """The function's own generator: ``seed`` is an int >= 0 (or None for fresh entropy)."""
+    if seed is not None:
+        seed = int_argument(seed, "seed", function, minimum=0)
+    return np.random.default_rng(seed)
+
+
+def _points(n_per_class, n_classes, n_features, function):
+    """Refuse a data set that would not fit in memory, naming the function."""
+    allocation_check((n_per_class * n_classes, n_features), np.float64, function)
 
 
 def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
@@ -37,9 +59,9 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
     """
     n_per_class = _count(n_per_class, "n_per_class", "spiral")
     n_classes = _count(n_classes, "n_classes", "spiral")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"spiral: noise must be a finite number >= 0, got {noise!r}")
-    rng = np.random.default_rng(seed)
+    noise = _spread(noise, "noise", "spiral")
+    _points(n_per_class, n_classes, 2, "spiral")
+    rng = _rng(seed, "spiral")
     radius = np.linspace(0.0, 1.0, n_per_class)
     features, labels = [], []
     for k in range(n_classes):
@@ -55,12 +77,16 @@ def blobs(n_per_class=50, centers=((-1.0, -1.0), (1.0, 1.0)), std=0.5, seed=0):
     Returns ``(X, y)``: X float64 ``(n_per_class * len(centers), d)``, y int64.
     """
     n_per_class = _count(n_per_class, "n_per_class", "blobs")
-    centers = np.asarray(centers, dtype=np.float64)
+    try:
+        centers = np.asarray(centers, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"blobs: centers must be rows of numbers, shape (n_classes, n_features), got "
+                        f"{centers!r:.40}") from None
     if centers.ndim != 2 or len(centers) == 0:
         raise ValueError(f"blobs: centers must have shape (n_classes, n_features), got shape {centers.shape}")
-    if not (np.isfinite(std) and std >= 0):
-        raise ValueError(f"blobs: std must be a finite number >= 0, got {std!r}")
-    rng = np.random.default_rng(seed)
+    std = _spread(std, "std", "blobs")
+    _points(n_per_class, len(centers), centers.shape[1], "blobs")
+    rng = _rng(seed, "blobs")
     features = [center + std * rng.standard_normal((n_per_class, centers.shape[1])) for center in centers]
     labels = np.repeat(np.arange(len(centers), dtype=np.int64), n_per_class)
     return np.concatenate(features), labels
@@ -74,5 +100,8 @@ def two_blobs(n_per_class=50, seed=0, distance=3.0, std=0.6):
     ``x1 + x2 = 0``. Labels are 0/1 for ``binary_cross_entropy_with_logits``;
     for the SVM ``hinge_loss`` use ``2 * y - 1`` (labels -1/+1).
     """
-    offset = distance / 2 / np.sqrt(2.0)
+    _count(n_per_class, "n_per_class", "two_blobs")
+    _spread(std, "std", "two_blobs")
+    _rng(seed, "two_blobs")  # each argument checked under this function's name; blobs then uses them
+    offset = number_argument(distance, "distance", "two_blobs", finite=True) / 2 / np.sqrt(2.0)
     return blobs(n_per_class, centers=((-offset, -offset), (offset, offset)), std=std, seed=seed)

@@ -24,11 +24,14 @@ the library.
 ([0, 1, 2], [0.0, 0.5])
 """
 
+import math
 import numbers
 
 import numpy as np
 
 from .engine import Tensor
+from .engine.methods.arguments import allocation_check, flag_argument, shape_argument
+from .engine.tensor import as_array
 from .random import as_rng
 
 __all__ = ["zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "rand", "randn",
@@ -44,91 +47,104 @@ def _shape(size, op):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in size):
-        raise TypeError(f"{op}: sizes must be ints (given separately or as one tuple), got {size!r}")
+        raise TypeError(f"{op}: sizes must be ints (given separately or as one tuple), got {size!r:.60}")
     if any(s < 0 for s in size):
-        raise ValueError(f"{op}: sizes must be non-negative, got {tuple(size)}")
-    return tuple(int(s) for s in size)
+        raise ValueError(f"{op}: sizes must be non-negative, got {tuple(size)!r:.60}")
+    return shape_argument(size, op)
 
 
 def _dtype(dtype, default=np.float64, op="factory"):
-    """``dtype`` as a numpy dtype (``default`` for None); a numpy dtype is falsy, so never ``dtype or ...``."""
+    """``dtype`` as a numeric numpy dtype (``default`` for None); a numpy dtype is falsy, so never ``dtype or ...``."""
+    expected = f"{op}: dtype must be a numeric numpy dtype (np.float32, \"float64\", np.int64 ...), got {dtype!r:.40}"
     if isinstance(dtype, bool):
-        raise TypeError(f"{op}: dtype must be a numpy dtype (np.float32, \"float64\" ...), got {dtype!r}")
+        raise TypeError(expected)
     try:
-        return np.dtype(default if dtype is None else dtype)
-    except TypeError:
-        raise TypeError(f"{op}: dtype must be a numpy dtype (np.float32, \"float64\" ...), got {dtype!r:.40}") from None
+        dtype = np.dtype(default if dtype is None else dtype)
+    except (TypeError, ValueError):
+        raise TypeError(expected) from None
+    if dtype.kind not in "fbiu":
+        raise TypeError(expected)
+    return dtype
 
 
-def _fill(value, op):
-    """A fill value: a real number (bools and numpy numbers too)."""
-    if isinstance(value, numbers.Real):
-        return value
-    raise TypeError(f"{op}: fill_value must be a number, got {value!r:.40} ({type(value).__name__})")
+def _sized(size, dtype, op, default=np.float64):
+    """The checked shape and dtype of a factory's array, refused when it would not fit in memory."""
+    shape, dtype = _shape(size, op), _dtype(dtype, default, op)
+    allocation_check(shape, dtype, op)
+    return shape, dtype
+
+
+def _full(shape, value, dtype, op):
+    """``np.full`` with a real fill value that fits ``dtype`` (bools and numpy numbers too)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, np.ndarray):
+        raise TypeError(f"{op}: fill_value must be a number, got {value!r:.40} ({type(value).__name__})")
+    try:
+        return np.full(shape, value, dtype=dtype)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{op}: fill_value {value!r:.40} does not fit dtype {dtype}") from None
 
 
 def _make(array, requires_grad, op):
-    if requires_grad and array.dtype.kind != "f":
+    if flag_argument(requires_grad, "requires_grad", op) and array.dtype.kind != "f":
         raise TypeError(f"{op}: requires_grad=True needs a floating dtype, got {array.dtype}")
     return Tensor(array, requires_grad=requires_grad, dtype=array.dtype)
 
 
 def zeros(*size, dtype=None, requires_grad=False):
     """A tensor of zeros of the given size (float64 unless ``dtype=``)."""
-    return _make(np.zeros(_shape(size, "zeros"), dtype=_dtype(dtype, op="zeros")), requires_grad, "zeros")
+    return _make(np.zeros(*_sized(size, dtype, "zeros")), requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, requires_grad=False):
     """A tensor of ones of the given size (float64 unless ``dtype=``)."""
-    return _make(np.ones(_shape(size, "ones"), dtype=_dtype(dtype, op="ones")), requires_grad, "ones")
+    return _make(np.ones(*_sized(size, dtype, "ones")), requires_grad, "ones")
 
 
 def full(size, fill_value, *, dtype=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (float64 unless ``dtype=``, also for an int fill value)."""
     if not isinstance(size, (numbers.Integral, tuple, list)) or isinstance(size, bool):
         raise TypeError(f"full: size must be an int or a tuple of ints, got {size!r:.40}")
-    size = _shape((size,) if isinstance(size, numbers.Integral) else tuple(size), "full")
-    return _make(np.full(size, _fill(fill_value, "full"), dtype=_dtype(dtype, op="full")), requires_grad, "full")
+    shape, dtype = _sized((size,) if isinstance(size, numbers.Integral) else tuple(size), dtype, "full")
+    return _make(_full(shape, fill_value, dtype, "full"), requires_grad, "full")
 
 
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor of the given size whose values are unspecified (here: zeros, so nothing reads stale memory)."""
-    return _make(np.zeros(_shape(size, "empty"), dtype=_dtype(dtype, op="empty")), requires_grad, "empty")
+    return _make(np.zeros(*_sized(size, dtype, "empty")), requires_grad, "empty")
 
 
-def _like(tensor):
+def _like(tensor, dtype, op):
+    """The shape and dtype (``dtype``, else the tensor's own if floating, else float64) of a ``*_like`` result."""
     if isinstance(tensor, Tensor):
-        return tensor.shape, tensor.dtype
-    array = np.asarray(tensor)
-    return array.shape, array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+        shape, own = tensor.shape, tensor.dtype
+    else:
+        array = as_array(tensor, op, None)
+        shape, own = array.shape, array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+    return _sized((shape,), dtype, op, own)
 
 
 def zeros_like(input, *, dtype=None, requires_grad=False):
     """Zeros with ``input``'s shape and (unless ``dtype=``) dtype."""
-    shape, own = _like(input)
-    return _make(np.zeros(shape, dtype=_dtype(dtype, own, "zeros_like")), requires_grad, "zeros_like")
+    return _make(np.zeros(*_like(input, dtype, "zeros_like")), requires_grad, "zeros_like")
 
 
 def ones_like(input, *, dtype=None, requires_grad=False):
     """Ones with ``input``'s shape and (unless ``dtype=``) dtype."""
-    shape, own = _like(input)
-    return _make(np.ones(shape, dtype=_dtype(dtype, own, "ones_like")), requires_grad, "ones_like")
+    return _make(np.ones(*_like(input, dtype, "ones_like")), requires_grad, "ones_like")
 
 
 def full_like(input, fill_value, *, dtype=None, requires_grad=False):
     """``fill_value`` everywhere, with ``input``'s shape and (unless ``dtype=``) dtype."""
-    shape, own = _like(input)
-    return _make(np.full(shape, _fill(fill_value, "full_like"), dtype=_dtype(dtype, own, "full_like")),
-                 requires_grad, "full_like")
+    shape, dtype = _like(input, dtype, "full_like")
+    return _make(_full(shape, fill_value, dtype, "full_like"), requires_grad, "full_like")
 
 
 def _draw(method, size, dtype, requires_grad, rng, op):
     """Values drawn by the Generator's ``method`` (``"random"``, ``"standard_normal"``) in a floating dtype."""
-    dtype = _dtype(dtype, op="_draw")
+    shape, dtype = _sized(size, dtype, op)
     if dtype.kind != "f":
         raise TypeError(f"{op}: draws floating values, so dtype must be floating, got {dtype}")
-    draw = getattr(as_rng(rng), method)
-    shape = _shape(size, op)
+    draw = getattr(as_rng(rng, op), method)
     if dtype in (np.float32, np.float64):  # numpy draws these directly
         values = draw(shape, dtype=dtype)
     else:
@@ -146,29 +162,57 @@ def randn(*size, dtype=None, requires_grad=False, rng=None):
     return _draw("standard_normal", size, dtype, requires_grad, rng, "randn")
 
 
+def _finite(values, names, op):
+    """Real, finite numbers (bools refused), as given; the error names the op and the argument."""
+    for value, name in zip(values, names):
+        if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r:.40} ({type(value).__name__})")
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int beyond float range
+            finite = False
+        if not finite:
+            raise ValueError(f"{op}: {name} must be a finite number, got {value!r:.40}")
+    return values
+
+
 def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
     """``start, start + step, ...`` below ``end`` (``arange(n)``: 0 to n-1); int64 for int arguments."""
     if end is None:
         start, end = 0, start
-    numbers_given = (start, end, step)
-    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in numbers_given):
-        raise TypeError(f"arange: start, end and step must be numbers, got {numbers_given}")
+    numbers_given = _finite((start, end, step), ("start", "end", "step"), "arange")
     if step == 0:
         raise ValueError("arange: step must not be 0")
-    if dtype is None:
-        dtype = np.int64 if all(isinstance(v, numbers.Integral) for v in numbers_given) else np.float64
-    return _make(np.arange(start, end, step, dtype=dtype), requires_grad, "arange")
+    integral = all(isinstance(v, numbers.Integral) for v in numbers_given)
+    dtype = _dtype(dtype, np.int64 if integral else np.float64, "arange")
+    allocation_check((_count(start, end, step, integral),), dtype, "arange")
+    try:
+        values = np.arange(start, end, step, dtype=dtype)
+    except (OverflowError, ValueError) as error:  # an int argument beyond int64
+        raise ValueError(f"arange: start {start!r:.30}, end {end!r:.30} and step {step!r:.30} do not fit "
+                         f"dtype {dtype} ({error})") from None
+    return _make(values, requires_grad, "arange")
+
+
+def _count(start, end, step, integral):
+    """How many values ``arange`` gives (2**63 standing for any count numpy could not hold)."""
+    if integral:  # as Python ints: numpy's int64 would overflow
+        return max(0, -((int(start) - int(end)) // int(step)))
+    span = (float(end) - float(start)) / float(step)  # inf when the span overflows
+    return max(0, math.ceil(span)) if span < 2 ** 63 else 2 ** 63
 
 
 def linspace(start, end, steps, *, dtype=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (float64 unless ``dtype=``)."""
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    return _make(np.linspace(start, end, int(steps), dtype=_dtype(dtype, op="linspace")), requires_grad, "linspace")
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r:.40}")
+    start, end = _finite((start, end), ("start", "end"), "linspace")
+    shape, dtype = _sized((steps,), dtype, "linspace")
+    return _make(np.linspace(float(start), float(end), shape[0], dtype=dtype), requires_grad, "linspace")
 
 
 def eye(n, m=None, *, dtype=None, requires_grad=False):
     """The identity matrix of shape ``(n, m)`` (``m`` defaults to ``n``)."""
     m = n if m is None else m
-    shape = _shape((n, m), "eye")
-    return _make(np.eye(*shape, dtype=_dtype(dtype, op="eye")), requires_grad, "eye")
+    shape, dtype = _sized((n, m), dtype, "eye")
+    return _make(np.eye(*shape, dtype=dtype), requires_grad, "eye")

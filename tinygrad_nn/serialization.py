@@ -29,6 +29,7 @@ import zipfile
 import numpy as np
 
 from .engine import Tensor
+from .engine.methods.arguments import path_argument
 from .npz_reader import CorruptFileError, UnsafeFileError, read_archive
 
 __all__ = ["save", "load", "UnsafeFileError", "CorruptFileError"]
@@ -163,15 +164,9 @@ def save(state_dict, path):
     therefore leaves the previous file at ``path`` whole (a process killed
     with ``kill -9`` may leave its temporary file behind).
     """
-    _check_path(path, "save")
+    path_argument(path, "save")
     arrays, manifest = _entries(state_dict)
     _replace_atomically(path, lambda file: _write_archive(file, arrays, manifest))
-
-
-def _check_path(path, op):
-    """Refuse a ``path`` that is no file name (``open`` would say only "expected str, bytes or os.PathLike")."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{op}: path must be a file name (a str or a pathlib.Path), got {type(path).__name__}")
 
 
 # ----------------------------------------------------------------- loading
@@ -233,7 +228,7 @@ def load(path, max_bytes=None):
     subclass ``CorruptFileError`` (an empty, truncated or damaged file, or no
     npz at all), naming the file and the entry. Nothing is returned then.
     """
-    _check_path(path, "load")
+    path_argument(path, "load")
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral)):
         raise TypeError(f"load: max_bytes must be a whole number of bytes or None, got {max_bytes!r:.60}")
     if max_bytes is not None and max_bytes < 0:

@@ -9,6 +9,8 @@ the upstream gradient drawn for it, one gradient per checked input and a
 list of problems per checked input).
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..engine import Context, Function, Tensor, no_grad, unbroadcast
@@ -173,6 +175,9 @@ class FunctionEvaluator:
 
 def evaluator_for(fn, constants, checked, kwargs=None):
     """The evaluator for ``fn``: direct for a ``Function`` subclass, through the engine otherwise."""
+    if kwargs is not None and not (isinstance(kwargs, Mapping) and all(isinstance(k, str) for k in kwargs)):
+        raise TypeError(f"gradcheck: kwargs must be a dict of the Function's keyword options (str keys), got "
+                        f"{kwargs!r:.40} ({type(kwargs).__name__})")
     if _is_function_class(fn):
         return FunctionEvaluator(fn, constants, checked, kwargs)
     if kwargs:

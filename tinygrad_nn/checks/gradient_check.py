@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor
+from ..engine.methods.arguments import int_argument
 from . import numerical
 from .bands import EXCELLENT
 from .compare import compare, relative_beyond
@@ -96,6 +97,12 @@ def _as_checkable(value):
     return (array, None) if array.dtype.kind == "f" else (None, f"of dtype {array.dtype}")
 
 
+def _positions(wrt, caller):
+    """``wrt`` (one input position, or a list or tuple of them) as a set of ints."""
+    several = isinstance(wrt, (list, tuple, set, range)) or (isinstance(wrt, np.ndarray) and wrt.ndim > 0)
+    return {int_argument(i, "wrt", caller) for i in (wrt if several else (wrt,))}
+
+
 def split_inputs(inputs, wrt=None, caller="gradcheck"):
     """``(constants, checked positions, float64 copies of the checked inputs, their dtypes)``.
 
@@ -103,7 +110,7 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
     picks some; the rest are passed to the function as given. Warns about float32 inputs.
     """
     constants, checked, arrays, dtypes, low = list(inputs), [], [], [], []
-    wanted = None if wrt is None else {int(i) for i in ((wrt,) if np.isscalar(wrt) else wrt)}
+    wanted = None if wrt is None else _positions(wrt, caller)
     for position, value in enumerate(inputs):
         array, what = _as_checkable(value)
         if wanted is not None and position in wanted and array is None:

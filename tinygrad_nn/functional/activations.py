@@ -16,7 +16,10 @@ value (the input is never modified).
 
 import numbers
 
+import numpy as np
+
 from ..engine import Tensor, ShapeError, ops
+from ..engine.methods.arguments import number_argument
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "softmin", "maxout", "gelu",
            "silu", "swish", "mish", "elu", "selu", "celu", "softplus", "softsign", "logsigmoid", "hardtanh",
@@ -31,10 +34,10 @@ def _tensor(x):
 
 
 def _number(name, value, function):
-    """``value`` as a Python float, or a TypeError naming the function and the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """``value`` as a Python float, or a TypeError naming the function and the argument (bools refused)."""
+    if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{function}: {name} must be a number, got {value!r}")
-    return float(value)
+    return number_argument(value, name, function)
 
 
 # ---------------------------------------------------------------- the classic ones
@@ -113,8 +116,8 @@ def maxout(x, pieces, axis=-1):
 # ---------------------------------------------------------------- smooth ones
 def gelu(x, approximate="none"):
     """x Phi(x) (Phi the standard normal CDF, through an exact erf); ``approximate="tanh"`` for the tanh form."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r:.40}")
     return ops.GELU.apply(_tensor(x), approximate=approximate)
 
 

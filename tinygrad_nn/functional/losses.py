@@ -24,10 +24,11 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor
+from ..engine.methods.arguments import flag_argument, number_argument
 from ..engine.ops import LogSigmoid, SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
-from .losses_inputs import (as_scores, as_values, broadcast_weight, check_classes, class_labels, class_weights,
-                            probabilities, reduce, same_shape)
+from .losses_inputs import (REDUCTIONS, as_scores, as_values, broadcast_weight, check_classes, class_labels,
+                            class_weights, probabilities, reduce, same_shape)
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
 
@@ -78,9 +79,10 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
 
 
 def _smoothing(label_smoothing):
-    if not 0.0 <= label_smoothing <= 1.0:
+    smoothing = number_argument(label_smoothing, "label_smoothing", "cross_entropy")
+    if not 0.0 <= smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing!r}")
-    return float(label_smoothing)
+    return smoothing
 
 
 def _weighted_nll(log_probs, labels, weight, ignore_index, reduction, smoothing, loss):
@@ -171,10 +173,10 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     notes; ``"mean"`` (PyTorch's default, kept here) divides by the number of
     elements and warns, as PyTorch does.
     """
-    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction)
+    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction, REDUCTIONS + ("batchmean",))
     targets = as_values(target, "kl_div", "target").astype(log_probs.dtype)
     same_shape(log_probs, targets, "kl_div", "target")
-    if log_target:
+    if flag_argument(log_target, "log_target", "kl_div"):
         probs = np.exp(targets)
         entropy_part = probs * targets
     else:

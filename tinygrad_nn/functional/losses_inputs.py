@@ -14,6 +14,7 @@ targets against ``(N, 1)`` scores are an error, not an ``(N, N)`` loss.
 import numpy as np
 
 from ..engine import ShapeError, Tensor
+from ..engine.methods.arguments import int_argument
 
 __all__ = ["REDUCTIONS", "as_scores", "as_values", "same_shape", "check_classes", "class_labels", "class_weights",
            "probabilities", "broadcast_weight", "reduce", "check_reduction"]
@@ -23,8 +24,8 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def check_reduction(reduction, loss, allowed=REDUCTIONS):
     """``reduction`` checked against ``allowed`` ("mean", "sum", "none" by default)."""
-    if reduction not in allowed:
-        raise ValueError(f"{loss}: reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}")
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"{loss}: reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r:.40}")
     return reduction
 
 
@@ -37,9 +38,10 @@ def reduce(losses, reduction):
     return losses
 
 
-def as_scores(scores, loss, what="logits", reduction="mean"):
-    """``scores`` as a floating Tensor; an empty batch is refused when its mean is asked for."""
-    check_reduction(reduction, loss, REDUCTIONS + ("batchmean",))
+def as_scores(scores, loss, what="logits", reduction="mean", reductions=REDUCTIONS):
+    """``scores`` as a floating Tensor, ``reduction`` one of ``reductions``; an empty batch is refused when its
+    mean is asked for. Only ``kl_div`` allows ``"batchmean"`` (every other loss would return it unreduced)."""
+    check_reduction(reduction, loss, reductions)
     if not isinstance(scores, Tensor):
         scores = Tensor(scores)
     if scores.dtype.kind != "f":
@@ -79,6 +81,8 @@ def check_classes(scores, loss):
 def class_labels(scores, labels, loss, ignore_index=None):
     """Integer class labels of shape (N,) within [0, C) (or equal to ``ignore_index``), as int64."""
     check_classes(scores, loss)
+    if ignore_index is not None:
+        ignore_index = int_argument(ignore_index, "ignore_index", loss)
     labels = as_values(labels, loss, "labels")
     n, classes = scores.shape
     if labels.dtype.kind not in "iu":

@@ -6,11 +6,10 @@ evenly, as ``tg.maximum`` does for ties. ``l2_penalty`` is a plain sum over
 parameters (no reduction to choose).
 """
 
-import numbers
-
 import numpy as np
 
 from ..engine import Tensor, maximum
+from ..engine.methods.arguments import number_argument
 from ..engine.ops import SumOfSquares, WrongClasses
 from .losses_inputs import as_scores, as_values, class_labels, reduce, same_shape
 
@@ -48,13 +47,10 @@ def multiclass_hinge_loss(scores, labels, delta=1.0, *, reduction="mean"):
     """
     scores = as_scores(scores, "multiclass_hinge_loss", "scores", reduction)
     labels = class_labels(scores, labels, "multiclass_hinge_loss")
-    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"multiclass_hinge_loss: delta must be a number, got {type(delta).__name__}")
-    if not _finite(delta):
-        raise ValueError(f"multiclass_hinge_loss: delta must be a finite number, got {delta}")
+    delta = number_argument(delta, "delta", "multiclass_hinge_loss", finite=True)
     rows = np.arange(len(labels))
     correct = scores[rows, labels].reshape(-1, 1)
-    margins = WrongClasses.apply(maximum(scores - correct + float(delta), 0.0), labels=labels)
+    margins = WrongClasses.apply(maximum(scores - correct + delta, 0.0), labels=labels)
     return reduce(margins.sum(axis=1), reduction)
 
 
@@ -78,10 +74,3 @@ def l2_penalty(params):
             raise TypeError(f"l2_penalty: expected Tensors, item {index} is a {type(param).__name__}")
     return SumOfSquares.apply(*params) if params else Tensor(0.0)
 
-
-def _finite(number):
-    """Whether a real number is finite (a Python int beyond float range is not)."""
-    try:
-        return bool(np.isfinite(float(number)))
-    except OverflowError:
-        return False

@@ -8,9 +8,9 @@ gradient of ``|d|`` at ``d = 0`` is 0 (``l1_loss``, ``smooth_l1_loss`` with
 ``beta=0``); smooth L1 and Huber have continuous gradients everywhere.
 """
 
-import numpy as np
 
 from ..engine import Tensor, where
+from ..engine.methods.arguments import number_argument
 from .losses_inputs import as_scores, as_values, reduce, same_shape
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
@@ -37,7 +37,8 @@ def l1_loss(input, target, *, reduction="mean"):
 
 
 def _check_positive(value, name, loss, allow_zero):
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    value = number_argument(value, name, loss, finite=True)
+    if value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{loss}: {name} must be a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
     return float(value)
 

@@ -3,6 +3,7 @@
 import numbers
 
 from ..engine import ShapeError, Tensor
+from ..engine.methods.arguments import allocation_check, number_argument
 from ..engine.ops.shape_more import Pad
 
 __all__ = ["pad"]
@@ -25,8 +26,12 @@ def pad(input, pad, mode="constant", value=None):
            [0., 0., 0.]])
     """
     x = input if isinstance(input, Tensor) else Tensor(input)
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is provided, got mode={mode!r}")
+    if not isinstance(mode, str) or mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is provided, got mode={mode!r:.40}")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: pad must be a tuple of ints (left, right, ...), got {pad!r:.40} "
+                        f"({type(pad).__name__})")
+    value = number_argument(value, "value", "pad", allow_none=True)
     widths = tuple(pad)
     if len(widths) % 2 or len(widths) // 2 > x.ndim or not all(
             isinstance(w, numbers.Integral) and not isinstance(w, bool) for w in widths):
@@ -42,4 +47,5 @@ def pad(input, pad, mode="constant", value=None):
         pairs = [[max(before, 0), max(after, 0)] for before, after in pairs]
     if not any(w for pair in pairs for w in pair):
         return x
-    return Pad.apply(x, widths=tuple(map(tuple, pairs)), value=0.0 if value is None else float(value))
+    allocation_check(tuple(size + before + after for (before, after), size in zip(pairs, x.shape)), x.dtype, "pad")
+    return Pad.apply(x, widths=tuple(map(tuple, pairs)), value=0.0 if value is None else value)

@@ -16,8 +16,8 @@ import numbers
 import numpy as np
 
 from .. import functional as F
-from ..engine import Tensor
-from ..engine.methods.arguments import number_argument
+from ..engine.methods.arguments import flag_argument, number_argument
+from .linear import new_parameter
 from .module import Module
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "GELU", "SiLU", "Mish", "ELU", "SELU", "CELU",
@@ -30,7 +30,7 @@ class _Activation(Module):
 
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = bool(inplace)
+        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -73,7 +73,7 @@ class LeakyReLU(Module):
         if not -1e308 < negative_slope < 1e308:
             raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r:.40}")
         self.negative_slope = number_argument(negative_slope, "negative_slope", "LeakyReLU")
-        self.inplace = bool(inplace)
+        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -125,7 +125,7 @@ class ELU(Module):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = number_argument(alpha, "alpha", "ELU")
-        self.inplace = bool(inplace)
+        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.elu(x, self.alpha)
@@ -148,7 +148,7 @@ class CELU(Module):
         super().__init__()
         F.celu(0.0, alpha)  # refuse alpha = 0 now
         self.alpha = number_argument(alpha, "alpha", "CELU")
-        self.inplace = bool(inplace)
+        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.celu(x, self.alpha)
@@ -236,7 +236,7 @@ class Hardtanh(Module):
         F.hardtanh(0.0, min_val, max_val)  # refuse min_val > max_val now
         self.min_val = number_argument(min_val, "min_val", "Hardtanh")
         self.max_val = number_argument(max_val, "max_val", "Hardtanh")
-        self.inplace = bool(inplace)
+        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.hardtanh(x, self.min_val, self.max_val)
@@ -288,8 +288,9 @@ class PReLU(Module):
                 or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
         self.num_parameters = int(num_parameters)
-        dtype = np.float64 if dtype is None else dtype
-        self.weight = Tensor(np.full(self.num_parameters, init, dtype=dtype), requires_grad=True)
+        init = number_argument(init, "init", "PReLU")
+        self.weight = new_parameter("PReLU", (self.num_parameters,), np.float64 if dtype is None else dtype,
+                                 lambda shape, dtype: np.full(shape, init, dtype=dtype))
 
     def forward(self, x):
         return F.prelu(x, self.weight)
@@ -307,14 +308,20 @@ def activation_maker(activation, where="MLP"):
     share a ``PReLU``'s slopes), or any zero-argument callable returning a
     Module (``lambda: nn.Softplus(beta=2)``).
     """
+    if not isinstance(where, str) or not where:
+        raise TypeError(f"activation_maker: where must be the caller's name (a str), got {where!r:.40}")
     if isinstance(activation, Module):
         return lambda: copy.deepcopy(activation)
     if callable(activation):
         def make():
-            module = activation()
+            try:
+                module = activation()
+            except TypeError as error:
+                raise TypeError(f"{where}: activation() failed: {error} (a class or function given as the "
+                                "activation is called with no arguments)") from error
             if not isinstance(module, Module):
                 raise TypeError(f"{where}: activation() returned a {type(module).__name__}, not a Module")
             return module
         return make
     raise TypeError(f"{where}: activation must be a Module class, a Module instance or a zero-argument "
-                    f"callable making one (e.g. nn.ReLU or nn.ELU(alpha=0.5)), not {activation!r}")
+                    f"callable making one (e.g. nn.ReLU or nn.ELU(alpha=0.5)), not {activation!r:.60}")

@@ -57,6 +57,18 @@ class Sequential(Module):
         return x
 
 
+def _hidden_layer(hidden, fan_in, fan_out, dtype, rng):
+    """``hidden(fan_in, fan_out, dtype=dtype, rng=rng)``, checked to be a Module; its TypeError names MLP."""
+    try:
+        layer = hidden(fan_in, fan_out, dtype=dtype, rng=rng)
+    except TypeError as error:
+        raise TypeError(f"MLP: hidden({fan_in}, {fan_out}, dtype=..., rng=...) failed: {error} (hidden is called "
+                        "with the two widths and the keywords dtype and rng)") from error
+    if not isinstance(layer, Module):
+        raise TypeError(f"MLP: hidden(...) returned a {type(layer).__name__}, not a Module")
+    return layer
+
+
 class MLP(Module):
     """A fully connected network: ``sizes = [inputs, hidden..., outputs]``.
 
@@ -101,8 +113,10 @@ class MLP(Module):
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
             is_hidden = index < len(sizes) - 2
-            make = hidden if is_hidden and hidden is not None else Linear
-            layers.append(make(fan_in, fan_out, dtype=dtype, rng=rng))
+            if is_hidden and hidden is not None:
+                layers.append(_hidden_layer(hidden, fan_in, fan_out, dtype, rng))
+            else:
+                layers.append(Linear(fan_in, fan_out, dtype=dtype, rng=rng))
             if is_hidden and make_activation is not None:
                 layers.append(make_activation())
         if any(isinstance(layer, (Sigmoid, Tanh)) for layer in layers):

@@ -36,12 +36,12 @@ def _check_width(module, x):
     return x
 
 
-def _parameter(op, shape, dtype, fill=np.empty):
+def new_parameter(op, shape, dtype, fill=np.empty):
     """A parameter Tensor of ``shape`` and floating ``dtype``; a bad dtype or a size beyond memory names ``op``."""
     try:
         dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{op}: dtype must be a floating dtype (np.float32, np.float64), got {dtype!r}") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: dtype must be a floating dtype (np.float32, np.float64), got {dtype!r:.40}") from None
     if dtype.kind != "f":
         raise TypeError(f"{op}: dtype must be a floating dtype (np.float32, np.float64), got {dtype}")
     try:
@@ -77,9 +77,9 @@ class Linear(Module):
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
         rng = as_rng(rng, "Linear")
-        self.weight = _parameter("Linear", (self.out_features, self.in_features), dtype)
+        self.weight = new_parameter("Linear", (self.out_features, self.in_features), dtype)
         init.kaiming_normal_(self.weight, rng=rng)
-        self.bias = _parameter("Linear", (self.out_features,), dtype, np.zeros) if bias else None
+        self.bias = new_parameter("Linear", (self.out_features,), dtype, np.zeros) if bias else None
 
     def forward(self, x):
         return F.linear(_check_width(self, x), self.weight, self.bias)
@@ -108,9 +108,9 @@ class Maxout(Module):
         self.pieces = _check_size("Maxout: pieces", pieces)
         shape = (self.out_features, self.pieces, self.in_features)
         rng = as_rng(rng, "Maxout")
-        self.weight = _parameter("Maxout", shape, dtype)
+        self.weight = new_parameter("Maxout", shape, dtype)
         init.kaiming_normal_(self.weight, rng=rng)
-        self.bias = _parameter("Maxout", (self.out_features, self.pieces), dtype, np.zeros)
+        self.bias = new_parameter("Maxout", (self.out_features, self.pieces), dtype, np.zeros)
 
     def piece_scores(self, x):
         """The pre-max scores, shape ``(..., out_features * pieces)``, unit ``u`` piece ``k`` at ``u * pieces + k``."""

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..engine import Tensor, no_grad, scope
 from ..engine.graph import tensor_namers
+from ..engine.methods.arguments import flag_argument
 from ..state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
@@ -266,6 +267,7 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
+        strict = flag_argument(strict, "strict", "load_state_dict")
         parameters = dict(self.named_parameters())
         missing = [name for name in parameters if name not in state_dict]
         unexpected = [key for key in state_dict if key not in parameters]

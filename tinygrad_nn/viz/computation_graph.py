@@ -10,18 +10,18 @@ are folded (``collapse``); ``wiring`` lists what is drawn and
 """
 
 import warnings
+from collections.abc import Mapping
 
 from ..engine import Tensor
+from ..engine.methods.arguments import flag_argument, number_argument
 from . import annotations as notes
 from .collapse import plan_within
+from .drawing import count_argument, rankdir_argument
 from .graph_builder import GraphBuilder
 from .recorded import ModulePaths, parameter_names, record
 from .sharing import plan_sharing
 
 __all__ = ["draw_graph", "GradientsNotComputedWarning", "GraphTooLargeWarning"]
-
-RANKDIRS = ("LR", "TB", "RL", "BT")
-
 
 class GradientsNotComputedWarning(UserWarning):
     """Gradient statistics were asked for, but no backward has filled any ``.grad`` yet."""
@@ -35,12 +35,44 @@ class GraphTooLargeWarning(UserWarning):
 def _check_arguments(tensor, rankdir, depth, max_nodes):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor (e.g. the loss), got {type(tensor).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
-        raise ValueError(f"draw_graph: depth must be None or an int >= 0, got {depth!r}")
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
-        raise ValueError(f"draw_graph: max_nodes must be None or an int >= 1, got {max_nodes!r}")
+    rankdir_argument(rankdir, "draw_graph")
+    count_argument(depth, "depth", "draw_graph", 0, allow_none=True)
+    count_argument(max_nodes, "max_nodes", "draw_graph", 1, allow_none=True)
+
+
+def _check_options(model, values, grads, vanishing, exploding, title, units, blame):
+    """The options of ``draw_graph`` beyond the layout ones, each refused in its own words."""
+    if model is not None and not hasattr(model, "named_parameters"):
+        raise TypeError(f"draw_graph: model must be a Module (to name the parameters), got {type(model).__name__}")
+    flag_argument(values, "values", "draw_graph")
+    flag_argument(grads, "grads", "draw_graph")
+    low = number_argument(vanishing, "vanishing", "draw_graph")
+    high = number_argument(exploding, "exploding", "draw_graph")
+    if not 0 <= low < high:  # NaN fails too
+        raise ValueError(f"draw_graph: need 0 <= vanishing < exploding, got vanishing={vanishing!r:.20}, "
+                         f"exploding={exploding!r:.20}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw_graph: title must be None or a str, got {type(title).__name__}")
+    if units is not None and not (hasattr(units, "stats") or isinstance(units, Mapping)):
+        raise TypeError(f"draw_graph: units must be a unit watcher (nn.watch_units) or its stats() dict, "
+                        f"got {type(units).__name__}")
+    if blame is not None and not (hasattr(blame, "failures") or isinstance(blame, (list, tuple))):
+        raise TypeError(f"draw_graph: blame must be a check_graph result or a list of its failures, "
+                        f"got {type(blame).__name__}")
+
+
+def _named_parameters(params):
+    """``params`` (a dict ``{name: tensor}`` or ``(name, tensor)`` pairs, maybe a generator) as a checked dict."""
+    expected = "draw_graph: params must be a dict {name: Tensor} or (name, Tensor) pairs"
+    try:
+        pairs = list(params.items() if isinstance(params, Mapping) else params)
+    except TypeError:
+        raise TypeError(f"{expected}, got {type(params).__name__}") from None
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
+                and isinstance(pair[1], Tensor)):
+            raise TypeError(f"{expected}; one entry is {pair!r:.60}")
+    return dict(pairs)
 
 
 def _what_was_folded(plan, depth):
@@ -89,8 +121,9 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     ['t0', 't0', 'op0', 't1', 'op1']
     """
     _check_arguments(tensor, rankdir, depth, max_nodes)
+    _check_options(model, values, grads, vanishing, exploding, title, units, blame)
     if params is not None:  # a dict or (name, tensor) pairs, possibly a generator: read once
-        params = dict(params.items() if hasattr(params, "items") else params)
+        params = _named_parameters(params)
     graph = record(tensor, () if params is None else params.values(), values=values)
     paths = ModulePaths()
     for op in graph.ops:

@@ -8,6 +8,7 @@ users know them. ``render`` writes the picture only, never a DOT file beside
 it (``format="dot"`` writes the DOT text).
 """
 
+import numbers
 import os
 import pathlib
 import re
@@ -18,7 +19,9 @@ import graphviz
 from .render import (DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, FORMATS, INSTALL_HINT, RendererNotFoundError,
                      find_renderer, render, run_layout)
 
-__all__ = ["Drawing"]
+__all__ = ["Drawing", "RANKDIRS", "rankdir_argument", "count_argument"]
+
+RANKDIRS = ("TB", "LR", "BT", "RL")  # Graphviz's directions: top to bottom, left to right, ...
 
 _NODE_LINE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[\w.]+) \[')
 _NOT_NODES = {"graph", "node", "edge"}
@@ -126,3 +129,20 @@ class Drawing(graphviz.Digraph):
             raise ValueError(f"Drawing.render: format {fmt!r} is not one of "
                              f"{', '.join(sorted({f.lstrip('.') for f in FORMATS}))}")
         return path
+
+
+def rankdir_argument(rankdir, op):
+    """``rankdir`` checked to be one of Graphviz's ``RANKDIRS``."""
+    if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
+        raise ValueError(f"{op}: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r:.40}")
+    return rankdir
+
+
+def count_argument(value, name, op, minimum, allow_none=False):
+    """A count option of a drawing (``max_depth``, ``max_units`` ...): an int >= ``minimum``, or None if allowed."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        none = "None or " if allow_none else ""
+        raise ValueError(f"{op}: {name} must be {none}an int >= {minimum}, got {value!r:.40}")
+    return int(value)

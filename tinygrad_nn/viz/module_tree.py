@@ -1,7 +1,8 @@
 """``draw_module``: the module tree, one box per module with its type, configuration and size."""
 
+from ..engine.methods.arguments import flag_argument
 from ..nn import Module
-from .drawing import Drawing
+from .drawing import Drawing, count_argument, rankdir_argument
 
 __all__ = ["draw_module"]
 
@@ -45,8 +46,9 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None):
     """
     if not isinstance(module, Module):
         raise TypeError(f"draw_module: expected a tg.nn.Module, got {type(module).__name__}")
-    if rankdir not in ("TB", "LR", "BT", "RL"):
-        raise ValueError(f"draw_module: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
+    rankdir_argument(rankdir, "draw_module")
+    parameters = flag_argument(parameters, "parameters", "draw_module")
+    max_depth = count_argument(max_depth, "max_depth", "draw_module", 0, allow_none=True)
     dot = Drawing(
         "module_tree", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3",
                                    "ranksep": "0.35"},

@@ -6,7 +6,7 @@ the size of the net counted the usual way: an N-layer net does not count its
 input layer, and its parameters are its weights plus its biases.
 """
 
-from .drawing import Drawing
+from .drawing import Drawing, count_argument, rankdir_argument
 
 __all__ = ["draw_network", "dense_layers", "NetworkTooLargeError"]
 
@@ -72,6 +72,9 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
     """
     if not hasattr(model, "named_modules"):
         raise TypeError(f"draw_network: expected a tg.nn.Module, got {type(model).__name__}")
+    max_units = count_argument(max_units, "max_units", "draw_network", 1)
+    max_layers = count_argument(max_layers, "max_layers", "draw_network", 1)
+    rankdir_argument(rankdir, "draw_network")
     layers = dense_layers(model)
     kind = type(model).__name__
     if not layers:

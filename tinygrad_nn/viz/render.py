@@ -27,6 +27,8 @@ import subprocess
 import sys
 import sysconfig
 
+from ..engine.methods.arguments import path_argument
+
 try:
     import resource
 except ImportError:  # Windows: no setrlimit, the layout runs with the timeout only
@@ -76,7 +78,7 @@ def find_renderer(program=None):
     by default the order of the module docstring is used.
     """
     if program is not None:
-        candidates = [program]
+        candidates = [os.fspath(path_argument(program, "find_renderer", "program"))]
     else:
         candidates = [os.environ.get("TINYGRAD_NN_DOT") or None, "dot", "graphviz-pure"]
     for name in candidates:
@@ -193,13 +195,15 @@ def render(graph, path, *, renderer=None, timeout=DEFAULT_TIMEOUT, max_memory=DE
     >>> out.read_text().startswith("digraph")
     True
     """
-    path = pathlib.Path(path)
+    path = pathlib.Path(path_argument(path, "render"))
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"render: cannot tell the format of {str(path)!r} from its suffix "
                          f"{suffix or '(none)'!r}; use one of {', '.join(sorted(FORMATS))}")
     source = _dot_source(graph)
     _check_limits(timeout, max_memory)
+    if renderer is not None:
+        path_argument(renderer, "render", "renderer")
     fmt = FORMATS[suffix]
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,34 +1,47 @@
-"""Checks of the non-tensor arguments of Tensor methods (axes, shapes, flags, numbers), each raising an error
-that names the method, so that garbage never reaches numpy and comes back as one of its internal messages."""
+"""Checks of the non-tensor arguments of Tensor methods and of the library's functions (axes, shapes, flags,
+numbers, ints, paths, sizes that must fit in memory), each raising an error that names the method or function,
+so that garbage never reaches numpy or Python and comes back as one of their internal messages."""
 
+import math
 import numbers
 import operator
+import os
 
 import numpy as np
 
-__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument", "short_text"]
+__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
+           "allocation_check", "path_argument", "short_text"]
+
+LARGEST_INT = 2 ** 63 - 1  # numpy's int64: any size, count or axis beyond it cannot be held
 
 
-def axis_argument(axis, op, ndim):
-    """``axis`` as None, an int or a tuple of ints (numpy integers and lists accepted); ``ndim`` is the tensor's."""
+def axis_argument(axis, op, ndim, single=False):
+    """``axis`` as None, an int or a tuple of ints (numpy integers and lists accepted); ``ndim`` is the tensor's.
+
+    ``single=True``: one int (or None) only, for ops along one axis (``cumsum``, ``argmax``).
+    """
     if axis is None or (type(axis) is int and -2 ** 31 <= axis <= 2 ** 31):  # the usual cases, first
         return axis
+    several = isinstance(axis, (list, tuple)) and not single
     try:
-        axes = tuple(operator.index(a) for a in axis) if isinstance(axis, (list, tuple)) else operator.index(axis)
+        axes = tuple(operator.index(a) for a in axis) if several else operator.index(axis)
     except TypeError:
-        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {short_text(axis)}") from None
+        what = "None or an int" if single else "None, an int or a tuple of ints"
+        raise TypeError(f"{op}: axis must be {what}, got {short_text(axis)}") from None
     for a in axes if isinstance(axes, tuple) else (axes,):
         if abs(a) > 2 ** 31:  # numpy cannot even hold it (smaller ones out of range: numpy's message, op named)
             raise IndexError(f"{op}: axis {short_text(a)} is out of range for a tensor of {ndim} dimension(s)")
     return axes
 
 
-def flag_argument(value, name, op):
-    """``value`` as a bool; only True, False (and numpy's bools) are accepted."""
+def flag_argument(value, name, op, allow_none=False):
+    """``value`` as a bool; only True, False (and numpy's bools) are accepted, and None when ``allow_none``."""
     if value is True or value is False:
         return value
     if isinstance(value, np.bool_):
         return bool(value)
+    if value is None and allow_none:
+        return None
     raise TypeError(f"{op}: {name} must be True or False, got {short_text(value)} ({type(value).__name__})")
 
 
@@ -43,20 +56,88 @@ def shape_argument(shape, op):
     negative = [size for size in sizes if size < -1]
     if negative:
         raise ValueError(f"{op}: sizes must be >= 0 (or -1 to infer one), got {short_text(sizes)}")
+    if math.prod(size for size in sizes if size > 0) > LARGEST_INT:  # numpy refuses it even with a 0 size
+        raise ValueError(f"{op}: the sizes {short_text(sizes)} are too large for an array")
     return sizes
 
 
-def number_argument(value, name, op, allow_none=False):
-    """``value`` as a real Python number (None too when ``allow_none``); arrays and strings are refused."""
+def int_argument(value, name, op, minimum=None):
+    """``value`` as an int (a Python or numpy int, or an integer 0-d tensor), at least ``minimum`` if given.
+
+    Floats, strings, None and arrays are refused, as are ints beyond int64, which numpy cannot hold.
+    """
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {short_text(value)} ({type(value).__name__})") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{op}: {name} must be an int >= {minimum}, got {short_text(number)}")
+    if abs(number) > LARGEST_INT:
+        raise ValueError(f"{op}: {name} {short_text(number)} is too large (beyond int64)")
+    return number
+
+
+def allocation_check(shape, dtype, op):
+    """Refuse, naming the op, an array of ``shape`` and ``dtype`` larger than this machine's memory.
+
+    numpy would raise its own ``MemoryError`` (or "array is too big") deep inside; this says which op
+    asked for how much. Smaller requests are left to numpy.
+    """
+    count = math.prod(shape)
+    itemsize = np.dtype(dtype).itemsize
+    if math.prod(size for size in shape if size > 0) * itemsize > LARGEST_INT:  # numpy refuses it, even empty
+        raise ValueError(f"{op}: a tensor of shape {short_text(tuple(shape))} of {np.dtype(dtype)} is too large for "
+                         "numpy (its sizes multiply beyond int64 bytes)")
+    needed = count * itemsize
+    if needed > _memory_bytes():
+        raise ValueError(f"{op}: a tensor of shape {short_text(tuple(shape))} ({count} elements of "
+                         f"{np.dtype(dtype)}) needs {_bytes(needed)}, more than this machine's memory "
+                         f"({_bytes(_memory_bytes())})")
+
+
+def _memory_bytes():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: numpy's own limit applies
+        return LARGEST_INT
+
+
+def _bytes(count):
+    """``count`` bytes in the largest binary unit that keeps the number >= 1 (up to PiB)."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
+    if count >= 1024 ** len(units):
+        return "over 1024 PiB"  # too many to divide into a float
+    power = min(int(math.log(max(count, 1), 1024)), len(units) - 1)
+    return f"{count} bytes" if power == 0 else f"{count / 1024 ** power:.1f} {units[power]}"
+
+
+def number_argument(value, name, op, allow_none=False, finite=False):
+    """``value`` as a real Python float (None too when ``allow_none``); bools, arrays and strings are refused.
+
+    ``finite=True`` also refuses NaN, inf and ints beyond float range (a ValueError).
+    """
     if value is None and allow_none:
         return None
-    if isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_, np.ndarray)):
         try:
-            return float(value)
+            number = float(value)
         except OverflowError:  # a Python int beyond float range
-            raise TypeError(f"{op}: {name} {short_text(value)} is too large for a float") from None
+            number = math.inf if value > 0 else -math.inf
+            if not finite:
+                raise TypeError(f"{op}: {name} {short_text(value)} is too large for a float") from None
+        if finite and not math.isfinite(number):
+            raise ValueError(f"{op}: {name} must be a finite number, got {short_text(value)}")
+        return number
     what = "None or a number" if allow_none else "a number"
     raise TypeError(f"{op}: {name} must be {what}, got {short_text(value)} ({type(value).__name__})")
+
+
+def path_argument(path, op, what="path"):
+    """Refuse a ``path`` that is no file name (``open`` would say only "expected str, bytes or os.PathLike")."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{op}: {what} must be a file name (a str or a pathlib.Path), got {short_text(path)} "
+                        f"({type(path).__name__})")
+    return path
 
 
 def short_text(value):

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from .. import ops, tensor
-from .arguments import number_argument
+from .arguments import int_argument, number_argument
 
 __all__ = ["ElementwiseMethods"]
 
@@ -152,6 +152,9 @@ class ElementwiseMethods:
 
     def round(self, decimals=0):
         """Elementwise rounding to ``decimals`` places, halves to even (round(2.5) = 2); its gradient is 0."""
+        decimals = int_argument(decimals, "decimals", "round")
+        if abs(decimals) >= 2 ** 31:
+            raise ValueError(f"round: decimals must be between -2**31 and 2**31 (numpy's limit), got {decimals}")
         return ops.Round.apply(self, decimals=decimals)
 
     def frac(self):

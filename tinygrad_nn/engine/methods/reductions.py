@@ -9,13 +9,12 @@ indices.
 
 import math
 import numbers
-import operator
 
 import numpy as np
 
 from .. import ops, tensor
 from ..ops.reduce_more import CumSum, LogSumExp, Norm, Prod, Std, Var, normalized_axes
-from .arguments import axis_argument, flag_argument
+from .arguments import axis_argument, flag_argument, number_argument
 
 __all__ = ["ReductionMethods"]
 
@@ -87,12 +86,12 @@ class ReductionMethods:
         if len(given) > 1:
             raise TypeError(f"{op}: give one of unbiased=, correction= and ddof=, not {' and '.join(given)}")
         if unbiased is not None:
-            correction = 1 if unbiased else 0
+            correction = 1 if flag_argument(unbiased, "unbiased", op) else 0
         elif ddof is not None:
             correction = ddof
         correction = 1 if correction is None else correction
-        if not isinstance(correction, numbers.Real) or isinstance(correction, bool) or correction < 0:
-            raise TypeError(f"{op}: correction must be a non-negative number, got {correction!r}")
+        if not isinstance(correction, numbers.Real) or isinstance(correction, bool) or not 0 <= correction < math.inf:
+            raise TypeError(f"{op}: correction must be a non-negative number, got {correction!r:.40}")
         return function.apply(self, axis=normalized_axes(axis, self.ndim, op), correction=correction,
                               keepdims=bool(keepdims))
 
@@ -113,25 +112,28 @@ class ReductionMethods:
         number >= 1, ``inf`` (max |x|) or ``-inf`` (min |x|). The gradient at
         the zero vector is 0 (a subgradient, as in PyTorch); for ``inf`` tied
         maxima of |x| share it evenly. Matrix norms (spectral, nuclear) are
-        not provided: a matrix gets the norm of its entries.
+        not provided: a matrix gets the norm of its entries. The norm of an
+        integer or bool tensor is float64 (numpy's ``linalg.norm`` agrees).
         """
         axis, keepdims = _spelling("norm", axis, dim, keepdims, keepdim)
         p = _norm_order(p if ord is None else ord)
         axes = normalized_axes(axis, self.ndim, "norm")
         keepdims = bool(keepdims)
+        x = self if self.dtype.kind == "f" else self.astype(np.float64)  # an int norm is float, as numpy's
         if p == math.inf:
-            return self.abs().max(axis=axes, keepdims=keepdims)
+            return x.abs().max(axis=axes, keepdims=keepdims)
         if p == -math.inf:
-            return self.abs().min(axis=axes, keepdims=keepdims)
+            return x.abs().min(axis=axes, keepdims=keepdims)
         if p == 1:
-            return self.abs().sum(axis=axes, keepdims=keepdims)
-        return Norm.apply(self, axis=axes, p=p, keepdims=keepdims)
+            return x.abs().sum(axis=axes, keepdims=keepdims)
+        return Norm.apply(x, axis=axes, p=p, keepdims=keepdims)
 
     def cumsum(self, dim=None, *, axis=None):
         """Cumulative sum along ``dim`` (None: over the flattened tensor, as numpy does)."""
         axis, _ = _spelling("cumsum", axis, dim, None, None)
         if axis is not None:
-            (axis,) = normalized_axes(operator.index(axis), max(self.ndim, 1), "cumsum")
+            (axis,) = normalized_axes(axis_argument(axis, "cumsum", self.ndim, single=True), max(self.ndim, 1),
+                                      "cumsum")
             if self.ndim == 0:  # the cumulative sum of one number along its only "axis" (PyTorch keeps 0-d)
                 return self.clone()
         return CumSum.apply(self, axis=axis)
@@ -151,7 +153,7 @@ class ReductionMethods:
     def _arg_reduction(self, function, op, dim, keepdim, axis, keepdims):
         axis, keepdims = _spelling(op, axis, dim, keepdims, keepdim)
         if axis is not None:
-            (axis,) = normalized_axes(operator.index(axis), max(self.ndim, 1), op)
+            (axis,) = normalized_axes(axis_argument(axis, op, self.ndim, single=True), max(self.ndim, 1), op)
         if self.size == 0 or (axis is not None and self.ndim and self.shape[axis] == 0):
             raise ValueError(f"{op}: the tensor of shape {self.shape} has no entries along "
                              f"{'its axes' if axis is None else f'axis {axis}'}, so there is no index to give")
@@ -186,6 +188,8 @@ def _spelling(op, axis, dim, keepdims, keepdim):
     """``(axis, keepdims)`` from numpy's (``axis``, ``keepdims``) or PyTorch's (``dim``, ``keepdim``) names."""
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: give dim= (PyTorch's name) or axis= (numpy's), not both")
+    keepdim, keepdims = (flag_argument(value, name, op, allow_none=True)
+                         for value, name in ((keepdim, "keepdim"), (keepdims, "keepdims")))
     return (axis if dim is None else dim), bool(keepdim) or bool(keepdims)
 
 
@@ -196,6 +200,12 @@ def _norm_order(p):
             return 2.0
         raise ValueError(f"norm: p={p!r} is not supported; use 'fro', 1, 2, a number >= 1, inf or -inf "
                          "(matrix norms such as 'nuc' are not provided)")
-    if not isinstance(p, numbers.Real) or isinstance(p, bool) or math.isnan(p) or not (p >= 1 or p == -math.inf):
-        raise ValueError(f"norm: p must be 'fro', a number >= 1, inf or -inf, got {p!r}")
-    return float(p)
+    order = number_argument(p, "p", "norm") if isinstance(p, numbers.Real) and not isinstance(p, bool) else None
+    if order is None or math.isnan(order) or not (order >= 1 or order == -math.inf):
+        raise ValueError(f"norm: p must be 'fro', a number >= 1, inf or -inf, got {p!r:.40}")
+    return order
+
+
+def _reduction(tensor, axis, keepdims, op):
+    """The checked options of a reduction: ``axis`` (None, an int or a tuple of ints) and ``keepdims``."""
+    return {"axis": axis_argument(axis, op, tensor.ndim), "keepdims": flag_argument(keepdims, "keepdims", op)}

@@ -13,15 +13,16 @@ import operator
 
 import numpy as np
 
-from .. import ops
+from .. import ops, tensor
 from ..errors import ShapeError
 from ..ops.reduce_more import normalized_axes
 from ..ops.shape_more import Clone, Flip, Tile
-from .arguments import shape_argument
+from .arguments import allocation_check, int_argument, shape_argument
 
 __all__ = ["ShapeMethods"]
 
 _DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
+MAX_EMPTY_PIECES = 2 ** 20  # chunk of an empty axis gives one empty Tensor per chunk: a million is plenty
 
 
 class ShapeMethods:
@@ -62,7 +63,7 @@ class ShapeMethods:
         axis = _axis_index(dim, self.ndim, "unflatten")
         if not isinstance(sizes, (tuple, list)):
             raise TypeError(f"unflatten: sizes must be a tuple of ints, got {sizes!r:.40}")
-        sizes = tuple(_index(s, "each size", "unflatten") for s in sizes)
+        sizes = tuple(int_argument(s, "each size", "unflatten") for s in sizes)
         known = math.prod(s for s in sizes if s != -1)
         length = self.shape[axis]
         if sizes.count(-1) > 1 or (-1 not in sizes and known != length) or (
@@ -78,7 +79,7 @@ class ShapeMethods:
 
     def unsqueeze(self, dim):
         """A size-1 axis inserted at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
-        (axis,) = normalized_axes(_index(dim, "dim", "unsqueeze"), self.ndim + 1, "unsqueeze")
+        (axis,) = normalized_axes(int_argument(dim, "dim", "unsqueeze"), self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
     # ----------------------------------------------------------- axis orders
@@ -99,8 +100,9 @@ class ShapeMethods:
     def swapaxes(self, axis0, axis1):
         """Axes ``axis0`` and ``axis1`` exchanged (numpy's ``swapaxes``, PyTorch's ``transpose(dim0, dim1)``)."""
         order = list(range(self.ndim))
-        a, b = (_axis_index(d, self.ndim, "swapaxes") for d in (axis0, axis1))
-        order[a], order[b] = order[b], order[a]
+        a, b = (_axis_index(d, self.ndim, "swapaxes", zero_dim=True) for d in (axis0, axis1))
+        if order:  # a 0-d tensor accepts the axes 0 and -1 and stays as it is (as PyTorch's transpose)
+            order[a], order[b] = order[b], order[a]
         return ops.Transpose.apply(self, axes=tuple(order))
 
     @property
@@ -118,6 +120,7 @@ class ShapeMethods:
     def broadcast_to(self, shape):
         """This tensor broadcast to ``shape`` (numpy's rules; a new array); the gradient is summed back."""
         shape = shape_argument((shape,) if isinstance(shape, (tuple, list)) else (shape,), "broadcast_to")
+        allocation_check(shape, self.dtype, "broadcast_to")
         return ops.BroadcastTo.apply(self, shape=shape)
 
     def expand(self, *sizes):
@@ -133,6 +136,7 @@ class ShapeMethods:
             if old not in (1, new):
                 raise ShapeError(f"expand: cannot expand the tensor of shape {self.shape} to {target}: an axis of "
                                  f"length {old} can only stay {old} (only length-1 axes are expanded)")
+        allocation_check(target, self.dtype, "expand")
         return ops.BroadcastTo.apply(self, shape=target)
 
     def repeat(self, *sizes):
@@ -149,6 +153,8 @@ class ShapeMethods:
         if any(r < 0 for r in reps):
             raise ValueError(f"tile: repeat counts must be non-negative, got {reps}")
         reps = (1,) * (self.ndim - len(reps)) + reps
+        shape = (1,) * (len(reps) - self.ndim) + self.shape
+        allocation_check(tuple(r * size for r, size in zip(reps, shape)), self.dtype, "tile")
         return Tile.apply(self, reps=reps)
 
     def repeat_interleave(self, repeats, dim=None):
@@ -159,8 +165,12 @@ class ShapeMethods:
         """
         source = self.reshape(-1) if dim is None else self
         axis = 0 if dim is None else _axis_index(dim, self.ndim, "repeat_interleave")
+        counts = _repeat_counts(repeats)
+        total = sum(counts.tolist()) if counts.ndim else int(counts) * source.shape[axis]
+        allocation_check(source.shape[:axis] + (total,) + source.shape[axis + 1:], self.dtype, "repeat_interleave")
+        allocation_check((total,), np.int64, "repeat_interleave")
         try:
-            index = np.repeat(np.arange(source.shape[axis]), repeats)
+            index = np.repeat(np.arange(source.shape[axis]), counts)
         except ValueError as error:
             raise ShapeError(f"repeat_interleave: repeats {repeats!r} do not fit axis {axis} of length "
                              f"{source.shape[axis]}: {error}") from None
@@ -175,13 +185,16 @@ class ShapeMethods:
         """
         axis = _axis_index(dim, self.ndim, "split")
         length = self.shape[axis]
+        if not isinstance(split_size_or_sections, (numbers.Integral, tuple, list)):
+            raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                            f"{split_size_or_sections!r:.40} ({type(split_size_or_sections).__name__})")
         if isinstance(split_size_or_sections, numbers.Integral):
             size = int(split_size_or_sections)
             if size <= 0 and length:
                 raise ValueError(f"split: split_size must be a positive int, got {size}")
             sizes = [size] * (length // size) + ([length % size] if length % size else []) if length else [0]
         else:
-            sizes = [_index(s, "each section", "split") for s in split_size_or_sections]
+            sizes = [int_argument(s, "each section", "split") for s in split_size_or_sections]
             if sum(sizes) != length or any(s < 0 for s in sizes):
                 raise ShapeError(f"split: sections {sizes} must be non-negative and add up to {length}, the length "
                                  f"of axis {dim} of the tensor of shape {self.shape}")
@@ -194,8 +207,11 @@ class ShapeMethods:
     def chunk(self, chunks, dim=0):
         """``chunks`` pieces along ``dim`` of equal length rounded up (PyTorch's ``chunk``: maybe fewer pieces)."""
         if not isinstance(chunks, numbers.Integral) or chunks <= 0:
-            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r:.40}")
         length = self.shape[_axis_index(dim, self.ndim, "chunk")]
+        if length == 0 and chunks > MAX_EMPTY_PIECES:
+            raise ValueError(f"chunk: chunks={chunks!r:.40} would make that many empty pieces of an empty axis "
+                             f"(as PyTorch does); give at most {MAX_EMPTY_PIECES}")
         if length == 0:
             return tuple(self.split([0] * int(chunks), dim))
         return self.split(-(-length // int(chunks)), dim)
@@ -252,21 +268,34 @@ def _sizes(sizes, op="sizes"):
     """Sizes given as ints or as one tuple/list, as a tuple of ints."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = sizes[0]
-    return tuple(_index(s, "each size", op) for s in sizes)
+    return tuple(int_argument(s, "each size", op) for s in sizes)
 
 
-def _index(value, what, op):
-    """An int argument (a Python or numpy int, or an integer 0-d tensor); anything else names the op."""
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{op}: {what} must be an int, got {value!r:.40}") from None
-
-
-def _axis_index(dim, ndim, op):
-    """One axis in ``[-ndim, ndim)`` as a non-negative int."""
-    (axis,) = normalized_axes(_index(dim, "the axis", op), ndim, op) or (0,)
+def _axis_index(dim, ndim, op, zero_dim=False):
+    """One axis in ``[-ndim, ndim)`` as a non-negative int; a 0-d tensor has none (``zero_dim``: 0 and -1 give 0)."""
+    if ndim == 0 and not zero_dim:
+        raise ShapeError(f"{op}: needs a tensor with at least one axis, got a 0-d tensor")
+    (axis,) = normalized_axes(int_argument(dim, "the axis", op), ndim, op) or (0,)
     return axis
+
+
+def _repeat_counts(repeats):
+    """``repeats`` of ``repeat_interleave``: an int >= 0, or a 1-d sequence of them, as an int64 array."""
+    if isinstance(repeats, (list, tuple, np.ndarray, tensor.Tensor)):
+        try:
+            counts = np.asarray(repeats.data if isinstance(repeats, tensor.Tensor) else repeats)
+        except ValueError:  # a ragged list
+            counts = np.asarray(None)
+        if counts.size == 0:
+            counts = counts.astype(np.int64)
+        if counts.dtype.kind not in "iub" or counts.ndim > 1:
+            raise TypeError(f"repeat_interleave: repeats must be an int or a 1-d sequence of ints, got "
+                            f"{repeats!r:.40}")
+    else:
+        counts = np.asarray(int_argument(repeats, "repeats", "repeat_interleave"))
+    if np.any(counts < 0):
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {repeats!r:.40}")
+    return counts.astype(np.int64)
 
 
 def _permutation(axes, shape, op):

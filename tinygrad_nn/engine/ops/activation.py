@@ -19,6 +19,7 @@ import numpy as np
 from .. import tensor
 from ..function import Function
 from .exponential import Erfc
+from .helpers import scalar_like
 from .special import normal_cdf_values
 
 __all__ = ["GELU", "SiLU", "Mish", "ELU", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Hardsigmoid",
@@ -143,8 +144,8 @@ class ELU(Function):
         negative = x <= 0
         ctx.save_for_backward(x, negative)
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
-        exponent = np.where(negative, x, 0) * x.dtype.type(input_scale)
-        return np.where(negative, np.expm1(exponent) * x.dtype.type(alpha * scale), x * x.dtype.type(scale))
+        exponent = np.where(negative, x, 0) * scalar_like(x, input_scale)
+        return np.where(negative, np.expm1(exponent) * scalar_like(x, alpha * scale), x * scalar_like(x, scale))
 
     @staticmethod
     def backward(ctx, grad):
@@ -162,11 +163,11 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
-        scaled = x * x.dtype.type(beta)
+        scaled = x * scalar_like(x, beta)
         linear = scaled > threshold
         ctx.save_for_backward(x, linear)
         ctx.beta = beta
-        return np.where(linear, x, _softplus_values(scaled) / x.dtype.type(beta))
+        return np.where(linear, x, _softplus_values(scaled) / scalar_like(x, beta))
 
     @staticmethod
     def backward(ctx, grad):
@@ -214,7 +215,7 @@ class Hardtanh(Function):
     def forward(ctx, x, min_val=-1.0, max_val=1.0):
         inside = (x > min_val) & (x < max_val)
         ctx.save_for_backward(inside)
-        return np.clip(x, x.dtype.type(min_val), x.dtype.type(max_val))
+        return np.clip(x, scalar_like(x, min_val), scalar_like(x, max_val))
 
     @staticmethod
     def backward(ctx, grad):

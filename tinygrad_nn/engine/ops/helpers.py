@@ -7,7 +7,16 @@ thing to both (for a Tensor, through recorded ops).
 
 import numpy as np
 
-__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape"]
+__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like"]
+
+
+def scalar_like(x, value):
+    """The option ``value`` (a Python number) in ``x``'s floating dtype, so float32 stays float32.
+
+    For an integer or bool ``x`` it stays a Python float: numpy then computes in float64 (the library's
+    rule for integer inputs), where ``x.dtype.type(1.5)`` would silently truncate it to 1.
+    """
+    return x.dtype.type(value) if x.dtype.kind == "f" else float(value)
 
 
 def is_array(x):

@@ -83,6 +83,9 @@ class Tile(Function):
         # g of shape (r0*s0, r1*s1, ...) viewed as (r0, s0, r1, s1, ...): the copies lie along the even axes
         ctx.split = tuple(size for pair in zip(reps, shape) for size in pair)
         ctx.copies = tuple(range(0, 2 * len(reps), 2))
+        out_shape = tuple(r * size for r, size in zip(reps, shape))
+        if 0 in out_shape:  # np.tile would first build the copies along the other axes, maybe terabytes of them
+            return np.zeros(out_shape, dtype=x.dtype)
         return np.tile(x, reps)
 
     @staticmethod

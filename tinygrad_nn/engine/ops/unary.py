@@ -7,7 +7,7 @@ and, under ``create_graph=True``, on Tensors (see ``function.py``).
 import numpy as np
 
 from ..function import Function
-from .helpers import reduce_along, sum_along
+from .helpers import reduce_along, scalar_like, sum_along
 
 
 class Exp(Function):
@@ -138,8 +138,7 @@ class LeakyReLU(Function):
         positive = x > 0
         ctx.save_for_backward(positive)
         ctx.negative_slope = negative_slope
-        slope = x.dtype.type(negative_slope) if x.dtype.kind == "f" else negative_slope  # ints: a float result
-        return np.where(positive, x, x * slope)
+        return np.where(positive, x, x * scalar_like(x, negative_slope))
 
     @staticmethod
     def backward(ctx, grad):
