@@ -124,7 +124,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
             deliver(wanted_nodes[node], _owned(upstream))
         if give_retained and node.retained is not None:
             _give_retained_grad(node, upstream)
-        # call_backward, inlined for a plain backward (one call less per node: (c) -3%, (b) -4% of the run)
+        # call_backward, inlined for a plain backward (one call less per node: (b) -3%, (c) -4% of the run)
         if create_graph or node.saved_tensors is None or versions.latest_change > node.sequence:
             returned = call_backward(node, upstream, create_graph)
         else:
@@ -139,9 +139,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
             if grad is None:
                 continue
             if type(source) is Context:  # made by a recorded op: its gradient flows on to that node
-                if type(grad) is not np.ndarray or grad.dtype is not source.output_dtype or \
-                        grad.shape != source.output_shape:  # usually conforming: no call needed ((b) -2%)
-                    grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
+                grad = conform(grad, source.output_shape, source.output_dtype, node, returned, upstream)
                 previous = grads.get(source)
                 if previous is None:
                     grads[source] = grad
@@ -150,8 +148,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
                     grads[source] = previous + grad
             elif source._requires_grad and (wanted_leaves is None or id(source) in wanted_leaves):
                 data = source._data
-                if type(grad) is not np.ndarray or grad.dtype is not data.dtype or grad.shape != data.shape:
-                    grad = conform(grad, data.shape, data.dtype, node, returned, upstream)
+                grad = conform(grad, data.shape, data.dtype, node, returned, upstream)
                 deliver(source, _owned(grad, upstream, returned, node.saved_tensors))
         if not retain_graph:
             node.saved_tensors = None  # node.release(), inlined
