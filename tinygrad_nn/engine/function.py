@@ -145,9 +145,10 @@ def _as_output_array(ctx, out, op):
     the array too, so ``create_graph`` still recognises it as the output.
     """
     array = tensor.as_array(out, op)
-    saved = ctx.saved_tensors
-    if saved and any(item is out for item in saved):
-        ctx.saved_tensors = tuple(array if item is out else item for item in saved)
+    for item in ctx.saved_tensors:
+        if item is out:
+            ctx.saved_tensors = tuple(array if item is out else item for item in ctx.saved_tensors)
+            break
     return array
 
 

@@ -54,11 +54,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if values.dtype.kind == "f" and values.ndim == 2:  # class probabilities (float labels are shape (N,))
         return _soft_cross_entropy(logits, probabilities(logits, values, "cross_entropy", "class probabilities"),
                                    weight, smoothing, reduction)
-    labels = class_labels(logits, target, "cross_entropy", ignore_index)
-    # a label can equal ignore_index (-100 by default) only if that is a class, or some label is not one
-    ignored = ignore_index is not None and labels.size and (
-        0 <= ignore_index < logits.shape[1] or labels.min() < 0 or labels.max() >= logits.shape[1])
-    if weight is None and smoothing == 0 and reduction == "mean" and not (ignored and (labels == ignore_index).any()):
+    labels, ignored = class_labels(logits, values, "cross_entropy", ignore_index)
+    if weight is None and smoothing == 0 and reduction == "mean" and not ignored:
         return SoftmaxCrossEntropy.apply(logits, labels=labels)  # the fast path: one node
     return _weighted_nll(logits.log_softmax(axis=1), labels, weight, ignore_index, reduction, smoothing,
                          "cross_entropy")
@@ -74,7 +71,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     log_probs = as_scores(input, "nll_loss", "log-probabilities", reduction)
     check_classes(log_probs, "nll_loss")
     weight = class_weights(weight, log_probs, "nll_loss")
-    labels = class_labels(log_probs, target, "nll_loss", ignore_index)
+    labels, _ = class_labels(log_probs, target, "nll_loss", ignore_index)
     return _weighted_nll(log_probs, labels, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 

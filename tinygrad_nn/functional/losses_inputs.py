@@ -79,7 +79,10 @@ def check_classes(scores, loss):
 
 
 def class_labels(scores, labels, loss, ignore_index=None):
-    """Integer class labels of shape (N,) within [0, C) (or equal to ``ignore_index``), as int64."""
+    """Integer class labels of shape (N,) within [0, C) (or equal to ``ignore_index``), as int64.
+
+    Returns ``(labels, ignored)``: ``ignored`` tells whether some label equals ``ignore_index``.
+    """
     check_classes(scores, loss)
     if ignore_index is not None:
         ignore_index = int_argument(ignore_index, "ignore_index", loss)
@@ -92,18 +95,20 @@ def class_labels(scores, labels, loss, ignore_index=None):
     if labels.shape != (n,):
         raise ShapeError(f"{loss}: scores have shape {scores.shape}, so labels must have shape ({n},), "
                          f"got shape {labels.shape}")
+    ignored = False
     if labels.size and (labels.min() < 0 or labels.max() >= classes):  # (two reductions: the usual case is fine)
         bad = (labels < 0) | (labels >= classes)
         if ignore_index is not None:
             bad &= labels != ignore_index
-    else:
-        bad = None
-    if bad is not None and bad.any():
-        skipped = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes (scores of shape "
-                         f"{scores.shape}){skipped}, got {labels[bad][:5].tolist()}"
-                         f"{' ...' if bad.sum() > 5 else ''}")
-    return labels.astype(np.int64, copy=False)
+        if bad.any():
+            skipped = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
+            raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes (scores of shape "
+                             f"{scores.shape}){skipped}, got {labels[bad][:5].tolist()}"
+                             f"{' ...' if bad.sum() > 5 else ''}")
+        ignored = True  # every label outside [0, C) is ignore_index
+    elif ignore_index is not None and 0 <= ignore_index < classes:  # ignore_index is a class: look for it
+        ignored = bool((labels == ignore_index).any())
+    return labels.astype(np.int64, copy=False), ignored
 
 
 def class_weights(weight, scores, loss):

@@ -46,7 +46,7 @@ def multiclass_hinge_loss(scores, labels, delta=1.0, *, reduction="mean"):
     class contributes nothing (it is masked out, not counted as ``delta``).
     """
     scores = as_scores(scores, "multiclass_hinge_loss", "scores", reduction)
-    labels = class_labels(scores, labels, "multiclass_hinge_loss")
+    labels, _ = class_labels(scores, labels, "multiclass_hinge_loss")
     delta = number_argument(delta, "delta", "multiclass_hinge_loss", finite=True)
     rows = np.arange(len(labels))
     correct = scores[rows, labels].reshape(-1, 1)

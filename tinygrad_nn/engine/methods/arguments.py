@@ -118,6 +118,8 @@ def number_argument(value, name, op, allow_none=False, finite=False):
     """
     if value is None and allow_none:
         return None
+    if type(value) is float and not finite:  # the usual case first (isinstance of an ABC is slow)
+        return value
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_, np.ndarray)):
         try:
             number = float(value)

@@ -175,13 +175,11 @@ class ReductionMethods:
 
     def softmax(self, axis=-1, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``), computed stably."""
-        axis, _ = _spelling("softmax", axis if dim is None else None, dim, None, None)
-        return ops.Softmax.apply(self, axis=axis_argument(axis, "softmax", self.ndim))
+        return ops.Softmax.apply(self, axis=axis_argument(axis if dim is None else dim, "softmax", self.ndim))
 
     def log_softmax(self, axis=-1, *, dim=None):
         """x - log(sum(exp(x))) along ``axis`` (or ``dim``), computed stably."""
-        axis, _ = _spelling("log_softmax", axis if dim is None else None, dim, None, None)
-        return ops.LogSoftmax.apply(self, axis=axis_argument(axis, "log_softmax", self.ndim))
+        return ops.LogSoftmax.apply(self, axis=axis_argument(axis if dim is None else dim, "log_softmax", self.ndim))
 
 
 def _spelling(op, axis, dim, keepdims, keepdim):

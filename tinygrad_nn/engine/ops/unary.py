@@ -203,7 +203,6 @@ class LogSoftmax(Function):
         shifted = x - reduce_along(np.maximum, x, axis)
         out = shifted - np.log(reduce_along(np.add, np.exp(shifted), axis))
         ctx.save_for_backward(out)
-        ctx.axis = axis
         return out
 
     @staticmethod
