@@ -21,7 +21,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from . import grad_mode, tensor
+from . import grad_mode, tensor, versions
 from .broadcasting import unbroadcast
 from .errors import AnomalyError, NotDifferentiableError, ShapeError
 from .function import all_finite
@@ -176,7 +176,8 @@ def call_backward(node, upstream, create_graph):
             f"backward: trying to backward through {node.function.__name__} a second time, but its saved arrays "
             "were released after the first backward; pass retain_graph=True to the first backward() if you need "
             "to call it again")
-    check_saved_unchanged(node)
+    if versions.latest_change > node.sequence:  # something was changed in place since this node was recorded
+        check_saved_unchanged(node)
     if not create_graph:
         return _as_gradient_tuple(node, node.function.backward(node, upstream))
     with grad_mode.recording_backward(node.function):

@@ -175,10 +175,9 @@ def check_saved_unchanged(node):
 
     The saved arrays are the node's inputs and its output. A leaf whose
     ``data`` was replaced by a new array left the saved one intact; so did
-    an intermediate tensor given new data.
+    an intermediate tensor given new data. ``call_backward`` calls it only
+    when some tensor was changed in place after the node was recorded.
     """
-    if versions.latest_change < node.sequence:
-        return
     saved = [a for a in (node.saved_tensors or ()) if isinstance(a, np.ndarray)]
     if not saved:
         return

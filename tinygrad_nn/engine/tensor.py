@@ -110,15 +110,15 @@ class Tensor(TensorOps):
         array = as_array(np.empty(0) if data is _EMPTY else data, "Tensor", dtype)
         if isinstance(data, Tensor):
             array = array.copy()
-        tensor = cls._make(array)
+        tensor = Tensor._make(array, cls=cls)
         tensor.name = name
         tensor.requires_grad = requires_grad
         return tensor
 
-    @classmethod
-    def _make(cls, data, requires_grad=False, grad_fn=None):
-        """A Tensor around an array: the one place a Tensor's fields are set (no checks, no copy)."""
-        tensor = object.__new__(cls)
+    @staticmethod  # not a classmethod: binding the class costs a third of this call, once per op
+    def _make(data, requires_grad=False, grad_fn=None, cls=None):
+        """A Tensor (or a ``cls``) around an array: the one place a Tensor's fields are set (no checks, no copy)."""
+        tensor = object.__new__(cls or Tensor)
         tensor._data = data
         tensor._grad = None
         tensor._requires_grad = requires_grad
@@ -127,8 +127,8 @@ class Tensor(TensorOps):
         tensor._versions = NEVER_CHANGED
         return tensor
 
-    @classmethod
-    def _constant(cls, value, reference, op="Tensor"):
+    @staticmethod
+    def _constant(value, reference, op="Tensor"):
         """A non-tensor operand as a constant; Python numbers take ``reference``'s dtype.
 
         Constants made from Python numbers are cached (read-only 0-d arrays),
@@ -137,7 +137,7 @@ class Tensor(TensorOps):
         if reference is not None and isinstance(value, _SCALARS) and reference._data.dtype.kind == "f":
             dtype = reference._data.dtype
             if not value:  # 0.0 == -0.0 as dict keys: zeros are made fresh, keeping their sign
-                return cls._make(np.asarray(value, dtype=dtype))
+                return Tensor._make(np.asarray(value, dtype=dtype))
             key = (type(value), value, dtype)
             constant = _CONSTANTS.get(key)
             if constant is None:
@@ -148,9 +148,9 @@ class Tensor(TensorOps):
                 except OverflowError as error:  # 10**400 has no float value
                     raise TypeError(f"{op}: the number {_short(value)} is too large for {dtype}") from error
                 array.flags.writeable = False
-                constant = _CONSTANTS[key] = cls._make(array)
+                constant = _CONSTANTS[key] = Tensor._make(array)
             return constant
-        return cls._make(as_array(value, op))
+        return Tensor._make(as_array(value, op))
 
     # ----------------------------------------------------------- data and versions
     def _set_data(self, value):
@@ -373,12 +373,16 @@ class Tensor(TensorOps):
         return bool(self._one_value("bool"))
 
     def _one_value(self, how):
-        grad_mode.notify_tracer(f"{how}()", self)  # a traced function may not branch on values
-        grad_mode.check_array_conversion(self, f"read a Tensor's value with {how}()")
-        if self._data.size != 1:
+        """The one value of this tensor as a 0-d array, for ``item()``, ``float()`` and the like (``how``)."""
+        state = grad_mode.STATE
+        if state.tracer is not None or state.recording_backward_of is not None:  # the value leaves a graph
+            grad_mode.notify_tracer(f"{how}()", self)  # a traced function may not branch on values
+            grad_mode.check_array_conversion(self, f"read a Tensor's value with {how}()")
+        data = self._data
+        if data.size != 1:
             raise ShapeError(f"{how}: only one-element tensors can be converted to a Python number, "
                              f"this one has shape {self.shape}")
-        return self._data.reshape(())
+        return data if data.ndim == 0 else data.reshape(())
 
     def __len__(self):
         if self._data.ndim == 0:
