@@ -26,35 +26,27 @@ class ReductionMethods:
 
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Sum over ``axis`` (None: all axes)."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = _spelling("sum", axis, dim, keepdims, keepdim)
-        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
-            axis, keepdims = axis_argument(axis, "sum", self.ndim), flag_argument(keepdims, "keepdims", "sum")
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return self._reduce(ops.Sum, "sum", axis, keepdims, dim, keepdim)
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Mean over ``axis`` (None: all axes)."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = _spelling("mean", axis, dim, keepdims, keepdim)
-        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
-            axis, keepdims = axis_argument(axis, "mean", self.ndim), flag_argument(keepdims, "keepdims", "mean")
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+        return self._reduce(ops.Mean, "mean", axis, keepdims, dim, keepdim)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Maximum over ``axis`` (values only, like ``torch.amax``); tied maxima share the gradient evenly."""
-        if dim is not None or keepdim is not None:
-            axis, keepdims = _spelling("max", axis, dim, keepdims, keepdim)
-        if axis is not None or keepdims is not False:  # (the plain call needs no checking)
-            axis, keepdims = axis_argument(axis, "max", self.ndim), flag_argument(keepdims, "keepdims", "max")
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+        return self._reduce(ops.Max, "max", axis, keepdims, dim, keepdim)
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Minimum over ``axis`` (values only, like ``torch.amin``); tied minima share the gradient evenly."""
+        return self._reduce(ops.Min, "min", axis, keepdims, dim, keepdim)
+
+    def _reduce(self, op, name, axis, keepdims, dim, keepdim):
+        """``op`` over the axes given in numpy's (``axis``, ``keepdims``) or PyTorch's (``dim``, ``keepdim``) names."""
         if dim is not None or keepdim is not None:
-            axis, keepdims = _spelling("min", axis, dim, keepdims, keepdim)
+            axis, keepdims = _spelling(name, axis, dim, keepdims, keepdim)
         if axis is not None or keepdims is not False:  # (the plain call needs no checking)
-            axis, keepdims = axis_argument(axis, "min", self.ndim), flag_argument(keepdims, "keepdims", "min")
-        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+            axis, keepdims = axis_argument(axis, name, self.ndim), flag_argument(keepdims, "keepdims", name)
+        return op.apply(self, axis=axis, keepdims=keepdims)
 
     def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """PyTorch's name for ``max`` over ``dim`` (values only; ties share the gradient evenly)."""
