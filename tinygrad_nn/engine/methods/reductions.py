@@ -194,8 +194,3 @@ def _norm_order(p):
     if order is None or math.isnan(order) or not (order >= 1 or order == -math.inf):
         raise ValueError(f"norm: p must be 'fro', a number >= 1, inf or -inf, got {p!r:.40}")
     return order
-
-
-def _reduction(tensor, axis, keepdims, op):
-    """The checked options of a reduction: ``axis`` (None, an int or a tuple of ints) and ``keepdims``."""
-    return {"axis": axis_argument(axis, op, tensor.ndim), "keepdims": flag_argument(keepdims, "keepdims", op)}

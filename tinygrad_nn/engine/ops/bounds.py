@@ -17,7 +17,8 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a < b, a == b)  # masks: who wins, and where they tie
+        if True in ctx.needs_input_grad:
+            ctx.save_for_backward(a < b, a == b)  # masks: who wins, and where they tie
         return np.minimum(a, b)
 
     backward = staticmethod(Maximum.backward)  # the same masks, the same split of g

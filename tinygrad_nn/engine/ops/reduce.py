@@ -59,10 +59,11 @@ class _Extremum(Function):
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
         out = np.asarray(reduce_along(cls.ufunc, x, axis))
-        hits = x == out
-        if np.isnan(out).any():  # a NaN is the extreme (NaN != NaN): its gradient goes to the NaN entries
-            hits |= np.isnan(x) & np.isnan(out)
-        ctx.save_for_backward(hits, hits.sum(axis=axis, keepdims=True))
+        if ctx.needs_input_grad[0]:  # where the extremes are: only backward needs it
+            hits = x == out
+            if np.isnan(out).any():  # a NaN is the extreme (NaN != NaN): its gradient goes to the NaN entries
+                hits |= np.isnan(x) & np.isnan(out)
+            ctx.save_for_backward(hits, hits.sum(axis=axis, keepdims=True))
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         return out if keepdims else np.asarray(_squeeze(out, axis))
 

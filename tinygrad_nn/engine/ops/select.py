@@ -10,7 +10,8 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a > b, a == b)  # masks: who wins, and where they tie
+        if True in ctx.needs_input_grad:
+            ctx.save_for_backward(a > b, a == b)  # masks: who wins, and where they tie
         return np.maximum(a, b)
 
     @staticmethod
