@@ -17,7 +17,7 @@ from ..engine import ShapeError, Tensor
 from ..engine.methods.arguments import int_argument
 
 __all__ = ["REDUCTIONS", "as_scores", "as_values", "same_shape", "check_classes", "class_labels", "class_weights",
-           "probabilities", "broadcast_weight", "reduce", "check_reduction"]
+           "probabilities", "broadcast_weight", "reduce", "check_reduction", "check_label_range"]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -95,20 +95,27 @@ def class_labels(scores, labels, loss, ignore_index=None):
     if labels.shape != (n,):
         raise ShapeError(f"{loss}: scores have shape {scores.shape}, so labels must have shape ({n},), "
                          f"got shape {labels.shape}")
-    ignored = False
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # (two reductions: the usual case is fine)
-        bad = (labels < 0) | (labels >= classes)
-        if ignore_index is not None:
-            bad &= labels != ignore_index
-        if bad.any():
-            skipped = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
-            raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes (scores of shape "
-                             f"{scores.shape}){skipped}, got {labels[bad][:5].tolist()}"
-                             f"{' ...' if bad.sum() > 5 else ''}")
-        ignored = True  # every label outside [0, C) is ignore_index
-    elif ignore_index is not None and 0 <= ignore_index < classes:  # ignore_index is a class: look for it
+    ignored = check_label_range(labels, classes, loss, ignore_index, f" (scores of shape {scores.shape})")
+    if not ignored and ignore_index is not None and 0 <= ignore_index < classes:  # ignore_index is a class
         ignored = bool((labels == ignore_index).any())
     return labels.astype(np.int64, copy=False), ignored
+
+
+def check_label_range(labels, classes, loss, ignore_index=None, where=""):
+    """Raise when a label lies outside ``[0, classes)`` and is not ``ignore_index``.
+
+    Returns True when some labels lie outside and all of those are ``ignore_index``.
+    """
+    if not (labels.size and (labels.min() < 0 or labels.max() >= classes)):  # two reductions: the usual case
+        return False
+    bad = (labels < 0) | (labels >= classes)
+    if ignore_index is not None:
+        bad &= labels != ignore_index
+    if bad.any():
+        skipped = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes{where}{skipped}, "
+                         f"got {labels[bad][:5].tolist()}{' ...' if bad.sum() > 5 else ''}")
+    return True
 
 
 def class_weights(weight, scores, loss):

@@ -4,6 +4,7 @@ import numpy as np
 
 from ...engine import ops
 from ...engine.ops import SoftmaxCrossEntropy, SumOfSquares, WrongClasses
+from ...functional.losses_inputs import check_label_range
 from .base import Template, template
 
 __all__ = ["check_class_labels"]
@@ -11,10 +12,7 @@ __all__ = ["check_class_labels"]
 
 def check_class_labels(labels, classes):
     """Raise as ``cross_entropy`` does when a label lies outside ``[0, classes)`` (it checks before its op runs)."""
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = labels[(labels < 0) | (labels >= classes)]
-        raise ValueError(f"cross_entropy: labels must lie in [0, {classes}) for {classes} classes, "
-                         f"got {bad[:5].tolist()}{' ...' if bad.size > 5 else ''}")
+    check_label_range(labels, classes, "cross_entropy")
 
 
 @template(SoftmaxCrossEntropy)
