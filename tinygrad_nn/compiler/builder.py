@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from .values import Literal, Value
+from .values import Value
 
 __all__ = ["Statement", "Function", "renumber"]
 
@@ -107,7 +107,7 @@ class Function:
         self.run(text, operands, statement_form=True)
         self.statements.append(Statement(None, text, operands, comment=self._take_comment()))
 
-    def mutate(self, text, *operands, hint=None):
+    def mutate(self, text, *operands):
         """Add a statement that writes into operand 0 (``{0}[...] = ...``); returns the value it leaves there.
 
         Operand 0 must be a fresh value made for this purpose and used by
@@ -115,7 +115,7 @@ class Function:
         """
         written = operands[0]
         self.run(text, operands, statement_form=True)
-        target = Value(hint or written.hint, written.rank, "temp", written.sample, fresh=written.fresh,
+        target = Value(written.hint, written.rank, "temp", written.sample, fresh=written.fresh,
                        base=written)
         statement = Statement(target, text, operands, mutates=True, comment=self._take_comment())
         target.statement = statement
@@ -136,6 +136,3 @@ class Function:
         del self.statements[mark[0]:]
         self.comment = mark[1]
 
-
-def is_operand(item):
-    return isinstance(item, (Value, Literal))

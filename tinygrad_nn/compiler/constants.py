@@ -18,7 +18,6 @@ perturbation is not caught; see docs/compile.md.)
 import numpy as np
 
 from ..engine import Context, Tensor, topological_order
-from . import engine_api
 from .errors import TraceError
 
 __all__ = ["ordered_nodes", "perturbed", "check_constants"]
@@ -42,9 +41,7 @@ def ordered_nodes(trace, what):
                       if isinstance(operand, Tensor) and operand.grad_fn is not None]
     if trace.output.grad_fn is not None:
         roots.append(trace.output.grad_fn)
-    if not roots:
-        return []
-    nodes = topological_order(engine_api.graph_root(roots))[:-1]
+    nodes = topological_order(roots)
     for node in nodes:
         if not any(owner is trace.marker for owner in node.scope):
             raise TraceError(

@@ -17,7 +17,7 @@ from ..engine.ops.shape import is_basic_index as _is_basic
 from ..engine.tensor import as_array
 
 __all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
-           "leaf_view", "backward_order", "graph_root", "namespace", "is_basic_index", "generator_states", "restore_generators"]
+           "leaf_view", "backward_order", "namespace", "is_basic_index", "generator_states", "restore_generators"]
 
 
 # The attributes holding Tensor.requires_grad and Tensor.data: the generated guard reads them on every call
@@ -44,13 +44,7 @@ def run_forward(function, ctx, arrays, kwargs):
 
 def run_backward_of(function, ctx, grad, count):
     """``function.backward(ctx, grad)`` as a tuple of ``count`` gradients (None allowed), checked as backward.py does."""
-    returned = function.backward(ctx, grad)
-    if type(returned) is not tuple:
-        returned = tuple(returned) if isinstance(returned, list) else (returned,)
-    if len(returned) != count:
-        raise ValueError(f"{function.__name__}.backward returned {len(returned)} gradient(s) "
-                         f"but forward had {count} input(s)")
-    return returned
+    return _backward._as_gradient_tuple(_Node(function, count), function.backward(ctx, grad))
 
 
 class _Node:
@@ -60,7 +54,7 @@ class _Node:
 
     def __init__(self, function, count):
         self.function = function
-        self.sources = tuple(object() for _ in range(count))
+        self.sources = (None,) * count  # only counted
 
 
 def conform(function, returned, index, shape, dtype, upstream):
@@ -106,11 +100,6 @@ def leaf_view(array, requires_grad, name=None):
 def backward_order(node):
     """The nodes behind ``node`` in the order ``engine/backward.py`` visits them: newest first."""
     return sorted(topological_order(node), key=lambda other: other.sequence, reverse=True)
-
-
-def graph_root(nodes):
-    """A node depending on every node in ``nodes``: ``topological_order`` of it orders all of them at once."""
-    return Context(None, tuple(nodes), {}, (), ())
 
 
 def is_basic_index(index):

@@ -64,7 +64,7 @@ class _Namer:
 
 
 def _analyse(function, params, escaping, inplace=True):
-    """Uses, last uses, in-place choices and memory of the values of one function; returns name groups."""
+    """Last uses, in-place choices and memory of the values of one function; returns name groups."""
     statements = function.statements
     end = len(statements)
     for value in params:
@@ -72,10 +72,7 @@ def _analyse(function, params, escaping, inplace=True):
     for index, statement in enumerate(statements):
         for operand in statement.operands:
             if isinstance(operand, Value):
-                operand.uses += 1
                 operand.last_use = index
-        if statement.target is not None:
-            statement.target.last_use = max(statement.target.last_use, -1)
     for value in escaping:
         value.escapes = True
         value.last_use = end

@@ -162,8 +162,6 @@ class Sources:
             return tuple(self.resolve_option(item) for item in option)
         if isinstance(option, list):
             return [self.resolve_option(item) for item in option]
-        if isinstance(option, np.random.Generator):
-            return option
         return option
 
     def _derived(self, record):

@@ -27,7 +27,7 @@ class Value:
     ``name``, 2: made from the module path and the op).
     """
 
-    __slots__ = ("hint", "rank", "kind", "sample", "statement", "fresh", "base", "name", "uses", "last_use",
+    __slots__ = ("hint", "rank", "kind", "sample", "statement", "fresh", "base", "name", "last_use",
                  "escapes", "buffer", "home", "__weakref__")
 
     def __init__(self, hint, rank, kind, sample, statement=None, fresh=False, base=None):
@@ -36,7 +36,6 @@ class Value:
         self.fresh = fresh          # the statement returns a new array that nothing else refers to
         self.base = base            # a value whose memory this one shares (a view, or written in place)
         self.name = None            # chosen when the program is printed
-        self.uses = 0
         self.last_use = -1
         self.escapes = False        # returned, or saved for the backward: alive after the function
         self.buffer = None

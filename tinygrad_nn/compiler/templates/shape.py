@@ -8,11 +8,6 @@ from ..errors import TraceError
 from .base import Decline, Template, template
 
 
-def _asarray_if_needed(t, value):
-    """``np.asarray(value)`` when a reduction gave a numpy scalar (as ``np.asarray`` in the ops does)."""
-    return t.function.as_array(value)
-
-
 def _expanded(t, grad, shape, axis, keepdims):
     """The text of ``reduce._expand(grad, shape, axis, keepdims)`` with grad as ``{0}``."""
     if not shape:
@@ -35,7 +30,7 @@ def _reduction(t, x, mean):
             int(np.prod([x.shape[a] for a in ((axis,) if isinstance(axis, int) else axis)]))
         text = f"{text} / {t.number(max(count, 1), t.node.output_dtype)}"
         t.memory["count"] = max(count, 1)
-    return _asarray_if_needed(t, t.emit(text, x))
+    return t.function.as_array(t.emit(text, x))
 
 
 @template(ops.Sum)
@@ -163,7 +158,7 @@ class GetItem(Template):
         operands = [x]
         text = index_text(t, t.kwargs.get("index"), operands)
         out = t.emit(f"{{0}}[{text}]", *operands, view_of=0)
-        return _asarray_if_needed(t, out)
+        return t.function.as_array(out)
 
     def backward(self, t, grad, x):
         operands = [None, grad]
