@@ -21,6 +21,7 @@ import numpy as np
 
 from .engine import Tensor, enable_grad, stack
 from .engine.backward import gradients
+from .engine.methods.arguments import flag_argument
 
 __all__ = ["grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
@@ -86,8 +87,7 @@ def _differentiable(inputs, create_graph):
 def _check_flags(fn_name, **flags):
     """Each flag must be True, False (or None, for retain_graph's default): not an array, a string, a number."""
     for name, value in flags.items():
-        if not (isinstance(value, (bool, np.bool_)) or (value is None and name == "retain_graph")):
-            raise TypeError(f"{fn_name}: {name} must be True or False, got {value!r:.40} ({type(value).__name__})")
+        flag_argument(value, name, fn_name, allow_none=name == "retain_graph")
 
 
 def _call(func, inputs, fn_name):

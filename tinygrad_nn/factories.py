@@ -30,7 +30,7 @@ import numbers
 import numpy as np
 
 from .engine import Tensor
-from .engine.methods.arguments import allocation_check, flag_argument, shape_argument
+from .engine.methods.arguments import allocation_check, flag_argument, number_argument, shape_argument
 from .engine.tensor import as_array
 from .random import as_rng
 
@@ -165,15 +165,8 @@ def randn(*size, dtype=None, requires_grad=False, rng=None):
 def _finite(values, names, op):
     """Real, finite numbers (bools refused), as given; the error names the op and the argument."""
     for value, name in zip(values, names):
-        if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{op}: {name} must be a number, got {value!r:.40} ({type(value).__name__})")
-        try:
-            finite = math.isfinite(value)
-        except OverflowError:  # an int beyond float range
-            finite = False
-        if not finite:
-            raise ValueError(f"{op}: {name} must be a finite number, got {value!r:.40}")
-    return values
+        number_argument(value, name, op, finite=True)
+    return values  # as given: ints stay ints (arange's dtype follows them)
 
 
 def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):

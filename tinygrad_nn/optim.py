@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .engine import Tensor
+from .engine.methods.arguments import flag_argument
 from .state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Optimizer", "SGD", "Adam"]
@@ -121,9 +122,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's ``.grad`` (to None, or to zeros with ``set_to_none=False``)."""
-        if not isinstance(set_to_none, (bool, np.bool_)):
-            raise TypeError(f"{type(self).__name__}.zero_grad: set_to_none must be True or False, "
-                            f"got {set_to_none!r:.60}")
+        set_to_none = flag_argument(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for param in self.params:
             if set_to_none:
                 param.grad = None
@@ -279,10 +278,7 @@ class SGD(Optimizer):
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
         group["momentum"] = momentum = _number("SGD", "momentum", group["momentum"])
-        nesterov = group["nesterov"]
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r:.60} ({type(nesterov).__name__})")
-        group["nesterov"] = bool(nesterov)
+        group["nesterov"] = nesterov = flag_argument(group["nesterov"], "nesterov", "SGD")
         if nesterov and momentum <= 0:
             raise ValueError(f"SGD: nesterov=True needs momentum > 0, got momentum={momentum}")
 

@@ -181,7 +181,7 @@ def random_direction(rng, shape):
     return rng.choice((-1.0, 1.0), size=shape) * rng.uniform(0.5, 1.5, size=shape)
 
 
-def elementwise(point, slot, verify=True, declared=False):
+def elementwise(point, slot, declared=False):
     """The exact check in two forward calls, valid when output element k depends only on the input
     element it was broadcast from. Two more calls along a second direction verify that claim.
 
@@ -202,7 +202,7 @@ def elementwise(point, slot, verify=True, declared=False):
     # steps are at least eps / 2
     noise = noise_floor(np.abs(point.probe.weighted(output)), 0.5 * options.eps)
     kinks = kink_mask(forward_out, backward_out, options, noise)
-    if verify and x.size > 1:
+    if x.size > 1:
         second = np.sign(first) * point.rng.uniform(0.5, 1.5, size=x.shape)
         central_2, forward_2, backward_2 = _diagonal(point, slot, second, options.eps)
         kinks |= kink_mask(forward_2, backward_2, options, noise)

@@ -20,7 +20,7 @@ from ..engine import Function, Tensor, enable_grad
 from ..engine.backward import gradients
 from .evaluate import CallableEvaluator, describe
 from .formatting import format_index, format_value
-from .gradient_check import check_evaluator, split_inputs
+from .gradient_check import _data, check_evaluator, split_inputs
 from .options import options_for
 from .report import GradcheckError
 
@@ -111,10 +111,6 @@ def _all_reports(result):
     return reports
 
 
-def _values(value):
-    return value.data if isinstance(value, Tensor) else value
-
-
 def _grad_outputs(given, outputs, seed):
     """One float64 array per output: ``given`` checked against the outputs' shapes, or drawn."""
     if given is None:
@@ -126,7 +122,7 @@ def _grad_outputs(given, outputs, seed):
                          "give one per output, of its shape")
     vectors = []
     for k, (item, output) in enumerate(zip(items, outputs)):
-        array = np.asarray(_values(item))
+        array = np.asarray(_data(item))
         if array.dtype.kind != "f":
             raise TypeError(f"gradgradcheck: grad_output {k} must be floating point, got dtype {array.dtype}")
         if array.shape != output.shape:
