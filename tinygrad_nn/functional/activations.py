@@ -16,7 +16,6 @@ value (the input is never modified).
 
 import numbers
 
-import numpy as np
 
 from ..engine import Tensor, ShapeError, ops
 from ..engine.methods.arguments import number_argument
@@ -31,13 +30,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _number(name, value, function):
-    """``value`` as a Python float, or a TypeError naming the function and the argument (bools refused)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{function}: {name} must be a number, got {value!r}")
-    return number_argument(value, name, function)
 
 
 # ---------------------------------------------------------------- the classic ones
@@ -58,7 +50,7 @@ def relu(x, inplace=False):
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x where x > 0, else ``negative_slope * x``; its gradient at 0 is ``negative_slope``."""
-    return _tensor(x).leaky_relu(negative_slope=_number("negative_slope", negative_slope, "leaky_relu"))
+    return _tensor(x).leaky_relu(negative_slope=number_argument(negative_slope, "negative_slope", "leaky_relu"))
 
 
 # ---------------------------------------------------------------- along an axis
@@ -138,7 +130,7 @@ def mish(x, inplace=False):
 
 def elu(x, alpha=1.0, inplace=False):
     """x for x > 0, else alpha (e**x - 1); its gradient at 0 is alpha (the negative side's, as PyTorch)."""
-    return ops.ELU.apply(_tensor(x), alpha=_number("alpha", alpha, "elu"))
+    return ops.ELU.apply(_tensor(x), alpha=number_argument(alpha, "alpha", "elu"))
 
 
 def selu(x, inplace=False):
@@ -148,7 +140,7 @@ def selu(x, inplace=False):
 
 def celu(x, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha (e**(x/alpha) - 1)); continuously differentiable, slope 1 at 0. alpha != 0."""
-    alpha = _number("alpha", alpha, "celu")
+    alpha = number_argument(alpha, "alpha", "celu")
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (the input is divided by it)")
     return ops.ELU.apply(_tensor(x), alpha=alpha, input_scale=1.0 / alpha)
@@ -156,10 +148,10 @@ def celu(x, alpha=1.0, inplace=False):
 
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + e**(beta x)) / beta, and x itself where beta x > threshold (PyTorch's switch). beta != 0."""
-    beta = _number("beta", beta, "softplus")
+    beta = number_argument(beta, "beta", "softplus")
     if beta == 0:
         raise ValueError("softplus: beta must not be 0 (the result is divided by it)")
-    return ops.Softplus.apply(_tensor(x), beta=beta, threshold=_number("threshold", threshold, "softplus"))
+    return ops.Softplus.apply(_tensor(x), beta=beta, threshold=number_argument(threshold, "threshold", "softplus"))
 
 
 def softsign(x):
@@ -181,7 +173,7 @@ def tanhshrink(x):
 # ---------------------------------------------------------------- piecewise linear ones
 def hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False):
     """clip(x, min_val, max_val), with gradient 0 at both bounds (PyTorch's; ``clip`` counts them as inside)."""
-    min_val, max_val = _number("min_val", min_val, "hardtanh"), _number("max_val", max_val, "hardtanh")
+    min_val, max_val = number_argument(min_val, "min_val", "hardtanh"), number_argument(max_val, "max_val", "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return ops.Hardtanh.apply(_tensor(x), min_val=min_val, max_val=max_val)
