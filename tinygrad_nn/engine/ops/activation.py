@@ -19,7 +19,7 @@ import numpy as np
 from .. import tensor
 from ..function import Function
 from .exponential import Erfc
-from .helpers import scalar_like
+from .helpers import scalar_like, sigmoid_values
 from .special import normal_cdf_values
 
 __all__ = ["GELU", "SiLU", "Mish", "ELU", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Hardsigmoid",
@@ -42,15 +42,9 @@ def _softplus_values(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _sigmoid_values(x):
-    """1 / (1 + e**-x) of an array without overflow, accurate in both tails (as the ``Sigmoid`` op)."""
-    z = np.exp(-np.abs(x))  # in (0, 1]
-    return np.where(x >= 0, 1, z) / (1 + z)
-
-
 def _sigmoid(x):
     """1 / (1 + e**-x): computed stably for an array, recorded as ``Sigmoid`` for a Tensor."""
-    return x.sigmoid() if _recording(x) else _sigmoid_values(x)
+    return x.sigmoid() if _recording(x) else sigmoid_values(x)
 
 
 def _softplus(x):

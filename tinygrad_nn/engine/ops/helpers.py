@@ -7,7 +7,7 @@ thing to both (for a Tensor, through recorded ops).
 
 import numpy as np
 
-__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like"]
+__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values"]
 
 
 def scalar_like(x, value):
@@ -70,3 +70,9 @@ def kept_shape(shape, axis):
     axes = (axis,) if isinstance(axis, int) else axis
     axes = {a % len(shape) for a in axes} if shape else set()
     return tuple(1 if i in axes else size for i, size in enumerate(shape))
+
+
+def sigmoid_values(x):
+    """1 / (1 + e**-x) of an array without overflow, accurate in both tails."""
+    z = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0, 1, z) / (1 + z)

@@ -7,7 +7,7 @@ and, under ``create_graph=True``, on Tensors (see ``function.py``).
 import numpy as np
 
 from ..function import Function
-from .helpers import reduce_along, scalar_like, sum_along
+from .helpers import reduce_along, scalar_like, sigmoid_values, sum_along
 
 
 class Exp(Function):
@@ -88,9 +88,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        z = np.exp(-np.abs(x))        # in (0, 1]: never overflows
-        out = np.where(x >= 0, 1, z) / (1 + z)
-        out = out.astype(x.dtype, copy=False)
+        out = sigmoid_values(x).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
