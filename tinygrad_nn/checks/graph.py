@@ -23,7 +23,7 @@ from .gradient_check import check_evaluator
 from .html import graph_check_html
 from .options import options_for
 from .report import GradcheckError, GradcheckPrecisionWarning
-from .second_order import second_order_check
+from .second_order import callable_for, second_order_check
 
 __all__ = ["check_graph", "GraphCheckResult", "NodeFailure", "NodeCheck", "module_path"]
 
@@ -285,14 +285,9 @@ def _check_node(node, inputs, position, options, low, order):
         return NodeCheck(node, position, module, error=error)
     check = NodeCheck(node, position, module, result=result)
     if order == 2 and result.passed:
-        function, kwargs = node.function, node.kwargs
-
-        def apply(*args):
-            return function.apply(*args, **kwargs)
-
         try:
-            check.second = second_order_check(apply, function.__name__, tuple(constants),
-                                              (constants, checked, arrays, dtypes), None, options)
+            check.second = second_order_check(*callable_for(node.function, node.kwargs, "check_graph"),
+                                              tuple(constants), (constants, checked, arrays, dtypes), None, options)
         except Exception as error:  # recording or differentiating its backward raised
             check.second_error = error
     return check

@@ -16,9 +16,9 @@ cannot pass with a self-consistent but wrong recorded path.
 
 import numpy as np
 
-from ..engine import Function, Tensor, enable_grad
+from ..engine import Tensor, enable_grad
 from ..engine.backward import gradients
-from .evaluate import CallableEvaluator, describe
+from .evaluate import CallableEvaluator, _is_function_class, describe
 from .formatting import format_index, format_value
 from .gradient_check import _data, check_evaluator, split_inputs
 from .options import options_for
@@ -68,7 +68,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
 
 def callable_for(fn, kwargs, caller):
     """``(a callable of Tensors, its name)``: a ``Function`` subclass is called through ``apply``."""
-    if isinstance(fn, type) and issubclass(fn, Function):
+    if _is_function_class(fn):
         options = dict(kwargs or {})
         return (lambda *args: fn.apply(*args, **options)), fn.__name__
     if kwargs:
