@@ -147,6 +147,9 @@ MALFORMED = {
                             UnsafeFileError, ["holds a single .npy array (float64, shape (3,))"]),
     "bzip2 entry": (lambda d: write_zip(d / "f.npz", {"w.npy": npy_bytes(np.ones(3))}, zipfile.ZIP_BZIP2),
                     UnsafeFileError, ["entry 'w'", "compression method 12"]),
+    "text beyond Unicode": (lambda d: write_zip(d / "f.npz", {"w.npy": npy_with_header(
+        "{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }", struct.pack("<I", 0x110077))}),
+                            CorruptFileError, ["entry 'w'", "0x110077", "no Unicode character"]),
 }
 
 

@@ -174,6 +174,11 @@ def _read_entry(archive, info, where):
     except _DAMAGE as error:
         what = "its checksum does not match its bytes" if "CRC" in str(error) else f"{type(error).__name__}: {error}"
         raise CorruptFileError(f"load: {where} is damaged ({what})") from error
+    if dtype.kind == "U" and count:  # numpy keeps any 4 bytes as a character; Python's str cannot hold them all
+        codes = flat.view(np.dtype(np.uint32).newbyteorder(dtype.byteorder))
+        if codes.max() > 0x10FFFF:
+            raise CorruptFileError(f"load: {where} is damaged: its text holds the number {int(codes.max()):#x}, "
+                                   "which is no Unicode character")
     return flat.reshape(shape[::-1]).transpose() if fortran_order else flat.reshape(shape)
 
 
