@@ -81,3 +81,13 @@ def test_int_generator_and_default_rng_are_reproducible():
         tg.manual_seed(-1)
     with pytest.raises(TypeError, match="rng must be None"):
         init.normal_(weight((2, 2)), rng="seed")
+
+
+@pytest.mark.parametrize("fill, op", [(lambda w: init.uniform_(w, -1e308, 1e308), "uniform_"),
+                                      (lambda w: init.xavier_uniform_(w, gain=1e308), "xavier_uniform_")])
+def test_a_uniform_range_too_wide_for_float64_is_refused_naming_the_function(fill, op):
+    w = weight((2, 3))
+    before = w.data.copy()
+    with pytest.raises(ValueError, match=f"^{op}: .*too wide for float64"):
+        fill(w)
+    np.testing.assert_array_equal(w.data, before)

@@ -133,7 +133,14 @@ def uniform_(tensor, low=0.0, high=1.0, rng=None):
     low, high = _real("uniform_", "low", low), _real("uniform_", "high", high)
     if low > high:
         raise ValueError(f"uniform_: low must be <= high, got low={low:g}, high={high:g}")
-    return _fill(tensor, as_rng(rng, "uniform_").uniform(low, high, size=tensor.shape))
+    return _fill_uniform("uniform_", tensor, low, high, rng)
+
+
+def _fill_uniform(op, tensor, low, high, rng):
+    """Fill ``tensor`` with U(low, high) draws (``low <= high``, both finite); errors name ``op``."""
+    if not math.isfinite(high - low):
+        raise ValueError(f"{op}: U({low:g}, {high:g}) is too wide for float64 (high - low overflows)")
+    return _fill(tensor, as_rng(rng, op).uniform(low, high, size=tensor.shape))
 
 
 def kaiming_normal_(tensor, nonlinearity="relu", param=None, rng=None):
@@ -146,7 +153,7 @@ def kaiming_uniform_(tensor, nonlinearity="relu", param=None, rng=None):
     """He/Kaiming uniform: U(-b, b) with ``b = gain * sqrt(3 / fan_in)`` (same variance as the normal)."""
     fan_in, _ = _fans("kaiming_uniform_", tensor)
     bound = calculate_gain(nonlinearity, param) * math.sqrt(3.0 / fan_in)
-    return uniform_(tensor, -bound, bound, rng)
+    return _fill_uniform("kaiming_uniform_", tensor, -bound, bound, rng)
 
 
 def xavier_normal_(tensor, gain=1.0, rng=None):
@@ -160,7 +167,7 @@ def xavier_uniform_(tensor, gain=1.0, rng=None):
     """Xavier/Glorot uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     bound = _real("xavier_uniform_", "gain", gain, at_least=0.0) * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound, rng)
+    return _fill_uniform("xavier_uniform_", tensor, -bound, bound, rng)
 
 
 def _fans(op, tensor):
