@@ -86,6 +86,34 @@ def test_labels_of_another_integer_dtype_are_refused_with_a_hint():
         tg.compile(F.cross_entropy)(tg.Tensor(np.ones((3, 2))), np.array([0, 1, 1], dtype=np.int32))
 
 
+@pytest.mark.parametrize("ignore_index, labels", [(-100, [0, -100, 2, 1]), (1, [0, 1, 2, 2])])
+def test_labels_the_trace_did_not_ignore_are_refused_not_counted(ignore_index, labels):
+    # Traced on labels with none ignored, the step computes the fused mean over every sample; a later batch
+    # whose labels equal ignore_index (-100, or a real class such as 1) must not be counted silently.
+    W = tg.Tensor(np.random.default_rng(0).standard_normal((3, 3)), requires_grad=True)
+    X = np.random.default_rng(1).standard_normal((4, 3))
+    step = tg.compile(lambda X, y: F.cross_entropy(X @ W, y, ignore_index=ignore_index))
+    counted = np.array([0, 2, 2, 0])
+    assert step(X, counted).item() == pytest.approx(F.cross_entropy(tg.Tensor(X) @ W, counted).item(), rel=1e-12)
+    # -100 is no class: out of range for the fused path; 1 is a class, which the trace would count silently
+    error, message = ((ValueError, r"got \[-100\]\. If they are meant as ignored labels: a") if ignore_index < 0
+                      else (tg.TraceError, r"equal ignore_index=1\. A"))
+    with pytest.raises(error, match=message + " compiled step computes cross_entropy's fused mean over every "
+                                              "sample, as it was traced, so it supports no ignored labels"):
+        step(X, np.array(labels))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        step(X, np.array([0, 7, 2, 1]))
+
+
+@pytest.mark.parametrize("options", [{"label_smoothing": 0.1}, {"weight": np.array([1.0, 2.0, 3.0])},
+                                     {"reduction": "sum"}, {"ignore_index": 1}])
+def test_cross_entropy_options_computed_outside_the_ops_are_refused_when_traced(options):
+    W = tg.Tensor(np.ones((3, 3)), requires_grad=True)
+    X, y = np.random.default_rng(1).standard_normal((4, 3)), np.array([0, 1, 2, 1])
+    with pytest.raises(tg.TraceError, match="outside the recorded ops"):
+        tg.compile(lambda X, y: F.cross_entropy(X @ W, y, **options))(X, y)
+
+
 def test_python_control_flow_on_an_array_argument_is_refused():
     def branch_on_labels(x, y):
         return x * 2 if y[0] > 0 else x.tanh()

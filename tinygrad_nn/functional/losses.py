@@ -56,7 +56,10 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
                                    weight, smoothing, reduction)
     labels, ignored = class_labels(logits, values, "cross_entropy", ignore_index)
     if weight is None and smoothing == 0 and reduction == "mean" and not ignored:
-        return SoftmaxCrossEntropy.apply(logits, labels=labels)  # the fast path: one node
+        # The fast path: one node. An ignore_index that is a class goes along, for tg.compile's label check.
+        is_class = ignore_index is not None and 0 <= ignore_index < logits.shape[1]
+        options = {"ignore_index": int(ignore_index)} if is_class else {}
+        return SoftmaxCrossEntropy.apply(logits, labels=labels, **options)
     return _weighted_nll(logits.log_softmax(axis=1), labels, weight, ignore_index, reduction, smoothing,
                          "cross_entropy")
 

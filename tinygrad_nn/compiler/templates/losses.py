@@ -5,14 +5,29 @@ import numpy as np
 from ...engine import ops
 from ...engine.ops import SoftmaxCrossEntropy, SumOfSquares, WrongClasses
 from ...functional.losses_inputs import check_label_range
+from ..errors import TraceError
 from .base import Template, template
 
 __all__ = ["check_class_labels"]
 
 
-def check_class_labels(labels, classes):
-    """Raise as ``cross_entropy`` does when a label lies outside ``[0, classes)`` (it checks before its op runs)."""
-    check_label_range(labels, classes, "cross_entropy")
+_NO_IGNORED = ("A compiled step computes cross_entropy's fused mean over every sample, as it was traced, so it "
+               "supports no ignored labels (ignore_index): call the function without tg.compile for such batches")
+
+
+def check_class_labels(labels, classes, ignore_index=None):
+    """Raise as ``cross_entropy`` does when a label lies outside ``[0, classes)`` (it checks before its op runs).
+
+    ``ignore_index`` is given when it is a class index: a label equal to it
+    raises ``TraceError``. The trace took the fused path, on which no sample
+    is ignored; ignored samples take another path, which the trace lacks.
+    """
+    try:
+        check_label_range(labels, classes, "cross_entropy")
+    except ValueError as error:
+        raise ValueError(f"{error}. If they are meant as ignored labels: {_NO_IGNORED[0].lower()}{_NO_IGNORED[1:]}") from None
+    if ignore_index is not None and (labels == ignore_index).any():
+        raise TraceError(f"cross_entropy: some labels equal ignore_index={ignore_index}. {_NO_IGNORED}")
 
 
 @template(SoftmaxCrossEntropy)
@@ -26,7 +41,9 @@ class CrossEntropy(Template):
         labels = t.kwargs.get("labels")
         rows = t.constant(np.arange(scores.shape[0]), "rows")
         if labels.kind != "constant":  # cross_entropy checks the labels before it records the op
-            t.perform(f"check_class_labels({{0}}, {scores.shape[1]})", labels)
+            ignore_index = t.kwargs.get("ignore_index")  # only when it is a class index
+            extra = "" if ignore_index is None else f", {t.option(ignore_index)}"
+            t.perform(f"check_class_labels({{0}}, {scores.shape[1]}{extra})", labels)
         shifted = t.emit("{0} - max_along({0}, 1)", scores, name=f"shifted_{scores.hint}")
         exp = t.emit("np.exp({0})", shifted, name=f"exp_{scores.hint}")
         sums = t.emit("sum_along({0}, 1)", exp, name=f"sum_exp_{scores.hint}")

@@ -16,11 +16,14 @@ class SoftmaxCrossEntropy(Function):
     The fused form of ``-s.log_softmax(axis=1)[rows, y].mean()``: one node
     instead of four, and the gradient in one pass, as the CS231n notes
     compute it. Stable at any scale: the exponentials are of ``s - max(s)``
-    <= 0. ``labels`` is an integer array of shape (N,).
+    <= 0. ``labels`` is an integer array of shape (N,) in [0, C).
+    ``ignore_index`` is given when the label ``cross_entropy`` ignores is a
+    class index: it takes this path only when no label equals it, and a
+    compiled step (``tg.compile``) checks the same on every call.
     """
 
     @staticmethod
-    def forward(ctx, scores, labels=None):
+    def forward(ctx, scores, labels=None, ignore_index=None):
         rows = np.arange(scores.shape[0])
         shifted = scores - reduce_along(np.maximum, scores, 1)
         exp = np.exp(shifted)
