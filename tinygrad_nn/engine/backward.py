@@ -75,7 +75,7 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
             raise RuntimeError(f"grad: input {index} (shape {t.shape}) was not used to compute the outputs, so it "
                                "has no gradient; pass allow_unused=True to get None for it")
         if grad is not None and not isinstance(grad, tensor.Tensor):
-            grad = tensor.Tensor._make(grad)
+            grad = tensor.make_tensor(grad)
         result.append(grad)
     return tuple(result)
 
@@ -282,7 +282,7 @@ def _root_gradient(root, grad, create_graph, op):
             raise ShapeError(f"{op}: the gradient has shape {array.shape} but the output has shape {root.shape}; "
                              "they must match")
         array = array.astype(root.dtype, copy=False)
-    return tensor.Tensor._make(array) if create_graph else array
+    return tensor.make_tensor(array) if create_graph else array
 
 
 def _as_tensor_list(values, what):

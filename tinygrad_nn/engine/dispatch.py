@@ -38,7 +38,7 @@ def _compare(ufunc):
     def compare(a, b):
         values = [x._data if isinstance(x, tensor.Tensor) else tensor.as_array(x, name) for x in (a, b)]
         try:
-            return tensor.Tensor._make(np.asarray(ufunc(*values)))
+            return tensor.make_tensor(np.asarray(ufunc(*values)))
         except ValueError as error:
             raise ShapeError(f"{name}: cannot compare shapes {values[0].shape} and {values[1].shape}; they must "
                              "broadcast") from error
@@ -47,7 +47,7 @@ def _compare(ufunc):
 
 def _tensor(a, name):
     """``a`` as a Tensor (a constant when it is an array or a number)."""
-    return a if isinstance(a, tensor.Tensor) else tensor.Tensor._make(tensor.as_array(a, f"np.{name}"))
+    return a if isinstance(a, tensor.Tensor) else tensor.make_tensor(tensor.as_array(a, f"np.{name}"))
 
 
 def _reshape(a, newshape=None, order="C", shape=None):

@@ -118,11 +118,11 @@ class Function:
         if anomaly:
             _check_forward_finite(cls, ctx, arrays, out)
         if not record:
-            return Tensor._make(out)
+            return tensor.make_tensor(out)
         ctx.output_shape = out.shape
         ctx.output_dtype = out.dtype
         ctx.output_id = id(out)  # how create_graph recognises this array when a later node saves it
-        return Tensor._make(out, True, ctx)
+        return tensor.make_tensor(out, True, ctx)
 
 
 def _with_constants(inputs, op):
@@ -131,11 +131,11 @@ def _with_constants(inputs, op):
     if len(inputs) == 2:  # t * 1.5 or 2 - t: (c) spends ~5% here without this shortcut
         a, b = inputs
         if isinstance(a, Tensor):
-            return a, Tensor._constant(b, a, op)
+            return a, tensor.constant_tensor(b, a, op)
         if isinstance(b, Tensor):
-            return Tensor._constant(a, b, op), b
+            return tensor.constant_tensor(a, b, op), b
     reference = next((x for x in inputs if isinstance(x, Tensor)), None)
-    return tuple([x if isinstance(x, Tensor) else Tensor._constant(x, reference, op) for x in inputs])
+    return tuple([x if isinstance(x, Tensor) else tensor.constant_tensor(x, reference, op) for x in inputs])
 
 
 def _as_output_array(ctx, out, op):

@@ -257,7 +257,7 @@ def outputs(root, known=()):
         if t is None:
             if values is None:
                 values = recompute(root)
-            t = tensor.Tensor._make(values[node], True, node)
+            t = tensor.make_tensor(values[node], True, node)
             t._name = node.output_name
         result[node] = t
     return result

@@ -61,11 +61,11 @@ def _saved_as_tensor(node, position, value):
     for source in node.sources:
         if type(source) is Context:
             if id(value) == source.output_id:  # the input array itself (both are alive: same id, same array)
-                return tensor.Tensor._make(value, True, source)
+                return tensor.make_tensor(value, True, source)
         elif value is source._data:
             return source
     if id(value) == node.output_id:
-        return tensor.Tensor._make(value, True, node)
+        return tensor.make_tensor(value, True, node)
     return UnrecordedArray(node.function.__name__, f"ctx.saved_tensors[{position}]")
 
 

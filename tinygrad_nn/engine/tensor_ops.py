@@ -49,7 +49,7 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMetho
                                                                          and other.bit_length() > 63):
             values = tensor.as_array(other, f"{symbol} (comparison)")  # strings, None, ragged lists: our message
         try:
-            out = tensor.Tensor._make(np.asarray(ufunc(self._data, values)))
+            out = tensor.make_tensor(np.asarray(ufunc(self._data, values)))
         except ValueError as error:
             raise ShapeError(f"{symbol} (comparison): cannot compare a tensor of shape {self.shape} with shape "
                              f"{np.shape(values)}; the shapes must broadcast") from error
@@ -68,7 +68,7 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMetho
     def __rand__(self, other): return self._compare(other, np.logical_and, "&")
     def __ror__(self, other): return self._compare(other, np.logical_or, "|")
     def __rxor__(self, other): return self._compare(other, np.logical_xor, "^")
-    def __invert__(self): return tensor.Tensor._make(np.asarray(np.logical_not(self._data)))
+    def __invert__(self): return tensor.make_tensor(np.asarray(np.logical_not(self._data)))
 
 
 def _index_arrays(index):

@@ -206,7 +206,7 @@ class ElementwiseMethods:
             return self
         if dtype.kind == "f" or self.requires_grad:
             return ops.Cast.apply(self, dtype=dtype)
-        return tensor.Tensor._make(self._data.astype(dtype))
+        return tensor.make_tensor(self._data.astype(dtype))
 
 
 def _bound(value, name):

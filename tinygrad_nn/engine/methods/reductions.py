@@ -150,7 +150,7 @@ class ReductionMethods:
             raise ValueError(f"{op}: the tensor of shape {self.shape} has no entries along "
                              f"{'its axes' if axis is None else f'axis {axis}'}, so there is no index to give")
         result = function(self._data, axis=axis if self.ndim else None, keepdims=keepdims)
-        return tensor.Tensor._make(np.asarray(result, dtype=np.int64))
+        return tensor.make_tensor(np.asarray(result, dtype=np.int64))
 
     def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where every entry along ``dim`` is nonzero: a bool tensor (no gradient)."""
@@ -163,7 +163,7 @@ class ReductionMethods:
     def _logical(self, function, op, dim, keepdim, axis, keepdims):
         axis, keepdims = _spelling(op, axis, dim, keepdims, keepdim)
         axes = normalized_axes(axis, self.ndim, op)
-        return tensor.Tensor._make(np.asarray(function(self._data, axis=axes, keepdims=bool(keepdims))))
+        return tensor.make_tensor(np.asarray(function(self._data, axis=axes, keepdims=bool(keepdims))))
 
     def softmax(self, axis=-1, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``), computed stably."""
