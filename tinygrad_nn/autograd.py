@@ -121,15 +121,37 @@ def _vectors(v, like, fn_name, what="v"):
     return vs
 
 
-def _zeros_for_unused(grads, like, strict, fn_name):
-    result = []
-    for index, (g, t) in enumerate(zip(grads, like)):
-        if g is None:
-            if strict:
-                raise RuntimeError(f"{fn_name}: the output does not depend on input {index} (strict=True)")
-            g = Tensor(np.zeros(t.shape, dtype=t.dtype))
-        result.append(g)
-    return tuple(result)
+def _gradients(outputs, inputs, grad_outputs, fn_name, strict, create_graph, names=None):
+    """d(outputs)/d(inputs) with ``grad_outputs``: a Tensor per input, or None for an input nothing depends on.
+
+    An output with no graph (a constant) adds nothing. With ``strict`` such an
+    output, or an input no output depends on, is an error instead, as in
+    PyTorch; ``names`` names the outputs in that message (``output 0`` ...).
+    """
+    names = names or [f"output {index}" for index in range(len(outputs))]
+    for name, output in zip(names, outputs):
+        if strict and not output.requires_grad:
+            raise RuntimeError(f"{fn_name}: {name} does not depend on the inputs (strict=True)")
+    pairs = [(output, g) for output, g in zip(outputs, grad_outputs) if output.requires_grad]
+    grads = (None,) * len(inputs)
+    if pairs:
+        grads = grad([output for output, _ in pairs], inputs, [g for _, g in pairs], retain_graph=True,
+                     create_graph=create_graph, allow_unused=True)
+    unused = _first_none(grads)
+    if strict and unused is not None:
+        subject = f"{names[0]} does" if len(names) == 1 else "the outputs do"
+        raise RuntimeError(f"{fn_name}: {subject} not depend on input {unused} (strict=True)")
+    return grads
+
+
+def _first_none(values):
+    """The position of the first None among ``values``, or None (``in`` would compare Tensors with ==)."""
+    return next((index for index, value in enumerate(values) if value is None), None)
+
+
+def _zeros_for_unused(grads, like):
+    """``grads`` with zeros (of the shape and dtype of the matching tensor of ``like``) for each None."""
+    return tuple(Tensor(np.zeros(t.shape, dtype=t.dtype)) if g is None else g for g, t in zip(grads, like))
 
 
 def _finish(values, create_graph, was_tuple):
@@ -144,8 +166,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     inputs = _differentiable(inputs, create_graph)
     outputs_tuple, outputs = _call(func, inputs, "vjp")
     vs = _vectors(v, outputs, "vjp")
-    grads = grad(outputs, inputs, vs, create_graph=create_graph, retain_graph=True, allow_unused=True)
-    grads = _zeros_for_unused(grads, inputs, strict, "vjp")
+    grads = _zeros_for_unused(_gradients(outputs, inputs, vs, "vjp", strict, create_graph), inputs)
     return _finish(outputs, create_graph, outputs_tuple), _finish(grads, create_graph, inputs_tuple)
 
 
@@ -157,14 +178,14 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     vs = _vectors(v, inputs, "jvp")
     outputs_tuple, outputs = _call(func, inputs, "jvp")
     dummies = tuple(Tensor(np.zeros(o.shape, dtype=o.dtype), requires_grad=True) for o in outputs)
-    grads = grad(outputs, inputs, dummies, create_graph=True, retain_graph=True, allow_unused=True)
+    grads = _gradients(outputs, inputs, dummies, "jvp", strict, create_graph=True)
     used = [(g, vector) for g, vector in zip(grads, vs) if g is not None]
-    if not used:
-        products = tuple(Tensor(np.zeros(o.shape, dtype=o.dtype)) for o in outputs)
-    else:
-        products = grad([g for g, _ in used], dummies, [vector for _, vector in used], create_graph=create_graph,
-                        retain_graph=True, allow_unused=True)
-        products = _zeros_for_unused(products, outputs, strict, "jvp")
+    # d(grads . v)/d(dummies) = J v; an output whose entry is None does not depend on the inputs (a constant)
+    products = _gradients([g for g, _ in used], dummies, [vector for _, vector in used], "jvp", False, create_graph)
+    constant = _first_none(products)
+    if strict and constant is not None:
+        raise RuntimeError(f"jvp: output {constant} does not depend on the inputs (strict=True)")
+    products = _zeros_for_unused(products, outputs)
     return _finish(outputs, create_graph, outputs_tuple), _finish(products, create_graph, outputs_tuple)
 
 
@@ -178,21 +199,23 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     _check_flags("jacobian", create_graph=create_graph, strict=strict, vectorize=vectorize)
     if not isinstance(strategy, str) or strategy != "reverse-mode":
         raise ValueError(f"jacobian: only strategy='reverse-mode' is supported, got {strategy!r}")
-    inputs_tuple, inputs = _as_tuple(inputs, "input", "jacobian")
+    return _jacobian(func, inputs, create_graph, strict, "jacobian")
+
+
+def _jacobian(func, inputs, create_graph, strict, fn_name):
+    """``jacobian`` (also of ``hessian``'s gradient function: ``fn_name`` names the caller in errors)."""
+    inputs_tuple, inputs = _as_tuple(inputs, "input", fn_name)
     inputs = _differentiable(inputs, create_graph)
-    outputs_tuple, outputs = _call(func, inputs, "jacobian")
+    outputs_tuple, outputs = _call(func, inputs, fn_name)
     rows = []
-    for output in outputs:
+    for index, output in enumerate(outputs):
         per_input = [[] for _ in inputs]
         for flat in range(output.size):
             seed = np.zeros(output.shape, dtype=output.dtype)
             seed.reshape(-1)[flat] = 1
-            if output.requires_grad:
-                grads = grad(output, inputs, Tensor(seed), create_graph=create_graph, retain_graph=True,
-                             allow_unused=True)
-            else:  # the output does not depend on the inputs at all (e.g. the gradient of a linear function)
-                grads = (None,) * len(inputs)
-            grads = _zeros_for_unused(grads, inputs, strict, "jacobian")
+            grads = _gradients((output,), inputs, (Tensor(seed),), fn_name, strict, create_graph,
+                               [f"element {flat} of output {index}"])
+            grads = _zeros_for_unused(grads, inputs)
             for j, g in enumerate(grads):
                 per_input[j].append(g if create_graph else g.detach())
         blocks = []
@@ -210,14 +233,17 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     several, a tuple of tuples of blocks, as in PyTorch.
     """
     _check_flags("hessian", create_graph=create_graph, strict=strict, vectorize=vectorize)
+    if not isinstance(outer_jacobian_strategy, str) or outer_jacobian_strategy != "reverse-mode":
+        raise ValueError(f"hessian: only outer_jacobian_strategy='reverse-mode' is supported, "
+                         f"got {outer_jacobian_strategy!r}")
     inputs_tuple, inputs = _as_tuple(inputs, "input", "hessian")
 
     def gradient(*xs):
         _, (output,) = _checked_scalar(func, xs, "hessian")
-        grads = _zeros_for_unused(grad(output, xs, create_graph=True, allow_unused=True), xs, strict, "hessian")
+        grads = _zeros_for_unused(_gradients((output,), xs, (None,), "hessian", strict, True, ["the function"]), xs)
         return grads if inputs_tuple else grads[0]
 
-    return jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph=create_graph, strict=strict)
+    return _jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph, strict, "hessian")
 
 
 def _checked_scalar(func, xs, fn_name):
@@ -240,14 +266,12 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     inputs = _differentiable(inputs, create_graph)
     vs = _vectors(v, inputs, "hvp")
     _, (output,) = _checked_scalar(func, inputs, "hvp")
-    grads = grad(output, inputs, create_graph=True, allow_unused=True)
+    grads = _gradients((output,), inputs, (None,), "hvp", strict, create_graph=True)
     used = [(g, vector) for g, vector in zip(grads, vs) if g is not None]
     dot = sum(((g * vector).sum() for g, vector in used), Tensor(0.0, dtype=output.dtype))
-    if not dot.requires_grad:  # the gradient does not depend on the inputs: H v = 0
-        products = _zeros_for_unused([None] * len(inputs), inputs, strict, "hvp")
-    else:
-        products = grad(dot, inputs, create_graph=create_graph, allow_unused=True)
-        products = _zeros_for_unused(products, inputs, strict, "hvp")
+    # a gradient with no graph (a function linear in the inputs) gives H v = 0
+    products = _gradients((dot,), inputs, (None,), "hvp", strict, create_graph, ["the gradient"])
+    products = _zeros_for_unused(products, inputs)
     return _finish((output,), create_graph, False), _finish(products, create_graph, inputs_tuple)
 
 
