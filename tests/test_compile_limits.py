@@ -293,3 +293,26 @@ def test_the_compile_command_prints_the_generated_code(tmp_path, capsys):
     assert "dw = x.T @ drelu" in capsys.readouterr().out
     assert main(["compile", f"{model}:loss", "--input-shape", "4,3"]) == 2
     assert "missing 1 required positional argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source, target, message", [
+    ("class Quits(tg.nn.Module):\n    def forward(self, x):\n        sys.exit(3)\nnet = Quits()\n", "net",
+     r"running net failed: it called sys.exit\(3\)$"),
+    ("def make():\n    sys.exit('no model today')\n", "make",
+     r"calling make in .*model.py failed: it called sys.exit\('no model today'\)$"),
+    ("def make():\n    return 3\n", "make", r"make in .*model.py returned type int when called, not a tg.nn.Module$"),
+])
+def test_the_compile_command_reports_a_model_that_quits_or_makes_no_module(tmp_path, capsys, source, target, message):
+    from tinygrad_nn.cli import main
+    model = tmp_path / "model.py"
+    model.write_text("import sys\nimport tinygrad_nn as tg\n" + source)
+    assert main(["compile", f"{model}:{target}", "--input-shape", "2,3"]) == 2
+    assert re.search(message, capsys.readouterr().err.strip().splitlines()[-1])
+
+
+def test_the_compile_command_takes_a_function_of_any_number_of_tensors_as_a_function(tmp_path, capsys):
+    from tinygrad_nn.cli import main
+    model = tmp_path / "model.py"
+    model.write_text("def total(*xs):\n    return sum(x.sum() for x in xs)\n")
+    assert main(["compile", f"{model}:total", "--input-shape", "2,3", "--input-shape", "3"]) == 0
+    assert "def forward(" in capsys.readouterr().out

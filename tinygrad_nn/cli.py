@@ -9,6 +9,7 @@ when the check it ran failed, 2 on bad usage (no command at all included).
 import argparse
 import importlib
 import importlib.util
+import inspect
 import pathlib
 import sys
 
@@ -54,7 +55,6 @@ def load_from_file(target, example):
     obj = module
     for part in name.split("."):
         if not hasattr(obj, part):
-            import inspect
             defined = sorted(n for n, v in vars(module).items() if not n.startswith("_")
                              and not isinstance(v, type(sys))  # imported modules
                              and (getattr(v, "__module__", None) == module.__name__  # classes, functions made here
@@ -64,6 +64,49 @@ def load_from_file(target, example):
             raise UsageError(f"{file_part} has no name {name!r}{hint}")
         obj = getattr(obj, part)
     return name, obj
+
+
+def required_positional(fn, skip=0):
+    """How many positional arguments ``fn`` requires after its first ``skip``; None if unknown or ``*args``."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())[skip:]
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in parameters)
+
+
+def module_from(obj, where):
+    """``obj`` if it is a ``tg.nn.Module``, else the Module that calling it with no arguments returns.
+
+    ``where`` names it in messages (``net in model.py``). A callable that
+    needs arguments, raises, calls ``sys.exit`` or returns anything but a
+    Module is a ``UsageError``.
+    """
+    from .nn import Module
+
+    if isinstance(obj, Module):
+        return obj
+    if not callable(obj):
+        raise UsageError(f"{where} has type {type(obj).__name__}: expected a tg.nn.Module "
+                         "or a zero-argument callable returning one")
+    try:
+        inspect.signature(obj).bind()
+    except TypeError as error:
+        raise UsageError(f"{where} must be callable with no arguments to make the model: {error}") from error
+    except ValueError:  # no signature to inspect (some builtins): just call it
+        pass
+    try:
+        made = obj()
+    except Exception as error:  # the user's factory failed: bad input, not a crash of ours
+        raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
+    except SystemExit as error:
+        raise UsageError(f"calling {where} failed: it called sys.exit({error.code!r})") from error
+    if not isinstance(made, Module):
+        raise UsageError(f"{where} returned type {type(made).__name__} when called, not a tg.nn.Module")
+    return made
 
 
 def build_parser():

@@ -12,11 +12,9 @@ Bad usage, a failing model or a bad shape raise ``UsageError`` (one line,
 exit code 2, no traceback).
 """
 
-import inspect
-
 import numpy as np
 
-from ..cli import UsageError, load_from_file
+from ..cli import UsageError, load_from_file, module_from, required_positional
 from .draw import parse_shape
 
 __all__ = ["register", "run"]
@@ -40,14 +38,6 @@ def register(subparsers):
     return parser
 
 
-def _required_positional(fn):
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in parameters)
-
-
 def _load(target):
     """``(name, callable to compile, is_module)`` for ``FILE.py:NAME``."""
     from ..nn import Module
@@ -59,14 +49,8 @@ def _load(target):
     if not callable(obj):
         raise UsageError(f"{where} has type {type(obj).__name__}: expected a tg.nn.Module, a callable making "
                          "one, or a function of Tensors")
-    if isinstance(obj, type) or _required_positional(obj) == 0:
-        try:
-            made = obj()
-        except Exception as error:  # the user's factory failed: bad input, not a crash of ours
-            raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
-        if not isinstance(made, Module):
-            raise UsageError(f"{where} returned type {type(made).__name__} when called, not a tg.nn.Module")
-        return name, made, True
+    if isinstance(obj, type) or required_positional(obj) == 0:  # a class or a factory: it makes the model
+        return name, module_from(obj, where), True
     return name, obj, False
 
 
@@ -92,5 +76,7 @@ def run(args):
         shown = ", ".join(str(shape) for shape in shapes)
         raise UsageError(f"running {name} on input(s) of shape {shown} failed: "
                          f"{type(error).__name__}: {error}{hint}") from error
+    except SystemExit as error:
+        raise UsageError(f"running {name} failed: it called sys.exit({error.code!r})") from error
     print(compiled.source, end="")
     return 0

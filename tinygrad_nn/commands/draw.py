@@ -16,7 +16,6 @@ gives one line and exit code 1. Neither shows a traceback.
 """
 
 import argparse
-import inspect
 import math
 import pathlib
 import re
@@ -24,7 +23,7 @@ import sys
 
 import numpy as np
 
-from ..cli import UsageError, load_from_file
+from ..cli import UsageError, load_from_file, module_from
 
 __all__ = ["register", "run", "load_model", "parse_shape", "MAX_INPUT_SIZE"]
 
@@ -118,30 +117,8 @@ def _check_options(args):
 
 def load_model(target):
     """The Module named by ``FILE.py:NAME`` (a Module, or a zero-argument callable making one)."""
-    from ..nn import Module
-
     name, obj = load_from_file(target, "model.py:net")
-    where = f"{name} in {target.rpartition(':')[0]}"
-    if isinstance(obj, Module):
-        return obj
-    if not callable(obj):
-        raise UsageError(f"{where} has type {type(obj).__name__}: expected a tg.nn.Module "
-                         "or a zero-argument callable returning one")
-    try:
-        inspect.signature(obj).bind()
-    except TypeError as error:
-        raise UsageError(f"{where} must be callable with no arguments to make the model: {error}") from error
-    except ValueError:  # no signature to inspect (some builtins): just call it
-        pass
-    try:
-        obj = obj()
-    except Exception as error:  # the user's factory failed: bad input, not a crash of ours
-        raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
-    except SystemExit as error:
-        raise UsageError(f"calling {where} failed: it called sys.exit({error.code!r})") from error
-    if not isinstance(obj, Module):
-        raise UsageError(f"{where} returned type {type(obj).__name__} when called, not a tg.nn.Module")
-    return obj
+    return module_from(obj, f"{name} in {target.rpartition(':')[0]}")
 
 
 def _draw_graph(model, args, viz):

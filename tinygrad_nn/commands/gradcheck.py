@@ -16,7 +16,6 @@ current directory.
 """
 
 import contextlib
-import inspect
 import re
 import tempfile
 import warnings
@@ -25,7 +24,7 @@ import numpy as np
 
 from ..checks import GradcheckPrecisionWarning, gradcheck
 from ..checks.formatting import format_number
-from ..cli import UsageError, load_from_file
+from ..cli import UsageError, load_from_file, required_positional
 from ..engine import Function, Tensor
 
 __all__ = ["register", "run", "load_target", "SAMPLE"]
@@ -67,30 +66,19 @@ def register(subparsers):
     return parser
 
 
-def _required_positional(fn, skip=0):
-    try:
-        parameters = list(inspect.signature(fn).parameters.values())[skip:]
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return None
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-               for p in parameters)
-
-
 def load_target(target):
     """``(name, fn)`` for ``FILE.py:NAME``; raises UsageError when the file or name is missing or unusable."""
     name, fn = load_from_file(target, "activations.py:Swish")
     file_part = target.rpartition(":")[0]
     if isinstance(fn, type) and issubclass(fn, Function):
-        count = _required_positional(fn.forward, skip=1)
+        count = required_positional(fn.forward, skip=1)
         if count is not None and count != 1:
             raise UsageError(f"{name}.forward takes {count} array(s) besides ctx; the command line checks "
                              "activations of one input (use tg.gradcheck in Python for more)")
         return name, fn
     if not callable(fn):
         raise UsageError(f"{name} in {file_part} is of type {type(fn).__name__}: expected a Function subclass or a callable")
-    count = _required_positional(fn)
+    count = required_positional(fn)
     if count is not None and count != 1:
         raise UsageError(f"{name} takes {count} required argument(s); the command line checks activations "
                          "of one Tensor (use tg.gradcheck in Python for more)")
