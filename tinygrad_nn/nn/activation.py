@@ -11,7 +11,6 @@ unchanged; the output is always a new Tensor (the input is never modified).
 """
 
 import copy
-import numbers
 
 import numpy as np
 
@@ -33,6 +32,7 @@ class _Activation(Module):
         self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def extra_repr(self):
+        """The options in the module's repr: ``inplace=True`` when set, as PyTorch shows it."""
         return "inplace=True" if self.inplace else ""
 
 
@@ -63,17 +63,12 @@ class ReLU(_Activation):
         return F.relu(x)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Activation):
     """x where x > 0, else ``negative_slope * x``: a small gradient keeps negative units alive."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
-        super().__init__()
-        if isinstance(negative_slope, (bool, np.bool_, np.ndarray)) or not isinstance(negative_slope, numbers.Real):
-            raise TypeError(f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__}")
-        if not -1e308 < negative_slope < 1e308:
-            raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r:.40}")
-        self.negative_slope = number_argument(negative_slope, "negative_slope", "LeakyReLU")
-        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
+        super().__init__(inplace)
+        self.negative_slope = number_argument(negative_slope, "negative_slope", "LeakyReLU", finite=True)
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -119,13 +114,12 @@ class Mish(_Activation):
         return F.mish(x)
 
 
-class ELU(Module):
+class ELU(_Activation):
     """x for x > 0, else alpha (e**x - 1): negative outputs pull mean activations towards 0."""
 
     def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
+        super().__init__(inplace)
         self.alpha = number_argument(alpha, "alpha", "ELU")
-        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.elu(x, self.alpha)
@@ -141,14 +135,13 @@ class SELU(_Activation):
         return F.selu(x)
 
 
-class CELU(Module):
+class CELU(_Activation):
     """max(0, x) + min(0, alpha (e**(x/alpha) - 1)), continuously differentiable for any alpha != 0."""
 
     def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
+        super().__init__(inplace)
         F.celu(0.0, alpha)  # refuse alpha = 0 now
         self.alpha = number_argument(alpha, "alpha", "CELU")
-        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.celu(x, self.alpha)
@@ -228,15 +221,14 @@ class Softmin(_AlongDim):
 
 
 # ---------------------------------------------------------------- piecewise linear ones
-class Hardtanh(Module):
+class Hardtanh(_Activation):
     """clip(x, min_val, max_val), with slope 0 at both bounds."""
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
-        super().__init__()
+        super().__init__(inplace)
         F.hardtanh(0.0, min_val, max_val)  # refuse min_val > max_val now
         self.min_val = number_argument(min_val, "min_val", "Hardtanh")
         self.max_val = number_argument(max_val, "max_val", "Hardtanh")
-        self.inplace = flag_argument(inplace, "inplace", type(self).__name__)
 
     def forward(self, x):
         return F.hardtanh(x, self.min_val, self.max_val)
