@@ -89,6 +89,23 @@ def test_from_torch_brings_the_module_back(torch, name):
     np.testing.assert_array_equal(back(x).data, original(x).data)
 
 
+def test_each_module_keeps_its_own_training_mode_both_ways(torch):
+    ours = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.ReLU(), nn.Linear(4, 2))
+    ours[1].eval()  # a frozen dropout inside a network in training mode
+    theirs = interop.to_torch(ours)
+    assert [m.training for m in theirs.modules()] == [True, True, False, True, True]
+    theirs[3].eval()
+    back = interop.from_torch(theirs)
+    assert [m.training for _, m in back.named_modules()] == [True, True, False, True, False]
+
+
+def test_float32_torch_weights_come_over_as_float32(torch):
+    layer = torch.nn.Linear(3, 2)  # float32, torch's default
+    ours = interop.from_torch(layer)
+    assert ours.weight.dtype == np.float32 and ours.bias.dtype == np.float32
+    np.testing.assert_array_equal(ours.weight.data, layer.weight.detach().numpy())
+
+
 def test_a_network_built_in_torch_comes_over_and_trains_the_same(torch):
     torch.manual_seed(0)
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).double()

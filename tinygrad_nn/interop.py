@@ -18,7 +18,7 @@ same way. What maps:
 
 Anything else raises a ``TypeError`` naming the module, where it sits in the
 tree and what is supported. Parameters keep their dtype (float64 stays
-float64), and ``training``/``eval`` mode carries over. PyTorch is imported
+float64), and each module's ``training``/``eval`` mode carries over. PyTorch is imported
 only when a conversion runs: it is not a dependency, and without it these
 functions raise an ImportError that says how to install it.
 """
@@ -121,12 +121,17 @@ def to_torch(module):
         return torch.tensor(module.data, requires_grad=module.requires_grad)
     if not isinstance(module, nn.Module):
         raise TypeError(f"to_torch: expected a tinygrad_nn Module or Tensor, got {type(module).__name__}")
-    converted = _to_torch(torch, module, "")
-    converted.train(module.training)
-    return converted
+    return _to_torch(torch, module, "")
 
 
 def _to_torch(torch, module, path):
+    """The torch module for ``module`` (at ``path``), in the same training/eval mode (each module its own)."""
+    made = _torch_module(torch, module, path)
+    made.training = module.training  # not train(): a submodule may be in another mode than its parent
+    return made
+
+
+def _torch_module(torch, module, path):
     kind = type(module).__name__
     if isinstance(module, nn.MLP):
         return _torch_classes()["TorchMLP"](_to_torch(torch, module.layers, _join(path, "layers")), module.sizes)
@@ -151,7 +156,6 @@ def _to_torch(torch, module, path):
         raise TypeError(f"to_torch: no PyTorch equivalent for {kind}{_where(path)}; supported: {_supported()}")
     values = {name: torch.from_numpy(array) for name, array in module.state_dict().items()}
     made.load_state_dict(values, strict=True)
-    made.train(module.training)
     return made
 
 
@@ -163,12 +167,17 @@ def from_torch(module):
         return Tensor(module.detach().cpu().numpy().copy(), requires_grad=module.requires_grad)
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module or torch.Tensor, got {type(module).__name__}")
-    converted = _from_torch(torch, module, "")
-    converted.train(module.training)
-    return converted
+    return _from_torch(torch, module, "")
 
 
 def _from_torch(torch, module, path):
+    """Our module for the torch ``module`` (at ``path``), in the same training/eval mode (each module its own)."""
+    made = _our_module(torch, module, path)
+    made.training = module.training  # not train(): a submodule may be in another mode than its parent
+    return made
+
+
+def _our_module(torch, module, path):
     classes = _torch_classes()
     kind = type(module).__name__
     if isinstance(module, classes["TorchMLP"]):
@@ -194,11 +203,8 @@ def _from_torch(torch, module, path):
                             f"supported: torch.nn.Linear, torch.nn.Sequential, TorchMLP, TorchMaxout and "
                             f"{', '.join(sorted({torch_name for torch_name, _ in available.values()}))}")
         made = getattr(nn, ours)(**_arguments(module, MODULES[ours][1]))
-    parameters = dict(made.named_parameters())
-    values = {name: value.detach().cpu().numpy().astype(parameters[name].dtype if name in parameters else None)
-              for name, value in module.state_dict().items()}
-    made.load_state_dict(values, strict=True)
-    made.train(module.training)
+    made.load_state_dict({name: value.detach().cpu().numpy() for name, value in module.state_dict().items()},
+                         strict=True)  # each value in the parameter's dtype, as load_state_dict converts it
     return made
 
 
