@@ -38,6 +38,19 @@ def test_strings_objects_and_complex_are_refused(value, message):
         Tensor(value)
 
 
+def test_integers_beyond_int64_need_a_float_dtype_as_in_pytorch():
+    assert Tensor([2 ** 70, 1], dtype=np.float64).data.tolist() == [2.0 ** 70, 1.0]
+    assert Tensor([[2 ** 64]], dtype=np.float32).data.dtype == np.float32
+    with pytest.raises(TypeError, match="integers beyond int64 without a float dtype="):
+        Tensor([2 ** 70])
+    with pytest.raises(TypeError, match="objects"):
+        Tensor([2 ** 70], dtype=np.int64)
+    with pytest.raises(ValueError, match="too large for float64"):
+        Tensor([2 ** 1100], dtype=np.float64)
+    with pytest.raises(TypeError, match="objects"):  # None is no number, whatever the dtype
+        Tensor([None, 1], dtype=np.float64)
+
+
 def test_requires_grad_needs_a_float_tensor():
     with pytest.raises(TypeError, match="int64"):
         Tensor(np.arange(3), dtype=np.int64, requires_grad=True)

@@ -95,9 +95,12 @@ def as_array(data, op="Tensor", dtype=None):
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__}: {error}") from error
     kind = array.dtype.kind
     if kind not in "fbiu":
+        if kind == "O" and dtype is not None and dtype.kind == "f" and _all_real_numbers(array):
+            return _big_integers_as_floats(array, dtype, op)  # [2**70] with dtype=float64, as PyTorch takes it
         what = {"c": "complex numbers are not supported",
                 "U": "strings are not numbers", "S": "bytes are not numbers",
-                "O": "objects (ragged lists, None, integers beyond int64 or arbitrary objects) are not numbers"}.get(
+                "O": "objects (ragged lists, None, integers beyond int64 without a float dtype=, or arbitrary "
+                     "objects) are not numbers"}.get(
                     kind, f"dtype {array.dtype} is not supported")
         raise TypeError(f"{op}: {what} (got {type(data).__name__} with dtype {array.dtype})")
     if dtype is not None:
@@ -106,6 +109,22 @@ def as_array(data, op="Tensor", dtype=None):
         with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, as numpy and PyTorch do
             return array.astype(dtype, copy=False)
     return array.astype(np.float64) if kind in "biu" else array
+
+
+def _all_real_numbers(array):
+    """Whether an object array holds only real numbers (Python ints beyond int64 make numpy choose objects)."""
+    return array.size > 0 and all(isinstance(v, (int, float, np.integer, np.floating)) for v in array.flat)
+
+
+def _big_integers_as_floats(array, dtype, op):
+    """An object array of numbers as floats of ``dtype``; an integer beyond the float range is refused."""
+    try:
+        values = np.array([float(v) for v in array.flat], dtype=np.float64).reshape(array.shape)
+    except OverflowError:
+        raise ValueError(f"{op}: an integer in the data is too large for {dtype} "
+                         f"(beyond {np.finfo(np.float64).max:.3g})") from None
+    with np.errstate(over="ignore"):  # beyond float32's range becomes inf, as numpy and PyTorch do
+        return values.astype(dtype, copy=False)
 
 
 class Tensor(TensorOps):
