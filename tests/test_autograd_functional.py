@@ -180,7 +180,8 @@ def test_a_function_linear_in_its_inputs_has_zero_hessian_or_with_strict_an_erro
     assert not autograd.hvp(lambda t: (3 * t).sum(), x, tg.Tensor([1.0, 1.0]))[1].data.any()
     with pytest.raises(RuntimeError, match=r"hvp: the gradient does not depend on the inputs \(strict=True\)"):
         autograd.hvp(lambda t: (3 * t).sum(), x, tg.Tensor([1.0, 1.0]), strict=True)
-    with pytest.raises(RuntimeError, match=r"hessian: element 0 of output 0 does not depend on the inputs"):
+    with pytest.raises(RuntimeError, match=r"hessian: element 0 of the gradient with respect to input 0 does not "
+                                           r"depend on the inputs"):
         autograd.hessian(lambda t: (3 * t).sum(), x, strict=True)
 
 

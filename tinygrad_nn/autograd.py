@@ -199,11 +199,11 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     _check_flags("jacobian", create_graph=create_graph, strict=strict, vectorize=vectorize)
     if not isinstance(strategy, str) or strategy != "reverse-mode":
         raise ValueError(f"jacobian: only strategy='reverse-mode' is supported, got {strategy!r}")
-    return _jacobian(func, inputs, create_graph, strict, "jacobian")
+    return _jacobian(func, inputs, create_graph, strict, "jacobian", "output {index}")
 
 
-def _jacobian(func, inputs, create_graph, strict, fn_name):
-    """``jacobian`` (also of ``hessian``'s gradient function: ``fn_name`` names the caller in errors)."""
+def _jacobian(func, inputs, create_graph, strict, fn_name, output_name):
+    """``jacobian``, also of ``hessian``'s gradient function: ``fn_name`` and ``output_name`` word its errors."""
     inputs_tuple, inputs = _as_tuple(inputs, "input", fn_name)
     inputs = _differentiable(inputs, create_graph)
     outputs_tuple, outputs = _call(func, inputs, fn_name)
@@ -214,7 +214,7 @@ def _jacobian(func, inputs, create_graph, strict, fn_name):
             seed = np.zeros(output.shape, dtype=output.dtype)
             seed.reshape(-1)[flat] = 1
             grads = _gradients((output,), inputs, (Tensor(seed),), fn_name, strict, create_graph,
-                               [f"element {flat} of output {index}"])
+                               [f"element {flat} of {output_name.format(index=index)}"])
             grads = _zeros_for_unused(grads, inputs)
             for j, g in enumerate(grads):
                 per_input[j].append(g if create_graph else g.detach())
@@ -243,7 +243,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
         grads = _zeros_for_unused(_gradients((output,), xs, (None,), "hessian", strict, True, ["the function"]), xs)
         return grads if inputs_tuple else grads[0]
 
-    return _jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph, strict, "hessian")
+    return _jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph, strict, "hessian",
+                     "the gradient with respect to input {index}")
 
 
 def _checked_scalar(func, xs, fn_name):
