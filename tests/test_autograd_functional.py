@@ -12,7 +12,7 @@ from tinygrad_nn import autograd
 
 
 def smooth(x, y):
-    """Two outputs of two inputs, each output depending on both: (x * y.sum(), sin(x) * y[0])."""
+    """Two outputs of two inputs, each depending on both: x * sum(y) + tanh(x) and sin(x) * y[0] + sum(y**2)."""
     return x * y.sum() + x.tanh(), x.sin() * y[0] + (y * y).sum()
 
 
@@ -218,7 +218,8 @@ def test_the_results_equal_torch_autograd_functional():
     cases = [
         (autograd.jacobian(smooth, ours(x, y)), functional.jacobian(torch_smooth, theirs(x, y))),
         (autograd.hessian(scalar, ours(x, y)), functional.hessian(torch_scalar, theirs(x, y))),
-        (autograd.vjp(smooth, ours(x, y), ours(vx, 2 * vx)), functional.vjp(torch_smooth, theirs(x, y), theirs(vx, 2 * vx))),
+        (autograd.vjp(smooth, ours(x, y), ours(vx, 2 * vx)),
+         functional.vjp(torch_smooth, theirs(x, y), theirs(vx, 2 * vx))),
         (autograd.jvp(smooth, ours(x, y), ours(vx, vy)), functional.jvp(torch_smooth, theirs(x, y), theirs(vx, vy))),
         (autograd.hvp(scalar, ours(x, y), ours(vx, vy)), functional.hvp(torch_scalar, theirs(x, y), theirs(vx, vy))),
     ]

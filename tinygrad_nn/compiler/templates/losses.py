@@ -25,7 +25,8 @@ def check_class_labels(labels, classes, ignore_index=None):
     try:
         check_label_range(labels, classes, "cross_entropy")
     except ValueError as error:
-        raise ValueError(f"{error}. If they are meant as ignored labels: {_NO_IGNORED[0].lower()}{_NO_IGNORED[1:]}") from None
+        raise ValueError(f"{error}. If they are meant as ignored labels: "
+                         f"{_NO_IGNORED[0].lower()}{_NO_IGNORED[1:]}") from None
     if ignore_index is not None and (labels == ignore_index).any():
         raise TraceError(f"cross_entropy: some labels equal ignore_index={ignore_index}. {_NO_IGNORED}")
 
