@@ -99,6 +99,18 @@ def test_each_module_keeps_its_own_training_mode_both_ways(torch):
     assert [m.training for _, m in back.named_modules()] == [True, True, False, True, False]
 
 
+def test_frozen_parameters_stay_frozen_both_ways(torch):
+    ours = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    ours[0].weight.requires_grad = False
+    theirs = interop.to_torch(ours)
+    assert [(name, p.requires_grad) for name, p in theirs.named_parameters()] == [
+        ("0.weight", False), ("0.bias", True), ("1.weight", True), ("1.bias", True)]
+    theirs[1].bias.requires_grad_(False)
+    back = interop.from_torch(theirs)
+    assert [(name, p.requires_grad) for name, p in back.named_parameters()] == [
+        ("0.weight", False), ("0.bias", True), ("1.weight", True), ("1.bias", False)]
+
+
 def test_float32_torch_weights_come_over_as_float32(torch):
     layer = torch.nn.Linear(3, 2)  # float32, torch's default
     ours = interop.from_torch(layer)

@@ -74,6 +74,25 @@ def test_tensors_without_grad_and_other_attributes_are_not_parameters():
     assert "constant" not in model.state_dict()
 
 
+def test_a_frozen_parameter_stays_a_parameter_is_saved_and_gets_no_update():
+    # As in PyTorch: freezing (requires_grad = False) keeps the weight in parameters() and state_dict(), so
+    # saving and loading a partly frozen model loses nothing; the optimizer skips it (it gets no gradient).
+    model = nn.MLP([2, 3, 1], rng=0)
+    model.layers[0].weight.requires_grad = False
+    assert [name for name, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    frozen = model.layers[0].weight.data.copy()
+    other = nn.MLP([2, 3, 1], rng=1)
+    other.layers[0].weight.requires_grad_(False)
+    other.load_state_dict(model.state_dict())
+    assert np.array_equal(other.layers[0].weight.data, frozen)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    model(tg.Tensor(np.ones((4, 2)))).sum().backward()
+    optimizer.step()
+    assert model.layers[0].weight.grad is None and np.array_equal(model.layers[0].weight.data, frozen)
+    assert model.layers[0].bias.grad is not None
+
+
 def test_subclass_without_super_init_works_and_has_training_mode():
     class Scale(nn.Module):
         def __init__(self):

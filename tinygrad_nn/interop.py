@@ -156,6 +156,9 @@ def _torch_module(torch, module, path):
         raise TypeError(f"to_torch: no PyTorch equivalent for {kind}{_where(path)}; supported: {_supported()}")
     values = {name: torch.from_numpy(array) for name, array in module.state_dict().items()}
     made.load_state_dict(values, strict=True)
+    frozen = {name for name, parameter in module.named_parameters() if not parameter.requires_grad}
+    for name, parameter in made.named_parameters():
+        parameter.requires_grad_(name not in frozen)
     return made
 
 
@@ -205,6 +208,9 @@ def _our_module(torch, module, path):
         made = getattr(nn, ours)(**_arguments(module, MODULES[ours][1]))
     made.load_state_dict({name: value.detach().cpu().numpy() for name, value in module.state_dict().items()},
                          strict=True)  # each value in the parameter's dtype, as load_state_dict converts it
+    frozen = {name for name, parameter in module.named_parameters() if not parameter.requires_grad}
+    for name, parameter in made.named_parameters():
+        parameter.requires_grad = name not in frozen
     return made
 
 

@@ -151,6 +151,8 @@ class Tensor(TensorOps):
         "grad_fn": "The graph node (``Context``) of the op that made this tensor; None for leaves.",
         "_name": "Storage of ``name``.",
         "_versions": "The ``VersionCounter`` of the data (shared with ``detach()``ed tensors).",
+        "_was_trainable": "Set when this leaf was made to require grad: a module keeps it as a (frozen) "
+                          "parameter after ``requires_grad = False`` (unset, and read with getattr, otherwise).",
         "__weakref__": "Weak references (used by ``retain_grad``).",
     }
 
@@ -314,6 +316,8 @@ class Tensor(TensorOps):
             raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype {self._data.dtype}")
         if not value and self.grad_fn is not None:
             raise RuntimeError("Tensor: cannot turn off requires_grad of a non-leaf tensor; use .detach()")
+        if value:
+            self._was_trainable = True  # a parameter stays one when frozen (nn.Module)
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):

@@ -4,12 +4,14 @@ A module finds its parameters and children by walking its own instance
 attributes (``vars(self)``) in insertion order; there is no ``__setattr__``
 magic, so what you assign is what you get:
 
-* a ``Tensor`` with ``requires_grad=True`` is a parameter;
+* a ``Tensor`` with ``requires_grad=True`` is a parameter, and stays one
+  when it is frozen later (``requires_grad = False``), as in PyTorch: it is
+  still listed and saved, and optimizers skip it, since it gets no gradient;
 * a ``Module`` is a child;
 * a list or tuple gives one entry per item, named ``attr.0``, ``attr.1``, ...
   (Modules become children, parameter Tensors parameters); a dict with
   string keys does the same with ``attr.key``;
-* anything else (numbers, arrays, tensors without gradients, hooks) is ignored.
+* anything else (numbers, arrays, tensors that never required grad, hooks) is ignored.
 
 One walker (``Module._walk``) feeds ``named_modules``, ``named_parameters``
 and ``state_dict``. It visits modules depth first in attribute order and
@@ -78,7 +80,8 @@ class HookHandle:
 
 
 def _is_parameter(value):
-    return isinstance(value, Tensor) and value.requires_grad
+    """A Tensor that requires grad, or a leaf that did and was frozen since."""
+    return isinstance(value, Tensor) and (value.requires_grad or getattr(value, "_was_trainable", False))
 
 
 def _direct_members(module):
