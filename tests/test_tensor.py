@@ -51,6 +51,17 @@ def test_integers_beyond_int64_need_a_float_dtype_as_in_pytorch():
         Tensor([None, 1], dtype=np.float64)
 
 
+@pytest.mark.parametrize("shape", [(), (5,), (4, 3), (2, 0, 3)])
+def test_size_is_numpys_count_and_callable_as_pytorchs_method(shape):
+    t = Tensor(np.zeros(shape))
+    assert t.size == int(np.prod(shape)) and isinstance(t.size, int) and np.zeros(t.size).shape == (t.size,)
+    assert t.size() == shape and all(t.size(d) == shape[d] for d in range(-len(shape), len(shape)))
+    with pytest.raises(IndexError, match="out of range"):
+        t.size(len(shape))
+    with pytest.raises(TypeError, match="dim must be an int"):
+        t.size(0.5)
+
+
 def test_requires_grad_needs_a_float_tensor():
     with pytest.raises(TypeError, match="int64"):
         Tensor(np.arange(3), dtype=np.int64, requires_grad=True)

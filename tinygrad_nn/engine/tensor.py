@@ -20,6 +20,7 @@ gradient, its place in the graph, and conversions.
 """
 
 import html
+import math
 import operator
 import threading
 import weakref
@@ -34,7 +35,7 @@ from .errors import ShapeError
 from .tensor_ops import TensorOps
 from .versions import NEVER_CHANGED, VersionCounter
 
-__all__ = ["Tensor", "as_array", "make_tensor", "constant_tensor"]
+__all__ = ["Tensor", "Size", "as_array", "make_tensor", "constant_tensor"]
 
 _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
 # Numbers that take the tensor's dtype instead of promoting it: Python's, and
@@ -125,6 +126,29 @@ def _big_integers_as_floats(array, dtype, op):
                          f"(beyond {np.finfo(np.float64).max:.3g})") from None
     with np.errstate(over="ignore"):  # beyond float32's range becomes inf, as numpy and PyTorch do
         return values.astype(dtype, copy=False)
+
+
+class Size(int):
+    """``Tensor.size``: the number of elements, as numpy's ``size`` is, and callable as PyTorch's method.
+
+    It is an int (``t.size == 12``, ``np.zeros(t.size)``). Calling it gives
+    what ``torch.Tensor.size`` gives: ``t.size()`` the shape (a tuple, as
+    ``torch.Size`` is) and ``t.size(d)`` the length of axis ``d``.
+    """
+
+    def __new__(cls, shape):
+        size = super().__new__(cls, math.prod(shape))
+        size.shape = shape
+        return size
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {dim!r:.40} ({type(dim).__name__})")
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of {len(self.shape)} dimension(s)")
+        return self.shape[dim]
 
 
 class Tensor(TensorOps):
@@ -337,8 +361,12 @@ class Tensor(TensorOps):
 
     @property
     def size(self):
-        """The number of elements."""
-        return self._data.size
+        """The number of elements (numpy's ``ndarray.size``), an int that PyTorch code may also call.
+
+        ``t.size`` is numpy's count; ``t.size()`` is the shape and ``t.size(d)``
+        the length of axis ``d``, as ``torch.Tensor.size`` gives them.
+        """
+        return Size(self._data.shape)
 
     @property
     def dtype(self):
