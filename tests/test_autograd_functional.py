@@ -234,3 +234,83 @@ def test_the_results_equal_torch_autograd_functional():
         for a, b in zip(mine, reference):
             assert a.shape == tuple(b.shape)
             assert np.allclose(a.data, b.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------ autograd.grad's other PyTorch arguments
+def test_materialize_grads_gives_zeros_for_unused_inputs_and_allow_unused_defaults_to_it():
+    x, y = tg.Tensor([1.0, 2.0], requires_grad=True), tg.Tensor([[3.0]], requires_grad=True)
+    gx, gy = autograd.grad((x * x).sum(), [x, y], materialize_grads=True)
+    assert np.array_equal(gx.data, [2.0, 4.0]) and gy.shape == (1, 1) and not gy.data.any()
+    with pytest.raises(ValueError, match="allow_unused must be True or left out"):
+        autograd.grad((x * x).sum(), [x, y], materialize_grads=True, allow_unused=False)
+    with pytest.raises(RuntimeError, match="was not used"):
+        autograd.grad((x * x).sum(), [x, y])
+    assert autograd.grad((x * x).sum(), [x, y], allow_unused=True)[1] is None
+
+
+def test_is_grads_batched_gives_one_vector_jacobian_product_per_row():
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (rows,) = autograd.grad(x ** 2, x, tg.Tensor(np.eye(3)), is_grads_batched=True)  # the Jacobian, row by row
+    assert np.array_equal(rows.data, np.diag([2.0, 4.0, 6.0]))
+    with pytest.raises(ValueError, match="same first"):
+        autograd.grad([x ** 2, x * 3], x, [tg.Tensor(np.eye(3)), tg.Tensor(np.ones((2, 3)))], is_grads_batched=True)
+
+
+def test_inputs_may_be_a_dict_or_a_generator_and_only_inputs_is_ignored():
+    net = tg.nn.Linear(2, 1, rng=0)
+    loss = net(tg.Tensor(np.ones((3, 2)))).sum()
+    named = autograd.grad(loss, dict(net.named_parameters()), retain_graph=True, only_inputs=True)
+    assert list(named) == ["weight", "bias"] and np.array_equal(named["bias"].data, [3.0])
+    from_generator = autograd.grad(loss, (p for p in net.parameters()), retain_graph=True)
+    assert np.array_equal(from_generator[0].data, named["weight"].data)
+    with pytest.warns(FutureWarning, match="only_inputs is ignored"):
+        autograd.grad(loss, net.bias, only_inputs=False)
+    with pytest.raises(RuntimeError, match="inputs is empty"):
+        autograd.grad(loss, [])
+
+
+def test_a_pytorch_gradient_penalty_runs_with_torch_renamed():
+    # WGAN-GP's penalty as PyTorch code writes it, with `import torch` replaced
+    import tinygrad_nn as torch
+    from tinygrad_nn import nn as tnn
+    torch.manual_seed(0)
+    D = tnn.Sequential(tnn.Linear(4, 8), tnn.LeakyReLU(0.2), tnn.Linear(8, 1))
+    real, fake = torch.randn(5, 4), torch.randn(5, 4)
+    alpha = torch.rand(real.size(0), 1)
+    interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    d_interpolates = D(interpolates)
+    gradients = torch.autograd.grad(outputs=d_interpolates, inputs=interpolates,
+                                    grad_outputs=torch.ones(d_interpolates.size()),
+                                    create_graph=True, retain_graph=True, only_inputs=True)[0]
+    penalty = ((gradients.norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    assert D[0].weight.grad.shape == (8, 4) and np.isfinite(D[0].weight.grad).all()
+    # the penalty's gradient, by central differences on one weight
+    w = D[0].weight
+    def penalty_at(value):
+        saved = w.data[0, 0]
+        w.data[0, 0] = value
+        x = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(D(x).sum(), x)
+        w.data[0, 0] = saved
+        return float((((g * g).sum(axis=1).sqrt() - 1) ** 2).mean().item())
+    eps = 1e-6
+    numeric = (penalty_at(w.data[0, 0] + eps) - penalty_at(w.data[0, 0] - eps)) / (2 * eps)
+    assert w.grad[0, 0] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_grads_options_agree_with_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([1.0, -2.0, 0.5])
+    ours = tg.Tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    unused_ours, unused_theirs = tg.Tensor([1.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)
+    batch = np.arange(6.0).reshape(2, 3)
+    mine = autograd.grad(ours.tanh() * ours, [ours, unused_ours], tg.Tensor(batch), is_grads_batched=True,
+                         materialize_grads=True)
+    reference = torch.autograd.grad(theirs.tanh() * theirs, [theirs, unused_theirs], torch.tensor(batch),
+                                    is_grads_batched=True, materialize_grads=True)
+    assert mine[0].shape == tuple(reference[0].shape) == (2, 3)
+    assert np.allclose(mine[0].data, reference[0].numpy(), rtol=1e-12, atol=1e-12)
+    # the unused input's zeros: one row per vector here; PyTorch's have the input's shape, without the batch axis
+    assert mine[1].shape == (2, 1) and tuple(reference[1].shape) == (1,) and not mine[1].data.any()

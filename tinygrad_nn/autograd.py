@@ -17,6 +17,8 @@
 (array([ 3., 12.]), array([ 6., 12.]))
 """
 
+import warnings
+
 import numpy as np
 
 from .engine import Tensor, enable_grad, stack
@@ -26,32 +28,89 @@ from .engine.methods.arguments import flag_argument
 __all__ = ["grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradient of ``outputs`` with respect to each of ``inputs``, as a tuple of Tensors.
 
     ``outputs``: a Tensor or a sequence of them; ``grad_outputs``: the
     gradient of some scalar with respect to each output (same shapes;
     None means ones, allowed for one-element outputs only). ``inputs``: the
     Tensors to differentiate with respect to (leaves or intermediates; each
-    must require grad). ``.grad`` of every tensor is left as it is.
+    must require grad), or a dict of them (``dict(model.named_parameters())``),
+    which gives a dict of gradients. ``.grad`` of every tensor is left as it is.
 
     With ``create_graph=True`` the backward pass is recorded: the returned
     gradients have a ``grad_fn`` and can be differentiated again.
     ``retain_graph`` (default: ``create_graph``) keeps the graph for another
     backward. An input that the outputs do not depend on is an error, or
-    None with ``allow_unused=True``.
+    None with ``allow_unused=True``, or zeros with ``materialize_grads=True``
+    (``allow_unused`` defaults to ``materialize_grads``). With
+    ``is_grads_batched=True`` the first axis of each grad_output is a batch
+    of vectors: the result has one vector-Jacobian product per entry, stacked
+    along a first axis (materialized zeros get that axis too, where PyTorch's
+    have the input's shape only). ``only_inputs`` is accepted for PyTorch's sake and
+    ignored, as PyTorch ignores it. The arguments are those of
+    ``torch.autograd.grad``.
 
     >>> import tinygrad_nn as tg
     >>> w = tg.Tensor([3.0, 4.0], requires_grad=True)
     >>> grad((w * w).sum(), w)[0].data
     array([6., 8.])
     """
-    _check_flags("grad", retain_graph=retain_graph, create_graph=create_graph, allow_unused=allow_unused)
+    _check_flags("grad", retain_graph=retain_graph, create_graph=create_graph, only_inputs=only_inputs,
+                 is_grads_batched=is_grads_batched, materialize_grads=materialize_grads)
+    if allow_unused is not None:
+        _check_flags("grad", allow_unused=allow_unused)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True gives zeros for unused inputs, so allow_unused must be True "
+                         "or left out, got allow_unused=False")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    if not only_inputs:
+        warnings.warn("grad: only_inputs is ignored (as in PyTorch, where it is deprecated); use backward() to "
+                      "add gradients into .grad", FutureWarning, stacklevel=2)
     if not (grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray, list, tuple))):
         raise TypeError(f"grad: grad_outputs must be None, a Tensor, an array or a sequence of them, got "
                         f"{type(grad_outputs).__name__}")
-    return gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
-                     allow_unused=allow_unused)
+    names = None
+    if isinstance(inputs, dict):
+        names, inputs = list(inputs), list(inputs.values())
+    elif not isinstance(inputs, Tensor) and hasattr(inputs, "__iter__"):
+        inputs = list(inputs)  # model.parameters() or a generator: read once
+    if isinstance(inputs, list) and not inputs:
+        raise RuntimeError("grad: inputs is empty; give the Tensors to differentiate with respect to")
+    if is_grads_batched:
+        result, batch = _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+    else:
+        result, batch = gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph,
+                                  create_graph=create_graph, allow_unused=allow_unused), ()
+    if materialize_grads:
+        like = inputs if isinstance(inputs, list) else [inputs]
+        result = tuple(Tensor(np.zeros(batch + t.shape, dtype=t.dtype)) if g is None else g
+                       for g, t in zip(result, like))
+    return result if names is None else dict(zip(names, result))
+
+
+def _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    """``grad`` with ``is_grads_batched``: one backward per entry of the grad_outputs' first axis, stacked.
+
+    Returns the gradients and the batch shape ``(count,)``.
+    """
+    batch = [grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) else list(grad_outputs or [])
+    if not batch or any(g is None for g in batch):
+        raise RuntimeError("grad: is_grads_batched=True needs a grad_output for every output, each with the batch "
+                           "as its first axis")
+    sizes = {np.shape(g)[0] if np.ndim(g) else None for g in batch}
+    if len(sizes) != 1 or None in sizes:
+        raise ValueError(f"grad: with is_grads_batched=True every grad_output needs the same first (batch) axis, "
+                         f"got shapes {[np.shape(g) for g in batch]}")
+    (count,) = sizes
+    rows = []
+    for index in range(count):
+        last = index == count - 1
+        rows.append(gradients(outputs, inputs, [g[index] for g in batch],
+                              retain_graph=retain_graph if last else True, create_graph=create_graph,
+                              allow_unused=allow_unused))
+    return tuple(None if column[0] is None else stack(list(column)) for column in zip(*rows)), (count,)
 
 
 # ------------------------------------------------------------------- torch.autograd.functional
