@@ -314,3 +314,11 @@ def test_grads_options_agree_with_torch():
     assert np.allclose(mine[0].data, reference[0].numpy(), rtol=1e-12, atol=1e-12)
     # the unused input's zeros: one row per vector here; PyTorch's have the input's shape, without the batch axis
     assert mine[1].shape == (2, 1) and tuple(reference[1].shape) == (1,) and not mine[1].data.any()
+
+
+def test_the_functions_are_also_where_pytorch_keeps_them():
+    import tinygrad_nn
+    from tinygrad_nn.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
+    assert (vjp, jvp, jacobian, hessian, hvp, vhp) == (autograd.vjp, autograd.jvp, autograd.jacobian,
+                                                       autograd.hessian, autograd.hvp, autograd.vhp)
+    assert tinygrad_nn.autograd.functional.hvp is autograd.hvp

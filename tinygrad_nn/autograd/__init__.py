@@ -4,7 +4,8 @@
   every ``.grad`` alone. With ``create_graph=True`` the gradients are
   recorded, so they can be differentiated again, to any order.
 * ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``: the
-  functions of ``torch.autograd.functional``, built on ``grad``. ``hvp``
+  functions of ``torch.autograd.functional`` (also importable from
+  ``tinygrad_nn.autograd.functional``), built on ``grad``. ``hvp``
   differentiates the gradient's product with ``v`` and never builds the
   Hessian.
 
@@ -21,11 +22,11 @@ import warnings
 
 import numpy as np
 
-from .engine import Tensor, enable_grad, stack
-from .engine.backward import gradients
-from .engine.methods.arguments import flag_argument
+from ..engine import Tensor, enable_grad, stack
+from ..engine.backward import gradients
+from ..engine.methods.arguments import flag_argument
 
-__all__ = ["grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+__all__ = ["grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp", "functional"]
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -339,3 +340,6 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)``: the same as ``hvp`` (H is symmetric for a twice-differentiable func)."""
     _check_flags("vhp", create_graph=create_graph, strict=strict)
     return hvp(func, inputs, v, create_graph=create_graph, strict=strict)
+
+
+from . import functional  # noqa: E402  (torch.autograd.functional's path; it re-exports the functions above)
