@@ -26,7 +26,9 @@ DOC = ROOT / "docs" / "ops.md"
 NOT_OPS_TG = {"no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "manual_seed", "save", "load",
               "gradcheck", "gradgradcheck", "check_graph", "ops_table", "compile", "set_grad_enabled",
               "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
-              "full_like", "rand", "randn", "arange", "linspace", "eye"}  # factories make leaves: no op
+              "full_like", "rand", "randn", "rand_like", "randn_like", "arange", "linspace", "eye", "tensor",
+              "from_numpy",  # factories make leaves: no op
+              "is_tensor", "allclose"}  # Python answers about tensors
 NOT_OPS_NN = {"Module", "Sequential", "MLP", "Identity"}  # containers; other public names are not modules
 NOT_OPS_TENSOR_OPERATORS = {"__pos__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__",
                             "__rand__", "__ror__", "__rxor__",

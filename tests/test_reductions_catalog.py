@@ -31,7 +31,7 @@ def resolve(name):
             function = getattr(function, part)
         assert function in dispatch.FUNCTIONS, f"{name} records no op"
         return function
-    return getattr({"Tensor": tg.Tensor, "F": F, "nn": nn}[owner], attribute)
+    return getattr({"Tensor": tg.Tensor, "tg": tg, "F": F, "nn": nn}[owner], attribute)
 
 
 def named():

@@ -19,8 +19,8 @@ from . import autograd
 from .math_functions import *  # noqa: F401,F403 - tg.sin, tg.minimum, ...: the names in math_functions.__all__
 from . import math_functions as _math_functions
 from .random import manual_seed
-from .factories import (zeros, ones, full, empty, zeros_like, ones_like, full_like, rand, randn, arange,
-                        linspace, eye, float16, float32, float64, int32, int64)
+from .factories import (zeros, ones, full, empty, zeros_like, ones_like, full_like, rand, randn, rand_like,
+                        randn_like, arange, linspace, eye, float16, float32, float64, int32, int64)
 from . import functional, nn
 from .serialization import save, load, UnsafeFileError, CorruptFileError
 from . import optim, data
@@ -35,7 +35,7 @@ __all__ = ["__version__", "Tensor", "Function", "Context", "AnomalyError", "NotD
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "maximum", "where",
            "concatenate", "stack", *_math_functions.__all__,
            "manual_seed", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "rand",
-           "randn", "arange", "linspace", "eye", "float16", "float32", "float64", "int32", "int64",
+           "randn", "rand_like", "randn_like", "arange", "linspace", "eye", "float16", "float32", "float64", "int32", "int64",
            "functional", "nn", "save", "load", "UnsafeFileError", "CorruptFileError",
            "optim", "data", "viz", "interop",
            "gradcheck", "gradgradcheck", "check_graph", "GradcheckError", "ops_table",

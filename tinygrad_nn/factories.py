@@ -34,7 +34,8 @@ from .engine.methods.arguments import allocation_check, flag_argument, number_ar
 from .engine.tensor import as_array
 from .random import as_rng
 
-__all__ = ["zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "rand", "randn",
+__all__ = ["zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "rand", "randn", "rand_like",
+           "randn_like",
            "arange", "linspace", "eye", "float16", "float32", "float64", "int32", "int64"]
 
 # PyTorch's dtype names, for code that says dtype=torch.float32: here they are numpy's dtypes
@@ -160,6 +161,18 @@ def rand(*size, dtype=None, requires_grad=False, rng=None):
 def randn(*size, dtype=None, requires_grad=False, rng=None):
     """Standard normal values from the default generator (``tg.manual_seed``) or ``rng``."""
     return _draw("standard_normal", size, dtype, requires_grad, rng, "randn")
+
+
+def rand_like(input, *, dtype=None, requires_grad=False, rng=None):
+    """Uniform values in [0, 1) with ``input``'s shape and (unless ``dtype=``) floating dtype."""
+    shape, dtype = _like(input, dtype, "rand_like")
+    return _draw("random", (shape,), dtype, requires_grad, rng, "rand_like")
+
+
+def randn_like(input, *, dtype=None, requires_grad=False, rng=None):
+    """Standard normal values with ``input``'s shape and (unless ``dtype=``) floating dtype."""
+    shape, dtype = _like(input, dtype, "randn_like")
+    return _draw("standard_normal", (shape,), dtype, requires_grad, rng, "randn_like")
 
 
 def _finite(values, names, op):

@@ -1,8 +1,10 @@
-"""Elementwise math as functions of the package, PyTorch's way: ``tg.sin(x)`` is ``x.sin()``.
+"""Tensor methods as functions of the package, PyTorch's way: ``tg.sin(x)`` is ``x.sin()``,
+``tg.sum(x, dim=1)`` is ``x.sum(dim=1)``, ``tg.cat([a, b])`` joins tensors.
 
 Each takes a Tensor (or an array or number, made a constant Tensor) and
-records the same op as the Tensor method of that name; its docstring is the
-method's. ``tg.maximum`` and ``tg.where`` live in the engine with the other
+records the same op as the Tensor method of that name, with the method's
+arguments; its docstring is the method's. ``tg.maximum``, ``tg.where``,
+``tg.concatenate`` and ``tg.stack`` live in the engine with the other
 functions of several tensors.
 
 >>> import tinygrad_nn as tg
@@ -10,12 +12,21 @@ functions of several tensors.
 (array([0.]), array([1., 2.]))
 """
 
-from .engine import Tensor, ops
+import numpy as np
+
+from .engine import Tensor, concatenate, ops
+from .engine.errors import ShapeError
+from .engine.methods.arguments import flag_argument, number_argument
 
 __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "reciprocal", "square",
            "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
            "arctanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "erfc", "abs", "sign", "floor",
-           "ceil", "trunc", "frac", "sigmoid", "relu", "round", "clamp", "clip", "minimum"]
+           "ceil", "trunc", "frac", "sigmoid", "relu", "round", "clamp", "clip", "minimum",
+           # PyTorch's functions of the package for methods with arguments, and its tensor helpers
+           "add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "dot", "t", "sum", "mean", "prod", "var", "std",
+           "norm", "logsumexp", "cumsum", "argmax", "argmin", "amax", "amin", "softmax", "log_softmax", "flatten",
+           "reshape", "squeeze", "unsqueeze", "split", "chunk", "numel", "isnan", "isinf", "isfinite", "cat",
+           "concat", "tensor", "from_numpy", "is_tensor", "allclose", "isclose"]
 
 
 def _tensor(x):
@@ -28,6 +39,23 @@ def _function(name):
         return getattr(_tensor(x), name)()
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"``tg.{name}(x)`` is ``x.{name}()``: {getattr(Tensor, name).__doc__}"
+    return function
+
+
+def _with_arguments(name):
+    """``name(x, ...)``: the Tensor method ``name`` as a function, the method's arguments following ``x``."""
+    method = getattr(Tensor, name)
+
+    def function(x, *args, **kwargs):
+        bound = getattr(_tensor(x), name)
+        try:
+            return bound(*args, **kwargs)
+        except TypeError as error:  # a wrong call names the method's class (ReductionMethods.sum()): name tg's
+            if f"{method.__qualname__}()" not in str(error):
+                raise
+            raise TypeError(str(error).replace(f"{method.__qualname__}()", f"{name}()")) from None
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``tg.{name}(x, ...)`` is ``x.{name}(...)``: {method.__doc__}"
     return function
 
 
@@ -89,3 +117,90 @@ clip = clamp
 def minimum(a, b):
     """Elementwise minimum of two tensors (or a tensor and an array/number); ties split the gradient evenly."""
     return ops.Minimum.apply(a, b)
+
+
+# the Tensor methods with arguments, as PyTorch's functions: tg.sum(x, dim=1), tg.pow(x, 2), tg.mm(a, b) ...
+add = _with_arguments("add")
+sub = _with_arguments("sub")
+mul = _with_arguments("mul")
+div = _with_arguments("div")
+neg = _with_arguments("neg")
+pow = _with_arguments("pow")  # noqa: A001 - PyTorch's name (torch.pow)
+matmul = _with_arguments("matmul")
+mm = _with_arguments("mm")
+dot = _with_arguments("dot")
+t = _with_arguments("t")
+sum = _with_arguments("sum")  # noqa: A001 - PyTorch's name (torch.sum)
+mean = _with_arguments("mean")
+prod = _with_arguments("prod")
+var = _with_arguments("var")
+std = _with_arguments("std")
+norm = _with_arguments("norm")
+logsumexp = _with_arguments("logsumexp")
+cumsum = _with_arguments("cumsum")
+argmax = _with_arguments("argmax")
+argmin = _with_arguments("argmin")
+amax = _with_arguments("amax")
+amin = _with_arguments("amin")
+softmax = _with_arguments("softmax")
+log_softmax = _with_arguments("log_softmax")
+flatten = _with_arguments("flatten")
+reshape = _with_arguments("reshape")
+squeeze = _with_arguments("squeeze")
+unsqueeze = _with_arguments("unsqueeze")
+split = _with_arguments("split")
+chunk = _with_arguments("chunk")
+numel = _with_arguments("numel")
+isnan = _with_arguments("isnan")
+isinf = _with_arguments("isinf")
+isfinite = _with_arguments("isfinite")
+
+
+def cat(tensors, dim=0, *, axis=None):
+    """Join tensors along an existing axis ``dim`` (PyTorch's ``cat``; numpy's ``concatenate``)."""
+    return concatenate(tensors, dim if axis is None else axis)
+
+
+concat = cat
+
+
+def tensor(data, *, dtype=None, requires_grad=False):
+    """A new Tensor holding a copy of ``data`` (PyTorch's ``torch.tensor``; ``Tensor(array)`` shares the array).
+
+    The dtype rules are the library's: Python numbers, lists and integers
+    become float64 unless ``dtype=`` says otherwise.
+    """
+    if isinstance(data, np.ndarray):
+        data = data.copy()
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array):
+    """A Tensor sharing ``array`` (its dtype kept, integers too), as ``torch.from_numpy``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor(array, dtype=array.dtype)
+
+
+def is_tensor(obj):
+    """True for a Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002 - PyTorch's argument names
+    """Whether every element of ``input`` is within ``atol + rtol * |other|`` of ``other``'s (a Python bool)."""
+    return bool(np.all(_closeness(input, other, rtol, atol, equal_nan, "allclose")))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002 - PyTorch's argument names
+    """Where ``input`` is within ``atol + rtol * |other|`` of ``other``, a bool tensor."""
+    return Tensor(_closeness(input, other, rtol, atol, equal_nan, "isclose"), dtype=np.bool_)
+
+
+def _closeness(input, other, rtol, atol, equal_nan, op):  # noqa: A002
+    a, b = _tensor(input).data, _tensor(other).data
+    rtol, atol = number_argument(rtol, "rtol", op), number_argument(atol, "atol", op)
+    try:
+        return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=flag_argument(equal_nan, "equal_nan", op))
+    except ValueError as error:
+        raise ShapeError(f"{op}: cannot compare shapes {a.shape} and {b.shape}: they must broadcast") from error

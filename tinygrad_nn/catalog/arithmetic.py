@@ -5,18 +5,18 @@ from . import Entry
 TITLE = "Arithmetic"
 
 ENTRIES = [
-    Entry("add", ("Tensor.__add__", "Tensor.__radd__", "Tensor.__iadd__", "np.add"), "a + b", "d/da = 1, d/db = 1"),
-    Entry("subtract", ("Tensor.__sub__", "Tensor.__rsub__", "Tensor.__isub__", "np.subtract"), "a - b",
+    Entry("add", ("Tensor.__add__", "Tensor.add", "tg.add", "Tensor.__radd__", "Tensor.__iadd__", "np.add"), "a + b", "d/da = 1, d/db = 1"),
+    Entry("subtract", ("Tensor.__sub__", "Tensor.sub", "tg.sub", "Tensor.__rsub__", "Tensor.__isub__", "np.subtract"), "a - b",
           "d/da = 1, d/db = -1"),
-    Entry("multiply", ("Tensor.__mul__", "Tensor.__rmul__", "Tensor.__imul__", "np.multiply"), "a * b",
+    Entry("multiply", ("Tensor.__mul__", "Tensor.mul", "tg.mul", "Tensor.__rmul__", "Tensor.__imul__", "np.multiply"), "a * b",
           "d/da = b, d/db = a"),
-    Entry("divide", ("Tensor.__truediv__", "Tensor.__rtruediv__", "Tensor.__itruediv__", "np.divide"),
+    Entry("divide", ("Tensor.__truediv__", "Tensor.div", "tg.div", "Tensor.__rtruediv__", "Tensor.__itruediv__", "np.divide"),
           "a / b", "d/da = 1 / b, d/db = -a / b**2"),
-    Entry("power", ("Tensor.__pow__", "Tensor.__rpow__", "np.power"), "a ** b",
+    Entry("power", ("Tensor.__pow__", "Tensor.pow", "tg.pow", "Tensor.__rpow__", "np.power"), "a ** b",
           "d/da = b a**(b-1), d/db = a**b log a",
           "at a = 0: d/da is 0 where b = 0 or b > 1, 1 where b = 1, inf where b < 1; d/db is 0 where b >= 0"),
-    Entry("negative", ("Tensor.__neg__", "np.negative"), "-a", "-1"),
-    Entry("matmul", ("Tensor.__matmul__", "Tensor.__rmatmul__", "np.matmul"), "a @ b",
+    Entry("negative", ("Tensor.__neg__", "Tensor.neg", "tg.neg", "np.negative"), "-a", "-1"),
+    Entry("matmul", ("Tensor.__matmul__", "Tensor.matmul", "Tensor.mm", "Tensor.dot", "tg.matmul", "tg.mm", "tg.dot", "Tensor.__rmatmul__", "np.matmul"), "a @ b",
           "d/da = g @ b.T, d/db = a.T @ g"),
     Entry("linear", ("F.linear", "nn.Linear"), "x @ W.T + b", "dx = g @ W, dW = g.T @ x, db = sum of g over rows"),
 ]

@@ -68,4 +68,8 @@ ENTRIES = [
     Entry("minimum", ("Tensor.minimum", "tg.minimum", "np.minimum"), "min(a, b)",
           "1 for the smaller input, 0 for the other", "a = b: 1/2 each", ((0.0, 0.5),), lambda x: x.minimum(0.0)),
     Entry("astype", ("Tensor.astype",), "x in another dtype", "g cast back to x's dtype"),
+    Entry("compare", ("Tensor.eq", "Tensor.ne", "Tensor.lt", "Tensor.le", "Tensor.gt", "Tensor.ge", "Tensor.isnan",
+                      "Tensor.isinf", "Tensor.isfinite", "tg.isnan", "tg.isinf", "tg.isfinite", "tg.isclose"),
+          "elementwise comparisons and tests (==, !=, <, <=, >, >=, NaN, inf, finite, close), bool tensors",
+          "none (a bool result)"),
 ]

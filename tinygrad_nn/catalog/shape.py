@@ -6,18 +6,18 @@ from ..engine.ops.shape_more import CATALOG
 TITLE = "Shape and selection"
 
 ENTRIES = [
-    Entry("reshape", ("Tensor.reshape", "np.reshape", "np.expand_dims", "np.squeeze"), "the same values, new shape",
+    Entry("reshape", ("Tensor.reshape", "tg.reshape", "np.reshape", "np.expand_dims", "np.squeeze"), "the same values, new shape",
           "g reshaped back"),
-    Entry("transpose", ("Tensor.transpose", "Tensor.T", "np.transpose", "np.swapaxes", "np.moveaxis"),
+    Entry("transpose", ("Tensor.transpose", "Tensor.t", "tg.t", "Tensor.T", "np.transpose", "np.swapaxes", "np.moveaxis"),
           "axes permuted", "g with the inverse permutation"),
     Entry("broadcast_to", ("Tensor.broadcast_to", "np.broadcast_to"), "x repeated to a shape (numpy's rules)",
           "g summed over the broadcast axes"),
     Entry("index", ("Tensor.__getitem__", "np.split"), "x[index] (basic, integer-array and boolean indexing)",
           "g scattered back to the selected places", "an element selected k times: the sum of its k gradients"),
-    Entry("concatenate", ("tg.concatenate", "np.concatenate"), "tensors joined along an axis",
+    Entry("concatenate", ("tg.concatenate", "tg.cat", "tg.concat", "np.concatenate"), "tensors joined along an axis",
           "each input gets its slice of g"),
     Entry("stack", ("tg.stack", "np.stack"), "tensors joined along a new axis", "each input gets its slice of g"),
-    Entry("where", ("tg.where", "np.where"), "a where condition, else b",
+    Entry("where", ("tg.where", "Tensor.masked_fill", "np.where"), "a where condition, else b",
           "d/da = g where condition, d/db = g elsewhere; the condition gets none"),
     Entry("dropout", ("nn.Dropout",), "x m / (1 - p) in training (m = 0 with probability p, else 1); x in eval",
           "m / (1 - p) in training, 1 in eval"),

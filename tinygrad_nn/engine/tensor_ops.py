@@ -11,12 +11,12 @@ import numpy as np
 from . import grad_mode, tensor
 from .errors import ShapeError
 from .ops import Abs, Add, Div, GetItem, MatMul, Mul, Neg, Pow, Sub
-from .methods import ElementwiseMethods, InPlaceMethods, ReductionMethods, ShapeMethods
+from .methods import ElementwiseMethods, InPlaceMethods, ReductionMethods, ShapeMethods, TorchNameMethods
 
 __all__ = ["TensorOps"]
 
 
-class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods):
+class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods, TorchNameMethods):
     """Arithmetic (numpy broadcasting, both sides), comparisons, and the elementwise, reduction and
     shape methods, each recorded as one op."""
 

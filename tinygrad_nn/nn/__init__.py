@@ -20,9 +20,11 @@ from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELos
 from .summary import summary, ModelSummary, LayerRow
 from .watch import watch_units, UnitWatcher, UnitStats
 from . import init
+from . import functional  # torch.nn.functional's path for tinygrad_nn.functional
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path",
            "Linear", "Maxout", *_activation.__all__,
            "Dropout", "Sequential", "MLP", "Flatten", "Unflatten", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "init", "summary",
-           "ModelSummary", "LayerRow",           "watch_units", "UnitWatcher", "UnitStats"]
+           "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "init", "functional",
+           "summary",
+           "ModelSummary", "LayerRow", "watch_units", "UnitWatcher", "UnitStats"]

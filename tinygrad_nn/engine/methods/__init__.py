@@ -7,5 +7,6 @@ from .elementwise import ElementwiseMethods
 from .in_place import InPlaceMethods
 from .reductions import ReductionMethods
 from .shape import ShapeMethods
+from .torch_names import TorchNameMethods
 
-__all__ = ["ElementwiseMethods", "InPlaceMethods", "ReductionMethods", "ShapeMethods"]
+__all__ = ["ElementwiseMethods", "InPlaceMethods", "ReductionMethods", "ShapeMethods", "TorchNameMethods"]

@@ -12,17 +12,17 @@ __all__ = ["Flip", "Pad", "Tile", "Clone", "CATALOG"]
 
 # Rows of the ops table in docs/ops.md, in the fields of ``tinygrad_nn.catalog.Entry``: ``Entry(**fields)`` each.
 CATALOG = [
-    dict(op="flatten", api=("Tensor.flatten", "nn.Flatten"), value="axes start_dim..end_dim merged (a reshape)",
+    dict(op="flatten", api=("Tensor.flatten", "tg.flatten", "nn.Flatten"), value="axes start_dim..end_dim merged (a reshape)",
          derivative="g reshaped back"),
     dict(op="unflatten", api=("Tensor.unflatten", "nn.Unflatten"), value="one axis split into several (a reshape)",
          derivative="g reshaped back"),
-    dict(op="squeeze", api=("Tensor.squeeze",), value="size-1 axes removed (others named are kept, as PyTorch)",
+    dict(op="squeeze", api=("Tensor.squeeze", "tg.squeeze",), value="size-1 axes removed (others named are kept, as PyTorch)",
          derivative="g reshaped back"),
-    dict(op="unsqueeze", api=("Tensor.unsqueeze",), value="a size-1 axis inserted", derivative="g reshaped back"),
+    dict(op="unsqueeze", api=("Tensor.unsqueeze", "tg.unsqueeze",), value="a size-1 axis inserted", derivative="g reshaped back"),
     dict(op="view", api=("Tensor.view",), value="PyTorch's name for reshape", derivative="g reshaped back"),
     dict(op="permute", api=("Tensor.permute", "Tensor.swapaxes"), value="axes in a new order (a transpose)",
          derivative="g with the inverse order"),
-    dict(op="expand", api=("Tensor.expand",), value="size-1 axes broadcast (-1 keeps an axis)",
+    dict(op="expand", api=("Tensor.expand", "Tensor.expand_as",), value="size-1 axes broadcast (-1 keeps an axis)",
          derivative="g summed over the expanded axes"),
     dict(op="flip", api=("Tensor.flip", "np.flip"), value="x reversed along dims", derivative="g reversed along dims"),
     dict(op="pad", api=("F.pad", "np.pad"), value="x surrounded by a constant (F.pad: last axis first; "
@@ -31,12 +31,16 @@ CATALOG = [
          derivative="g summed over the copies"),
     dict(op="repeat_interleave", api=("Tensor.repeat_interleave", "np.repeat"),
          value="each entry repeated along dim", derivative="g summed over each entry's repeats"),
-    dict(op="split", api=("Tensor.split", "Tensor.chunk"), value="consecutive pieces along dim (slices)",
+    dict(op="split", api=("Tensor.split", "tg.split", "tg.chunk", "Tensor.chunk"), value="consecutive pieces along dim (slices)",
          derivative="each piece's g in its slice"),
     dict(op="clone", api=("Tensor.clone",), value="a copy of x in the graph", derivative="g"),
-    dict(op="to", api=("Tensor.to", "Tensor.float", "Tensor.double", "Tensor.half", "Tensor.long"),
+    dict(op="contiguous", api=("Tensor.contiguous", "Tensor.cpu"), value="x itself (PyTorch's layout and device "
+         "steps, which numpy on the CPU does not need)", derivative="g"),
+    dict(op="new_zeros", api=("Tensor.new_zeros", "Tensor.new_ones"), value="zeros or ones of a size, in x's dtype",
+         derivative="none (a new leaf)"),
+    dict(op="to", api=("Tensor.to", "Tensor.type_as", "Tensor.float", "Tensor.double", "Tensor.half", "Tensor.long"),
          value="x in another dtype", derivative="g cast back to x's dtype (between floating dtypes)"),
-    dict(op="numel", api=("Tensor.numel", "Tensor.dim"), value="the number of elements, of axes (ints)",
+    dict(op="numel", api=("Tensor.numel", "tg.numel", "Tensor.dim"), value="the number of elements, of axes (ints)",
          derivative="none (an int)"),
 ]
 

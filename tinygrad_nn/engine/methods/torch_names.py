@@ -1,0 +1,173 @@
+"""PyTorch's method names for what tensors already do: ``x.pow(2)``, ``x.mul(y)``, ``x.mm(w)``, ``x.t()``,
+``x.eq(y)``, ``x.masked_fill(mask, 0)``, ``x.new_zeros(3)`` ...
+
+Each is one line on an existing operator or op (nothing new is recorded),
+so PyTorch code runs with ``torch`` renamed. Their arguments are PyTorch's.
+"""
+
+import numpy as np
+
+from .. import ops, tensor
+from ..errors import ShapeError
+from .arguments import number_argument, shape_argument
+
+__all__ = ["TorchNameMethods"]
+
+
+class TorchNameMethods:
+    """PyTorch's spellings of the operators (``add``, ``mul``, ``pow``, ``matmul``, ``eq`` ...) and a few helpers."""
+
+    __slots__ = ()
+
+    # ----------------------------------------------------------- arithmetic
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other`` (PyTorch's ``add``)."""
+        return ops.Add.apply(self, _scaled(other, alpha, "add"))
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other`` (PyTorch's ``sub``)."""
+        return ops.Sub.apply(self, _scaled(other, alpha, "sub"))
+
+    def mul(self, other):
+        """``self * other`` (PyTorch's ``mul``)."""
+        return ops.Mul.apply(self, other)
+
+    def div(self, other):
+        """``self / other``, true division (PyTorch's ``div``)."""
+        return ops.Div.apply(self, other)
+
+    def neg(self):
+        """``-self`` (PyTorch's ``neg``)."""
+        return ops.Neg.apply(self)
+
+    def pow(self, exponent):
+        """``self ** exponent`` (PyTorch's ``pow``); the conventions at 0 are those of ``**``."""
+        return ops.Pow.apply(self, exponent)
+
+    def matmul(self, other):
+        """``self @ other`` (PyTorch's ``matmul``: numpy's rules for 1-D, 2-D and batched operands)."""
+        return ops.MatMul.apply(self, other)
+
+    def mm(self, other):
+        """The product of two matrices (PyTorch's ``mm``: both must be 2-D)."""
+        _need_ndim("mm", 2, self, other)
+        return ops.MatMul.apply(self, other)
+
+    def dot(self, other):
+        """The dot product of two vectors (PyTorch's ``dot``: both 1-D, of the same length), a 0-d tensor."""
+        _need_ndim("dot", 1, self, other)
+        return ops.MatMul.apply(self, other)
+
+    def t(self):
+        """A 2-D tensor transposed (PyTorch's ``t``); 0-d and 1-D tensors are returned as they are."""
+        if self.ndim > 2:
+            raise ShapeError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; "
+                             f"use swapaxes or permute")
+        return self.swapaxes(0, 1) if self.ndim == 2 else self
+
+    # ----------------------------------------------------------- comparisons (bool tensors, no gradient)
+    def eq(self, other):
+        """``self == other`` elementwise, a bool tensor (PyTorch's ``eq``)."""
+        return self == other
+
+    def ne(self, other):
+        """``self != other`` elementwise, a bool tensor (PyTorch's ``ne``)."""
+        return self != other
+
+    def lt(self, other):
+        """``self < other`` elementwise, a bool tensor (PyTorch's ``lt``)."""
+        return self < other
+
+    def le(self, other):
+        """``self <= other`` elementwise, a bool tensor (PyTorch's ``le``)."""
+        return self <= other
+
+    def gt(self, other):
+        """``self > other`` elementwise, a bool tensor (PyTorch's ``gt``)."""
+        return self > other
+
+    def ge(self, other):
+        """``self >= other`` elementwise, a bool tensor (PyTorch's ``ge``)."""
+        return self >= other
+
+    def isnan(self):
+        """Where the values are NaN, a bool tensor."""
+        return tensor.make_tensor(np.isnan(self._data))
+
+    def isinf(self):
+        """Where the values are +-inf, a bool tensor."""
+        return tensor.make_tensor(np.isinf(self._data))
+
+    def isfinite(self):
+        """Where the values are neither NaN nor +-inf, a bool tensor."""
+        return tensor.make_tensor(np.isfinite(self._data))
+
+    # ----------------------------------------------------------- helpers of PyTorch code
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` (bool, broadcast to this shape) is true, else this tensor; no gradient there."""
+        mask = mask._data if isinstance(mask, tensor.Tensor) else np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"masked_fill: the mask must be boolean, got dtype {mask.dtype}")
+        try:
+            mask = np.broadcast_to(mask, self.shape)
+        except ValueError:
+            raise ShapeError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to the tensor's shape "
+                             f"{self.shape}") from None
+        return ops.Where.apply(value, self, condition=mask)
+
+    def expand_as(self, other):
+        """This tensor expanded (broadcast) to ``other``'s shape."""
+        return self.expand(*_tensor_argument(other, "expand_as").shape)
+
+    def type_as(self, other):
+        """This tensor in ``other``'s dtype."""
+        return self.astype(_tensor_argument(other, "type_as").dtype)
+
+    def new_zeros(self, *size, requires_grad=False):
+        """Zeros of ``size`` in this tensor's dtype (PyTorch's ``new_zeros``)."""
+        return _new(np.zeros, self, size, requires_grad, "new_zeros")
+
+    def new_ones(self, *size, requires_grad=False):
+        """Ones of ``size`` in this tensor's dtype (PyTorch's ``new_ones``)."""
+        return _new(np.ones, self, size, requires_grad, "new_ones")
+
+    def contiguous(self):
+        """This tensor (numpy arrays need no such step here)."""
+        return self
+
+    def cpu(self):
+        """This tensor (tinygrad_nn computes with numpy on the CPU)."""
+        return self
+
+
+def _scaled(other, alpha, op):
+    """``alpha * other`` for ``add``/``sub`` (``other`` itself when alpha is 1)."""
+    if type(alpha) in (int, float) and alpha == 1:
+        return other
+    return ops.Mul.apply(other, number_argument(alpha, "alpha", op))
+
+
+def _tensor_argument(other, op):
+    if not isinstance(other, tensor.Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(other).__name__}")
+    return other
+
+
+def _need_ndim(op, ndim, *tensors):
+    for t in tensors:
+        if not isinstance(t, tensor.Tensor) or t.ndim != ndim:
+            shapes = " and ".join(str(getattr(x, "shape", type(x).__name__)) for x in tensors)
+            what = "matrices" if ndim == 2 else "vectors"
+            raise ShapeError(f"{op}: expects two {ndim}-D tensors ({what}), got {shapes}")
+    if ndim == 1 and tensors[0].shape != tensors[1].shape:
+        raise ShapeError(f"{op}: the vectors must have the same length, got shapes {tensors[0].shape} and "
+                         f"{tensors[1].shape}")
+
+
+def _new(fill, like, size, requires_grad, op):
+    shape = shape_argument(size, op)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{op}: sizes must be >= 0, got {shape}")
+    made = tensor.make_tensor(fill(shape, dtype=like.dtype))
+    made.requires_grad = requires_grad
+    return made
