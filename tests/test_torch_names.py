@@ -92,6 +92,45 @@ def test_masked_fill_puts_the_value_where_the_mask_is_and_no_gradient_there():
         x.masked_fill(np.ones((3, 2, 2), dtype=bool), 0.0)
 
 
+@given(matrices, st.booleans())
+def test_gather_index_select_sort_and_topk_select_and_scatter_the_gradient_back(a, descending):
+    rng = np.random.default_rng(0)
+    index = rng.integers(0, a.shape[1], size=(a.shape[0], 4))
+    weights = tg.Tensor(rng.standard_normal((a.shape[0], 4)))
+    assert_same(lambda x: x.gather(1, index) * weights, lambda x: x[np.arange(a.shape[0])[:, None], index] * weights, a)
+    np.testing.assert_array_equal(tg.Tensor(a).gather(1, index).data, np.take_along_axis(a, index, axis=1))
+    rows = np.array([a.shape[0] - 1, 0])
+    assert_same(lambda x: x.index_select(0, rows), lambda x: x[rows], a)
+    values, indices = tg.Tensor(a).sort(dim=1, descending=descending)
+    expected = np.argsort(-a if descending else a, axis=1, kind="stable")
+    np.testing.assert_array_equal(indices.data, expected)
+    np.testing.assert_array_equal(values.data, np.take_along_axis(a, expected, axis=1))
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    k = a.shape[1] - 1
+    top, _ = tg.Tensor(a).topk(k, dim=1)
+    np.testing.assert_array_equal(top.data, np.take_along_axis(a, np.argsort(-a, axis=1, kind="stable")[:, :k], 1))
+    x = tg.Tensor(a, requires_grad=True)
+    best, where = x.topk(1, dim=1)
+    best.sum().backward()  # 1 at each row's (first) largest entry, 0 elsewhere
+    expected_grad = np.zeros_like(a)
+    expected_grad[np.arange(a.shape[0]), where.data[:, 0]] = 1
+    np.testing.assert_array_equal(x.grad, expected_grad)
+
+
+def test_selection_refuses_bad_arguments():
+    x = tg.Tensor(np.ones((2, 3)))
+    with pytest.raises(ShapeError, match="as many dimensions"):
+        x.gather(1, np.array([0, 1]))
+    with pytest.raises(TypeError, match="index must hold integers"):
+        x.gather(1, np.ones((2, 1)))
+    with pytest.raises(IndexError, match="dim 2 is out of range"):
+        x.index_select(2, np.array([0]))
+    with pytest.raises(ValueError, match=r"k must be an int in \[0, 3\]"):
+        x.topk(4)
+    with pytest.raises(TypeError, match="descending must be True or False"):
+        x.sort(descending="yes")
+
+
 def test_new_tensors_and_helpers_keep_the_dtype():
     x = tg.Tensor(np.ones((2, 3), dtype=np.float32))
     zeros, ones = x.new_zeros(4, 2), x.new_ones((3,), requires_grad=True)
@@ -169,6 +208,9 @@ def test_the_names_agree_with_torch():
     ours, theirs = tg.Tensor(x), torch.tensor(x)
     for fn in [lambda m, t: t.pow(3), lambda m, t: t.add(t, alpha=2), lambda m, t: t.mm(t.t()),
                lambda m, t: m.sum(t, dim=1), lambda m, t: m.cat([t, t], dim=0), lambda m, t: t.masked_fill(t > 0, -1.0),
-               lambda m, t: t.new_ones(2, 3), lambda m, t: m.logsumexp(t, dim=0), lambda m, t: t[0].dot(t[1])]:
+               lambda m, t: t.new_ones(2, 3), lambda m, t: m.logsumexp(t, dim=0), lambda m, t: t[0].dot(t[1]),
+               lambda m, t: t.gather(1, m.tensor([[1, 0], [0, 0]], dtype=m.int64)),
+               lambda m, t: t.index_select(0, m.tensor([1], dtype=m.int64)),
+               lambda m, t: t.sort(dim=0, descending=True)[0], lambda m, t: t.topk(1, dim=1)[0]]:
         np.testing.assert_allclose(fn(tg, ours).data, fn(torch, theirs).numpy(), rtol=1e-12)
     assert ours.size() == tuple(theirs.size()) and ours.size(1) == theirs.size(1)

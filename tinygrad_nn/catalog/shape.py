@@ -12,7 +12,9 @@ ENTRIES = [
           "axes permuted", "g with the inverse permutation"),
     Entry("broadcast_to", ("Tensor.broadcast_to", "np.broadcast_to"), "x repeated to a shape (numpy's rules)",
           "g summed over the broadcast axes"),
-    Entry("index", ("Tensor.__getitem__", "np.split"), "x[index] (basic, integer-array and boolean indexing)",
+    Entry("index", ("Tensor.__getitem__", "Tensor.gather", "Tensor.index_select", "Tensor.sort", "Tensor.topk",
+                    "np.split"), "x[index] (basic, integer-array and boolean indexing; gather, index_select, "
+          "sort and topk select this way)",
           "g scattered back to the selected places", "an element selected k times: the sum of its k gradients"),
     Entry("concatenate", ("tg.concatenate", "tg.cat", "tg.concat", "np.concatenate"), "tensors joined along an axis",
           "each input gets its slice of g"),

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops, tensor
 from ..errors import ShapeError
-from .arguments import number_argument, shape_argument
+from .arguments import flag_argument, number_argument, shape_argument
 
 __all__ = ["TorchNameMethods"]
 
@@ -102,6 +102,56 @@ class TorchNameMethods:
         """Where the values are neither NaN nor +-inf, a bool tensor."""
         return tensor.make_tensor(np.isfinite(self._data))
 
+    # ----------------------------------------------------------- selection (indexing, so the gradient is scattered back)
+    def gather(self, dim, index):
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (PyTorch's ``gather``; numpy's take_along_axis).
+
+        ``index`` is an integer array or Tensor with this tensor's number of
+        dimensions; the gradient goes back to the gathered places (summed where
+        an index repeats).
+        """
+        axis = _one_axis(dim, self.ndim, "gather")
+        index = _index_array(index, "gather")
+        if index.ndim != self.ndim:
+            raise ShapeError(f"gather: index must have as many dimensions as the tensor ({self.ndim}), "
+                             f"got shape {index.shape}")
+        grids = list(np.indices(index.shape, sparse=True))
+        grids[axis] = index
+        return self[tuple(grids)]
+
+    def index_select(self, dim, index):
+        """The entries at the 1-D integer ``index`` along ``dim`` (PyTorch's ``index_select``)."""
+        axis = _one_axis(dim, self.ndim, "index_select")
+        index = _index_array(index, "index_select")
+        if index.ndim != 1:
+            raise ShapeError(f"index_select: index must be 1-D, got shape {index.shape}")
+        return self[(slice(None),) * axis + (index,)]
+
+    def argsort(self, dim=-1, descending=False):
+        """The indices that sort the values along ``dim`` (int64, no gradient); stable, as ``np.argsort``."""
+        axis = _one_axis(dim, max(self.ndim, 1), "argsort")
+        descending = flag_argument(descending, "descending", "argsort")
+        data = self._data if self.ndim else self._data.reshape(1)
+        order = np.argsort(-data if descending else data, axis=axis, kind="stable")
+        return tensor.make_tensor(order.reshape(self.shape).astype(np.int64))
+
+    def sort(self, dim=-1, descending=False):
+        """``(values, indices)`` sorted along ``dim``, as PyTorch's ``sort``; the values' gradient goes back in place."""
+        indices = self.argsort(dim, descending)
+        return (self.gather(dim, indices) if self.ndim else self), indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's argument name
+        """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) entries along ``dim``."""
+        axis = _one_axis(dim, max(self.ndim, 1), "topk")
+        largest, _ = flag_argument(largest, "largest", "topk"), flag_argument(sorted, "sorted", "topk")  # always sorted
+        length = self.shape[axis] if self.ndim else 1
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 0 <= k <= length:
+            raise ValueError(f"topk: k must be an int in [0, {length}] for a tensor of shape {self.shape}, got {k!r}")
+        order = self.argsort(dim, descending=largest)
+        indices = tensor.make_tensor(np.take(order._data.reshape(self.shape or (1,)), np.arange(int(k)), axis=axis))
+        values = self.reshape(self.shape or (1,)).gather(axis, indices)
+        return values, indices
+
     # ----------------------------------------------------------- helpers of PyTorch code
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` (bool, broadcast to this shape) is true, else this tensor; no gradient there."""
@@ -145,6 +195,23 @@ def _scaled(other, alpha, op):
     if type(alpha) in (int, float) and alpha == 1:
         return other
     return ops.Mul.apply(other, number_argument(alpha, "alpha", op))
+
+
+def _one_axis(dim, ndim, op):
+    """``dim`` as an axis in ``[0, ndim)``."""
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r:.40} ({type(dim).__name__})")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimension(s)")
+    return int(dim) % ndim
+
+
+def _index_array(index, op):
+    """An integer index (array or Tensor) as an int64 array."""
+    values = index._data if isinstance(index, tensor.Tensor) else np.asarray(index)
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must hold integers, got dtype {values.dtype}")
+    return values.astype(np.int64, copy=False)
 
 
 def _tensor_argument(other, op):
