@@ -214,3 +214,9 @@ def test_the_names_agree_with_torch():
                lambda m, t: t.sort(dim=0, descending=True)[0], lambda m, t: t.topk(1, dim=1)[0]]:
         np.testing.assert_allclose(fn(tg, ours).data, fn(torch, theirs).numpy(), rtol=1e-12)
     assert ours.size() == tuple(theirs.size()) and ours.size(1) == theirs.size(1)
+
+
+def test_descending_sorts_of_unsigned_and_bool_values_do_not_wrap_around():
+    unsigned = tg.Tensor(np.array([1, 3, 2], dtype=np.uint8), dtype=np.uint8)
+    assert unsigned.argsort(descending=True).data.tolist() == [1, 2, 0]
+    assert tg.Tensor(np.array([True, False, True])).argsort(descending=True).data.tolist() == [0, 2, 1]

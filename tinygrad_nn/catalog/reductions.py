@@ -7,7 +7,8 @@ TITLE = "Reductions"
 
 ENTRIES = [
     Entry("sum", ("Tensor.sum", "tg.sum", "np.sum"), "sum of x over axis", "g broadcast back over the summed axes"),
-    Entry("mean", ("Tensor.mean", "tg.mean", "np.mean"), "mean of x over axis", "g / n broadcast back (n values averaged)"),
+    Entry("mean", ("Tensor.mean", "tg.mean", "np.mean"),
+          "mean of x over axis", "g / n broadcast back (n values averaged)"),
     Entry("max", ("Tensor.max", "np.max", "np.amax"), "largest x over axis", "1 for the maximum, else 0",
           "k tied maxima: 1/k each"),
     Entry("min", ("Tensor.min", "np.min", "np.amin"), "smallest x over axis", "1 for the minimum, else 0",

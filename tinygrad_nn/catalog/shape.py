@@ -6,9 +6,11 @@ from ..engine.ops.shape_more import CATALOG
 TITLE = "Shape and selection"
 
 ENTRIES = [
-    Entry("reshape", ("Tensor.reshape", "tg.reshape", "np.reshape", "np.expand_dims", "np.squeeze"), "the same values, new shape",
+    Entry("reshape", ("Tensor.reshape", "tg.reshape", "np.reshape", "np.expand_dims", "np.squeeze"),
+          "the same values, new shape",
           "g reshaped back"),
-    Entry("transpose", ("Tensor.transpose", "Tensor.t", "tg.t", "Tensor.T", "np.transpose", "np.swapaxes", "np.moveaxis"),
+    Entry("transpose", ("Tensor.transpose", "Tensor.t", "tg.t", "Tensor.T", "np.transpose", "np.swapaxes",
+                        "np.moveaxis"),
           "axes permuted", "g with the inverse permutation"),
     Entry("broadcast_to", ("Tensor.broadcast_to", "np.broadcast_to"), "x repeated to a shape (numpy's rules)",
           "g summed over the broadcast axes"),

@@ -102,7 +102,7 @@ class TorchNameMethods:
         """Where the values are neither NaN nor +-inf, a bool tensor."""
         return tensor.make_tensor(np.isfinite(self._data))
 
-    # ----------------------------------------------------------- selection (indexing, so the gradient is scattered back)
+    # ----------------------------------------------------------- selection (indexing: the gradient is scattered back)
     def gather(self, dim, index):
         """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (PyTorch's ``gather``; numpy's take_along_axis).
 
@@ -132,18 +132,21 @@ class TorchNameMethods:
         axis = _one_axis(dim, max(self.ndim, 1), "argsort")
         descending = flag_argument(descending, "descending", "argsort")
         data = self._data if self.ndim else self._data.reshape(1)
-        order = np.argsort(-data if descending else data, axis=axis, kind="stable")
+        if descending:  # sort the negated values: ties keep their order (unsigned and bool values widened first)
+            data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
+        order = np.argsort(data, axis=axis, kind="stable")
         return tensor.make_tensor(order.reshape(self.shape).astype(np.int64))
 
     def sort(self, dim=-1, descending=False):
-        """``(values, indices)`` sorted along ``dim``, as PyTorch's ``sort``; the values' gradient goes back in place."""
+        """``(values, indices)`` sorted along ``dim``, as PyTorch's ``sort``; the gradient goes back to each value."""
         indices = self.argsort(dim, descending)
         return (self.gather(dim, indices) if self.ndim else self), indices
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's argument name
         """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) entries along ``dim``."""
         axis = _one_axis(dim, max(self.ndim, 1), "topk")
-        largest, _ = flag_argument(largest, "largest", "topk"), flag_argument(sorted, "sorted", "topk")  # always sorted
+        largest = flag_argument(largest, "largest", "topk")
+        flag_argument(sorted, "sorted", "topk")  # the result is always sorted, which sorted=False allows
         length = self.shape[axis] if self.ndim else 1
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 0 <= k <= length:
             raise ValueError(f"topk: k must be an int in [0, {length}] for a tensor of shape {self.shape}, got {k!r}")
