@@ -88,6 +88,8 @@ def test_masked_fill_puts_the_value_where_the_mask_is_and_no_gradient_there():
     np.testing.assert_array_equal(x.masked_fill(tg.Tensor([True, False]) == 1, 0.0).data, [[0.0, 2.0], [0.0, 4.0]])
     with pytest.raises(TypeError, match="must be boolean"):
         x.masked_fill(np.ones((2, 2)), 0.0)
+    with pytest.raises(TypeError, match="masked_fill: the mask must be an array"):
+        x.masked_fill([[True], [True, False]], 0.0)  # ragged
     with pytest.raises(ShapeError, match="does not broadcast"):
         x.masked_fill(np.ones((3, 2, 2), dtype=bool), 0.0)
 

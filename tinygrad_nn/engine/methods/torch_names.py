@@ -158,7 +158,7 @@ class TorchNameMethods:
     # ----------------------------------------------------------- helpers of PyTorch code
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` (bool, broadcast to this shape) is true, else this tensor; no gradient there."""
-        mask = mask._data if isinstance(mask, tensor.Tensor) else np.asarray(mask)
+        mask = _plain_array(mask, "masked_fill", "the mask")
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_fill: the mask must be boolean, got dtype {mask.dtype}")
         try:
@@ -209,9 +209,19 @@ def _one_axis(dim, ndim, op):
     return int(dim) % ndim
 
 
+def _plain_array(value, op, what):
+    """A Tensor's array, or ``value`` as a numpy array of its own dtype (a ragged list is a TypeError naming ``op``)."""
+    if isinstance(value, tensor.Tensor):
+        return value._data
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{op}: {what} must be an array, got {type(value).__name__}: {error}") from None
+
+
 def _index_array(index, op):
     """An integer index (array or Tensor) as an int64 array."""
-    values = index._data if isinstance(index, tensor.Tensor) else np.asarray(index)
+    values = _plain_array(index, op, "index")
     if values.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must hold integers, got dtype {values.dtype}")
     return values.astype(np.int64, copy=False)
