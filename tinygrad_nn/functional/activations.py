@@ -203,11 +203,12 @@ def prelu(x, weight):
     x, weight = _tensor(x), _tensor(weight)
     if weight.ndim > 1:
         raise ShapeError(f"prelu: weight must have one slope per channel, shape (C,) or (1,); got {weight.shape}")
-    if weight.size == 1:
+    slopes = weight.numel()
+    if slopes == 1:
         return ops.PReLU.apply(x, weight.reshape(()))
     channels = x.shape[1] if x.ndim >= 2 else 1
-    if weight.size != channels:
-        raise ShapeError(f"prelu: weight of shape {weight.shape} has {weight.size} slopes, but the input of "
+    if slopes != channels:
+        raise ShapeError(f"prelu: weight of shape {weight.shape} has {slopes} slopes, but the input of "
                          f"shape {x.shape} has {channels} channel{'s' * (channels != 1)} (axis 1; inputs "
                          "with fewer than 2 axes have 1)")
     return ops.PReLU.apply(x, weight.reshape((channels,) + (1,) * (x.ndim - 2)))

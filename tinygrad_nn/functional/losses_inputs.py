@@ -46,7 +46,7 @@ def as_scores(scores, loss, what="logits", reduction="mean", reductions=REDUCTIO
         scores = Tensor(scores)
     if scores.dtype.kind != "f":
         raise TypeError(f"{loss}: {what} must be floating point, got dtype {scores.dtype}")
-    if scores.size == 0 and reduction in ("mean", "batchmean"):
+    if 0 in scores.shape and reduction in ("mean", "batchmean"):
         raise ValueError(f"{loss}: {what} of shape {scores.shape} is an empty batch; the mean over it is "
                          f"undefined (reduction='sum' or 'none' accept it)")
     return scores
