@@ -53,6 +53,12 @@ def test_matrix_products_and_t(a):
     assert_same(lambda x, y: x.dot(y), lambda x, y: x @ y, v, v[::-1].copy())
 
 
+def test_add_with_alpha_keeps_float32_for_a_python_number():
+    x = tg.Tensor(np.ones(2, dtype=np.float32))
+    assert x.add(3, alpha=2).dtype == np.float32 and x.add(3, alpha=2).data.tolist() == [7.0, 7.0]
+    assert x.sub(tg.Tensor(np.ones(2, dtype=np.float32)), alpha=0.5).dtype == np.float32
+
+
 def test_mm_dot_and_t_refuse_the_wrong_number_of_dimensions():
     v, m = tg.Tensor([1.0, 2.0]), tg.Tensor(np.ones((2, 2)))
     with pytest.raises(ShapeError, match=r"mm: expects two 2-D tensors \(matrices\), got \(2,\) and \(2, 2\)"):

@@ -197,7 +197,10 @@ def _scaled(other, alpha, op):
     """``alpha * other`` for ``add``/``sub`` (``other`` itself when alpha is 1)."""
     if type(alpha) in (int, float) and alpha == 1:
         return other
-    return ops.Mul.apply(other, number_argument(alpha, "alpha", op))
+    alpha = number_argument(alpha, "alpha", op)
+    if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, (bool, np.bool_)):
+        return float(other) * alpha  # still a Python number: it takes the tensor's dtype, as PyTorch's scalars do
+    return ops.Mul.apply(other, alpha)
 
 
 def _one_axis(dim, ndim, op):
