@@ -12,6 +12,8 @@ functions of several tensors.
 (array([0.]), array([1., 2.]))
 """
 
+import inspect
+
 import numpy as np
 
 from .engine import Tensor, concatenate, ops
@@ -34,17 +36,9 @@ def _tensor(x):
 
 
 def _function(name):
-    """``name(x)``: the Tensor method ``name`` as a function, with the method's docstring."""
-    def function(x):
-        return getattr(_tensor(x), name)()
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"``tg.{name}(x)`` is ``x.{name}()``: {getattr(Tensor, name).__doc__}"
-    return function
-
-
-def _with_arguments(name):
     """``name(x, ...)``: the Tensor method ``name`` as a function, the method's arguments following ``x``."""
     method = getattr(Tensor, name)
+    options = len(inspect.signature(method).parameters) > 1
 
     def function(x, *args, **kwargs):
         bound = getattr(_tensor(x), name)
@@ -55,7 +49,8 @@ def _with_arguments(name):
                 raise
             raise TypeError(str(error).replace(f"{method.__qualname__}()", f"{name}()")) from None
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"``tg.{name}(x, ...)`` is ``x.{name}(...)``: {method.__doc__}"
+    call = "(x, ...)`` is ``x.{0}(...)" if options else "(x)`` is ``x.{0}()"
+    function.__doc__ = f"``tg.{name}{call.format(name)}``: {method.__doc__}"
     return function
 
 
@@ -119,41 +114,41 @@ def minimum(a, b):
     return ops.Minimum.apply(a, b)
 
 
-# the Tensor methods with arguments, as PyTorch's functions: tg.sum(x, dim=1), tg.pow(x, 2), tg.mm(a, b) ...
-add = _with_arguments("add")
-sub = _with_arguments("sub")
-mul = _with_arguments("mul")
-div = _with_arguments("div")
-neg = _with_arguments("neg")
-pow = _with_arguments("pow")  # noqa: A001 - PyTorch's name (torch.pow)
-matmul = _with_arguments("matmul")
-mm = _with_arguments("mm")
-dot = _with_arguments("dot")
-t = _with_arguments("t")
-sum = _with_arguments("sum")  # noqa: A001 - PyTorch's name (torch.sum)
-mean = _with_arguments("mean")
-prod = _with_arguments("prod")
-var = _with_arguments("var")
-std = _with_arguments("std")
-norm = _with_arguments("norm")
-logsumexp = _with_arguments("logsumexp")
-cumsum = _with_arguments("cumsum")
-argmax = _with_arguments("argmax")
-argmin = _with_arguments("argmin")
-amax = _with_arguments("amax")
-amin = _with_arguments("amin")
-softmax = _with_arguments("softmax")
-log_softmax = _with_arguments("log_softmax")
-flatten = _with_arguments("flatten")
-reshape = _with_arguments("reshape")
-squeeze = _with_arguments("squeeze")
-unsqueeze = _with_arguments("unsqueeze")
-split = _with_arguments("split")
-chunk = _with_arguments("chunk")
-numel = _with_arguments("numel")
-isnan = _with_arguments("isnan")
-isinf = _with_arguments("isinf")
-isfinite = _with_arguments("isfinite")
+# the Tensor methods with arguments, as PyTorch's functions (the same generator): tg.sum(x, dim=1), tg.pow(x, 2), tg.mm(a, b) ...
+add = _function("add")
+sub = _function("sub")
+mul = _function("mul")
+div = _function("div")
+neg = _function("neg")
+pow = _function("pow")  # noqa: A001 - PyTorch's name (torch.pow)
+matmul = _function("matmul")
+mm = _function("mm")
+dot = _function("dot")
+t = _function("t")
+sum = _function("sum")  # noqa: A001 - PyTorch's name (torch.sum)
+mean = _function("mean")
+prod = _function("prod")
+var = _function("var")
+std = _function("std")
+norm = _function("norm")
+logsumexp = _function("logsumexp")
+cumsum = _function("cumsum")
+argmax = _function("argmax")
+argmin = _function("argmin")
+amax = _function("amax")
+amin = _function("amin")
+softmax = _function("softmax")
+log_softmax = _function("log_softmax")
+flatten = _function("flatten")
+reshape = _function("reshape")
+squeeze = _function("squeeze")
+unsqueeze = _function("unsqueeze")
+split = _function("split")
+chunk = _function("chunk")
+numel = _function("numel")
+isnan = _function("isnan")
+isinf = _function("isinf")
+isfinite = _function("isfinite")
 
 
 def cat(tensors, dim=0, *, axis=None):

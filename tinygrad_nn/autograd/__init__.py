@@ -85,9 +85,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         result, batch = gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph,
                                   create_graph=create_graph, allow_unused=allow_unused), ()
     if materialize_grads:
-        like = inputs if isinstance(inputs, list) else [inputs]
-        result = tuple(Tensor(np.zeros(batch + t.shape, dtype=t.dtype)) if g is None else g
-                       for g, t in zip(result, like))
+        result = _zeros_for_unused(result, inputs if isinstance(inputs, list) else [inputs], batch)
     return result if names is None else dict(zip(names, result))
 
 
@@ -209,9 +207,9 @@ def _first_none(values):
     return next((index for index, value in enumerate(values) if value is None), None)
 
 
-def _zeros_for_unused(grads, like):
-    """``grads`` with zeros (of the shape and dtype of the matching tensor of ``like``) for each None."""
-    return tuple(Tensor(np.zeros(t.shape, dtype=t.dtype)) if g is None else g for g, t in zip(grads, like))
+def _zeros_for_unused(grads, like, batch=()):
+    """``grads`` with zeros (the matching tensor of ``like``'s shape, after ``batch``, and dtype) for each None."""
+    return tuple(Tensor(np.zeros(batch + t.shape, dtype=t.dtype)) if g is None else g for g, t in zip(grads, like))
 
 
 def _finish(values, create_graph, was_tuple):

@@ -32,6 +32,7 @@ from .grad_mode import RECORDING
 from .backward import run_backward
 from .dispatch import array_function, array_ufunc
 from .errors import ShapeError
+from .methods.arguments import dim_argument
 from .tensor_ops import TensorOps
 from .versions import NEVER_CHANGED, VersionCounter
 
@@ -142,13 +143,7 @@ class Size(int):
         return size
 
     def __call__(self, dim=None):
-        if dim is None:
-            return self.shape
-        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"size: dim must be an int, got {dim!r:.40} ({type(dim).__name__})")
-        if not -len(self.shape) <= dim < len(self.shape):
-            raise IndexError(f"size: dim {dim} is out of range for a tensor of {len(self.shape)} dimension(s)")
-        return self.shape[dim]
+        return self.shape if dim is None else self.shape[dim_argument(dim, len(self.shape), "size")]
 
 
 class Tensor(TensorOps):

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-__all__ = ["axis_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
+__all__ = ["axis_argument", "dim_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
            "allocation_check", "path_argument", "short_text"]
 
 LARGEST_INT = 2 ** 63 - 1  # numpy's int64: any size, count or axis beyond it cannot be held
@@ -32,6 +32,15 @@ def axis_argument(axis, op, ndim, single=False):
         if abs(a) > 2 ** 31:  # numpy cannot even hold it (smaller ones out of range: numpy's message, op named)
             raise IndexError(f"{op}: axis {short_text(a)} is out of range for a tensor of {ndim} dimension(s)")
     return axes
+
+
+def dim_argument(dim, ndim, op):
+    """One axis ``dim`` of a tensor of ``ndim`` dimensions, as an int in ``[0, ndim)`` (PyTorch's ``dim=``)."""
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r:.40} ({type(dim).__name__})")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimension(s)")
+    return int(dim) % ndim
 
 
 def flag_argument(value, name, op, allow_none=False):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops, tensor
 from ..errors import ShapeError
-from .arguments import flag_argument, number_argument, shape_argument
+from .arguments import allocation_check, dim_argument, flag_argument, number_argument, shape_argument
 
 __all__ = ["TorchNameMethods"]
 
@@ -110,7 +110,7 @@ class TorchNameMethods:
         dimensions; the gradient goes back to the gathered places (summed where
         an index repeats).
         """
-        axis = _one_axis(dim, self.ndim, "gather")
+        axis = dim_argument(dim, self.ndim, "gather")
         index = _index_array(index, "gather")
         if index.ndim != self.ndim:
             raise ShapeError(f"gather: index must have as many dimensions as the tensor ({self.ndim}), "
@@ -121,7 +121,7 @@ class TorchNameMethods:
 
     def index_select(self, dim, index):
         """The entries at the 1-D integer ``index`` along ``dim`` (PyTorch's ``index_select``)."""
-        axis = _one_axis(dim, self.ndim, "index_select")
+        axis = dim_argument(dim, self.ndim, "index_select")
         index = _index_array(index, "index_select")
         if index.ndim != 1:
             raise ShapeError(f"index_select: index must be 1-D, got shape {index.shape}")
@@ -129,7 +129,7 @@ class TorchNameMethods:
 
     def argsort(self, dim=-1, descending=False):
         """The indices that sort the values along ``dim`` (int64, no gradient); stable, as ``np.argsort``."""
-        axis = _one_axis(dim, max(self.ndim, 1), "argsort")
+        axis = dim_argument(dim, max(self.ndim, 1), "argsort")
         descending = flag_argument(descending, "descending", "argsort")
         data = self._data if self.ndim else self._data.reshape(1)
         if descending:  # sort the negated values: ties keep their order (unsigned and bool values widened first)
@@ -144,7 +144,7 @@ class TorchNameMethods:
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's argument name
         """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) entries along ``dim``."""
-        axis = _one_axis(dim, max(self.ndim, 1), "topk")
+        axis = dim_argument(dim, max(self.ndim, 1), "topk")
         largest = flag_argument(largest, "largest", "topk")
         flag_argument(sorted, "sorted", "topk")  # the result is always sorted, which sorted=False allows
         length = self.shape[axis] if self.ndim else 1
@@ -203,15 +203,6 @@ def _scaled(other, alpha, op):
     return ops.Mul.apply(other, alpha)
 
 
-def _one_axis(dim, ndim, op):
-    """``dim`` as an axis in ``[0, ndim)``."""
-    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r:.40} ({type(dim).__name__})")
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimension(s)")
-    return int(dim) % ndim
-
-
 def _plain_array(value, op, what):
     """A Tensor's array, or ``value`` as a numpy array of its own dtype (a ragged list is a TypeError naming ``op``)."""
     if isinstance(value, tensor.Tensor):
@@ -251,6 +242,7 @@ def _new(fill, like, size, requires_grad, op):
     shape = shape_argument(size, op)
     if any(s < 0 for s in shape):
         raise ValueError(f"{op}: sizes must be >= 0, got {shape}")
+    allocation_check(shape, like.dtype, op)
     made = tensor.make_tensor(fill(shape, dtype=like.dtype))
     made.requires_grad = requires_grad
     return made
