@@ -149,6 +149,8 @@ def test_new_tensors_and_helpers_keep_the_dtype():
     assert x.contiguous() is x and x.cpu() is x
     with pytest.raises(ValueError, match="sizes must be >= 0"):
         x.new_zeros(-1)
+    with pytest.raises(ValueError, match="new_ones: a tensor of shape .* needs .*, more than this machine's memory"):
+        x.new_ones(10 ** 6, 10 ** 7)
 
 
 @given(matrices)
