@@ -109,33 +109,33 @@ def main(argv=None):
     if programs["graphviz-pure"] is None:
         print("graphviz-pure is not installed: pip install graphviz-pure", file=sys.stderr)
         return 1
-    folder = tempfile.mkdtemp(prefix="bench_viz_")
-    header = (f"{'graph':30s} {'recorded':>9s} {'drawn':>7s} {'draw_graph s':>12s} {'graphviz-pure s':>15s} "
-              f"{'dot s':>7s}  target")
-    print(header)
-    print("-" * len(header))
-    missed = False
-    for name, make, options in workloads(args.quick):
-        tensor = make()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", viz.GraphTooLargeWarning)
-            draw_seconds, drawing = best_time(lambda: viz.draw_graph(tensor, **options), repeat)
-        recorded = len(record(tensor))
-        times = {}
-        for label, program in programs.items():
-            if program is None:
-                continue
-            path = os.path.join(folder, f"{label}.svg")
-            times[label], _ = best_time(lambda: viz.render(drawing, path, renderer=program), repeat)
-        target = TARGETS.get(name)
-        verdict = ""
-        if target is not None:
-            passed = times["graphviz-pure"] <= target
-            missed = missed or not passed
-            verdict = f"<= {target:g} s {'PASS' if passed else 'MISS'}"
-        dot_text = f"{times['dot']:7.2f}" if "dot" in times else f"{'-':>7s}"
-        print(f"{name:30s} {recorded:9,d} {drawing.node_count:7,d} {draw_seconds:12.3f} "
-              f"{times['graphviz-pure']:15.2f} {dot_text}  {verdict}")
+    with tempfile.TemporaryDirectory(prefix="bench_viz_") as folder:
+        header = (f"{'graph':30s} {'recorded':>9s} {'drawn':>7s} {'draw_graph s':>12s} {'graphviz-pure s':>15s} "
+                  f"{'dot s':>7s}  target")
+        print(header)
+        print("-" * len(header))
+        missed = False
+        for name, make, options in workloads(args.quick):
+            tensor = make()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", viz.GraphTooLargeWarning)
+                draw_seconds, drawing = best_time(lambda: viz.draw_graph(tensor, **options), repeat)
+            recorded = len(record(tensor))
+            times = {}
+            for label, program in programs.items():
+                if program is None:
+                    continue
+                path = os.path.join(folder, f"{label}.svg")
+                times[label], _ = best_time(lambda: viz.render(drawing, path, renderer=program), repeat)
+            target = TARGETS.get(name)
+            verdict = ""
+            if target is not None:
+                passed = times["graphviz-pure"] <= target
+                missed = missed or not passed
+                verdict = f"<= {target:g} s {'PASS' if passed else 'MISS'}"
+            dot_text = f"{times['dot']:7.2f}" if "dot" in times else f"{'-':>7s}"
+            print(f"{name:30s} {recorded:9,d} {drawing.node_count:7,d} {draw_seconds:12.3f} "
+                  f"{times['graphviz-pure']:15.2f} {dot_text}  {verdict}")
     if programs["dot"] is None:
         print("(no system dot on PATH: its column is empty)")
     return 1 if missed else 0

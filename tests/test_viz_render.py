@@ -175,3 +175,4 @@ def test_render_and_view_work_as_in_graphviz_without_a_system_graphviz_and_leave
     monkeypatch.setattr(graphviz, "view", lambda path, quiet=False: opened.append(pathlib.Path(path)))
     shown = pathlib.Path(drawing.view())
     assert opened == [shown] and shown.suffix == ".svg" and list(shown.parent.iterdir()) == [shown]
+    shutil.rmtree(shown.parent)  # the viewer's temporary folder stays for the viewer; the test removes it
