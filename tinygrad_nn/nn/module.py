@@ -9,8 +9,10 @@ magic, so what you assign is what you get:
   still listed and saved, and optimizers skip it, since it gets no gradient;
 * a ``Module`` is a child;
 * a list or tuple gives one entry per item, named ``attr.0``, ``attr.1``, ...
-  (Modules become children, parameter Tensors parameters); a dict with
-  string keys does the same with ``attr.key``;
+  (Modules become children, parameter Tensors parameters); a dict does
+  the same with ``attr.key``, and its keys must be strings (a parameter or
+  module under any other key is a ``TypeError``, as in
+  ``torch.nn.ParameterDict``);
 * anything else (numbers, arrays, tensors that never required grad, hooks) is ignored.
 
 One walker (``Module._walk``) feeds ``named_modules``, ``named_parameters``
@@ -87,6 +89,8 @@ def _is_parameter(value):
 def _direct_members(module):
     """``(name, value)`` for each parameter and child held directly by ``module``, in attribute order."""
     for name, value in vars(module).items():
+        if name == "_forward_hooks":  # the hooks registry (int keys); a hook that is a Module is no child
+            continue
         if isinstance(value, Module) or _is_parameter(value):
             yield name, value
         elif isinstance(value, (list, tuple)):
@@ -95,8 +99,38 @@ def _direct_members(module):
                     yield f"{name}.{index}", item
         elif isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(key, str) and (isinstance(item, Module) or _is_parameter(item)):
+                if isinstance(item, Module) or _is_parameter(item):
+                    if not isinstance(key, str):
+                        kind = "module" if isinstance(item, Module) else "parameter"
+                        raise TypeError(f"{type(module).__name__}: the dict attribute {name!r} holds a {kind} "
+                                        f"under the key {key!r:.40} ({type(key).__name__}); parameters and "
+                                        "modules in a dict need string keys (they are named "
+                                        f"'{name}.<key>', as in torch.nn.ParameterDict / ModuleDict), "
+                                        f"e.g. {str(key)!r:.40}")
                     yield f"{name}.{key}", item
+
+
+def zero_grads(tensors, set_to_none, caller):
+    """Clear ``.grad`` of each tensor, as PyTorch's ``zero_grad(set_to_none)``; shared by modules and optimizers.
+
+    ``set_to_none=True`` sets it to None. ``False`` zeroes an array gradient
+    in place (``g = p.grad`` stays ``p.grad``, now all zeros) and replaces a
+    Tensor gradient by a zero array of the tensor's shape and dtype; a tensor
+    without a gradient keeps None. ``set_to_none`` must be True or False
+    (checked first, ``caller`` names it in the error).
+    """
+    set_to_none = flag_argument(set_to_none, "set_to_none", caller)
+    for tensor in tensors:
+        grad = tensor.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            tensor.grad = None
+        elif (isinstance(grad, np.ndarray) and grad.flags.writeable and grad.shape == tensor.shape
+              and grad.dtype == tensor.dtype):
+            grad[...] = 0
+        else:
+            tensor.grad = np.zeros(tensor.shape, dtype=tensor.dtype)
 
 
 def _join(prefix, name):
@@ -245,10 +279,13 @@ class Module:
         """Evaluation mode (Dropout becomes the identity); returns self."""
         return self.train(False)
 
-    def zero_grad(self):
-        """Set ``.grad`` of every parameter to None."""
-        for tensor in self.parameters():
-            tensor.grad = None
+    def zero_grad(self, set_to_none=True):
+        """Clear ``.grad`` of every parameter: to None, or with ``set_to_none=False`` to zeros, as in PyTorch.
+
+        Zeros are written into the existing gradient array in place; a Tensor
+        gradient (left by ``backward(create_graph=True)``) becomes a zero array.
+        """
+        zero_grads(self.parameters(), set_to_none, f"{type(self).__name__}.zero_grad")
 
     # --------------------------------------------------------- state dicts
     def state_dict(self):
