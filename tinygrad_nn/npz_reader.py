@@ -14,6 +14,7 @@ with the file, the entry and what is wrong.
 import ast
 import math
 import os
+import re
 import struct
 import zipfile
 import zlib
@@ -25,7 +26,7 @@ __all__ = ["UnsafeFileError", "CorruptFileError", "read_archive", "default_max_b
 NPY_SIGNATURE = b"\x93NUMPY"
 PICKLE_PROTOCOL_OPCODE = 0x80     # the first byte of every pickle of protocol 2 or later
 MAX_HEADER_BYTES = 10000          # numpy's own limit on the .npy header it will parse
-MAX_NDIM = 64                     # numpy's limit on the number of axes
+MAX_INDEX = int(np.iinfo(np.intp).max)  # numpy's limit on each axis and on an array's size in bytes
 DEFLATE_MAX_RATIO = 1032          # deflate cannot expand data by more than this factor
 DEFLATE_SLACK = 1024              # ... plus this much, so that tiny entries never trip the check
 READ_CHUNK = 2**20               # array data is copied in pieces of this size
@@ -34,6 +35,23 @@ LOCAL_DESCRIPTOR_MAX = 24         # the largest data descriptor that may follow 
 DEFAULT_MAX_BYTES_FLOOR = 64 * 2**20
 DEFAULT_MAX_BYTES_FACTOR = 4
 READABLE_KINDS = "biufcUS"        # bools, integers, floats, complex numbers, strings, bytes
+# A header that ast.literal_eval would warn about (invalid escapes, "1if ...": DeprecationWarning or
+# SyntaxWarning) is refused before it is parsed: numpy never writes a backslash, nor a digit run into a letter.
+_STRING_LITERAL = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+_DIGIT_THEN_LETTER = re.compile(r"[0-9][A-Za-z]")
+_BYTES_ALIAS = re.compile(r"([<>|=]?)a([0-9]*)")  # numpy 2 deprecates the 'a' of 'a5'; it means 'S5'
+
+
+def _numpy_max_ndim():
+    """numpy's limit on the number of axes: 64 since numpy 2, 32 before."""
+    try:
+        np.empty((1,) * 64)
+    except ValueError:
+        return 32
+    return 64
+
+
+MAX_NDIM = _numpy_max_ndim()
 
 # What zipfile and zlib raise on damaged bytes (OSError: a seek to a corrupt, negative offset).
 _DAMAGE = (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, zlib.error,
@@ -57,12 +75,15 @@ def default_max_bytes(file_size):
     return DEFAULT_MAX_BYTES_FLOOR + DEFAULT_MAX_BYTES_FACTOR * file_size
 
 
-def read_archive(path, max_bytes=None):
+def read_archive(path, max_bytes=None, check_entries=None):
     """``{entry name without .npy: array}`` of the npz file at ``path``, every entry checked.
 
     ``max_bytes`` caps the total size of the arrays (None: ``default_max_bytes``
-    of the file's size). A missing file raises ``FileNotFoundError``; every
-    problem with the content raises ``UnsafeFileError`` or ``CorruptFileError``.
+    of the file's size). ``check_entries(entries, limit)``, if given, is called
+    with ``{name: ZipInfo}`` and the byte limit once the zip directory passed
+    its checks, before any entry is read; it may refuse the file by raising.
+    A missing file raises ``FileNotFoundError``; every problem with the
+    content raises ``UnsafeFileError`` or ``CorruptFileError``.
     """
     with open(path, "rb") as file:
         size = os.fstat(file.fileno()).st_size
@@ -87,6 +108,8 @@ def read_archive(path, max_bytes=None):
         with archive:
             entries = _checked_entries(archive, path, size, limit, max_bytes is None)
             _check_layout(file, entries, getattr(archive, "start_dir", None), path)
+            if check_entries is not None:
+                check_entries(entries, limit)
             return {name: _read_entry(archive, info, f"entry {name!r} of {path}")
                     for name, info in entries.items()}
 
@@ -179,7 +202,11 @@ def _read_entry(archive, info, where):
         if codes.max() > 0x10FFFF:
             raise CorruptFileError(f"load: {where} is damaged: its text holds the number {int(codes.max()):#x}, "
                                    "which is no Unicode character")
-    return flat.reshape(shape[::-1]).transpose() if fortran_order else flat.reshape(shape)
+    try:  # read_npy_header checked what numpy checks; this only keeps a numpy error from getting out
+        return flat.reshape(shape[::-1]).transpose() if fortran_order else flat.reshape(shape)
+    except ValueError as error:
+        raise CorruptFileError(f"load: {where} has a damaged .npy header: numpy cannot make an array of "
+                               f"shape {str(shape)[:120]} ({error})") from error
 
 
 def _read_exactly_into(stream, buffer, where):
@@ -224,13 +251,20 @@ def read_npy_header(stream, where):
                                f"(numpy reads at most {MAX_HEADER_BYTES})")
     raw = _read_exactly(stream, length, where, ".npy header")
     fields = _header_fields(raw.decode("utf-8" if major == 3 else "latin1", errors="replace"), where)
-    return _header_dtype(fields["descr"], where), fields["shape"], fields["fortran_order"], \
-        len(start) + length_bytes + length
+    dtype, shape = _header_dtype(fields["descr"], where), fields["shape"]
+    if max(shape, default=0) > MAX_INDEX or dtype.itemsize * math.prod(n for n in shape if n) > MAX_INDEX:
+        # numpy refuses these even when another axis is 0 (so that the array holds no data)
+        raise CorruptFileError(f"load: {where} has a damaged .npy header: its shape {str(shape)[:120]} of {dtype} "
+                               f"is larger than numpy can index (axes and bytes at most {MAX_INDEX})")
+    return dtype, shape, fields["fortran_order"], len(start) + length_bytes + length
 
 
 def _header_fields(text, where):
     """The header's dict ``{'descr': str, 'fortran_order': bool, 'shape': tuple of ints >= 0}``."""
     damaged = f"load: {where} has a damaged .npy header ({text[:80]!r})"
+    if "\\" in text or _DIGIT_THEN_LETTER.search(_STRING_LITERAL.sub("''", text)):
+        raise CorruptFileError(f"{damaged}: not a Python literal numpy writes (it holds a backslash, or a "
+                               "digit run into a letter)")
     try:
         fields = ast.literal_eval(text)
     except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as error:
@@ -253,8 +287,9 @@ def _header_fields(text, where):
 
 def _header_dtype(descr, where):
     """The dtype named by a header's ``descr``, if it is one that can be read without unpickling."""
+    alias = _BYTES_ALIAS.fullmatch(descr)
     try:
-        dtype = np.dtype(descr)
+        dtype = np.dtype(f"{alias[1]}S{alias[2]}" if alias else descr)
     except (TypeError, ValueError, OverflowError, SyntaxError, KeyError) as error:
         raise CorruptFileError(f"load: {where} has a damaged .npy header: {descr[:40]!r} is no dtype") from error
     if dtype.hasobject:

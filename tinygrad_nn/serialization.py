@@ -24,21 +24,57 @@ import numbers
 import os
 import secrets
 import stat
+import sys
 import zipfile
 
 import numpy as np
 
 from .engine import Tensor
 from .engine.methods.arguments import path_argument
-from .npz_reader import CorruptFileError, UnsafeFileError, read_archive
+from .npz_reader import MAX_HEADER_BYTES, CorruptFileError, UnsafeFileError, read_archive
 
 __all__ = ["save", "load", "UnsafeFileError", "CorruptFileError"]
 
 _MANIFEST = "__tinygrad_nn_structure__"
 MAX_DEPTH = 64  # containers nested deeper than this are refused by save and by load
+MAX_ENTRY_NAME_BYTES = 0xFFFF  # zip stores an entry's name (``<key>.npy``, UTF-8) in a 16-bit length field
+MAX_INT_DIGITS = 4300  # Python's default limit on converting ints to text (and back), sys.get_int_max_str_digits
+# Parsing the structure description (JSON) into Python objects costs up to ~30 bytes per character and
+# ~80 per item, so load caps it relative to max_bytes: memory stays about max_bytes. The description of a
+# file from save (4 bytes per character in the file) always fits the default max_bytes on the characters.
+MANIFEST_BYTES_PER_CHARACTER = 16  # its text may be at most max_bytes / 16 characters
+MANIFEST_BYTES_PER_ITEM = 64  # ... and hold at most max_bytes / 64 items (its "{", "[", "," and ":")
 
 
 # ------------------------------------------------------------------ saving
+def _shown(key):
+    """``repr(key)``, shortened for a message when the key is very long."""
+    return repr(key) if len(key) <= 80 else f"{key[:60]!r}... ({len(key)} characters)"
+
+
+def _entry_name_problem(name):
+    """Why zip cannot store ``name + '.npy'`` as an entry name that reads back unchanged, or None."""
+    if "\x00" in name:
+        return "it holds a NUL character, at which zip cuts entry names"
+    try:
+        size = len(name.encode("utf-8")) + len(".npy")
+    except UnicodeEncodeError as error:
+        return (f"it holds the lone surrogate {name[error.start]!r}, which UTF-8 (the encoding of zip "
+                "entry names) cannot encode")
+    if size > MAX_ENTRY_NAME_BYTES:
+        return f"its entry name would be {size} bytes of UTF-8, and zip holds at most {MAX_ENTRY_NAME_BYTES}"
+    stored = zipfile.ZipInfo(name + ".npy").filename  # what zip would store (it turns os.sep into "/")
+    if stored != name + ".npy":
+        return f"zip would store it as the entry {_shown(stored)}"
+    return None
+
+
+def _int_digit_limit():
+    """The most decimal digits an int in the structure description may have (this Python's limit if lower)."""
+    current = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    return min(MAX_INT_DIGITS, current) if current else MAX_INT_DIGITS
+
+
 def _flatten(value, key, arrays, depth=0):
     """The JSON description of ``value``; arrays go into ``arrays`` under fresh entry names."""
     if depth > MAX_DEPTH:
@@ -51,6 +87,10 @@ def _flatten(value, key, arrays, depth=0):
         name = key or "array"
         while name in arrays or name == _MANIFEST:
             name += "_"
+        problem = _entry_name_problem(name)
+        if problem is not None:
+            raise ValueError(f"save: the key {_shown(key)} cannot name an entry of the .npz archive: {problem}; "
+                             "nothing was written")
         arrays[name] = value
         return {"array": name}
     if isinstance(value, dict):
@@ -66,9 +106,17 @@ def _flatten(value, key, arrays, depth=0):
     if value is None or isinstance(value, (bool, str)):
         return {"value": value}
     if isinstance(value, numbers.Integral):
-        return {"value": int(value)}
+        value, limit = int(value), _int_digit_limit()
+        if value.bit_length() > 3 * limit and abs(value) >= 10**limit:  # 2**(3 * limit) < 10**limit
+            raise ValueError(f"save: {key or 'value'} is an integer of more than {limit} digits, more than "
+                             "Python converts to text (sys.get_int_max_str_digits), so it cannot be stored in "
+                             "the JSON structure description; store it as an array or a string")
+        return {"value": value}
     if isinstance(value, numbers.Real):
-        return {"value": float(value)}
+        try:
+            return {"value": float(value)}
+        except OverflowError as error:
+            raise ValueError(f"save: {key or 'value'} is a number too large for a float ({error})") from None
     raise TypeError(f"save: cannot store {key or 'value'} of type {type(value).__name__}; "
                     "use arrays, Tensors, numbers, strings, None, and dicts/lists of them")
 
@@ -155,8 +203,15 @@ def save(state_dict, path):
     A flat ``{name: array or Tensor}`` dict (``module.state_dict()``) becomes
     plain npz entries that ``np.load`` reads too. Nested dicts, lists,
     numbers and strings (an optimizer's state) are stored with a JSON
-    description of their structure. Object arrays are refused, before the
-    disk is touched.
+    description of their structure.
+
+    Every key and value is checked before the disk is touched; ``TypeError``
+    or ``ValueError`` (naming the key) refuses object arrays, keys that are
+    no strings, and what the file could not hold as given: the key of an
+    array becomes the name of its zip entry, so it may hold no NUL character
+    and no lone surrogate (``"\\udcff"``) and must fit zip's 65535 bytes
+    of UTF-8; an integer may have at most 4300 digits (what Python converts
+    to text, and back when loading).
 
     The data goes to a temporary file ``.<name>.<random>.tmp`` in the same
     folder, which is flushed, synced to disk and then renamed over ``path``
@@ -194,19 +249,43 @@ def _rebuild(description, arrays, unused, damaged, depth=0):
     raise CorruptFileError(f"{damaged}: {kind!r} with content {str(content)[:60]!r} is no saved value")
 
 
-def _structure(arrays, path):
+def _manifest_caps(limit):
+    """``(characters, items)``: the most the structure description may hold when ``load`` may use ``limit`` bytes."""
+    return limit // MANIFEST_BYTES_PER_CHARACTER, limit // MANIFEST_BYTES_PER_ITEM
+
+
+def _refuse_large_manifest(path, what, cap, limit, is_default):
+    """Raise the ``UnsafeFileError`` of a structure description that ``what`` (its size) puts over ``cap``."""
+    source = "the default: 64 MiB + 4 x the file size" if is_default else "as given"
+    raise UnsafeFileError(f"load: {path} has a structure description (entry {_MANIFEST!r}) that {what}, over the "
+                          f"{cap} that max_bytes={limit} ({source}) allows; if you trust this file, pass a larger "
+                          "max_bytes= to tg.load")
+
+
+def _structure(arrays, path, limit, is_default):
     """The nested state described by the manifest entry, which must use every array exactly once."""
     manifest = arrays.pop(_MANIFEST)
     damaged = f"load: {path} is damaged: its structure description does not match its arrays"
     if manifest.dtype.kind != "U" or manifest.shape != ():
         raise CorruptFileError(f"load: {path} is damaged: its structure description is a {manifest.dtype} "
                                f"array of shape {manifest.shape}, not a text")
+    text = str(manifest)
+    max_characters, max_items = _manifest_caps(limit)
+    if len(text) > max_characters:
+        _refuse_large_manifest(path, f"is {len(text)} characters long", max_characters, limit, is_default)
+    items = 1 + sum(map(text.count, "{[,:"))  # every JSON value or key but the first follows one of these
+    if items > max_items:
+        _refuse_large_manifest(path, f"holds {items} items (counted as its '{{', '[', ',' and ':')", max_items,
+                               limit, is_default)
     try:
-        description = json.loads(str(manifest))
+        description = json.loads(text)
     except RecursionError as error:
         raise CorruptFileError(f"load: {path} is damaged: its structure description is nested too deeply") from error
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise CorruptFileError(f"load: {path} is damaged: its structure description is not JSON ({error})") from error
+    except ValueError as error:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise CorruptFileError(f"load: {path} is damaged: its structure description holds a number "
+                               f"that cannot be read ({error})") from error
     unused = set(arrays)
     state = _rebuild(description, arrays, unused, damaged)
     if unused:
@@ -221,7 +300,12 @@ def load(path, max_bytes=None):
     saved). ``max_bytes`` caps the total size of the arrays read; the
     default is 64 MiB plus 4 times the file's size, so a small file can
     never make ``load`` allocate much memory (a compressed file that
-    legitimately expands more needs a larger ``max_bytes``).
+    legitimately expands more needs a larger ``max_bytes``). The structure
+    description of nested state may be at most ``max_bytes / 16``
+    characters long and hold at most ``max_bytes / 64`` items (counted as
+    its ``{``, ``[``, ``,`` and ``:``), since parsing it into Python objects
+    costs up to about 30 bytes per character; what ``save`` wrote fits the
+    default unless it describes millions of values.
 
     A missing file raises ``FileNotFoundError``. Every problem with the
     content raises ``UnsafeFileError`` (pickled objects, too much data) or its
@@ -233,5 +317,16 @@ def load(path, max_bytes=None):
         raise TypeError(f"load: max_bytes must be a whole number of bytes or None, got {max_bytes!r:.60}")
     if max_bytes is not None and max_bytes < 0:
         raise ValueError(f"load: max_bytes must be >= 0, got {max_bytes}")
-    arrays = read_archive(path, None if max_bytes is None else int(max_bytes))
-    return _structure(arrays, path) if _MANIFEST in arrays else arrays
+    budget = {}
+
+    def check_manifest_entry(entries, limit):
+        """Refuse an oversized structure description from the zip directory, before it is decompressed."""
+        budget["limit"] = limit
+        info = entries.get(_MANIFEST)
+        max_stored = 4 * _manifest_caps(limit)[0] + MAX_HEADER_BYTES + 16  # 4 bytes per character, plus a header
+        if info is not None and info.file_size > max_stored:
+            _refuse_large_manifest(path, f"declares {info.file_size} bytes (uncompressed)", max_stored, limit,
+                                   max_bytes is None)
+
+    arrays = read_archive(path, None if max_bytes is None else int(max_bytes), check_entries=check_manifest_entry)
+    return _structure(arrays, path, budget["limit"], max_bytes is None) if _MANIFEST in arrays else arrays
