@@ -10,6 +10,9 @@ the other options are composed from engine ops (so they are twice
 differentiable too). All stay finite for logits of ±1e4 and beyond. The
 checks on labels and targets are in ``losses_inputs``; the regression losses
 are in ``losses_regression`` and the margin losses in ``losses_margin``.
+A float target (class probabilities, binary targets, ``kl_div``'s target)
+that is a Tensor requiring grad gets its gradient, as in PyTorch; integer
+labels and class weights get none.
 
 >>> import numpy as np
 >>> import tinygrad_nn as tg
@@ -28,7 +31,7 @@ from ..engine.methods.arguments import flag_argument, number_argument
 from ..engine.ops import LogSigmoid, SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
 from .losses_inputs import (REDUCTIONS, as_scores, as_values, broadcast_weight, check_classes, class_labels,
-                            class_weights, probabilities, reduce, same_shape)
+                            class_weights, differentiable_target, probabilities, reduce, same_shape)
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
 
@@ -45,6 +48,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     With labels, ``"mean"`` divides by the summed weights of the counted
     samples (their number when ``weight`` is None), as PyTorch does; with
     probabilities it divides by N. Computed with the stable log-softmax.
+    Class probabilities that are a Tensor requiring grad get the gradient
+    ``-w (1 - eps) log_softmax(input)`` per element (times the reduction's factor).
     """
     logits = as_scores(input, "cross_entropy", reduction=reduction)
     check_classes(logits, "cross_entropy")
@@ -52,8 +57,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     weight = class_weights(weight, logits, "cross_entropy")
     values = as_values(target, "cross_entropy", "target")
     if values.dtype.kind == "f" and values.ndim == 2:  # class probabilities (float labels are shape (N,))
-        return _soft_cross_entropy(logits, probabilities(logits, values, "cross_entropy", "class probabilities"),
-                                   weight, smoothing, reduction)
+        targets = probabilities(logits, values, "cross_entropy", "class probabilities")
+        learned = differentiable_target(target, logits)
+        return _soft_cross_entropy(logits, targets if learned is None else learned, weight, smoothing, reduction)
     labels, ignored = class_labels(logits, values, "cross_entropy", ignore_index)
     if weight is None and smoothing == 0 and reduction == "mean" and not ignored:
         # The fast path: one node. An ignore_index that is a class goes along, for tg.compile's label check.
@@ -123,7 +129,9 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     probability of exactly 0 or 1 costs 100, not inf. ``target`` (soft
     targets in [0, 1]) has exactly the input's shape; ``weight`` broadcasts
     to it. Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is
-    exact where the probabilities round to 0 or 1.
+    exact where the probabilities round to 0 or 1. A ``target`` Tensor that
+    requires grad gets ``w (log(1 - x) - log x)`` (PyTorch's ``-w logit(x)``, but
+    with the clamped logs, so +-100 w rather than +-inf where x is 0 or 1).
     """
     probs = as_scores(input, "binary_cross_entropy", "probabilities", reduction)
     values = probs.data
@@ -134,7 +142,9 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     targets = probabilities(probs, target, "binary_cross_entropy")
     weight = broadcast_weight(weight, probs, "binary_cross_entropy")
     weight = np.ones((), dtype=probs.dtype) if weight is None else weight
-    return reduce(BinaryCrossEntropy.apply(probs, Tensor(targets), Tensor(weight)), reduction)
+    learned = differentiable_target(target, probs)
+    return reduce(BinaryCrossEntropy.apply(probs, Tensor(targets) if learned is None else learned, Tensor(weight)),
+                  reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean", pos_weight=None):
@@ -147,16 +157,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     ``w (l * softplus(x) - x (t + l - 1))`` with ``l = 1 + (p - 1) t`` and
     ``softplus(x) = -log sigmoid(-x)`` (the stable ``LogSigmoid`` op, which
     never overflows and keeps the curvature ``sigmoid'(0) = 1/4`` at 0).
+    A ``target`` Tensor that requires grad gets ``w ((p - 1) softplus(x) - p x)``
+    (``-w x`` without ``pos_weight``), as in PyTorch.
     """
     logits = as_scores(input, "binary_cross_entropy_with_logits", reduction=reduction)
     targets = probabilities(logits, target, "binary_cross_entropy_with_logits")
+    learned = differentiable_target(target, logits)
+    if learned is not None:
+        targets = learned
     weight = broadcast_weight(weight, logits, "binary_cross_entropy_with_logits")
     pos_weight = broadcast_weight(pos_weight, logits, "binary_cross_entropy_with_logits", "pos_weight")
     softplus = -LogSigmoid.apply(-logits)
     if pos_weight is None:
         losses = softplus - logits * targets
     else:
-        log_weight = 1 + (pos_weight - 1) * targets
+        log_weight = targets * (pos_weight - 1) + 1
         losses = softplus * log_weight - logits * (targets + log_weight - 1)
     if weight is not None:
         losses = losses * weight
@@ -171,21 +186,31 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     ``exp(t) * (t - input)``. ``target`` has exactly the input's shape.
     ``reduction="batchmean"`` (sum / batch size) is the divergence of the
     notes; ``"mean"`` (PyTorch's default, kept here) divides by the number of
-    elements and warns, as PyTorch does.
+    elements and warns, as PyTorch does. A ``target`` Tensor that requires
+    grad gets ``log t + 1 - input`` per element (log_target: ``e**t (t + 1 - input)``),
+    as in PyTorch; where ``t`` = 0 the ``t log t`` term, 0 there, contributes 0, so
+    the gradient is ``-input`` (PyTorch gives NaN).
     """
     log_probs = as_scores(input, "kl_div", "log-probabilities", reduction, REDUCTIONS + ("batchmean",))
     targets = as_values(target, "kl_div", "target").astype(log_probs.dtype)
     same_shape(log_probs, targets, "kl_div", "target")
-    if flag_argument(log_target, "log_target", "kl_div"):
+    log_target = flag_argument(log_target, "log_target", "kl_div")
+    if not log_target and not (targets >= 0).all():
+        raise ValueError("kl_div: target must hold probabilities (>= 0); for log-probabilities pass "
+                         "log_target=True")
+    learned = differentiable_target(target, log_probs)
+    if learned is not None:  # the same formulas on the Tensor, so that its gradient flows
+        targets = learned
+    if log_target:
         probs = np.exp(targets)
         entropy_part = probs * targets
     else:
-        if not (targets >= 0).all():
-            raise ValueError("kl_div: target must hold probabilities (>= 0); for log-probabilities pass "
-                             "log_target=True")
         probs = targets
-        entropy_part = np.where(targets > 0, targets * np.log(np.where(targets > 0, targets, 1)), 0)
-    losses = entropy_part.astype(log_probs.dtype) - log_probs * probs.astype(log_probs.dtype)
+        positive = targets.data > 0 if learned is not None else targets > 0
+        entropy_part = np.where(positive, targets * np.log(np.where(positive, targets, 1)), 0)
+    if learned is None:
+        entropy_part, probs = entropy_part.astype(log_probs.dtype), probs.astype(log_probs.dtype)
+    losses = entropy_part - log_probs * probs
     if reduction == "batchmean":
         return losses.sum() / log_probs.dtype.type(log_probs.shape[0] if log_probs.ndim else 1)
     if reduction == "mean":

@@ -2,9 +2,12 @@
 
 Scores are floating Tensors (arrays are wrapped; gradients flow only into a
 Tensor). Labels, targets and class weights are data: numpy arrays, lists
-or Tensors (a Tensor gives its values; no gradient flows into them), except
-the regression targets of ``mse_loss``, ``l1_loss``, ``smooth_l1_loss`` and
-``huber_loss``, which may be Tensors that require grad. Wrong shapes raise
+or Tensors. A float target that is a Tensor requiring grad gets its gradient,
+as in PyTorch (the regression losses, ``cross_entropy``'s class
+probabilities, both binary cross-entropies, ``kl_div`` and ``hinge_loss``):
+its values are checked like any target's and the Tensor itself goes into the
+graph (``differentiable_target``). Integer class labels and class weights
+are data: no gradient flows into them. Wrong shapes raise
 ``ShapeError`` (a ValueError and a RuntimeError), wrong dtypes
 ``TypeError``, wrong values ``ValueError``; each message names the loss,
 the shapes and what was expected. Nothing is broadcast silently: ``(N,)``
@@ -17,7 +20,8 @@ from ..engine import ShapeError, Tensor
 from ..engine.methods.arguments import int_argument
 
 __all__ = ["REDUCTIONS", "as_scores", "as_values", "same_shape", "check_classes", "class_labels", "class_weights",
-           "probabilities", "broadcast_weight", "reduce", "check_reduction", "check_label_range"]
+           "probabilities", "broadcast_weight", "reduce", "check_reduction", "check_label_range",
+           "differentiable_target"]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -61,6 +65,17 @@ def as_values(values, loss, what):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{loss}: {what} must be numbers, got dtype {array.dtype}")
     return array
+
+
+def differentiable_target(target, scores):
+    """``target`` in the scores' dtype when it is a Tensor that requires grad (its gradient then flows), else None.
+
+    The loss checks the target's values first, as for any target. None keeps the
+    common case (a target without gradient) on the loss's plain-array path.
+    """
+    if isinstance(target, Tensor) and target.requires_grad:
+        return target.astype(scores.dtype)
+    return None
 
 
 def same_shape(scores, targets, loss, what):

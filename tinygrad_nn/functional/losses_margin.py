@@ -11,7 +11,7 @@ import numpy as np
 from ..engine import Tensor, maximum
 from ..engine.methods.arguments import number_argument
 from ..engine.ops import SumOfSquares, WrongClasses
-from .losses_inputs import as_scores, as_values, class_labels, reduce, same_shape
+from .losses_inputs import as_scores, as_values, class_labels, differentiable_target, reduce, same_shape
 
 __all__ = ["hinge_loss", "multiclass_hinge_loss", "l2_penalty"]
 
@@ -32,10 +32,14 @@ def hinge_loss(scores, targets, *, reduction="mean"):
     """Binary SVM hinge loss: ``max(0, 1 - y*s)`` per element for targets ``y`` in {-1, +1}, reduced.
 
     ``targets`` must have exactly the scores' shape. At the kink (``y*s = 1``)
-    the gradient is split evenly, as ``tg.maximum`` does for ties.
+    the gradient is split evenly, as ``tg.maximum`` does for ties. Targets
+    that are a Tensor requiring grad get ``-s`` where ``y*s < 1`` (0 beyond), as
+    PyTorch's ``margin_ranking_loss(s, 0, y, margin=1)``, the same loss, gives.
     """
     scores = as_scores(scores, "hinge_loss", "scores", reduction)
-    targets = _two_valued_targets(scores, targets, (-1, 1), "hinge_loss", " (for 0/1 labels y use 2 * y - 1)")
+    checked = _two_valued_targets(scores, targets, (-1, 1), "hinge_loss", " (for 0/1 labels y use 2 * y - 1)")
+    learned = differentiable_target(targets, scores)
+    targets = checked if learned is None else learned
     return reduce(maximum(1.0 - scores * targets, 0.0), reduction)
 
 
