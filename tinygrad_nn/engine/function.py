@@ -94,11 +94,13 @@ class Function:
             arrays = (a._data, b._data)
             needs_input_grad = _NEEDS_PAIR[a._requires_grad][b._requires_grad]
             sources = (a.grad_fn or a, b.grad_fn or b)
+            shared = arrays[0] is arrays[1] and sources[0] is not sources[1]
         elif len(inputs) == 1:
             (a,) = inputs
             arrays = (a._data,)
             needs_input_grad = _NEEDS_ONE[a._requires_grad]
             sources = (a.grad_fn or a,)
+            shared = False
         else:
             arrays, needs_input_grad, sources = [], [], []
             for t in inputs:
@@ -106,9 +108,12 @@ class Function:
                 needs_input_grad.append(t._requires_grad)
                 sources.append(t.grad_fn or t)  # the op that made the input (a Context is truthy), else the input
             needs_input_grad, sources = tuple(needs_input_grad), tuple(sources)
+            shared = len(set(map(id, arrays))) < len(arrays)
         grad_enabled, anomaly, scope = grad_mode.STATE.modes
         record = grad_enabled and True in needs_input_grad
         ctx = Context(cls, sources, options, needs_input_grad if record else (False,) * len(arrays), scope)
+        if shared:  # two inputs on one array, from different sources: x * x.detach()
+            arrays = _distinct_arrays(ctx, arrays)
         try:
             out = cls.forward(ctx, *arrays, **options)
         except (ValueError, IndexError, TypeError, OverflowError) as error:
@@ -117,12 +122,16 @@ class Function:
             out = _as_output_array(ctx, out, cls.__name__)
         if anomaly:
             _check_forward_finite(cls, ctx, arrays, out)
-        if not record:
-            return tensor.make_tensor(out)
-        ctx.output_shape = out.shape
-        ctx.output_dtype = out.dtype
-        ctx.output_id = id(out)  # how create_graph recognises this array when a later node saves it
-        return tensor.make_tensor(out, True, ctx)
+        if record:
+            ctx.output_shape = out.shape
+            ctx.output_dtype = out.dtype
+            ctx.output_id = id(out)  # how create_graph recognises this array when a later node saves it
+        else:
+            ctx = None
+        result = tensor.make_tensor(out, record, ctx)
+        if out.base is not None:  # perhaps a view of an input's array (reshape, .T, slicing)
+            _share_versions(result, inputs, ctx)
+        return result
 
 
 def _with_constants(inputs, op):
@@ -136,6 +145,40 @@ def _with_constants(inputs, op):
             return tensor.constant_tensor(a, b, op), b
     reference = next((x for x in inputs if isinstance(x, Tensor)), None)
     return tuple([x if isinstance(x, Tensor) else tensor.constant_tensor(x, reference, op) for x in inputs])
+
+
+def _distinct_arrays(ctx, arrays):
+    """``arrays`` with a view (a new array object on the same memory) for each repeat of an array.
+
+    Under ``create_graph`` a saved array is traced back to its input by
+    identity, so two inputs on one array (``x * x.detach()``, or two Tensors
+    made from one numpy array) must reach ``forward`` as distinct objects;
+    ``ctx.input_ids`` then says which object each input passed.
+    """
+    seen = set()
+    distinct = []
+    for array in arrays:
+        if id(array) in seen:
+            array = array.view()
+        seen.add(id(array))
+        distinct.append(array)
+    ctx.input_ids = tuple(map(id, distinct))
+    return tuple(distinct)
+
+
+def _share_versions(output, inputs, node):
+    """Give ``output`` the version counter of the input whose array it views, as PyTorch's views share theirs.
+
+    A change in place through the view or through the input is then a
+    change of both. A recorded view's node keeps the counter too
+    (``output_versions``), so a node that saved the view can tell.
+    """
+    for source in inputs:
+        if np.may_share_memory(output._data, source._data):
+            output._versions = source._shared_versions()
+            if node is not None:
+                node.output_versions = output._versions
+            return
 
 
 def _as_output_array(ctx, out, op):

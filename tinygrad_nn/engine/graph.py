@@ -58,6 +58,8 @@ class Context:
     output_name = None  # the name given to the output tensor
     created_at = None   # where the node was made, inside detect_anomaly()
     output_changed_at = 0  # the tick of the latest in-place change of the output array (see versions)
+    output_versions = None  # the counter shared with the input an output views (see function._share_versions)
+    input_ids = None  # ids of the arrays forward got, when two inputs shared one (see function._distinct_arrays)
 
     def __init__(self, function, sources, kwargs, needs_input_grad, scope=None):
         self.function = function
@@ -89,6 +91,11 @@ class Context:
         once and ``input_tensors(node, produced)``.
         """
         return input_tensors(self, outputs(self))
+
+    def output_changed_after(self, tick):
+        """Whether the output array was changed in place after ``tick``: itself, or as a view of another tensor."""
+        return self.output_changed_at > tick or (
+            self.output_versions is not None and self.output_versions.changed_at > tick)
 
     @property
     def name(self):
@@ -183,11 +190,11 @@ def check_saved_unchanged(node):
         return
     for index, source in enumerate(node.sources):
         if type(source) is Context:
-            changed = source.output_changed_at > node.sequence and any(id(a) == source.output_id for a in saved)
+            changed = source.output_changed_after(node.sequence) and any(id(a) == source.output_id for a in saved)
             what, now = f"the output of {source.function.__name__}", ""
-        else:
-            changed = source._versions.changed_at > node.sequence and any(
-                np.may_share_memory(array, source._data) for array in saved)
+        else:  # its current array, or one it had before its data was replaced (a detached tensor may change it)
+            changed = any(counter.changed_at > node.sequence and any(np.may_share_memory(a, array) for a in saved)
+                          for counter, array in source._versions.counters(source._data))
             what, now = describe(source, node), f" (it is now at version {source.version})"
         if changed:
             raise VersionError(
@@ -195,7 +202,7 @@ def check_saved_unchanged(node):
                 f"changed in place after the forward{now}, so the gradient would be computed from values the "
                 f"forward never saw. Run the forward again after changing it (for example, compute the loss after "
                 f"optimizer.step(), not before), or change a copy (t.clone()) instead")
-    if node.output_changed_at > node.sequence and any(id(a) == node.output_id for a in saved):
+    if node.output_changed_after(node.sequence) and any(id(a) == node.output_id for a in saved):
         raise VersionError(
             f"backward: {node.function.__name__} saved its output for its gradient, but the output was changed "
             f"in place after the forward, so the gradient would be wrong. Change a copy (t.clone()) instead")
@@ -241,7 +248,8 @@ def outputs(root, known=()):
     while it is alive (so its ``.grad`` is there). Otherwise it is a new
     Tensor with that node as ``grad_fn``, the output's ``name`` and the value
     ``recompute`` gives. Leaves changed in place since the graph was recorded
-    raise ``VersionError``, whatever is known.
+    raise ``VersionError``, whatever is known, and so does a tensor at hand
+    that was changed in place (or given new data) after its node was recorded.
     """
     nodes = topological_order(root)
     for node in nodes:
@@ -254,6 +262,12 @@ def outputs(root, known=()):
     result = {}
     for node in nodes:
         t = live.get(node)
+        if t is not None and t._versions.changed_at > node.sequence:
+            raise VersionError(
+                f"looking at the graph's values: the output of {node.function.__name__} (shape {t.shape}) was "
+                f"changed in place after it was recorded (it is now at version {t.version}), so it no longer "
+                f"holds the value the forward computed. Look at the graph before changing it, or run the "
+                f"forward again")
         if t is None:
             if values is None:
                 values = recompute(root)

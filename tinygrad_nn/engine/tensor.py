@@ -169,7 +169,7 @@ class Tensor(TensorOps):
         "_requires_grad": "Storage of ``requires_grad``.",
         "grad_fn": "The graph node (``Context``) of the op that made this tensor; None for leaves.",
         "_name": "Storage of ``name``.",
-        "_versions": "The ``VersionCounter`` of the data (shared with ``detach()``ed tensors).",
+        "_versions": "The ``VersionCounter`` of the data (shared with ``detach()``ed tensors and views).",
         "_was_trainable": "Set when this leaf was made to require grad: a module keeps it as a (frozen) "
                           "parameter after ``requires_grad = False`` (unset, and read with getattr, otherwise).",
         "__weakref__": "Weak references (used by ``retain_grad``).",
@@ -207,9 +207,12 @@ class Tensor(TensorOps):
             if self._requires_grad and array.dtype.kind != "f":
                 raise TypeError(f"Tensor.data: a tensor that requires grad needs floating data, "
                                 f"got dtype {array.dtype}")
+            old_array, old = self._data, self._versions
             self._data = array
-            # a new array: it gets a counter of its own (the old array keeps its counter and its node)
-            self._versions = VersionCounter(self._versions.count)
+            # a new array gets a counter of its own; the old array keeps its counter and its node, and
+            # stays reachable while alive, since a detach()ed tensor or a view may still change it
+            earlier = None if old is NEVER_CHANGED else (weakref.ref(old), weakref.ref(old_array))
+            self._versions = VersionCounter(old.count, earlier=earlier)
         self._bump_version()
 
     def _get_data(self):
@@ -226,10 +229,13 @@ class Tensor(TensorOps):
         return self._versions.count
 
     def _bump_version(self):
-        counter = self._versions
-        if counter is NEVER_CHANGED:
-            counter = self._versions = VersionCounter(node=self.grad_fn)
-        counter.bump()
+        self._shared_versions().bump()
+
+    def _shared_versions(self):
+        """This tensor's own version counter (made at first need), e.g. to share with a tensor on the same array."""
+        if self._versions is NEVER_CHANGED:
+            self._versions = VersionCounter(node=self.grad_fn)
+        return self._versions
 
     # ----------------------------------------------------------- gradient
     def _set_grad(self, value):
@@ -278,24 +284,28 @@ class Tensor(TensorOps):
                 if type(current) is np.ndarray:
                     current += grad
                 else:
-                    self._grad = current._data + grad
+                    self._grad = np.asarray(current._data + grad)  # (0-d arrays add into a scalar)
             else:
                 self._grad = grad + current
         finally:
             _GRAD_LOCK.release()
 
-    def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, grad=None, retain_graph=None, create_graph=False, inputs=None, *, gradient=None):
         """Compute the gradient of this tensor with respect to every leaf, and add it to their ``.grad``.
 
-        ``grad`` is the gradient of some scalar with respect to this tensor
-        (same shape); it may be omitted only when this tensor has one
-        element. Gradients are added in place into ``.grad``. Saved arrays
+        ``grad`` (or ``gradient=``, PyTorch's name) is the gradient of some
+        scalar with respect to this tensor (same shape); it may be omitted
+        only when this tensor has one element. Gradients are added in place into ``.grad``. Saved arrays
         are released afterwards unless ``retain_graph=True``
         (``retain_graph`` defaults to ``create_graph``). With
         ``create_graph=True`` the backward pass is itself recorded, so the
         gradients can be differentiated again; ``.grad`` then holds Tensors.
         ``inputs`` (a Tensor or a list) limits which leaves receive ``.grad``.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward: got both grad and gradient (the same argument); give one")
+            grad = gradient
         run_backward((self,), (grad,), create_graph if retain_graph is None else retain_graph, create_graph, inputs)
 
     def zero_grad(self):
@@ -375,10 +385,8 @@ class Tensor(TensorOps):
 
     def detach(self):
         """A new leaf tensor sharing this data (and its version counter), cut from the graph."""
-        if self._versions is NEVER_CHANGED:  # shared from now on: a change through either is seen by both
-            self._versions = VersionCounter(node=self.grad_fn)
         tensor = make_tensor(self._data)
-        tensor._versions = self._versions
+        tensor._versions = self._shared_versions()  # a change through either is seen by both
         grad_mode.notify_tracer("detach", tensor, self)  # so a compiled function recomputes it on each call
         return tensor
 

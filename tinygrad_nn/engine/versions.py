@@ -35,14 +35,29 @@ class VersionCounter:
     is (for a tensor made by a recorded op), or None: a change then also
     marks that node (``node.output_changed_at``), so the nodes that saved
     the array can tell.
+
+    ``earlier`` links a tensor whose data was replaced (``t.data = new``) to
+    the array it had before and that array's counter, by weak references:
+    a ``detach()``ed tensor or a view may still change that array, and a
+    node that saved it must be able to tell.
     """
 
-    __slots__ = ("count", "changed_at", "node")
+    __slots__ = ("count", "changed_at", "node", "earlier", "__weakref__")
 
-    def __init__(self, count=0, node=None):
+    def __init__(self, count=0, node=None, earlier=None):
         self.count = count
         self.changed_at = 0
         self.node = None if node is None else weakref.ref(node)
+        self.earlier = earlier  # (weak ref to the earlier counter, weak ref to its array), or None
+
+    def counters(self, array):
+        """``(counter, array)`` for this counter with ``array``, then each earlier one whose array is alive."""
+        counter = self
+        while counter is not None and array is not None:
+            yield counter, array
+            if counter.earlier is None:
+                return
+            counter, array = counter.earlier[0](), counter.earlier[1]()
 
     def bump(self):
         """Record one in-place change, now.
