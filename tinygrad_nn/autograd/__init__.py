@@ -3,6 +3,8 @@
 * ``grad(outputs, inputs, ...)``: d(outputs)/d(inputs) as Tensors, leaving
   every ``.grad`` alone. With ``create_graph=True`` the gradients are
   recorded, so they can be differentiated again, to any order.
+* ``backward(tensors, grad_tensors=None, ...)``: ``Tensor.backward`` for
+  several tensors at once, into ``.grad``.
 * ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, ``vhp``: the
   functions of ``torch.autograd.functional`` (also importable from
   ``tinygrad_nn.autograd.functional``), built on ``grad``. ``hvp``
@@ -23,10 +25,10 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor, enable_grad, stack
-from ..engine.backward import gradients
+from ..engine.backward import gradients, run_backward
 from ..engine.methods.arguments import flag_argument
 
-__all__ = ["grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp", "functional"]
+__all__ = ["grad", "backward", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp", "functional"]
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -85,8 +87,38 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         result, batch = gradients(outputs, inputs, grad_outputs, retain_graph=retain_graph,
                                   create_graph=create_graph, allow_unused=allow_unused), ()
     if materialize_grads:
-        result = _zeros_for_unused(result, inputs if isinstance(inputs, list) else [inputs], batch)
+        result = _zeros_for_unused(result, inputs if isinstance(inputs, list) else [inputs], batch,
+                                   requires_grad=bool(create_graph))  # as PyTorch: leaves to differentiate
     return result if names is None else dict(zip(names, result))
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Add the gradient of ``tensors`` into ``.grad`` of the leaves, as ``torch.autograd.backward`` does.
+
+    ``tensors``: a Tensor or a sequence of them, differentiated together
+    (their gradients are summed); ``grad_tensors``: one gradient per tensor
+    (None for a one-element tensor). The other arguments are those of
+    ``Tensor.backward``, which this is for several tensors at once.
+
+    >>> import tinygrad_nn as tg
+    >>> w = tg.Tensor([3.0, 4.0], requires_grad=True)
+    >>> backward([(w * w).sum(), w.sum()])
+    >>> w.grad
+    array([7., 9.])
+    """
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(grad_tensors)} grad_tensors for {len(tensors)} tensors; give one each")
+    if not tensors:
+        raise RuntimeError("backward: tensors is empty; give the Tensors to differentiate")
+    for index, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: expected Tensors, item {index} is a {type(t).__name__}")
+    run_backward(tuple(tensors), tuple(grad_tensors), create_graph if retain_graph is None else retain_graph,
+                 create_graph, inputs)
 
 
 def _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
@@ -136,7 +168,9 @@ def _differentiable(inputs, create_graph):
         if t.dtype.kind != "f":
             t = Tensor(t.data.astype(np.float64))
         if create_graph and t.requires_grad:
-            copies.append(t)  # the caller's tensor itself: the results stay connected to its graph
+            # a recorded view of the caller's tensor: the results stay connected to its graph, and the same
+            # tensor given twice is two inputs with partial derivatives of their own (torch's view_as)
+            copies.append(t.reshape(t.shape))
         else:
             copies.append(t.detach().requires_grad_(True))
     return tuple(copies)
@@ -207,9 +241,10 @@ def _first_none(values):
     return next((index for index, value in enumerate(values) if value is None), None)
 
 
-def _zeros_for_unused(grads, like, batch=()):
+def _zeros_for_unused(grads, like, batch=(), requires_grad=False):
     """``grads`` with zeros (the matching tensor of ``like``'s shape, after ``batch``, and dtype) for each None."""
-    return tuple(Tensor(np.zeros(batch + t.shape, dtype=t.dtype)) if g is None else g for g, t in zip(grads, like))
+    return tuple(Tensor(np.zeros(batch + t.shape, dtype=t.dtype), requires_grad=requires_grad) if g is None else g
+                 for g, t in zip(grads, like))
 
 
 def _finish(values, create_graph, was_tuple):

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ..engine import Function, Tensor
+from ..engine import Function, NotDifferentiableError, Tensor
 from ..nn import Module
 from . import engine_api, tracing
 from .errors import CompileWarning
@@ -124,6 +124,8 @@ def _node_class(what, namespace, slots, gradients, leaves):
               "    return out",
               "",
               "def node_backward(ctx, grad):",
+              "    if type(grad) is not ndarray:  # create_graph: the generated backward computes arrays only",
+              "        raise NotDifferentiableError(ONCE)",
               "    returned = backward(grad, *ctx.saved_tensors)"]
     results, position = [], 0
     for i in tensors:  # backward returns the gradients that exist; the node has one entry per input
@@ -133,7 +135,11 @@ def _node_class(what, namespace, slots, gradients, leaves):
             results.append(f"returned[{position}]")
             position += 1
     lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
-    glue = {"forward": namespace["forward"], "backward": namespace["backward"]}
+    glue = {"forward": namespace["forward"], "backward": namespace["backward"], "ndarray": np.ndarray,
+            "NotDifferentiableError": NotDifferentiableError, "ONCE": (
+                f"{what}: a compiled function is differentiable once: its generated backward computes arrays, "
+                f"so backward(create_graph=True) or autograd.grad(..., create_graph=True) cannot record it for "
+                f"a second derivative. Call the function itself (not compiled) where you need create_graph")}
     exec(builtins.compile("\n".join(lines) + "\n", f"<{what} node>", "exec"), glue)  # noqa: S102
     return type(what, (Function,), {
         "__doc__": f"The compiled region of {what}: one node whose forward and backward are generated code.",

@@ -61,11 +61,7 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
 
     def collect(target, grad):
         previous = collected.get(id(target))
-        if previous is not None:
-            grad = previous + grad
-            if isinstance(grad, np.generic):  # numpy adds two 0-d arrays into a scalar
-                grad = np.asarray(grad)
-        collected[id(target)] = grad
+        collected[id(target)] = grad if previous is None else _added(previous, grad)
 
     _walk(outputs, grad_outputs, retain_graph, create_graph, inputs, collect, give_retained=False, op="grad")
     result = []
@@ -106,7 +102,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
                 grads[node] = grad
                 heappush(pending, (-node.sequence, node))
             else:
-                grads[node] = previous + grad
+                grads[node] = _added(previous, grad)
         elif not root.requires_grad:
             raise RuntimeError(f"{op}: this tensor does not require grad and was not made by a recorded op")
         elif wanted_leaves is None or id(root) in wanted_leaves:
@@ -118,10 +114,10 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
     while pending:
         node = heappop(pending)[1]
         upstream = grads.pop(node)
-        if useful is not None and node not in useful:
-            continue  # no wanted tensor lies behind this node
         if wanted_nodes and node in wanted_nodes:
             deliver(wanted_nodes[node], _owned(upstream))
+        if useful is not None and node not in useful:
+            continue  # no wanted tensor lies behind this node (a wanted one needs no backward of its own)
         if give_retained and node.retained is not None:
             _give_retained_grad(node, upstream)
         returned = call_backward(node, upstream, create_graph)
@@ -137,13 +133,19 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
                     grads[source] = grad
                     heappush(pending, (-source.sequence, source))
                 else:
-                    grads[source] = previous + grad
+                    grads[source] = _added(previous, grad)
             elif source._requires_grad and (wanted_leaves is None or id(source) in wanted_leaves):
                 data = source._data
                 grad = conform(grad, data.shape, data.dtype, node, returned, upstream)
                 deliver(source, _owned(grad, upstream, returned, node.saved_tensors))
         if not retain_graph:
             node.saved_tensors = None  # node.release(), inlined
+
+
+def _added(previous, grad):
+    """``previous + grad``, two gradients of one tensor (numpy adds two 0-d arrays into a scalar: made 0-d again)."""
+    total = previous + grad
+    return np.asarray(total) if isinstance(total, np.generic) else total
 
 
 def _wanted(wanted):
@@ -153,12 +155,11 @@ def _wanted(wanted):
 
 
 def _nodes_leading_to(roots, wanted_leaves, wanted_nodes):
-    """The nodes behind ``roots`` from which some wanted tensor can be reached (a set)."""
+    """The nodes behind ``roots`` whose backward leads to a wanted tensor (a set): a source is one, or leads to one."""
     useful = set()
     for node in order_of_nodes(roots):  # inputs first: a node's sources are decided before it
-        if node in wanted_nodes or any(
-                (source in useful) if type(source) is Context else (id(source) in wanted_leaves)
-                for source in node.sources):
+        if any((source in useful or source in wanted_nodes) if type(source) is Context
+               else id(source) in wanted_leaves for source in node.sources):
             useful.add(node)
     return useful
 

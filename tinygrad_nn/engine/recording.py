@@ -29,7 +29,8 @@ class RecordingContext:
     computed *inside* forward (neither an input nor the output) has no
     Tensor: the engine cannot know how it depends on the inputs, so using it
     raises ``NotDifferentiableError`` (``UnrecordedArray``). The same holds
-    for floating arrays stored as attributes (``ctx.s = s``).
+    for floating arrays stored as attributes (``ctx.s = s``), except the
+    options given to ``apply`` themselves (``ctx.w = w``): those are constants.
     """
 
     def __init__(self, node):
@@ -38,7 +39,15 @@ class RecordingContext:
                                    for position, value in enumerate(node.saved_tensors))
 
     def __getattr__(self, name):
-        return _unrecorded_floats(getattr(self._node, name), self._node.function.__name__, f"ctx.{name}")
+        value = getattr(self._node, name)
+        if _is_option(self._node, value):
+            return value
+        return _unrecorded_floats(value, self._node.function.__name__, f"ctx.{name}")
+
+
+def _is_option(node, value):
+    """Whether ``value`` is one of the options ``apply`` got (a constant, such as an array of weights)."""
+    return any(value is option for option in node.kwargs.values())
 
 
 def _unrecorded_floats(value, function_name, where):
@@ -49,21 +58,40 @@ def _unrecorded_floats(value, function_name, where):
         return type(value)(_unrecorded_floats(item, function_name, f"{where}[{i}]") for i, item in enumerate(value))
     if isinstance(value, dict):
         return {key: _unrecorded_floats(item, function_name, f"{where}[{key!r}]") for key, item in value.items()}
+    if isinstance(getattr(value, "__dict__", None), dict) and any(  # an object holding arrays (a namespace)
+            isinstance(item, (np.ndarray, np.generic)) and item.dtype.kind in "fc" for item in vars(value).values()):
+        return _UnrecordedHolder(value, function_name, where)
     return value
+
+
+class _UnrecordedHolder:
+    """Stands for an object on ``ctx`` that holds floating arrays: its attributes pass through
+    ``_unrecorded_floats`` (so ``ctx.cache.s`` is an ``UnrecordedArray``)."""
+
+    __slots__ = ("_held", "_function_name", "_where")
+
+    def __init__(self, held, function_name, where):
+        self._held, self._function_name, self._where = held, function_name, where
+
+    def __getattr__(self, name):
+        return _unrecorded_floats(getattr(self._held, name), self._function_name, f"{self._where}.{name}")
 
 
 def _saved_as_tensor(node, position, value):
     """One saved item under ``create_graph``: the Tensor it was, an array with no gradient, or a placeholder."""
     if isinstance(value, (tuple, list, dict)):  # the engine only recognises arrays saved directly
         return _unrecorded_floats(value, node.function.__name__, f"ctx.saved_tensors[{position}]")
-    if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind not in "fc":
-        return value  # indices, masks, shapes, None: no gradient flows through them
-    for source in node.sources:
-        if type(source) is Context:
-            if id(value) == source.output_id:  # the input array itself (both are alive: same id, same array)
-                return tensor.make_tensor(value, True, source)
-        elif value is source._data:
-            return source
+    if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind not in "fc" or _is_option(node, value):
+        return value  # indices, masks, shapes, None, options given to apply: no gradient flows through them
+    for index, source in enumerate(node.sources):
+        if node.input_ids is not None:  # two inputs shared one array: forward got one object each
+            passed = id(value) == node.input_ids[index]
+        elif type(source) is Context:
+            passed = id(value) == source.output_id  # the input array itself (both are alive: same id, same array)
+        else:
+            passed = value is source._data
+        if passed:
+            return tensor.make_tensor(value, True, source) if type(source) is Context else source
     if id(value) == node.output_id:
         return tensor.make_tensor(value, True, node)
     return UnrecordedArray(node.function.__name__, f"ctx.saved_tensors[{position}]")

@@ -90,17 +90,20 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         da, db = ctx.needs_input_grad
         grad_a = grad_b = None
+        # Where a limit replaces 0 * inf, the masked entries also get a harmless base (1) inside the formula,
+        # so that differentiating this backward again (create_graph) meets no inf there either.
         if da:
             powered = _power(a, b - 1)
             if _has_zero(b):  # where b == 0 and a**(b-1) overflows (a = 0 or tiny), b * a**(b-1) is 0 * inf:
-                with np.errstate(invalid="ignore"):  # its limit is 0 (a**0 is flat); elsewhere d/db stays exact
-                    grad_a = np.where((b == 0) & np.isinf(powered), 0, grad * b * powered)
+                flat = (b == 0) & np.isinf(powered)  # its limit is 0 (a**0 is flat); elsewhere d/db stays exact
+                grad_a = np.where(flat, 0, grad * b * _power(np.where(flat, 1, a), b - 1))
             else:
                 grad_a = grad * b * powered
         if db:
             if _has_zero(a):  # 0 where b >= 0; out * log 0 = -inf where b < 0
+                flat = (a == 0) & (b >= 0)
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    grad_b = np.where((a == 0) & (b >= 0), 0, grad * out * np.log(a))
+                    grad_b = np.where(flat, 0, grad * out * np.log(np.where(flat, 1, a)))
             else:
                 grad_b = grad * out * np.log(a)
         return grad_a, grad_b
