@@ -250,3 +250,18 @@ def test_loss_modules_pass_the_target_gradient_through():
 def test_integer_labels_keep_the_fused_path():
     logits = tg.Tensor(np.random.default_rng(2).standard_normal(SHAPE), requires_grad=True)
     assert "SoftmaxCrossEntropy" in repr(F.cross_entropy(logits, np.array([0, 2])).grad_fn)
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x, w: F.cross_entropy(x, [0, 1, 2, 0], weight=w),
+    lambda x, w: F.nll_loss(x.log_softmax(axis=1), [0, 1, 2, 0], weight=w),
+    lambda x, w: F.binary_cross_entropy(x.sigmoid(), np.ones((4, 3)), weight=w),
+    lambda x, w: F.binary_cross_entropy_with_logits(x, np.ones((4, 3)), weight=w),
+    lambda x, w: F.binary_cross_entropy_with_logits(x, np.ones((4, 3)), pos_weight=w),
+])
+def test_a_class_weight_that_requires_grad_is_refused_not_left_without_a_gradient(loss):
+    x = tg.Tensor(np.linspace(-1.0, 1.0, 12).reshape(4, 3), requires_grad=True)
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="weight requires grad, but the loss computes no gradient"):
+        loss(x, w)
+    assert np.isfinite(loss(x, w.detach()).item())

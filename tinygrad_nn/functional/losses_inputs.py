@@ -7,7 +7,8 @@ as in PyTorch (the regression losses, ``cross_entropy``'s class
 probabilities, both binary cross-entropies, ``kl_div`` and ``hinge_loss``):
 its values are checked like any target's and the Tensor itself goes into the
 graph (``differentiable_target``). Integer class labels and class weights
-are data: no gradient flows into them. Wrong shapes raise
+are data: no gradient flows into them, and a weight that requires grad is
+refused rather than silently left without one. Wrong shapes raise
 ``ShapeError`` (a ValueError and a RuntimeError), wrong dtypes
 ``TypeError``, wrong values ``ValueError``; each message names the loss,
 the shapes and what was expected. Nothing is broadcast silently: ``(N,)``
@@ -65,6 +66,14 @@ def as_values(values, loss, what):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{loss}: {what} must be numbers, got dtype {array.dtype}")
     return array
+
+
+def _refuse_gradient(weight, loss, what):
+    """A weight is data: one that requires grad would silently get none, so it is refused (as PyTorch does)."""
+    if isinstance(weight, Tensor) and weight.requires_grad:
+        raise RuntimeError(f"{loss}: {what} requires grad, but the loss computes no gradient for its weights "
+                           f"(they are data); pass {what}.detach(), or weight the per-sample losses of "
+                           f"reduction='none' yourself to learn them")
 
 
 def differentiable_target(target, scores):
@@ -137,6 +146,7 @@ def class_weights(weight, scores, loss):
     """``weight`` (one non-negative number per class, shape (C,)) in the scores' dtype, or None."""
     if weight is None:
         return None
+    _refuse_gradient(weight, loss, "weight")
     weight = as_values(weight, loss, "weight")
     classes = scores.shape[1]
     if weight.shape != (classes,):
@@ -164,6 +174,7 @@ def broadcast_weight(weight, scores, loss, what="weight"):
     """An optional array that must broadcast to the scores' shape (e.g. per-element or per-class weights)."""
     if weight is None:
         return None
+    _refuse_gradient(weight, loss, what)
     weight = as_values(weight, loss, what)
     try:
         shape = np.broadcast_shapes(weight.shape, scores.shape)
