@@ -276,13 +276,15 @@ def _root_gradient(root, grad, create_graph, op):
                              "they must match")
         if create_graph:
             return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
-        array = grad._data.astype(root.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            array = grad._data.astype(root.dtype, copy=False)
     else:
         array = tensor.as_array(grad, f"{op}: the gradient")
         if array.shape != root.shape:
             raise ShapeError(f"{op}: the gradient has shape {array.shape} but the output has shape {root.shape}; "
                              "they must match")
-        array = array.astype(root.dtype, copy=False)
+        with np.errstate(over="ignore"):  # a float64 gradient beyond float32's range becomes inf, as the ops do
+            array = array.astype(root.dtype, copy=False)
     return tensor.make_tensor(array) if create_graph else array
 
 

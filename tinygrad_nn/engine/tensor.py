@@ -78,7 +78,8 @@ def constant_tensor(value, reference, op="Tensor"):
             if len(_CONSTANTS) >= 1024:
                 _CONSTANTS.clear()
             try:
-                array = np.asarray(value, dtype=dtype)
+                with np.errstate(over="ignore"):  # 1e300 in float32 is inf, as in PyTorch, without a warning
+                    array = np.asarray(value, dtype=dtype)
             except OverflowError as error:  # 10**400 has no float value
                 raise TypeError(f"{op}: the number {_short(value)} is too large for {dtype}") from error
             array.flags.writeable = False

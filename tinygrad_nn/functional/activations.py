@@ -130,7 +130,7 @@ def mish(x, inplace=False):
 
 def elu(x, alpha=1.0, inplace=False):
     """x for x > 0, else alpha (e**x - 1); its gradient at 0 is alpha (the negative side's, as PyTorch)."""
-    return ops.ELU.apply(_tensor(x), alpha=number_argument(alpha, "alpha", "elu"))
+    return ops.ELU.apply(_tensor(x), alpha=number_argument(alpha, "alpha", "elu", finite=True))
 
 
 def selu(x, inplace=False):
@@ -140,7 +140,7 @@ def selu(x, inplace=False):
 
 def celu(x, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha (e**(x/alpha) - 1)); continuously differentiable, slope 1 at 0. alpha != 0."""
-    alpha = number_argument(alpha, "alpha", "celu")
+    alpha = number_argument(alpha, "alpha", "celu", finite=True)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (the input is divided by it)")
     return ops.ELU.apply(_tensor(x), alpha=alpha, input_scale=1.0 / alpha)
@@ -148,7 +148,7 @@ def celu(x, alpha=1.0, inplace=False):
 
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + e**(beta x)) / beta, and x itself where beta x > threshold (PyTorch's switch). beta != 0."""
-    beta = number_argument(beta, "beta", "softplus")
+    beta = number_argument(beta, "beta", "softplus", finite=True)
     if beta == 0:
         raise ValueError("softplus: beta must not be 0 (the result is divided by it)")
     return ops.Softplus.apply(_tensor(x), beta=beta, threshold=number_argument(threshold, "threshold", "softplus"))

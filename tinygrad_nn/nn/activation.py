@@ -119,7 +119,7 @@ class ELU(_Activation):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__(inplace)
-        self.alpha = number_argument(alpha, "alpha", "ELU")
+        self.alpha = number_argument(alpha, "alpha", "ELU", finite=True)
 
     def forward(self, x):
         return F.elu(x, self.alpha)
@@ -141,7 +141,7 @@ class CELU(_Activation):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__(inplace)
         F.celu(0.0, alpha)  # refuse alpha = 0 now
-        self.alpha = number_argument(alpha, "alpha", "CELU")
+        self.alpha = number_argument(alpha, "alpha", "CELU", finite=True)
 
     def forward(self, x):
         return F.celu(x, self.alpha)
@@ -156,7 +156,7 @@ class Softplus(Module):
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         F.softplus(0.0, beta, threshold)  # refuse beta = 0 now
-        self.beta = number_argument(beta, "beta", "Softplus")
+        self.beta = number_argument(beta, "beta", "Softplus", finite=True)
         self.threshold = number_argument(threshold, "threshold", "Softplus")
 
     def forward(self, x):
