@@ -10,6 +10,7 @@ import numpy as np
 
 from . import grad_mode, tensor
 from .errors import ShapeError
+from .methods.arguments import index_argument
 from .ops import Abs, Add, Div, GetItem, MatMul, Mul, Neg, Pow, Sub
 from .methods import ElementwiseMethods, InPlaceMethods, ReductionMethods, ShapeMethods, TorchNameMethods
 
@@ -38,7 +39,7 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMetho
     def __neg__(self): return Neg.apply(self)
     def __pos__(self): return self
     def __abs__(self): return Abs.apply(self)
-    def __getitem__(self, index): return GetItem.apply(self, index=_index_arrays(index))
+    def __getitem__(self, index): return GetItem.apply(self, index=index_argument(index, "GetItem"))
 
     # comparisons and logical operators give bool tensors that never require grad (masks for where)
     def _compare(self, other, ufunc, symbol):
@@ -69,21 +70,3 @@ class TensorOps(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMetho
     def __ror__(self, other): return self._compare(other, np.logical_or, "|")
     def __rxor__(self, other): return self._compare(other, np.logical_xor, "^")
     def __invert__(self): return tensor.make_tensor(np.asarray(np.logical_not(self._data)))
-
-
-def _index_arrays(index):
-    """Replace Tensors inside an index by their arrays (indices never need gradients)."""
-    for item in index if isinstance(index, tuple) else (index,):
-        if isinstance(item, int) and item.bit_length() > 31:  # numpy could not even convert it
-            raise IndexError(f"GetItem: index {item!r:.40} is out of range")
-    if isinstance(index, tensor.Tensor):
-        return index._data
-    if isinstance(index, tuple):
-        return tuple(i._data if isinstance(i, tensor.Tensor) else i for i in index)
-    if isinstance(index, list):
-        try:
-            return np.asarray(index)
-        except ValueError:  # a ragged list
-            raise IndexError(f"GetItem: a list index must be rectangular (integers or booleans), "
-                             f"got {index!r:.40}") from None
-    return index

@@ -9,8 +9,10 @@ import os
 
 import numpy as np
 
+from .. import tensor
+
 __all__ = ["axis_argument", "dim_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
-           "allocation_check", "path_argument", "short_text"]
+           "allocation_check", "path_argument", "index_argument", "short_text"]
 
 LARGEST_INT = 2 ** 63 - 1  # numpy's int64: any size, count or axis beyond it cannot be held
 
@@ -141,6 +143,24 @@ def number_argument(value, name, op, allow_none=False, finite=False):
         return number
     what = "None or a number" if allow_none else "a number"
     raise TypeError(f"{op}: {name} must be {what}, got {short_text(value)} ({type(value).__name__})")
+
+
+def index_argument(index, op):
+    """An index for numpy: Tensors inside it become their arrays (indices never need gradients), a list an array."""
+    for item in index if isinstance(index, tuple) else (index,):
+        if isinstance(item, int) and item.bit_length() > 31:  # numpy could not even convert it
+            raise IndexError(f"{op}: index {item!r:.40} is out of range")
+    if isinstance(index, tensor.Tensor):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if isinstance(i, tensor.Tensor) else i for i in index)
+    if isinstance(index, list):
+        try:
+            return np.asarray(index)
+        except ValueError:  # a ragged list
+            raise IndexError(f"{op}: a list index must be rectangular (integers or booleans), "
+                             f"got {index!r:.40}") from None
+    return index
 
 
 def path_argument(path, op, what="path"):

@@ -1,4 +1,4 @@
-"""In-place changes of a tensor: ``copy_``, ``fill_``, ``zero_`` and ``+=``, ``-=``, ``*=``, ``/=``.
+"""In-place changes of a tensor: ``copy_``, ``fill_``, ``zero_``, ``t[index] = value`` and ``+=``, ``-=``, ``*=``, ``/=``.
 
 A change in place bumps the tensor's version (see ``versions.py``). While
 gradients are recorded, PyTorch's rules apply: a leaf that requires grad is
@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import grad_mode, tensor
 from ..errors import ShapeError
-from .arguments import short_text
+from .arguments import index_argument, short_text
 
 __all__ = ["InPlaceMethods"]
 
@@ -32,6 +32,43 @@ class InPlaceMethods:
                 f"the graph; update parameters inside `with tg.no_grad():` (as optimizers do), or make a new "
                 f"tensor (`w = w + x`, which is no longer a leaf)")
 
+    def _check_unrecorded_write(self, op, source):
+        """Refuse a write that is not recorded while gradients are: into a leaf that requires grad or a
+        tensor made by a recorded op, or from a source that requires grad."""
+        self._check_in_place(op)
+        if not grad_mode.STATE.grad_enabled:
+            return
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"{op}: this tensor was made by a recorded op, and {op} is not recorded, so the graph would not "
+                f"see the new values; make a new tensor instead (tg.where(mask, value, t) or t.masked_fill(mask, "
+                f"value)), or write inside `with tg.no_grad():`")
+        if isinstance(source, tensor.Tensor) and source._requires_grad:
+            raise RuntimeError(
+                f"{op}: the source requires grad, but {op} records no gradient to it; use the source itself "
+                f"(tg.where(mask, source, t) records one), or write its values only inside `with tg.no_grad():`")
+
+    def __setitem__(self, index, value):
+        """``t[index] = value``: write into this tensor's array in place, with numpy's indexing; bumps ``version``.
+
+        As with ``copy_``, nothing is recorded: while gradients are recorded
+        it refuses a leaf that requires grad, a tensor made by a recorded op
+        and a value that requires grad. For a recorded result use
+        ``tg.where(mask, value, t)`` or ``t.masked_fill(mask, value)``.
+        """
+        op = "t[index] = value"
+        self._check_unrecorded_write(op, value)
+        key = index_argument(index, op)
+        values = tensor.as_array(value, op)
+        try:
+            self._writable_data(op)[key] = values
+        except (IndexError, ValueError, TypeError, OverflowError) as error:
+            kind = ShapeError if "shape" in str(error) or "broadcast" in str(error) else type(error)
+            kind = kind if kind.__module__ in ("builtins", ShapeError.__module__) else TypeError
+            raise kind(f"{op}: cannot write {short_text(value)} (shape {values.shape}) into a tensor of shape "
+                       f"{self.shape} at index {short_text(index)}: {error}") from error
+        self._bump_version()
+
     def copy_(self, source):
         """Copy ``source``'s values into this tensor's array, in place (broadcast, cast to this dtype).
 
@@ -40,16 +77,7 @@ class InPlaceMethods:
         recorded op and a source that requires grad: run it inside
         ``tg.no_grad()`` to copy values only. Returns this tensor.
         """
-        self._check_in_place("copy_")
-        if grad_mode.STATE.grad_enabled:
-            if self.grad_fn is not None:
-                raise RuntimeError(
-                    "copy_: this tensor was made by a recorded op, and copy_ is not recorded, so the graph would "
-                    "not see the new values; make a new tensor instead, or copy inside `with tg.no_grad():`")
-            if isinstance(source, tensor.Tensor) and source._requires_grad:
-                raise RuntimeError(
-                    "copy_: the source requires grad, but copy_ records no gradient to it; use the source itself "
-                    "(or `source * 1`), or copy its values only inside `with tg.no_grad():`")
+        self._check_unrecorded_write("copy_", source)
         values = tensor.as_array(source, "copy_")
         try:
             np.copyto(self._writable_data("copy_"), values, casting="unsafe")
