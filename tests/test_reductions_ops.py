@@ -272,16 +272,31 @@ def test_dim_keepdim_and_axis_keepdims_are_the_same(data, keepdims, op):
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
     t = tg.Tensor(x)
     torch_style = getattr(t, op)(dim=axis, keepdim=keepdims)
+    if op in ("max", "min"):  # over dim=, PyTorch's (values, indices)
+        torch_style = torch_style.values
     numpy_style = getattr(t, op)(axis=axis, keepdims=keepdims)
     np.testing.assert_array_equal(torch_style.data, numpy_style.data)
     if op != "norm":  # norm's first argument is p, as in PyTorch
-        assert getattr(t, op)(axis).shape == getattr(t, op)(dim=axis).shape
+        by_dim = getattr(t, op)(dim=axis)
+        assert getattr(t, op)(axis).shape == (by_dim.values if op in ("max", "min") else by_dim).shape
 
 
-def test_max_with_dim_returns_the_values_only_as_numpy_and_amax_do():
-    x = tg.Tensor([[1.0, 5.0], [7.0, 2.0]])
-    assert x.max(dim=1).tolist() == [5.0, 7.0] and x.amax(1).tolist() == [5.0, 7.0]
-    assert x.argmax(dim=1).tolist() == [1, 0]  # PyTorch's indices, separately
+def test_max_over_axis_gives_the_values_and_over_dim_pytorchs_values_and_indices():
+    x = tg.Tensor([[1.0, 5.0, 5.0], [7.0, 2.0, 0.0]], requires_grad=True)
+    assert x.max(axis=1).tolist() == [5.0, 7.0] and x.amax(1).tolist() == [5.0, 7.0]  # numpy's meaning
+    values, indices = x.max(dim=1)                                                    # torch.max(x, dim)
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0] and indices.dtype == np.int64
+    assert x.max(dim=1).values.tolist() == [5.0, 7.0] and x.max(dim=1)[1].tolist() == [1, 0]
+    values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]  # the first maximum takes it all, as in PyTorch
+    low = x.min(dim=0, keepdim=True)
+    assert low.values.tolist() == [[1.0, 2.0, 0.0]] and low.indices.tolist() == [[0, 1, 1]]
+    assert tg.max(x).item() == 7.0 and tg.max(x, 1).indices.tolist() == [1, 0]
+    assert tg.min(x, tg.Tensor([2.0, 2.0, 2.0])).tolist() == [[1.0, 2.0, 2.0], [2.0, 2.0, 0.0]]
+    with pytest.raises(TypeError, match="max: dim must be an int"):
+        x.max(dim=(0, 1))
+    with pytest.raises(TypeError, match="keepdim needs a dim"):
+        tg.max(x, keepdim=True)
 
 
 # ----------------------------------------------------------- numpy dispatch

@@ -230,3 +230,19 @@ def test_descending_sorts_of_unsigned_and_bool_values_do_not_wrap_around():
     unsigned = tg.Tensor(np.array([1, 3, 2], dtype=np.uint8), dtype=np.uint8)
     assert unsigned.argsort(descending=True).data.tolist() == [1, 2, 0]
     assert tg.Tensor(np.array([True, False, True])).argsort(descending=True).data.tolist() == [0, 2, 1]
+
+
+@pytest.mark.parametrize("spell", [lambda m, t: t.max(dim=1), lambda m, t: t.min(dim=0, keepdim=True),
+                                   lambda m, t: m.max(t, 1), lambda m, t: m.min(t, dim=-1),
+                                   lambda m, t: t.sort(dim=1, descending=True), lambda m, t: t.topk(2, dim=1)])
+def test_max_min_sort_and_topk_over_dim_give_torchs_values_indices_and_gradients(spell):
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 0.0]])
+    ours, theirs = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    mine, reference = spell(tg, ours), spell(torch, theirs)
+    np.testing.assert_array_equal(mine.values.data, reference.values.detach().numpy())
+    np.testing.assert_array_equal(mine.indices.data, reference.indices.numpy())
+    weights = np.arange(1.0, mine.values.size + 1).reshape(mine.values.shape)
+    (mine.values * tg.Tensor(weights)).sum().backward()
+    (reference.values * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())

@@ -23,7 +23,7 @@ from .engine.methods.arguments import flag_argument, number_argument
 __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "reciprocal", "square",
            "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
            "arctanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erf", "erfc", "abs", "sign", "floor",
-           "ceil", "trunc", "frac", "sigmoid", "relu", "round", "clamp", "clip", "minimum",
+           "ceil", "trunc", "frac", "sigmoid", "relu", "round", "clamp", "clip", "max", "min", "minimum",
            # PyTorch's functions of the package for methods with arguments, and its tensor helpers
            "add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "dot", "t", "sum", "mean", "prod", "var", "std",
            "norm", "logsumexp", "cumsum", "argmax", "argmin", "amax", "amin", "softmax", "log_softmax", "flatten",
@@ -107,6 +107,28 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
 
 
 clip = clamp
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001, A002 - PyTorch's names (torch.max)
+    """``torch.max``: ``tg.max(x)`` is the largest value, ``tg.max(x, dim)`` the pair ``(values, indices)``
+    along ``dim`` (``x.max(dim=dim)``), and ``tg.max(x, y)`` with a Tensor or array ``y`` is ``tg.maximum(x, y)``."""
+    return _extreme(input, dim, keepdim, "max", ops.Maximum)
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001, A002 - PyTorch's names (torch.min)
+    """``torch.min``: ``tg.min(x)``, ``tg.min(x, dim)`` (``(values, indices)``) or ``tg.min(x, y)`` elementwise."""
+    return _extreme(input, dim, keepdim, "min", ops.Minimum)
+
+
+def _extreme(input, dim, keepdim, name, elementwise):  # noqa: A002
+    if isinstance(dim, (Tensor, np.ndarray)):  # torch.max(input, other)
+        return elementwise.apply(input, dim)
+    x = _tensor(input)
+    if dim is None:
+        if keepdim is not False:
+            raise TypeError(f"{name}: keepdim needs a dim (tg.{name}(x, dim, keepdim=True))")
+        return getattr(x, name)()
+    return getattr(x, name)(dim=dim, keepdim=keepdim)
 
 
 def minimum(a, b):

@@ -2,11 +2,13 @@
 
 Every reduction takes the axes as numpy's ``axis=`` or PyTorch's ``dim=``
 (None: all axes; an int; a tuple), and ``keepdims=`` or ``keepdim=``.
-``max(dim)`` returns the values only (numpy's and ``torch.amax``'s
-meaning), not PyTorch's ``(values, indices)``: use ``argmax`` for the
-indices.
+``max`` and ``min`` follow the name they are called with: over numpy's
+``axis=`` they return the values (numpy's and ``torch.amax``'s meaning),
+over PyTorch's ``dim=`` the pair ``(values, indices)`` that ``torch.max(x,
+dim)`` returns.
 """
 
+import collections
 import math
 import numbers
 
@@ -14,9 +16,12 @@ import numpy as np
 
 from .. import ops, tensor
 from ..ops.reduce_more import CumSum, LogSumExp, Norm, Prod, Std, Var, normalized_axes
-from .arguments import axis_argument, flag_argument, number_argument
+from .arguments import axis_argument, dim_argument, flag_argument, number_argument
 
-__all__ = ["ReductionMethods"]
+__all__ = ["ReductionMethods", "ValuesIndices"]
+
+# What torch.max(x, dim), sort and topk return (torch.return_types): a tuple with named fields.
+ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
 
 
 class ReductionMethods:
@@ -33,12 +38,37 @@ class ReductionMethods:
         return self._reduce(ops.Mean, "mean", axis, keepdims, dim, keepdim)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Maximum over ``axis`` (values only, like ``torch.amax``); tied maxima share the gradient evenly."""
+        """Maximum over ``axis`` (values only, like ``torch.amax``); tied maxima share the gradient evenly.
+
+        With PyTorch's ``dim=`` (one axis) it is ``torch.max(x, dim)``: the
+        pair ``(values, indices)``, the gradient going to the first maximum.
+        """
+        if dim is not None:
+            return self._extreme_along("max", *_spelling("max", axis, dim, keepdims, keepdim))
         return self._reduce(ops.Max, "max", axis, keepdims, dim, keepdim)
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Minimum over ``axis`` (values only, like ``torch.amin``); tied minima share the gradient evenly."""
+        """Minimum over ``axis`` (values only, like ``torch.amin``); tied minima share the gradient evenly.
+
+        With PyTorch's ``dim=`` it is ``torch.min(x, dim)``: ``(values, indices)``.
+        """
+        if dim is not None:
+            return self._extreme_along("min", *_spelling("min", axis, dim, keepdims, keepdim))
         return self._reduce(ops.Min, "min", axis, keepdims, dim, keepdim)
+
+    def _extreme_along(self, name, dim, keepdim):
+        """``(values, indices)`` of the max or min along the one axis ``dim``, as ``torch.max(x, dim)`` gives them.
+
+        The values are gathered at the indices (the first one, on ties), so
+        the gradient goes to that entry only, as PyTorch's does.
+        """
+        flat = self.reshape(self.shape or (1,))  # a 0-d tensor has its one value along dim 0 (or -1)
+        axis = dim_argument(dim, flat.ndim, name)
+        indices = (flat.argmax if name == "max" else flat.argmin)(dim=axis, keepdim=True)
+        values = flat.gather(axis, indices)
+        if not keepdim or self.ndim == 0:
+            values, indices = values.squeeze(axis), indices.squeeze(axis)
+        return ValuesIndices(values, indices)
 
     def _reduce(self, op, name, axis, keepdims, dim, keepdim):
         """``op`` over the axes given in numpy's (``axis``, ``keepdims``) or PyTorch's (``dim``, ``keepdim``) names."""

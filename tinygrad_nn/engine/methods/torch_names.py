@@ -10,6 +10,7 @@ import numpy as np
 from .. import ops, tensor
 from ..errors import ShapeError
 from .arguments import allocation_check, dim_argument, flag_argument, number_argument, shape_argument
+from .reductions import ValuesIndices
 
 __all__ = ["TorchNameMethods"]
 
@@ -140,7 +141,7 @@ class TorchNameMethods:
     def sort(self, dim=-1, descending=False):
         """``(values, indices)`` sorted along ``dim``, as PyTorch's ``sort``; the gradient goes back to each value."""
         indices = self.argsort(dim, descending)
-        return (self.gather(dim, indices) if self.ndim else self), indices
+        return ValuesIndices(self.gather(dim, indices) if self.ndim else self, indices)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's argument name
         """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) entries along ``dim``."""
@@ -153,7 +154,7 @@ class TorchNameMethods:
         order = self.argsort(dim, descending=largest)
         indices = tensor.make_tensor(np.take(order._data.reshape(self.shape or (1,)), np.arange(int(k)), axis=axis))
         values = self.reshape(self.shape or (1,)).gather(axis, indices)
-        return values, indices
+        return ValuesIndices(values, indices)
 
     # ----------------------------------------------------------- helpers of PyTorch code
     def masked_fill(self, mask, value):
