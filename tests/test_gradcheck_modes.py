@@ -164,3 +164,14 @@ def test_a_wrong_gradient_in_one_of_several_outputs_is_caught():
 def test_several_outputs_must_all_be_tensors():
     with pytest.raises(TypeError, match=r"output 1 of \S*<lambda> returned ndarray"):
         tg.gradcheck(lambda t: (t * 2.0, t.data), (np.ones(2),))
+
+
+def test_a_tensor_without_requires_grad_is_a_constant_once_another_requires_grad_as_in_pytorch():
+    bce = lambda s, t: F.binary_cross_entropy(s.sigmoid(), t)  # noqa: E731
+    scores, targets = np.array([0.3, -0.5, 1.2]), np.array([0.9, 0.2, 0.6])  # soft targets: differentiable
+    only_scores = tg.gradcheck(bce, (tg.Tensor(scores, requires_grad=True), tg.Tensor(targets)))
+    assert only_scores and "input 1" not in str(only_scores)
+    assert tg.gradgradcheck(bce, (tg.Tensor(scores, requires_grad=True), tg.Tensor(targets)))
+    both = tg.gradcheck(bce, (scores, targets))  # arrays (or Tensors none of which requires grad): all checked
+    assert both and "input 1" in str(both)
+    assert "input 1" in str(tg.gradcheck(bce, (tg.Tensor(scores), tg.Tensor(targets))))

@@ -35,7 +35,9 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     subclass (then its ``forward``/``backward`` run directly, so the check also
     sees a gradient of the wrong dtype, shape or count). ``inputs`` is a tuple of
     the arguments: every float, float array and float Tensor is checked
-    (``wrt=`` picks some by position); Python ints and bools (``maxout(x, 2)``),
+    (``wrt=`` picks some by position; when some Tensor requires grad, a
+    Tensor that does not is held constant, as PyTorch's gradcheck does);
+    Python ints and bools (``maxout(x, 2)``),
     integer arrays (class labels) and anything else are passed to ``fn``
     unchanged. The check runs on float64 copies: float32 inputs give a
     ``GradcheckPrecisionWarning``.
@@ -107,10 +109,15 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
     """``(constants, checked positions, float64 copies of the checked inputs, their dtypes)``.
 
     Every float, float array and float Tensor is checked unless ``wrt`` (a position or positions)
-    picks some; the rest are passed to the function as given. Warns about float32 inputs.
+    picks some, or some Tensor requires grad: then, as in PyTorch's gradcheck, a Tensor that does
+    not is a constant. The rest are passed to the function as given. Warns about float32 inputs.
     """
     constants, checked, arrays, dtypes, low = list(inputs), [], [], [], []
     wanted = None if wrt is None else _positions(wrt, caller)
+    if wanted is None and any(isinstance(value, Tensor) and value.requires_grad for value in inputs):
+        # PyTorch's rule: once some Tensor requires grad, a Tensor that does not is a constant (a target)
+        wanted = {position for position, value in enumerate(inputs)
+                  if not (isinstance(value, Tensor) and not value.requires_grad)}
     for position, value in enumerate(inputs):
         array, what = _as_checkable(value)
         if wanted is not None and position in wanted and array is None:
