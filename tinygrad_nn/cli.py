@@ -7,10 +7,13 @@ when the check it ran failed, 2 on bad usage (no command at all included).
 """
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import inspect
+import math
 import pathlib
+import re
 import sys
 
 from . import __version__
@@ -18,9 +21,82 @@ from . import __version__
 # subcommand modules, in the order --help lists them
 COMMANDS = ["demo", "draw", "gradcheck", "compile"]
 
+MAX_INPUT_SIZE = 1_000_000   # numbers in one random input that --input-shape builds (8 MB of float64)
+MAX_INPUT_DIMS = 32          # axes in one --input-shape (numpy 1.x arrays have at most 32)
+
+# an argument that starts with a minus and then a digit, ".digit", "inf" or "nan" is a value ("--input-shape
+# -1,3", "--bounded -1,1", "--lr -inf": bad values to explain), never an option (no option looks like that)
+NEGATIVE_VALUE = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)
+_MISSING = object()   # getattr's default when looking NAME up
+
 
 class UsageError(Exception):
     """Bad usage found after parsing (missing file, wrong name...): exit code 2, no traceback."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser with the command line's rules for bad usage: one line on stderr, exit code 2.
+
+    Arguments such as ``-1,3`` or ``-inf`` are read as (possibly bad) values
+    of the option before them, not as unknown options ("expected one
+    argument"); the error line ends with where to read the usage instead of
+    printing the whole usage first. Subcommand parsers are of this class too.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_VALUE
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+@contextlib.contextmanager
+def user_code(doing, hint=None):
+    """Run the user's code (their file, factory, forward, ``extra_repr``...) inside ``with user_code(...)``.
+
+    An exception or a ``sys.exit`` there is bad input, not a crash of ours:
+    it becomes a ``UsageError`` "``doing`` failed: TypeName: message" (or
+    "... failed: it called sys.exit(code)"), with ``hint(error)`` appended to
+    the first when ``hint`` is given. A ``UsageError`` and ``KeyboardInterrupt``
+    pass through unchanged.
+    """
+    try:
+        yield
+    except UsageError:
+        raise
+    except Exception as error:
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        raise UsageError(f"{doing} failed: {detail}{hint(error) if hint else ''}") from error
+    except SystemExit as error:  # KeyboardInterrupt still propagates
+        raise UsageError(f"{doing} failed: it called sys.exit({error.code!r})") from error
+
+
+def parse_shape(text, command):
+    """``"4,3"`` -> ``(4, 3)`` for ``--input-shape`` of ``command`` (``"draw"``, ``"compile"``).
+
+    Raises ``UsageError`` naming the bad part, or saying the input would be
+    too large (more than ``MAX_INPUT_SIZE`` numbers or ``MAX_INPUT_DIMS``
+    axes) for that command to build.
+    """
+    example = "positive integers separated by commas, like 4,3"
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"--input-shape must be {example}; got {text!r}") from None
+    bad = [size for size in shape if size <= 0]
+    if bad:
+        raise UsageError(f"--input-shape must be {example}; got {text!r} ({bad[0]} is not a positive size)")
+    if len(shape) > MAX_INPUT_DIMS:
+        raise UsageError(f"--input-shape {text} has {len(shape)} sizes, more than the {MAX_INPUT_DIMS} axes "
+                         f"the {command} command builds")
+    size = math.prod(shape)
+    if size > MAX_INPUT_SIZE:
+        small = {"draw": "a small batch draws the same graph (e.g. 4 rows)"}.get(
+            command, "a small batch (e.g. 4 rows) is enough to trace the model")
+        raise UsageError(f"--input-shape {text} is {size:,} numbers, more than the {MAX_INPUT_SIZE:,} the "
+                         f"{command} command builds; {small}")
+    return shape
 
 
 def load_from_file(target, example):
@@ -36,6 +112,8 @@ def load_from_file(target, example):
     if not colon or not file_part or not name:
         raise UsageError(f"expected FILE.py:NAME (e.g. {example}), got {target!r}")
     path = pathlib.Path(file_part)
+    if path.is_dir():
+        raise UsageError(f"{file_part} is a folder, not a Python file")
     if not path.is_file():
         raise UsageError(f"no such file: {file_part}")
     spec = importlib.util.spec_from_file_location(f"_tinygrad_nn_user_{path.stem}", path)
@@ -45,16 +123,16 @@ def load_from_file(target, example):
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
     try:
-        spec.loader.exec_module(module)
-    except Exception as error:  # the user's file failed: bad input, not a crash of ours
-        raise UsageError(f"running {path} failed: {type(error).__name__}: {error}") from error
-    except SystemExit as error:  # KeyboardInterrupt still propagates
-        raise UsageError(f"running {path} failed: it called sys.exit({error.code!r})") from error
+        with user_code(f"running {path}"):
+            spec.loader.exec_module(module)
     finally:
-        sys.path.remove(folder)
+        if folder in sys.path:  # unless the user's file took it off
+            sys.path.remove(folder)
     obj = module
     for part in name.split("."):
-        if not hasattr(obj, part):
+        with user_code(f"looking up {name} in {file_part}"):  # a property of the user's may run
+            found = getattr(obj, part, _MISSING)
+        if found is _MISSING:
             defined = sorted(n for n, v in vars(module).items() if not n.startswith("_")
                              and not isinstance(v, type(sys))  # imported modules
                              and (getattr(v, "__module__", None) == module.__name__  # classes, functions made here
@@ -62,7 +140,7 @@ def load_from_file(target, example):
             more = ", ..." if len(defined) > 12 else ""
             hint = f"; names defined there: {', '.join(defined[:12])}{more}" if defined else ""
             raise UsageError(f"{file_part} has no name {name!r}{hint}")
-        obj = getattr(obj, part)
+        obj = found
     return name, obj
 
 
@@ -98,12 +176,8 @@ def module_from(obj, where):
         raise UsageError(f"{where} must be callable with no arguments to make the model: {error}") from error
     except ValueError:  # no signature to inspect (some builtins): just call it
         pass
-    try:
+    with user_code(f"calling {where}"):
         made = obj()
-    except Exception as error:  # the user's factory failed: bad input, not a crash of ours
-        raise UsageError(f"calling {where} failed: {type(error).__name__}: {error}") from error
-    except SystemExit as error:
-        raise UsageError(f"calling {where} failed: it called sys.exit({error.code!r})") from error
     if not isinstance(made, Module):
         raise UsageError(f"{where} returned type {type(made).__name__} when called, not a tg.nn.Module")
     return made
@@ -111,7 +185,7 @@ def module_from(obj, where):
 
 def build_parser():
     """The argument parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tinygrad-nn",
         description="tinygrad_nn: a small autograd framework on numpy, for learning and "
                     "checking neural networks.")
@@ -133,8 +207,9 @@ def main(argv=None):
         return 2
     try:
         return int(args.func(args) or 0)
-    except UsageError as error:
-        print(f"tinygrad-nn: error: {error}", file=sys.stderr)
+    except UsageError as error:  # one line, even when the user's exception text has several
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        print(f"tinygrad-nn: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -8,14 +8,15 @@ generated forward and backward. A module's parameters get gradients, its
 input only with ``--input-grad``; a function's inputs always do (else its
 backward would have nothing to compute).
 
-Bad usage, a failing model or a bad shape raise ``UsageError`` (one line,
-exit code 2, no traceback).
+Bad usage, a bad shape or a model whose code fails or calls ``sys.exit``
+(while it is loaded, made, compiled or run) raise ``UsageError`` (one line,
+exit code 2, no traceback); so does a model that returns anything but one
+Tensor.
 """
 
 import numpy as np
 
-from ..cli import UsageError, load_from_file, module_from, required_positional
-from .draw import parse_shape
+from ..cli import UsageError, load_from_file, module_from, parse_shape, required_positional, user_code
 
 __all__ = ["register", "run"]
 
@@ -34,7 +35,7 @@ def register(subparsers):
                         help="dtype of the random inputs (default float64)")
     parser.add_argument("--input-grad", action="store_true",
                         help="a module's input requires grad too (the backward then also computes its gradient)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run)   # "--input-shape -2,3" is a (bad) value to explain: see cli.Parser
     return parser
 
 
@@ -61,22 +62,23 @@ def run(args):
     name, model, is_module = _load(args.target)
     if not args.input_shape:
         raise UsageError("give the shape of each input with --input-shape (e.g. --input-shape 4,3)")
-    shapes = [parse_shape(text) for text in args.input_shape]
+    shapes = [parse_shape(text, "compile") for text in args.input_shape]
     rng = np.random.default_rng(0)
     requires_grad = args.input_grad or not is_module
     inputs = [tg.Tensor(rng.standard_normal(shape).astype(args.dtype), requires_grad=requires_grad)
               for shape in shapes]
-    compiled = tg.compile(model)
-    try:
-        compiled(*inputs)
-    except tg.TraceError as error:
-        raise UsageError(str(error)) from error
-    except Exception as error:  # the user's model failed on these inputs: report it, no traceback
-        hint = "; check --input-shape" if isinstance(error, (ValueError, TypeError, IndexError)) else ""
-        shown = ", ".join(str(shape) for shape in shapes)
-        raise UsageError(f"running {name} on input(s) of shape {shown} failed: "
-                         f"{type(error).__name__}: {error}{hint}") from error
-    except SystemExit as error:
-        raise UsageError(f"running {name} failed: it called sys.exit({error.code!r})") from error
+    shape_hint = f"; check --input-shape (given: {', '.join(map(str, shapes))})"
+    with user_code(f"running {name}",
+                   hint=lambda error: shape_hint if isinstance(error, (ValueError, TypeError, IndexError)) else ""):
+        compiled = tg.compile(model)   # reads the module's parameters: the user's code may run
+        try:
+            compiled(*inputs)
+        except tg.TraceError as error:  # what the trace cannot record: the message says what and where
+            raise UsageError(str(error)) from error
+        except TypeError as error:
+            returned = f"{compiled.what}: the function returned "
+            if not str(error).startswith(returned):
+                raise
+            raise UsageError(f"{name} returned {str(error)[len(returned):]}") from error
     print(compiled.source, end="")
     return 0

@@ -33,6 +33,10 @@ QUICK_STEPS = 300
 LINEAR_STEPS = 200          # the notes train their linear classifier for 200 steps
 HELD_OUT_PER_CLASS = 50     # held-out points per class, from a spiral with seed + 1
 PROGRESS_EVERY = 50         # steps between progress bar updates
+MAX_STEPS = 1_000_000       # --steps: more would train for hours
+MAX_HIDDEN = 1_000          # --hidden: the decision-boundary picture evaluates 90,000 points at this width
+MIN_LR, MAX_LR = 1e-8, 1e3  # --lr: below, no weight moves; above, the scores overflow
+MAX_SEED = 2**63 - 2        # --seed: the held-out spiral uses seed + 1, an int64
 
 
 def register(subparsers):
@@ -54,16 +58,18 @@ def register(subparsers):
                         help="folder for the PNG, drawings and weights (created if missing; "
                              "default: ./tinygrad_nn_demo)")
     parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the spiral data and of tg.manual_seed (weights); the same seed "
-                             "gives the same final loss (default: 0)")
+                        help="seed of the spiral data and of tg.manual_seed (weights), 0 to 2**63-2; the same "
+                             "seed gives the same final loss (default: 0)")
     parser.add_argument("--steps", type=int, default=None,
-                        help=f"SGD steps for the net (default: {DEFAULT_STEPS:,}, or {QUICK_STEPS} "
-                             "with --quick)")
-    parser.add_argument("--hidden", type=int, default=100, help="hidden ReLU units (default: 100)")
-    parser.add_argument("--lr", type=float, default=1.0, help="SGD step size (default: 1.0)")
+                        help=f"SGD steps for the net, 1 to {MAX_STEPS:,} (default: {DEFAULT_STEPS:,}, or "
+                             f"{QUICK_STEPS} with --quick)")
+    parser.add_argument("--hidden", type=int, default=100,
+                        help=f"hidden ReLU units, 1 to {MAX_HIDDEN:,} (default: 100)")
+    parser.add_argument("--lr", type=float, default=1.0,
+                        help=f"SGD step size, {MIN_LR:g} to {MAX_LR:g} (default: 1.0)")
     parser.add_argument("--reg", type=float, default=1e-3,
-                        help="L2 strength: the loss adds 0.5 * reg * sum(W**2) over the weights "
-                             "(default: 1e-3)")
+                        help="L2 strength: the loss adds 0.5 * reg * sum(W**2) over the weights; >= 0 with "
+                             "lr * reg below 2, else the weights grow without bound (default: 1e-3)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (tqdm is then not needed)")
     parser.add_argument("--quiet", action="store_true",
@@ -76,16 +82,20 @@ def register(subparsers):
 
 
 def _check_arguments(args):
-    if args.steps is not None and args.steps < 1:
-        raise UsageError(f"demo: --steps must be at least 1, got {args.steps}")
-    if args.hidden < 1:
-        raise UsageError(f"demo: --hidden must be at least 1, got {args.hidden}")
-    if not (np.isfinite(args.lr) and args.lr > 0):
-        raise UsageError(f"demo: --lr must be a positive number, got {args.lr}")
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise UsageError(f"demo: --steps must be at least 1 and at most {MAX_STEPS:,}, got {args.steps}")
+    if not 1 <= args.hidden <= MAX_HIDDEN:
+        raise UsageError(f"demo: --hidden must be at least 1 and at most {MAX_HIDDEN:,}, got {args.hidden}")
+    if not MIN_LR <= args.lr <= MAX_LR:   # nan fails this too
+        raise UsageError(f"demo: --lr must be a positive number from {MIN_LR:g} to {MAX_LR:g}, got {args.lr!r}")
     if not (np.isfinite(args.reg) and args.reg >= 0):
-        raise UsageError(f"demo: --reg must be a number >= 0, got {args.reg}")
-    if args.seed < 0:
-        raise UsageError(f"demo: --seed must be >= 0, got {args.seed}")
+        raise UsageError(f"demo: --reg must be a finite number >= 0, got {args.reg!r}")
+    if args.lr * args.reg >= 2:
+        raise UsageError(f"demo: --lr times --reg must be below 2, got {args.lr:g} * {args.reg:g} = "
+                         f"{args.lr * args.reg:g}: each step multiplies the weights by 1 - lr * reg, which must "
+                         "stay above -1 for them not to grow without bound")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"demo: --seed must be an integer from 0 to {MAX_SEED} (2**63-2), got {args.seed}")
     out = pathlib.Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"demo: --out {str(out)!r} exists and is not a folder")

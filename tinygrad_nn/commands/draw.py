@@ -11,23 +11,21 @@ Anything wrong with the usage, the file, the model or ``-o`` raises
 ``UsageError`` (one line, exit code 2): an option that does not apply to
 ``--what``, an ``--input-shape`` that is malformed, negative, larger than
 ``MAX_INPUT_SIZE`` numbers or of the wrong width for the model's first layer,
-a model whose code fails or calls ``sys.exit``. A failing Graphviz program
+a model whose code (its file, factory, forward, backward, ``extra_repr``...)
+fails or calls ``sys.exit`` while it is loaded, run or drawn. A failing Graphviz program
 gives one line and exit code 1. Neither shows a traceback.
 """
 
 import argparse
-import math
 import pathlib
-import re
 import sys
 
 import numpy as np
 
-from ..cli import UsageError, load_from_file, module_from
+from ..cli import MAX_INPUT_SIZE, UsageError, load_from_file, module_from, parse_shape as _parse_shape, user_code
 
 __all__ = ["register", "run", "load_model", "parse_shape", "MAX_INPUT_SIZE"]
 
-MAX_INPUT_SIZE = 1_000_000   # numbers in the random input --input-shape builds (8 MB of float64)
 GRAPH_ONLY = (("input_shape", "--input-shape"), ("depth", "--depth"), ("grads", "--grads"))
 
 
@@ -52,9 +50,7 @@ def register(subparsers):
                         help="layout direction: TB top to bottom, LR left to right")
     parser.add_argument("--grads", action="store_true",
                         help="backpropagate the sum of the output first and show gradient statistics (graph)")
-    parser.set_defaults(func=run)
-    # read "--input-shape -2,3" as a (bad) value to explain, not as an unknown option
-    parser._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-?\d+(,\s*-?\d+)+$")
+    parser.set_defaults(func=run)   # "--input-shape -2,3" is a (bad) value to explain: see cli.Parser
     return parser
 
 
@@ -71,19 +67,7 @@ def _depth(text):
 
 def parse_shape(text):
     """``"4,3"`` -> ``(4, 3)``; raises UsageError naming the bad part, or saying it is too large to build."""
-    example = "positive integers separated by commas, like 4,3"
-    try:
-        shape = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise UsageError(f"--input-shape must be {example}; got {text!r}") from None
-    bad = [size for size in shape if size <= 0]
-    if bad:
-        raise UsageError(f"--input-shape must be {example}; got {text!r} ({bad[0]} is not a positive size)")
-    size = math.prod(shape)
-    if size > MAX_INPUT_SIZE:
-        raise UsageError(f"--input-shape {text} is {size:,} numbers, more than the {MAX_INPUT_SIZE:,} the draw "
-                         "command builds; a small batch draws the same graph (e.g. 4 rows)")
-    return shape
+    return _parse_shape(text, "draw")
 
 
 def _check_input_width(model, shape, name):
@@ -93,15 +77,17 @@ def _check_input_width(model, shape, name):
 
     if not isinstance(model, (Sequential, MLP)):
         return   # a custom forward may use its layers in any order: running it will tell
-    layers = dense_layers(model)
+    with user_code(f"reading the layers of {name}"):
+        layers = dense_layers(model)
+        first_width = layers[0][1].in_features if layers else None
     if not layers:
         return
     path, first = layers[0]
-    if shape[-1] != first.in_features:
-        wanted = ",".join(str(size) for size in shape[:-1] + (first.in_features,))
+    if shape[-1] != first_width:
+        wanted = ",".join(str(size) for size in shape[:-1] + (first_width,))
         raise UsageError(f"--input-shape {','.join(map(str, shape))} gives rows of {shape[-1]} numbers, but "
                          f"{name}'s first layer {path or type(model).__name__} ({type(first).__name__}) takes "
-                         f"in_features={first.in_features}; use --input-shape {wanted}")
+                         f"in_features={first_width}; use --input-shape {wanted}")
 
 
 def _check_options(args):
@@ -130,25 +116,17 @@ def _draw_graph(model, args, viz):
     name = args.target.rpartition(":")[2]
     _check_input_width(model, shape, name)
     x = Tensor(np.random.default_rng(0).standard_normal(shape), name="input")
-    running = f"running {name} on an input of shape {shape} failed"
-    try:
+    with user_code(f"running {name} on an input of shape {shape}",
+                   hint=lambda error: "; check --input-shape" if isinstance(error, (ValueError, TypeError,
+                                                                                   IndexError)) else ""):
         out = model(x)
-    except Exception as error:  # the user's forward failed: report it, no traceback
-        hint = "; check --input-shape" if isinstance(error, (ValueError, TypeError, IndexError)) else ""
-        raise UsageError(f"{running}: {type(error).__name__}: {error}{hint}") from error
-    except SystemExit as error:
-        raise UsageError(f"{running}: it called sys.exit({error.code!r})") from error
     if not isinstance(out, Tensor):
         raise UsageError(f"{name} returned a {type(out).__name__}, not a Tensor; cannot draw its graph")
     if args.grads:
-        backpropagating = f"--grads: backpropagating the sum of {name}'s output failed"
-        try:
+        with user_code(f"--grads: backpropagating the sum of {name}'s output"):
             out.sum().backward()
-        except Exception as error:
-            raise UsageError(f"{backpropagating}: {type(error).__name__}: {error}") from error
-        except SystemExit as error:
-            raise UsageError(f"{backpropagating}: it called sys.exit({error.code!r})") from error
-    return viz.draw_graph(out, model=model, depth=args.depth, grads=args.grads, rankdir=args.rankdir or "TB")
+    with user_code(f"drawing the graph of {name}"):  # module labels: the user's named_modules, extra_repr...
+        return viz.draw_graph(out, model=model, depth=args.depth, grads=args.grads, rankdir=args.rankdir or "TB")
 
 
 def _check_writable(output):
@@ -178,15 +156,20 @@ def run(args):
         raise UsageError(f"cannot tell the format of -o {args.output}: use a .svg, .png or .dot suffix")
     _check_writable(output)
     model = load_model(args.target)
+    name = args.target.rpartition(":")[2]
     if args.what == "graph":
         graph = _draw_graph(model, args, viz)
     elif args.what == "module":
-        graph = viz.draw_module(model, rankdir=args.rankdir or "TB")
+        with user_code(f"drawing the module tree of {name}"):  # the user's extra_repr, named_modules...
+            graph = viz.draw_module(model, rankdir=args.rankdir or "TB")
     else:
-        try:
-            graph = viz.draw_network(model, rankdir=args.rankdir or "LR")
-        except ValueError as error:
-            raise UsageError(f"{error} (here: --what module or --what graph)") from error
+        with user_code(f"drawing the network of {name}"):
+            try:
+                graph = viz.draw_network(model, rankdir=args.rankdir or "LR")
+            except ValueError as error:
+                if not str(error).startswith("draw_network:"):  # the user's code raised it
+                    raise
+                raise UsageError(f"{error} (here: --what module or --what graph)") from error
     try:
         viz.render(graph, output)
     except viz.RendererNotFoundError as error:

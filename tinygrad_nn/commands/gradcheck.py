@@ -16,7 +16,6 @@ current directory.
 """
 
 import contextlib
-import re
 import tempfile
 import warnings
 
@@ -24,13 +23,15 @@ import numpy as np
 
 from ..checks import GradcheckPrecisionWarning, gradcheck
 from ..checks.formatting import format_number
-from ..cli import UsageError, load_from_file, required_positional
+from ..cli import UsageError, load_from_file, required_positional, user_code
 from ..engine import Function, Tensor
 
-__all__ = ["register", "run", "load_target", "SAMPLE"]
+__all__ = ["register", "run", "load_target", "SAMPLE", "MAX_EXAMPLES", "MIN_MAGNITUDE"]
 
 # the fixed input of the first run and of the printed report
 SAMPLE = (-5.0, -2.0, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 2.0, 5.0)
+MAX_EXAMPLES = 100_000      # --examples: more would run for hours
+MIN_MAGNITUDE = 1e-6        # the smallest |x| drawn besides 0 (testing.floats): --max-magnitude's lower end
 
 
 def register(subparsers):
@@ -42,16 +43,19 @@ def register(subparsers):
                     "+-1e3), and print the report. Exit code 0: passed, 1: failed, 2: bad usage.",
         epilog="example: tinygrad-nn gradcheck my_activations.py:Swish --examples 200 --seed 1")
     parser.add_argument("target", metavar="FILE.py:NAME", help="the file and the name of the activation in it")
-    parser.add_argument("--examples", type=int, default=100, help="how many inputs to draw (default 100)")
+    parser.add_argument("--examples", type=int, default=100,
+                        help=f"how many inputs to draw, 1 to {MAX_EXAMPLES:,} (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn inputs (default 0)")
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                         help="dtype of the drawn inputs; the numerical side always runs in float64")
     parser.add_argument("--max-magnitude", type=float, default=1e3,
-                        help="largest |x| drawn (default 1e3)")
+                        help=f"largest |x| drawn (default 1e3): from {MIN_MAGNITUDE:g} to the largest finite "
+                             "float of --dtype")
     parser.add_argument("--monotone", choices=("increasing", "decreasing"), default=None,
                         help="also check that the activation is monotone")
     parser.add_argument("--bounded", metavar="LOW,HIGH", default=None,
-                        help="also check LOW <= f(x) <= HIGH; leave a side empty for no bound (--bounded 0,)")
+                        help="also check LOW <= f(x) <= HIGH (finite numbers, LOW <= HIGH); leave a side empty "
+                             "for no bound (--bounded 0,)")
     symmetry = parser.add_mutually_exclusive_group()
     symmetry.add_argument("--odd", action="store_true", help="also check f(-x) = -f(x)")
     symmetry.add_argument("--even", action="store_true", help="also check f(-x) = f(x)")
@@ -59,10 +63,7 @@ def register(subparsers):
     parser.add_argument("--allow-non-finite", action="store_true",
                         help="do not require finite outputs and gradients (for functions such as log "
                              "that are not finite everywhere)")
-    parser.set_defaults(func=run)
-    # argparse takes "-1,1" for an option (it only knows "-1" and "-1.5" as negative numbers): let an
-    # argument that starts with a minus and a digit be a value, as "--bounded -1,1" means
-    parser._negative_number_matcher = re.compile(r"^-\.?\d")
+    parser.set_defaults(func=run)   # "--bounded -1,1" is a value, not an option: see cli.Parser
     return parser
 
 
@@ -86,15 +87,37 @@ def load_target(target):
 
 
 def _bounds(text):
+    """``--bounded LOW,HIGH`` as ``(low, high)`` (None for an empty side); raises UsageError unless it makes sense."""
     if text is None:
         return None
+    shape = "--bounded must be LOW,HIGH: finite numbers with LOW <= HIGH, a side may be empty for no bound"
     parts = text.split(",")
     try:
         if len(parts) != 2:
             raise ValueError
-        return tuple(float(p) if p.strip() else None for p in parts)
+        low, high = (float(p) if p.strip() else None for p in parts)
     except ValueError:
-        raise UsageError(f"--bounded must be LOW,HIGH (a side may be empty), got {text!r}") from None
+        raise UsageError(f"{shape}; got {text!r}") from None
+    if low is None and high is None:
+        raise UsageError(f"{shape}; got {text!r} (both sides empty: give at least one bound)")
+    bad = next((side for side in (low, high) if side is not None and not np.isfinite(side)), None)
+    if bad is not None:
+        raise UsageError(f"{shape}; got {text!r} ({bad} is not a finite number)")
+    if low is not None and high is not None and low > high:
+        raise UsageError(f"{shape}; got {text!r} (LOW is above HIGH)")
+    return low, high
+
+
+def _max_magnitude(value, dtype):
+    """``--max-magnitude`` as drawn in ``dtype``; raises UsageError naming the accepted range."""
+    largest = float(np.finfo(dtype).max)
+    if not MIN_MAGNITUDE <= value <= largest:   # nan fails this too
+        raise UsageError(f"--max-magnitude must be a number from {MIN_MAGNITUDE:g} to {largest:.4g} (the largest "
+                         f"finite {dtype}), got {value!r}")
+    if dtype == np.float32:   # hypothesis needs bounds that float32 represents: the nearest one below
+        rounded = np.float32(value)
+        value = float(rounded if rounded <= value else np.nextafter(rounded, np.float32(0)))
+    return value
 
 
 @contextlib.contextmanager
@@ -167,14 +190,13 @@ def run(args):
     except ImportError as error:
         raise UsageError(str(error)) from error
 
-    if args.examples < 1:
-        raise UsageError(f"--examples must be at least 1, got {args.examples}")
-    if not args.max_magnitude > 0:
-        raise UsageError(f"--max-magnitude must be positive, got {args.max_magnitude}")
-    name, fn = load_target(args.target)
+    if not 1 <= args.examples <= MAX_EXAMPLES:
+        raise UsageError(f"--examples must be at least 1 and at most {MAX_EXAMPLES:,}, got {args.examples}")
+    dtype = np.dtype(args.dtype)
+    max_magnitude = _max_magnitude(args.max_magnitude, dtype)
     declared = dict(monotone=args.monotone, bounded=_bounds(args.bounded), odd=args.odd, even=args.even,
                     zero_at_zero=args.zero_at_zero, finite=not args.allow_non_finite)
-    dtype = np.dtype(args.dtype)
+    name, fn = load_target(args.target)
     try:
         problem = _broken(name, fn, dtype)
     except SystemExit as error:
@@ -185,7 +207,8 @@ def run(args):
           f"seed {args.seed}, dtype {dtype}" + (" (checked on float64 copies)" if dtype != np.float64 else ""))
     chosen = settings(max_examples=args.examples, database=None, deadline=None,
                       suppress_health_check=list(HealthCheck), print_blob=False)
-    test = check_activation(fn, dtype=dtype, max_magnitude=args.max_magnitude, settings=chosen, **declared)
+    test = check_activation(fn, dtype=dtype, min_magnitude=min(MIN_MAGNITUDE, max_magnitude),
+                            max_magnitude=max_magnitude, settings=chosen, **declared)
     test = seed(args.seed)(test)
     try:
         with _hypothesis_files_elsewhere():
@@ -205,7 +228,8 @@ def run(args):
     except SystemExit as error:
         raise UsageError(f"{name} called sys.exit({error.code!r}) during the check") from None
     sample = np.array(SAMPLE, dtype=dtype)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"), \
+            user_code(f"checking {name} at the report's input x = {_plain(sample)}"):
         warnings.simplefilter("ignore", GradcheckPrecisionWarning)
         report = gradcheck(fn, (sample,), raise_exception=False)
         problems = activation_failures(fn, sample, **declared)
