@@ -159,7 +159,7 @@ def test_first_and_second_derivatives_agree_with_torch(case, data):
     ours = our_gradients(case, options, reduction, input, target, wrt, upstream, directions)
     theirs = torch_gradients(torch, case, options, reduction, input, target, wrt, upstream, directions)
     for mine, torch_value in zip(ours[0] + ours[1], theirs[0] + theirs[1]):
-        np.testing.assert_allclose(mine, torch_value, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(mine, torch_value, rtol=1e-7, atol=1e-10)  # second derivatives: other formulas
 
 
 def test_the_example_of_the_report_matches_torch():
