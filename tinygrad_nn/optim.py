@@ -54,22 +54,20 @@ def _number(optimizer, key, value, below=None):
     return number
 
 
-def _gradient_values(optimizer, param):
+def _gradient_values(optimizer, param, data):
     """The values of ``param.grad`` as an ndarray, read-only use (the data of a Tensor gradient; no copy).
 
     Every optimizer reads gradients through this one helper, so a ``.grad``
     that ``backward(create_graph=True)`` left as a Tensor steps exactly as an
-    array would. A gradient that no longer fits the parameter (its data was
-    replaced since) is a clear error naming the optimizer.
+    array would (the ``.grad`` setter admits only these two). A gradient that
+    no longer fits the parameter's ``data`` (replaced since) is a clear error
+    naming the optimizer.
     """
     grad = param.grad
     values = grad.data if isinstance(grad, Tensor) else grad
-    if not isinstance(values, np.ndarray):
-        raise TypeError(f"{type(optimizer).__name__}.step: a parameter's .grad is a {type(grad).__name__}, "
-                        "expected a numpy array or a Tensor")
-    if values.shape != param.data.shape or values.dtype != param.data.dtype:
-        raise ValueError(f"{type(optimizer).__name__}.step: a parameter of shape {param.data.shape} and dtype "
-                         f"{param.data.dtype} has a .grad of shape {values.shape} and dtype {values.dtype} "
+    if values.shape != data.shape or values.dtype != data.dtype:
+        raise ValueError(f"{type(optimizer).__name__}.step: a parameter of shape {data.shape} and dtype "
+                         f"{data.dtype} has a .grad of shape {values.shape} and dtype {values.dtype} "
                          "(was its .data replaced after backward?); nothing was updated")
     return values
 
@@ -206,10 +204,11 @@ class Optimizer:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is not None:
-                    work.append((param, _gradient_values(self, param), group))
-        for param, grad, group in work:
-            if not param.data.flags.writeable:
-                param.data = param.data.copy()
+                    data = param.data
+                    work.append((param, data, _gradient_values(self, param, data), group))
+        for param, data, grad, group in work:
+            if not data.flags.writeable:
+                param.data = data.copy()
             state = self.state.setdefault(id(param), {})
             self._update(param, grad, state, group)
 

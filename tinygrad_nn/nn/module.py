@@ -121,12 +121,13 @@ def zero_grads(tensors, set_to_none, caller):
     """
     set_to_none = flag_argument(set_to_none, "set_to_none", caller)
     for tensor in tensors:
+        if set_to_none:
+            tensor.grad = None
+            continue
         grad = tensor.grad
         if grad is None:
             continue
-        if set_to_none:
-            tensor.grad = None
-        elif (isinstance(grad, np.ndarray) and grad.flags.writeable and grad.shape == tensor.shape
+        if (isinstance(grad, np.ndarray) and grad.flags.writeable and grad.shape == tensor.shape
               and grad.dtype == tensor.dtype):
             grad[...] = 0
         else:
