@@ -258,3 +258,37 @@ def test_a_gradient_of_an_equal_but_distinct_dtype_object_is_accepted():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     (Tagged.apply(x.exp()) * 1.0).sum().backward()  # through a node and into a leaf
     np.testing.assert_allclose(x.grad, 2.0 * np.exp([1.0, 2.0]))
+
+
+class TwoOutputs(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return 2 * grad
+
+
+def test_a_forward_that_returns_a_tuple_is_refused_not_stacked_into_one_tensor():
+    with pytest.raises(TypeError, match="TwoOutputs.forward returned a tuple of 2; a Function has one output"):
+        TwoOutputs.apply(tg.Tensor([1.0, 2.0], requires_grad=True))
+    with pytest.raises(TypeError, match="gradcheck: TwoOutputs.forward returned a tuple"):
+        tg.gradcheck(TwoOutputs, (np.arange(3.0),))
+
+
+def test_an_activation_kept_on_a_module_is_no_parameter():
+    class Keeps(tg.nn.Module):
+        def __init__(self):
+            self.fc = tg.nn.Linear(2, 2)
+
+        def forward(self, x):
+            self.last_hidden = self.fc(x)  # an op's output that requires grad: not a parameter
+            return self.last_hidden.relu()
+
+    net = Keeps()
+    before = net.state_dict()
+    net(tg.Tensor(np.ones((5, 2))))
+    assert list(net.state_dict()) == list(before) == ["fc.weight", "fc.bias"] and net.num_parameters() == 6
+    tg.optim.SGD(net.parameters(), lr=0.1)  # raised "only leaf tensors can be optimized"
+    net.load_state_dict(before)

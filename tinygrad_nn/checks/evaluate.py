@@ -128,12 +128,19 @@ class FunctionEvaluator:
     def forward(self, arrays):
         """The output array of ``forward`` on a fresh Context."""
         ctx, args = self._context(arrays)
-        return np.asarray(self.function.forward(ctx, *args, **self.kwargs))
+        return self._output(ctx, args)
+
+    def _output(self, ctx, args):
+        out = self.function.forward(ctx, *args, **self.kwargs)
+        if isinstance(out, (tuple, list)):  # np.asarray would stack them, as Function.apply refuses to
+            raise TypeError(f"{self.caller}: {self.name}.forward returned a {type(out).__name__}; a Function "
+                            "has one output, one numpy array")
+        return np.asarray(out)
 
     def analytic(self, arrays, draw_upstream):
         """Run forward and backward on one Context; check what backward returned."""
         ctx, args = self._context(arrays)
-        out = np.asarray(self.function.forward(ctx, *args, **self.kwargs))
+        out = self._output(ctx, args)
         upstream = draw_upstream(out.shape).astype(out.dtype, copy=False)
         returned = self.function.backward(ctx, upstream)
         if type(returned) is not tuple:

@@ -187,6 +187,10 @@ def _as_output_array(ctx, out, op):
     If forward saved that very object for backward, the saved entry becomes
     the array too, so ``create_graph`` still recognises it as the output.
     """
+    if isinstance(out, (tuple, list)):  # as_array would stack the outputs into one array
+        raise TypeError(f"{op}.forward returned a {type(out).__name__} of {len(out)}; a Function has one "
+                        f"output, one numpy array (for several results, write one Function per output, or "
+                        f"return them joined, e.g. np.stack, and split the Tensor afterwards)")
     array = tensor.as_array(out, op)
     for item in ctx.saved_tensors:
         if item is out:

@@ -4,7 +4,8 @@ A module finds its parameters and children by walking its own instance
 attributes (``vars(self)``) in insertion order; there is no ``__setattr__``
 magic, so what you assign is what you get:
 
-* a ``Tensor`` with ``requires_grad=True`` is a parameter, and stays one
+* a leaf ``Tensor`` with ``requires_grad=True`` is a parameter (a tensor
+  made by an op, such as an activation kept as ``self.last = h``, is not), and stays one
   when it is frozen later (``requires_grad = False``), as in PyTorch: it is
   still listed and saved, and optimizers skip it, since it gets no gradient;
 * a ``Module`` is a child;
@@ -82,8 +83,9 @@ class HookHandle:
 
 
 def _is_parameter(value):
-    """A Tensor that requires grad, or a leaf that did and was frozen since."""
-    return isinstance(value, Tensor) and (value.requires_grad or getattr(value, "_was_trainable", False))
+    """A leaf Tensor that requires grad, or did and was frozen since (an op's output, say a kept activation, is none)."""
+    return isinstance(value, Tensor) and value.grad_fn is None and (
+        value.requires_grad or getattr(value, "_was_trainable", False))
 
 
 def _direct_members(module):
