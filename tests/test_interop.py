@@ -153,3 +153,45 @@ def test_unknown_modules_are_refused_naming_them_and_where_they_sit(torch):
         net = nn.MLP([2, 2])
         net.layers = nn.Sequential(nn.Linear(2, 2), Custom())
         interop.to_torch(net)
+
+
+def test_a_module_used_twice_stays_one_module_used_twice_both_ways(torch):
+    shared = torch.nn.Linear(3, 3).double()
+    theirs = torch.nn.Sequential(shared, torch.nn.ReLU(), shared)
+    ours = interop.from_torch(theirs)
+    assert len(ours) == 3 and ours[0] is ours[2]  # named_children() lists a shared module once
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    np.testing.assert_allclose(ours(tg.Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    lin = nn.Linear(3, 3)
+    back = interop.to_torch(nn.Sequential(lin, nn.ReLU(), lin))
+    assert back[0] is back[2] and sum(p.numel() for p in back.parameters()) == 12
+
+
+def test_subclasses_named_sequentials_and_a_guessed_softmax_axis_are_refused(torch):
+    from collections import OrderedDict
+
+    class Scaled(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    class TorchScaled(torch.nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    with pytest.raises(TypeError, match="to_torch: no PyTorch equivalent for Scaled"):
+        interop.to_torch(Scaled(2, 2))
+    with pytest.raises(TypeError, match="from_torch: no tinygrad_nn equivalent for torch.nn.TorchScaled"):
+        interop.from_torch(TorchScaled(2, 2))
+    with pytest.raises(TypeError, match="children named \\['fc1', 'act'\\]"):
+        interop.from_torch(torch.nn.Sequential(OrderedDict(fc1=torch.nn.Linear(3, 4), act=torch.nn.ReLU())))
+    with pytest.raises(TypeError, match="Softmax\\(dim=None\\) picks its axis"):
+        interop.from_torch(torch.nn.Softmax())
+
+
+def test_dtypes_the_other_library_lacks_are_refused_by_name_and_prelu_keeps_its_dtype(torch):
+    with pytest.raises(TypeError, match="numpy has no torch.bfloat16"):
+        interop.from_torch(torch.nn.Linear(2, 2).to(torch.bfloat16))
+    if hasattr(np, "longdouble") and np.dtype(np.longdouble).itemsize > 8:
+        with pytest.raises(TypeError, match="PyTorch has no float128"):
+            interop.to_torch(nn.Linear(2, 2, dtype=np.longdouble))
+    assert interop.from_torch(torch.nn.PReLU()).weight.dtype == np.float32

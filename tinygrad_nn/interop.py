@@ -17,7 +17,11 @@ same way. What maps:
 * a ``Tensor`` <-> a ``torch.Tensor`` (a copy, with ``requires_grad``).
 
 Anything else raises a ``TypeError`` naming the module, where it sits in the
-tree and what is supported. Parameters keep their dtype (float64 stays
+tree and what is supported; so do subclasses of the mapped classes (their
+``forward`` may compute something else), a torch ``Sequential`` whose
+children are not named ``0``, ``1``, ... (the names would change) and a
+``Softmax(dim=None)``. A module used twice (shared weights) maps to one
+module used twice. Parameters keep their dtype (float64 stays
 float64), and each module's ``training``/``eval`` mode carries over. PyTorch is imported
 only when a conversion runs: it is not a dependency, and without it these
 functions raise an ImportError that says how to install it.
@@ -121,28 +125,36 @@ def to_torch(module):
         return torch.tensor(module.data, requires_grad=module.requires_grad)
     if not isinstance(module, nn.Module):
         raise TypeError(f"to_torch: expected a tinygrad_nn Module or Tensor, got {type(module).__name__}")
-    return _to_torch(torch, module, "")
+    return _to_torch(torch, module, "", {})
 
 
-def _to_torch(torch, module, path):
-    """The torch module for ``module`` (at ``path``), in the same training/eval mode (each module its own)."""
-    made = _torch_module(torch, module, path)
-    made.training = module.training  # not train(): a submodule may be in another mode than its parent
-    return made
+def _to_torch(torch, module, path, made_for):
+    """The torch module for ``module`` (at ``path``), in the same training/eval mode (each module its own).
+
+    ``made_for`` maps ``id(module)`` to what was made for it: a module used
+    twice in the tree (shared weights) becomes one torch module used twice.
+    """
+    if id(module) not in made_for:
+        made = _torch_module(torch, module, path, made_for)
+        made.training = module.training  # not train(): a submodule may be in another mode than its parent
+        made_for[id(module)] = made
+    return made_for[id(module)]
 
 
-def _torch_module(torch, module, path):
-    kind = type(module).__name__
-    if isinstance(module, nn.MLP):
-        return _torch_classes()["TorchMLP"](_to_torch(torch, module.layers, _join(path, "layers")), module.sizes)
-    if isinstance(module, nn.Sequential):
-        return torch.nn.Sequential(*[_to_torch(torch, child, _join(path, str(i))) for i, child in enumerate(module)])
-    if isinstance(module, nn.Linear):
+def _torch_module(torch, module, path, made_for):
+    kind = type(module).__name__  # exact classes: a subclass may compute something else in its forward
+    if type(module) is nn.MLP:
+        layers = _to_torch(torch, module.layers, _join(path, "layers"), made_for)
+        return _torch_classes()["TorchMLP"](layers, module.sizes)
+    if type(module) is nn.Sequential:
+        return torch.nn.Sequential(*[_to_torch(torch, child, _join(path, str(i)), made_for)
+                                     for i, child in enumerate(module)])
+    if type(module) is nn.Linear:
         made = torch.nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
-                               dtype=_torch_dtype(torch, module.weight.dtype))
-    elif isinstance(module, nn.Maxout):
+                               dtype=_torch_dtype(torch, module.weight.dtype, path))
+    elif type(module) is nn.Maxout:
         made = _torch_classes()["TorchMaxout"](module.in_features, module.out_features, module.pieces,
-                                               dtype=_torch_dtype(torch, module.weight.dtype))
+                                               dtype=_torch_dtype(torch, module.weight.dtype, path))
     elif kind in _available() and type(module) is getattr(nn, kind):
         torch_name, arguments = MODULES[kind]
         options = _arguments(module, arguments)
@@ -151,7 +163,7 @@ def _torch_module(torch, module, path):
         made = getattr(torch.nn, torch_name)(**options)
         parameters = list(module.parameters())  # (PReLU's num_parameters attribute hides the method)
         if parameters:  # e.g. PReLU's slopes: in our dtype
-            made = made.to(_torch_dtype(torch, parameters[0].dtype))
+            made = made.to(_torch_dtype(torch, parameters[0].dtype, path))
     else:
         raise TypeError(f"to_torch: no PyTorch equivalent for {kind}{_where(path)}; supported: {_supported()}")
     values = {name: torch.from_numpy(array) for name, array in module.state_dict().items()}
@@ -170,33 +182,44 @@ def from_torch(module):
         return Tensor(module.detach().cpu().numpy().copy(), requires_grad=module.requires_grad)
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module or torch.Tensor, got {type(module).__name__}")
-    return _from_torch(torch, module, "")
+    return _from_torch(torch, module, "", {})
 
 
-def _from_torch(torch, module, path):
-    """Our module for the torch ``module`` (at ``path``), in the same training/eval mode (each module its own)."""
-    made = _our_module(torch, module, path)
-    made.training = module.training  # not train(): a submodule may be in another mode than its parent
-    return made
+def _from_torch(torch, module, path, made_for):
+    """Our module for the torch ``module`` (at ``path``), in the same training/eval mode (each module its own).
+
+    A torch module used twice in the tree becomes one of ours used twice (``made_for``, by id).
+    """
+    if id(module) not in made_for:
+        made = _our_module(torch, module, path, made_for)
+        made.training = module.training  # not train(): a submodule may be in another mode than its parent
+        made_for[id(module)] = made
+    return made_for[id(module)]
 
 
-def _our_module(torch, module, path):
+def _our_module(torch, module, path, made_for):
     classes = _torch_classes()
-    kind = type(module).__name__
-    if isinstance(module, classes["TorchMLP"]):
+    kind = type(module).__name__  # exact classes: a subclass may compute something else in its forward
+    if type(module) is classes["TorchMLP"]:
         made = nn.MLP.__new__(nn.MLP)  # the layers come from torch, not from MLP's constructor
         nn.Module.__init__(made)
         made.sizes = list(module.sizes)
-        made.layers = _from_torch(torch, module.layers, _join(path, "layers"))
+        made.layers = _from_torch(torch, module.layers, _join(path, "layers"), made_for)
         return made
-    if isinstance(module, torch.nn.Sequential):
-        return nn.Sequential(*[_from_torch(torch, child, _join(path, name)) for name, child in module.named_children()])
-    if isinstance(module, torch.nn.Linear):
+    if type(module) is torch.nn.Sequential:
+        children = list(module._modules.items())  # named_children() would list a shared module once
+        names = [name for name, _ in children]
+        if names != [str(i) for i in range(len(children))] or any(child is None for _, child in children):
+            raise TypeError(f"from_torch: a torch.nn.Sequential{_where(path)} with children named {names[:6]}: "
+                            f"ours names the children of a Sequential 0, 1, 2, ..., so the state_dict names "
+                            f"would change; build it from a plain list of modules")
+        return nn.Sequential(*[_from_torch(torch, child, _join(path, name), made_for) for name, child in children])
+    if type(module) is torch.nn.Linear:
         made = nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
-                         dtype=_numpy_dtype(torch, module.weight.dtype))
-    elif isinstance(module, classes["TorchMaxout"]):
+                         dtype=_numpy_dtype(torch, module.weight.dtype, path))
+    elif type(module) is classes["TorchMaxout"]:
         made = nn.Maxout(module.in_features, module.out_features, module.pieces,
-                         dtype=_numpy_dtype(torch, module.weight.dtype))
+                         dtype=_numpy_dtype(torch, module.weight.dtype, path))
     else:
         available = _available()
         ours = next((name for name, (torch_name, _) in available.items()
@@ -205,7 +228,14 @@ def _our_module(torch, module, path):
             raise TypeError(f"from_torch: no tinygrad_nn equivalent for torch.nn.{kind}{_where(path)}; "
                             f"supported: torch.nn.Linear, torch.nn.Sequential, TorchMLP, TorchMaxout and "
                             f"{', '.join(sorted({torch_name for torch_name, _ in available.values()}))}")
-        made = getattr(nn, ours)(**_arguments(module, MODULES[ours][1]))
+        options = _arguments(module, MODULES[ours][1])
+        if "dim" in options and options["dim"] is None:
+            raise TypeError(f"from_torch: torch.nn.{kind}(dim=None){_where(path)} picks its axis from the "
+                            f"input's number of dimensions (a deprecated guess of PyTorch's); give it dim= (ours "
+                            f"uses the last axis, dim=-1)")
+        made = getattr(nn, ours)(**options)
+        for ours_parameter, theirs in zip(made.parameters(), module.parameters()):  # PReLU's slopes: torch's dtype
+            ours_parameter.data = ours_parameter.data.astype(_numpy_dtype(torch, theirs.dtype, path))
     made.load_state_dict({name: value.detach().cpu().numpy() for name, value in module.state_dict().items()},
                          strict=True)  # each value in the parameter's dtype, as load_state_dict converts it
     frozen = {name for name, parameter in module.named_parameters() if not parameter.requires_grad}
@@ -220,12 +250,20 @@ def _arguments(module, names):
     return {name: getattr(module, name) for name in names if hasattr(module, name)}
 
 
-def _torch_dtype(torch, dtype):
-    return getattr(torch, np.dtype(dtype).name)
+def _torch_dtype(torch, dtype, path):
+    found = getattr(torch, np.dtype(dtype).name, None)
+    if not isinstance(found, torch.dtype):
+        raise TypeError(f"to_torch: PyTorch has no {np.dtype(dtype).name}{_where(path)}; convert the module "
+                        f"to float32 or float64 first")
+    return found
 
 
-def _numpy_dtype(torch, dtype):
-    return torch.empty(0, dtype=dtype).numpy().dtype
+def _numpy_dtype(torch, dtype, path):
+    try:
+        return torch.empty(0, dtype=dtype).numpy().dtype
+    except TypeError:  # bfloat16 and the like
+        raise TypeError(f"from_torch: numpy has no {dtype}{_where(path)}; convert the module first "
+                        f"(module.float() or module.double())") from None
 
 
 def _join(path, name):
