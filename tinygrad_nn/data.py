@@ -8,7 +8,10 @@
 Every function takes a ``seed`` and draws from its own
 ``numpy.random.default_rng(seed)``, so the data never depends on (or
 disturbs) ``tg.manual_seed``. Features are float64 of shape ``(N, 2)``,
-labels int64 of shape ``(N,)``, ordered class by class.
+labels int64 of shape ``(N,)``, ordered class by class. Arguments are
+checked first: counts are integers ``>= 1``, spreads and distances
+finite and ``>= 0``, centres finite; anything else is a ``ValueError``
+(a ``TypeError`` for a non-number) naming the function.
 
 >>> from tinygrad_nn import data
 >>> X, y = data.spiral(n_per_class=100, n_classes=3, seed=0)
@@ -55,6 +58,9 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
     Point ``i`` of class ``k`` sits at radius ``r = i / (n_per_class - 1)``
     (0 to 1) and angle ``4k + 4r`` plus Gaussian noise of standard
     deviation ``noise`` (0.2, as in the notes), at ``(r sin t, r cos t)``.
+    With ``n_per_class=1`` the formula has no ``i / 0``: each arm's one
+    point sits at the arm's end, ``r = 1`` and angle ``4k + 4`` (so the
+    classes stay apart instead of all sitting at the origin).
     Returns ``(X, y)``: X float64 ``(n_per_class * n_classes, 2)``, y int64.
     """
     n_per_class = _count(n_per_class, "n_per_class", "spiral")
@@ -62,10 +68,12 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
     noise = _spread(noise, "noise", "spiral")
     _points(n_per_class, n_classes, 2, "spiral")
     rng = _rng(seed, "spiral")
-    radius = np.linspace(0.0, 1.0, n_per_class)
+    start = 0.0 if n_per_class > 1 else 1.0  # linspace(0, 1, 1) would be [0]: one point goes at the end
+    radius = np.linspace(start, 1.0, n_per_class)
     features, labels = [], []
     for k in range(n_classes):
-        theta = np.linspace(4.0 * k, 4.0 * (k + 1), n_per_class) + rng.normal(0.0, noise, n_per_class)
+        angles = np.linspace(4.0 * (k + start), 4.0 * (k + 1), n_per_class)
+        theta = angles + rng.normal(0.0, noise, n_per_class)
         features.append(np.column_stack([radius * np.sin(theta), radius * np.cos(theta)]))
         labels.append(np.full(n_per_class, k, dtype=np.int64))
     return np.concatenate(features), np.concatenate(labels)
@@ -74,22 +82,38 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
 def blobs(n_per_class=50, centers=((-1.0, -1.0), (1.0, 1.0)), std=0.5, seed=0):
     """Gaussian clouds: ``n_per_class`` points around each row of ``centers`` (class = row index).
 
+    ``centers`` holds finite real numbers, shape ``(n_classes, n_features)``
+    with at least one of each; ``std`` (the standard deviation of every
+    coordinate) is finite and ``>= 0``.
     Returns ``(X, y)``: X float64 ``(n_per_class * len(centers), d)``, y int64.
     """
     n_per_class = _count(n_per_class, "n_per_class", "blobs")
     try:
-        centers = np.asarray(centers, dtype=np.float64)
+        raw = np.asarray(centers)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError
+        centers = raw.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
-        raise TypeError(f"blobs: centers must be rows of numbers, shape (n_classes, n_features), got "
+        raise TypeError(f"blobs: centers must be rows of real numbers, shape (n_classes, n_features), got "
                         f"{centers!r:.40}") from None
-    if centers.ndim != 2 or len(centers) == 0:
-        raise ValueError(f"blobs: centers must have shape (n_classes, n_features), got shape {centers.shape}")
+    if centers.ndim != 2 or centers.shape[0] == 0 or centers.shape[1] == 0:
+        raise ValueError(f"blobs: centers must have shape (n_classes, n_features), both at least 1, got shape "
+                         f"{centers.shape}")
+    if not np.isfinite(centers).all():
+        row, column = np.argwhere(~np.isfinite(centers))[0]
+        raise ValueError(f"blobs: centers must be finite, got {centers[row, column].item()!r} at row {row}, column "
+                         f"{column}")
     std = _spread(std, "std", "blobs")
     _points(n_per_class, len(centers), centers.shape[1], "blobs")
     rng = _rng(seed, "blobs")
-    features = [center + std * rng.standard_normal((n_per_class, centers.shape[1])) for center in centers]
+    with np.errstate(over="ignore", invalid="ignore"):
+        features = np.concatenate([center + std * rng.standard_normal((n_per_class, centers.shape[1]))
+                                   for center in centers])
+    if not np.isfinite(features).all():
+        raise ValueError(f"blobs: centers and std too large, points overflow float64 "
+                         f"(largest |center| {np.abs(centers).max():g}, std {std:g})")
     labels = np.repeat(np.arange(len(centers), dtype=np.int64), n_per_class)
-    return np.concatenate(features), labels
+    return features, labels
 
 
 def two_blobs(n_per_class=50, seed=0, distance=3.0, std=0.6):
@@ -98,10 +122,12 @@ def two_blobs(n_per_class=50, seed=0, distance=3.0, std=0.6):
     The centres sit at ``±distance/2`` along the diagonal direction
     ``(1, 1)/sqrt(2)``, so the best boundary is roughly the line
     ``x1 + x2 = 0``. Labels are 0/1 for ``binary_cross_entropy_with_logits``;
-    for the SVM ``hinge_loss`` use ``2 * y - 1`` (labels -1/+1).
+    for the SVM ``hinge_loss`` use ``2 * y - 1`` (labels -1/+1). ``distance``
+    is finite and ``>= 0`` (a negative one would swap the classes); 0 puts
+    both blobs at the origin.
     """
     _count(n_per_class, "n_per_class", "two_blobs")
     _spread(std, "std", "two_blobs")
     _rng(seed, "two_blobs")  # each argument checked under this function's name; blobs then uses them
-    offset = number_argument(distance, "distance", "two_blobs", finite=True) / 2 / np.sqrt(2.0)
+    offset = _spread(distance, "distance", "two_blobs") / 2 / np.sqrt(2.0)
     return blobs(n_per_class, centers=((-offset, -offset), (offset, offset)), std=std, seed=seed)

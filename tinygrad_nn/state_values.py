@@ -28,13 +28,22 @@ def numeric_array(value):
     """``value`` (a Tensor, array, number or nested list) as a numpy array of real numbers or bools.
 
     Raises ``ValueError`` saying what the value is instead (strings,
-    objects, complex numbers, ragged lists).
+    objects, complex numbers, ragged lists, and values whose conversion to
+    an array fails, such as a PyTorch tensor that requires grad: pass
+    ``tensor.detach()`` or the values of ``module.state_dict()``).
+    Torch is never imported: such a tensor is recognised by its
+    ``requires_grad`` and ``detach`` attributes.
     """
     data = value.data if isinstance(value, Tensor) else value
     try:
         array = np.asarray(data)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"expected numbers, got a {type(value).__name__} that is no array ({error})") from error
+    except Exception as error:  # noqa: BLE001 - any failing __array__ (torch raises RuntimeError) is a bad value
+        if getattr(value, "requires_grad", False) is True and callable(getattr(value, "detach", None)):
+            raise ValueError(f"got a {type(value).__name__} that requires grad (it cannot become a numpy "
+                             "array); pass value.detach(), or the module's state_dict() instead of its "
+                             "named_parameters()") from error
+        raise ValueError(f"expected numbers, got a {type(value).__name__} that is no array "
+                         f"({type(error).__name__}: {error})") from error
     if array.dtype.kind not in "biuf":
         what = (f"an array of dtype {array.dtype}" if isinstance(data, np.ndarray)
                 else f"a {type(value).__name__} ({value!r:.40})")

@@ -22,6 +22,7 @@ gradcheck report.
 """
 
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -40,6 +41,30 @@ __all__ = ["floats", "arrays", "tensors", "broadcastable_shapes", "broadcastable
            "away_from_kinks", "check_activation", "activation_failures"]
 
 
+_FLOAT_DTYPES = {np.dtype(np.float16): 16, np.dtype(np.float32): 32, np.dtype(np.float64): 64}
+
+
+def _float_dtype(dtype):
+    """``dtype`` as a numpy float dtype of ``floats`` (float16, float32 or float64), with its bit width."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError("floats: dtype must be np.float16, np.float32 or np.float64")
+    return dtype, _FLOAT_DTYPES[dtype]
+
+
+def _magnitude(value, name):
+    """A positive finite magnitude argument of ``floats``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"floats: {name} must be a number, got {value!r:.40} ({type(value).__name__})")
+    number = float(value) if not isinstance(value, int) or abs(value) < 2 ** 1023 else math.inf
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"floats: {name} must be a finite number > 0, got {value!r:.40}")
+    return number
+
+
 def floats(min_magnitude=1e-6, max_magnitude=1e3, allow_zero=True, avoid=(), min_distance=1e-3,
            dtype=np.float64):
     """Finite floats of both signs whose magnitudes spread from tiny to ``max_magnitude``.
@@ -47,26 +72,60 @@ def floats(min_magnitude=1e-6, max_magnitude=1e3, allow_zero=True, avoid=(), min
     Some draws are log-uniform in magnitude (``min_magnitude`` to
     ``max_magnitude``), others any finite float in ``[-max_magnitude,
     max_magnitude]`` (hypothesis favours edge cases there, tinier ones
-    included); 0 is included when ``allow_zero``. Values closer than ``min_distance`` to
-    a point in ``avoid`` (kinks, e.g. ``(0.0,)`` for ReLU) are pushed out to
-    that distance, so shrinking still works. ``dtype=np.float32`` gives
-    values exactly representable in float32.
+    included); 0 is included when ``allow_zero``. With ``allow_zero=False``
+    no draw is ever 0 (nor -0.0): where a zero would come, ``+-min_magnitude``
+    comes instead. Values closer than ``min_distance`` to a point in
+    ``avoid`` (kinks, e.g. ``(0.0,)`` for ReLU) are pushed out to that
+    distance, so shrinking still works. ``dtype=np.float32`` (or float16)
+    gives values exactly representable in that dtype; ``max_magnitude``
+    must then fit in it (``np.finfo(dtype).max``, about 3.4e38 for
+    float32), and ``min_magnitude`` must not round to 0 in it. Bad
+    arguments are a ``ValueError`` (``TypeError`` for a non-number) naming
+    ``floats``.
     """
-    if not 0 < min_magnitude <= max_magnitude:
+    dtype, width = _float_dtype(dtype)
+    min_magnitude = _magnitude(min_magnitude, "min_magnitude")
+    max_magnitude = _magnitude(max_magnitude, "max_magnitude")
+    if not min_magnitude <= max_magnitude:
         raise ValueError(f"floats: need 0 < min_magnitude <= max_magnitude, got {min_magnitude}, {max_magnitude}")
-    width = 32 if np.dtype(dtype) == np.float32 else 64
+    info = np.finfo(dtype)
+    if max_magnitude > float(info.max):
+        raise ValueError(f"floats: max_magnitude {max_magnitude!r} is beyond the range of {dtype} (its largest "
+                         f"value is np.finfo({dtype}).max = {float(info.max)!r}); pass a max_magnitude up to that")
+    if float(np.asarray(min_magnitude, dtype=dtype)) == 0.0:
+        raise ValueError(f"floats: min_magnitude {min_magnitude!r} rounds to 0 in {dtype} (its smallest positive "
+                         f"value is {float(info.smallest_subnormal)!r})")
+    if isinstance(min_distance, (bool, np.bool_)) or not isinstance(min_distance, numbers.Real) \
+            or not math.isfinite(min_distance) or min_distance < 0:
+        raise ValueError(f"floats: min_distance must be a finite number >= 0, got {min_distance!r:.40}")
+    try:
+        kinks = tuple(float(k) for k in avoid)
+    except (TypeError, ValueError):
+        raise TypeError(f"floats: avoid must be a sequence of numbers (kinks), got {avoid!r:.40}") from None
+    if not all(math.isfinite(k) for k in kinks):
+        raise ValueError(f"floats: the points to avoid must be finite, got {kinks}")
     log_low, log_high = math.log10(min_magnitude), math.log10(max_magnitude)
     span = log_high - log_low
+    smallest = float(np.asarray(min_magnitude, dtype=dtype))  # what stands in for a zero when zero is refused
+    bound = float(np.asarray(max_magnitude, dtype=dtype))  # the largest magnitude exactly held by the dtype
+    if bound > max_magnitude:
+        bound = float(np.nextafter(dtype.type(bound), dtype.type(0)))
 
     def spread_out(t):  # t in [-1, 1] -> sign(t) * 10**(log_low + |t| * span); 0 -> 0 (shrinks to 0)
-        return 0.0 if t == 0 else math.copysign(10.0 ** (log_low + abs(t) * span), t)
+        if t == 0:
+            return 0.0 if allow_zero else math.copysign(smallest, t)
+        return math.copysign(min(10.0 ** (log_low + abs(t) * span), max_magnitude), t)
+
+    def nonzero(value):  # with allow_zero=False: a drawn 0 or -0.0 becomes +-min_magnitude, keeping its sign
+        return value if value != 0 else math.copysign(smallest, value)
 
     spread = st.floats(-1.0, 1.0).map(spread_out)
-    uniform = st.floats(-max_magnitude, max_magnitude, allow_nan=False, allow_infinity=False,
+    uniform = st.floats(-bound, bound, allow_nan=False, allow_infinity=False,
                         allow_subnormal=False, width=width)
+    if not allow_zero:
+        uniform = uniform.map(nonzero)
     choices = [spread, uniform] + ([st.just(0.0)] if allow_zero else [])
     values = st.one_of(*choices)
-    kinks = tuple(float(k) for k in avoid)
 
     def keep_away(value):
         for kink in kinks:
@@ -75,9 +134,15 @@ def floats(min_magnitude=1e-6, max_magnitude=1e3, allow_zero=True, avoid=(), min
         return value
 
     def representable(value):
-        return float(np.asarray(value, dtype=dtype)) if width == 32 else value
+        if width == 64:
+            return value
+        rounded = float(np.asarray(value, dtype=dtype))
+        return rounded if abs(rounded) <= max(bound, abs(value)) else math.copysign(bound, rounded)
 
-    return values.map(keep_away).map(representable) if kinks else values.map(representable)
+    values = values.map(keep_away).map(representable) if kinks else values.map(representable)
+    if not allow_zero:  # a kink pushed out to exactly 0, or a value rounded to 0 in the dtype: rare, rejected
+        values = values.filter(lambda value: value != 0)
+    return values
 
 
 def away_from_kinks(kinks=(0.0,), distance=1e-3, **kwargs):

@@ -15,6 +15,7 @@ import copy
 import numpy as np
 
 from .. import functional as F
+from ..engine import Tensor
 from ..engine.methods.arguments import flag_argument, number_argument
 from .linear import new_parameter
 from .module import Module
@@ -78,10 +79,19 @@ class LeakyReLU(_Activation):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. the 'no activation' of a layer)."""
+    """Returns its input unchanged (a placeholder, e.g. the 'no activation' of a layer).
+
+    Like every module it returns a Tensor: a Tensor input is returned as is
+    (the same object, as in PyTorch), an array or number becomes a Tensor.
+    PyTorch's ``Identity(*args, **kwargs)`` ignores its arguments, and so
+    does this one.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
-        return x
+        return x if isinstance(x, Tensor) else Tensor(x)
 
 
 # ---------------------------------------------------------------- smooth ones

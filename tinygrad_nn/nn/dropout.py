@@ -15,7 +15,9 @@ class Dropout(Module):
 
     The scaling ("inverted" dropout) keeps every element's expected value
     unchanged, so nothing needs rescaling at test time: in eval mode
-    (``module.eval()``) the input is returned as is. ``rng=None`` draws the
+    (``module.eval()``), and at ``p=0``, it is the identity. The output is
+    always a Tensor: a Tensor input is then returned as is (as in PyTorch),
+    an array or number becomes a Tensor, as every other module makes it. ``rng=None`` draws the
     masks from the default generator (``tg.manual_seed``); pass a Generator
     or an int seed to give this layer its own stream.
     """
@@ -28,9 +30,9 @@ class Dropout(Module):
         self.rng = None if rng is None else as_rng(rng, "Dropout")
 
     def forward(self, x):
+        x = x if isinstance(x, Tensor) else Tensor(x)
         if not self.training or self.p == 0.0:
             return x
-        x = x if isinstance(x, Tensor) else Tensor(x)
         if self.p == 1.0:
             return x * 0.0
         return DropoutOp.apply(x, p=self.p, rng=self.rng)  # one recorded op: the mask is drawn inside it
