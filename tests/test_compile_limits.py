@@ -316,3 +316,81 @@ def test_the_compile_command_takes_a_function_of_any_number_of_tensors_as_a_func
     model.write_text("def total(*xs):\n    return sum(x.sum() for x in xs)\n")
     assert main(["compile", f"{model}:total", "--input-shape", "2,3", "--input-shape", "3"]) == 0
     assert "def forward(" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, args", [
+    (lambda x, reg: (x * x).sum() + 0.5 * reg * (x * x).sum(), (tg.Tensor([[1.0, 2.0]], requires_grad=True),
+                                                                 np.array(2.0))),   # a 0-d hyperparameter
+    (lambda x: ((x - x.detach().mean()) ** 2).sum(), (tg.Tensor([3.0], requires_grad=True),)),  # one element
+    (lambda s, y: F.cross_entropy(s, y, reduction="sum"), (tg.Tensor(np.ones((2, 3)), requires_grad=True),
+                                                            np.array([2, 2]))),     # equal labels
+    (lambda s, y: F.nll_loss(s.log_softmax(axis=1), y), (tg.Tensor(np.ones((1, 3)), requires_grad=True),
+                                                          np.array([0]))),          # a batch of one
+])
+def test_values_from_arguments_that_rolling_cannot_change_are_still_refused(fn, args):
+    with pytest.raises(tg.TraceError, match="outside the recorded ops"):
+        tg.compile(fn)(*args)
+
+
+def test_a_batch_of_one_that_needs_no_fixed_values_compiles_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = tg.Tensor(np.full((1, 3), 0.5), requires_grad=True)
+        compiled_as_eager(lambda x, t: F.binary_cross_entropy_with_logits(x, t), (x, np.ones((1, 3))))
+        compiled_as_eager(lambda x, y: F.hinge_loss(x, y), (x, -np.ones((1, 3))))
+
+
+def test_a_backward_or_an_optimizer_step_inside_the_traced_function_is_refused():
+    net = nn.Linear(2, 1)
+    opt = tg.optim.SGD(net.parameters(), lr=0.1)
+
+    def train_step(x):
+        loss = (net(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    before = net.weight.data.copy()
+    with pytest.raises(tg.TraceError, match="runs a backward pass .* while it is traced"):
+        tg.compile(train_step)(tg.Tensor(np.ones((3, 2))))
+    assert np.array_equal(net.weight.data, before)  # refused before the step
+
+
+def test_a_bound_forward_follows_its_modules_train_and_eval_modes():
+    class Scaled(nn.Module):
+        def __init__(self):
+            self.w = tg.Tensor([1.0, 1.0], requires_grad=True)
+
+        def forward(self, x):
+            return (x * self.w).sum() * (4.0 if self.training else 2.0)
+
+    for make in (lambda m: m.forward, lambda m: (lambda x: m.forward(x))):
+        model = Scaled()
+        step = tg.compile(make(model))
+        x = tg.Tensor([1.0, 1.0])
+        assert step(x).item() == 8.0
+        model.eval()
+        assert step(x).item() == model(x).item() == 4.0
+
+
+def test_casts_inside_the_function_compile_and_a_constant_output_is_refused():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    compiled_as_eager(lambda x: x.astype(np.float32).sum(), (x,))
+    compiled_as_eager(lambda x: x.float().sum() * 2, (x,))
+    for constant in (lambda x: tg.zeros(3), lambda x: x.detach() + 1):
+        with pytest.raises(tg.TraceError, match="output is not computed from its arguments by recorded ops"):
+            tg.compile(constant)(x)
+
+
+def compiled_as_eager(fn, args):
+    """Two compiled calls give eager's value and gradient (of the first argument), bit for bit."""
+    step = tg.compile(fn)
+    eager = fn(*args)
+    eager.backward()
+    expected, args[0].grad = args[0].grad, None
+    for _ in range(2):
+        out = step(*args)
+        assert_same(out.data, eager.data)
+        out.backward()
+        assert_same(args[0].grad, expected)
+        args[0].grad = None

@@ -55,15 +55,25 @@ def perturbed(leaf):
     """A copy of an argument with other values of the same kind: its rows rolled by one.
 
     Rolling keeps every value a valid one (labels stay labels, -1/+1 targets
-    stay -1/+1). An array with one row is rolled along its last axis; an
-    array that rolling leaves unchanged (one element, equal rows) is not
-    perturbed, so what is computed from it alone goes unchecked.
+    stay -1/+1). An array with one row is rolled along its last axis. A
+    floating array that rolling leaves unchanged (0-d, one element, equal
+    rows: a hyperparameter, a batch of one) is shrunk by a factor of
+    1 - 2**-20 instead, which keeps probabilities probabilities; an integer
+    array of equal labels becomes zeros (ones if it was zeros). What is
+    computed from values none of these change (floats that are all -1, 0 or
+    1: targets) goes unchecked.
     """
     if isinstance(leaf, Tensor):
         return Tensor(perturbed(leaf.data), requires_grad=leaf.requires_grad, dtype=leaf.dtype)
-    if not isinstance(leaf, np.ndarray) or not leaf.ndim:
+    if not isinstance(leaf, np.ndarray):
         return leaf
-    return np.roll(leaf, 1, axis=0 if leaf.shape[0] > 1 else -1)
+    rolled = np.roll(leaf, 1, axis=0 if leaf.ndim and leaf.shape[0] > 1 else -1) if leaf.ndim else leaf
+    if leaf.size and np.array_equal(rolled, leaf):
+        if leaf.dtype.kind == "f" and not np.isin(leaf, (-1.0, 0.0, 1.0)).all():  # (+-1, 0: labels, targets)
+            return (leaf * leaf.dtype.type(1 - 2 ** -20)).astype(leaf.dtype)
+        if leaf.dtype.kind in "iu":  # labels: 0, or 1 if they were 0 (a function that has no class 1 refuses:
+            return np.zeros_like(leaf) if leaf.flat[0] else np.ones_like(leaf)  # then the check is skipped)
+    return rolled
 
 
 def _inputs(trace, leaves):
@@ -157,6 +167,9 @@ def check_constants(what, first, first_leaves, second, second_leaves):
                 f"{what}: {op} uses {what_kind} that the function computes from its arguments outside the "
                 "recorded ops (with numpy on .data, astype, or a random draw outside an op), so the compiled "
                 "code would keep the value of the first call." + _hint(value, first_leaves) +
-                " Compute it outside the compiled function and pass it as an argument")
+                " Compute it outside the compiled function and pass it as an argument. (Some of the library's "
+                "own functions do this too: nll_loss, huber_loss, smooth_l1_loss, masked_fill, topk, and "
+                "cross_entropy with weight=, label_smoothing or a reduction other than 'mean'; call them "
+                "without tg.compile)")
     if len(fixed) != len(other):
         raise TraceError(f"{what}: the function fixes a different number of constants for other argument values")

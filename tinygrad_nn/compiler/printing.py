@@ -18,6 +18,8 @@ import keyword
 import math
 import re
 
+import numpy as np
+
 from .values import Value
 
 __all__ = ["Printed", "render"]
@@ -201,8 +203,11 @@ def render(lowering, header_lines, inplace=True):
         if value.hint.startswith("arange_"):
             lines.append(f"{value.name} = np.arange({len(value.sample)})")
         else:
-            shape = getattr(value.sample, "shape", None)
-            what = f"a {shape} {value.sample.dtype} array" if shape is not None else type(value.sample).__name__
+            sample = value.sample
+            if isinstance(sample, np.ndarray):
+                what = f"a {sample.shape} {sample.dtype} array"
+            else:  # a dtype (astype's option), a number, ...: a dtype has a .shape too, so test for arrays
+                what = f"the dtype {sample}" if isinstance(sample, np.dtype) else type(sample).__name__
             lines.append(f"# {value.name}: {what} fixed when the function was traced")
     if lines:
         lines.append("")

@@ -82,7 +82,7 @@ def build(compiled, trace, leaves, key, generators):
                                f"({problem}); this is a bug in tinygrad_nn.compile, please report it")
         warnings.warn(f"{what}: the generated code disagreed with the traced values ({problem}); generating it "
                       "again more plainly", CompileWarning, stacklevel=4)
-    modules = tracing.watched_modules(compiled.module, trace, leaves)
+    modules = tracing.watched_modules(compiled.module, trace, leaves, compiled.named_objects())
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
     call = _guard(what, node_class, key, leaves, lowering.slots, modules)
     for slot in lowering.slots:

@@ -91,6 +91,10 @@ class Compiled:
     def __repr__(self):
         return f"<tg.compile of {self.what[8:-1]}: {len(self._programs)} trace(s)>"
 
+    def named_objects(self):
+        """The objects the compiled function names (closure variables, globals, a bound method's self)."""
+        return list(self._objects.values())
+
     @property
     def source(self):
         """The generated forward and backward of the most recent call, as Python source."""

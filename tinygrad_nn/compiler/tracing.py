@@ -65,6 +65,12 @@ class Tracer:
                 f"{self.what}: the function enters no_grad() while it is traced; the values computed inside "
                 "would not be recorded and would be baked into the compiled code. Use .detach() on the "
                 "tensors that should not get gradients, or keep that part outside tg.compile")
+        if event == "backward":
+            raise TraceError(
+                f"{self.what}: the function runs a backward pass (backward() or autograd.grad) while it is "
+                "traced. A compiled function records the forward ops only: the backward, and an optimizer "
+                "step after it, would happen while tracing and never again. Compile the loss and call "
+                "loss.backward() and optimizer.step() outside: loss = step(x, y); loss.backward()")
         if event == "scope":
             (owner,) = details
             if id(owner) not in self._seen_modules and hasattr(owner, "training"):
@@ -174,7 +180,8 @@ def trace(fn, structure, leaves, what):
     node recorded during the run has it in ``node.scope`` (and nodes recorded
     before do not).
 
-    Raises ``TypeError`` when the function returns anything but one Tensor.
+    Raises ``TypeError`` when the function returns anything but one Tensor,
+    ``TraceError`` when that Tensor was not recorded during the run.
     """
     stand_ins = {}
     values = []
@@ -206,6 +213,10 @@ def trace(fn, structure, leaves, what):
     if not isinstance(output, Tensor):
         raise TypeError(f"{what}: the function returned {type(output).__name__}; a compiled function must return "
                         "one Tensor (e.g. the loss)")
+    if output.grad_fn is None or marker not in output.grad_fn.scope:
+        raise TraceError(f"{what}: the function's output is not computed from its arguments by recorded ops (a "
+                         "constant, such as tg.zeros(3) or x.detach() + 1, or a tensor made before the call): "
+                         "there is nothing to compile; call the function itself")
     result = Trace(output, stand_ins, tracer, names.names if names is not None else {})
     result.marker = marker
     return result
@@ -221,6 +232,7 @@ def objects_named_in(fn):
     self_object = getattr(fn, "__self__", None)
     if self_object is not None and hasattr(self_object, "__dict__"):
         objects.update({name: value for name, value in vars(self_object).items() if not name.startswith("_")})
+        objects["self"] = self_object
     function = getattr(fn, "__func__", fn)
     code = getattr(function, "__code__", None)
     if code is None:
@@ -251,11 +263,17 @@ def generators_in(objects):
     return found
 
 
-def watched_modules(root, trace, leaves):
-    """``[(module, training flag)]`` of every module the trace depends on: entered while tracing, and inside them."""
+def watched_modules(root, trace, leaves, named=()):
+    """``[(module, training flag)]`` of every module the trace depends on: entered while tracing, and inside them.
+
+    ``named`` are the objects the function names (``objects_named_in``): a
+    module among them, or a bound method's module, may be used without being
+    called (``net.forward(x)``), and its mode still matters.
+    """
     from ..nn import Module
     candidates = [root] if root is not None else []
     candidates += trace.tracer.modules + [leaf for _, leaf in leaves if isinstance(leaf, Module)]
+    candidates += [obj for obj in named if isinstance(obj, Module)]
     watched, seen = [], set()
     for candidate in candidates:
         for module in candidate.modules():

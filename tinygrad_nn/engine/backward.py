@@ -90,6 +90,7 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
     Tensors delivers only to those (leaves, or non-leaves captured as their
     node is reached) and skips the nodes that lead to none of them.
     """
+    grad_mode.notify_tracer("backward")  # tg.compile cannot replay a backward inside the traced function
     grads = {}  # the summed upstream gradient of each node still to visit
     pending = []  # a heap of (-sequence, node): the newest node still to visit comes out first
     wanted_leaves, wanted_nodes = (None, None) if wanted is None else _wanted(wanted)

@@ -289,7 +289,8 @@ def notify_tracer(event, *details):
     ``"tolist()"`` (a tensor's value read into Python: the tracer raises),
     ``"compare"`` (details: the bool output, the ufunc, both operands: a mask
     the compiled code recomputes), ``"detach"`` (the new tensor and its
-    source), ``"no_grad"``, ``"scope"`` (a module entered) and ``"random"``.
+    source), ``"no_grad"``, ``"scope"`` (a module entered), ``"random"`` and
+    ``"backward"`` (a backward pass started: the tracer raises).
     Without a tracer it does nothing.
     """
     tracer = STATE.tracer
