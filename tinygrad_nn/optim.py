@@ -1,8 +1,8 @@
-"""Optimizers: ``SGD`` (momentum, Nesterov, weight decay) and ``Adam``.
+"""Optimizers: ``SGD`` (momentum, dampening, Nesterov, weight decay) and ``Adam`` (AMSGrad).
 
 The updates follow PyTorch's published formulas exactly (``torch.optim.SGD``
-with ``dampening=0`` and ``torch.optim.Adam`` with ``amsgrad=False``), so a
-PyTorch training loop reads the same here::
+and ``torch.optim.Adam``, with the same arguments, defaults and ``maximize``
+option), so a PyTorch training loop reads the same here::
 
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for step in range(steps):
@@ -16,12 +16,14 @@ A parameter whose ``.grad`` is None is skipped; a ``.grad`` that is a Tensor
 (after ``backward(create_graph=True)``) is read for its values only. ``param_groups`` is a list
 of dicts, one per group, holding ``"params"`` and the hyperparameters, so
 ``for group in optimizer.param_groups: group["lr"] *= 0.5`` changes the
-learning rate. ``state_dict()`` is a flat ``{name: np.ndarray}`` dict that
-``tg.save`` can write.
+learning rate (``step()`` checks a changed value as the constructor does,
+before anything moves); ``add_param_group`` adds a group. ``state_dict()``
+is a flat ``{name: np.ndarray}`` dict that ``tg.save`` can write.
 """
 
 import math
 import numbers
+import operator
 import re
 from collections.abc import Mapping
 
@@ -72,6 +74,14 @@ def _gradient_values(optimizer, param, data):
     return values
 
 
+def _check_params(where, group, suffix):
+    """A TypeError unless ``group["params"]`` (of a dict ``group``) is still a list of Tensors."""
+    params = group.get("params")
+    if not isinstance(params, (list, tuple)) or not all(isinstance(p, Tensor) for p in params):
+        raise TypeError(f"{where}: 'params' must be a list of Tensors, got {params!r:.60} (use "
+                        f"add_param_group to add a group){suffix}")
+
+
 class Optimizer:
     """Base class: holds parameter groups and per-parameter state; subclasses write ``_update``.
 
@@ -81,12 +91,18 @@ class Optimizer:
     """
 
     STATE_FIELDS = ()              # names of the per-parameter state arrays
+    OPTIONAL_STATE_FIELDS = {}     # state arrays kept only when a flag hyperparameter is on: {field: flag}
     NONNEGATIVE_STATE_FIELDS = ()  # those that can never hold negative values
+    LATER_HYPERPARAMETERS = {}     # hyperparameters an older state_dict may lack: {name: value it meant}
 
     def __init__(self, params, defaults):
         name = type(self).__name__
         self.defaults = dict(defaults)
         self._check_hyperparameters(self.defaults)
+        keys = tuple(self.defaults)
+        # the hyperparameters of a group as a tuple, in the order of ``defaults`` (what ``_update`` receives)
+        self._values_of = operator.itemgetter(*keys) if len(keys) > 1 else (lambda group: (group[keys[0]],))
+        self._checked = []  # per group: the tuple of its values as last checked (step compares with ==)
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params must be an iterable of Tensors "
                             "(e.g. model.parameters()), got a single Tensor; wrap it in a list")
@@ -115,16 +131,32 @@ class Optimizer:
         self.state = {}   # id(param) -> {name: np.ndarray}
         seen = {}         # id(param) -> index of its group
         for group in groups:
-            self._add_group(group, seen)
+            self._add_group(group, seen, name)
 
-    def _add_group(self, group, seen):
+    def add_param_group(self, param_group):
+        """Append a parameter group, as ``torch.optim.Optimizer.add_param_group``; all or nothing.
+
+        ``param_group`` is a dict ``{"params": [...], "lr": ...}``: missing
+        hyperparameters take the constructor's defaults. It gets the same
+        checks as a group given to the constructor, and a parameter that is
+        already in another group is refused. Errors name the optimizer and
+        the new group (``"SGD.add_param_group: param group 2: ..."``); on an
+        error nothing is added.
+        """
+        seen = {}
+        for g, group in enumerate(self.param_groups):
+            params = group.get("params", ()) if isinstance(group, dict) else ()
+            seen.update(dict.fromkeys(map(id, params if isinstance(params, (list, tuple)) else ()), g))
+        self._add_group(param_group, seen, f"{type(self).__name__}.add_param_group")
+
+    def _add_group(self, group, seen, op):
         """Check one parameter group (its params and hyperparameters) and append it to ``param_groups``.
 
         ``seen`` maps ``id(param)`` to the group already holding it. Errors
-        name the optimizer and the group: ``"SGD: param group 1: ..."``.
+        name ``op`` and the group: ``"SGD: param group 1: ..."``.
         """
         g = len(self.param_groups)
-        where = f"{type(self).__name__}: param group {g}"
+        where = f"{op}: param group {g}"
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{where}: a parameter group must be a dict with a 'params' entry, got {group!r:.80}")
         params = group["params"]
@@ -167,6 +199,9 @@ class Optimizer:
             prefix = f"{type(self).__name__}: "
             raise type(error)(f"{where}: {text[len(prefix):] if text.startswith(prefix) else text}") from None
         seen.update(dict.fromkeys(mine, g))
+        del self._checked[g:]
+        self._checked.extend([None] * (g - len(self._checked)))  # groups appended by hand: checked in step
+        self._checked.append(self._values_of(full))
         self.param_groups.append(full)
 
     def _check_hyperparameters(self, group):
@@ -197,22 +232,97 @@ class Optimizer:
         """Update every parameter that has a gradient, in place; all or nothing.
 
         Only the gradient's values are read (an array, or the data of a
-        Tensor gradient); ``.grad`` itself is never changed. Every gradient is
-        checked before any parameter changes.
+        Tensor gradient); ``.grad`` itself is never changed. Every gradient,
+        and every hyperparameter changed in ``param_groups`` since it was last
+        checked, is checked (as the constructor checks it) before any
+        parameter or state changes.
         """
+        groups, checked, values_of = self.param_groups, self._checked, self._values_of
         work = []
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    data = param.data
-                    work.append((param, data, _gradient_values(self, param, data), group))
-        for param, data, grad, group in work:
+        if len(checked) == len(groups):
+            for group, values in zip(groups, checked):
+                # the values checked last time still there? (A tuple == is cheap for identical items; an
+                # equal value, such as True for 1.0, steps as the checked one: ``values`` is what is used.)
+                try:
+                    if values_of(group) != values:
+                        break
+                except (KeyError, TypeError, ValueError):  # a key deleted, a group no dict, an array's ==
+                    break
+                items = []
+                try:
+                    for param in group["params"]:
+                        if param.grad is not None:
+                            data = param.data
+                            items.append((param, data, _gradient_values(self, param, data)))
+                except (TypeError, AttributeError):  # 'params' replaced by something else: named below
+                    break
+                if items:
+                    work.append((items, values))
+            else:
+                for items, values in work:
+                    self._update_group(items, values)
+                return
+        checked = self._checked_groups(f"{type(self).__name__}.step")  # a group changed: check them all
+        work = [(items, values) for items, values in zip(map(self._with_gradients, groups), checked) if items]
+        keys = tuple(self.defaults)
+        for group, values in zip(groups, checked):  # store normalized values (lr=1 -> 1.0, betas list -> tuple)
+            group.update(zip(keys, values))
+        self._checked = checked
+        for items, values in work:
+            self._update_group(items, values)
+
+    def _with_gradients(self, group):
+        """``(param, data, gradient values)`` of each parameter of ``group`` that has a gradient (checked)."""
+        items = []
+        for param in group["params"]:
+            if param.grad is not None:
+                data = param.data
+                items.append((param, data, _gradient_values(self, param, data)))
+        return items
+
+    def _checked_groups(self, op, suffix="; nothing was updated"):
+        """Every group's hyperparameters checked and normalized, as tuples (``_values_of``); changes nothing.
+
+        A missing, mistyped or out-of-range value raises the constructor's
+        error, prefixed with ``op`` and the group and followed by ``suffix``:
+        ``"SGD.step: param group 1: lr must be a number, got None (NoneType);
+        nothing was updated"``.
+        """
+        name, result = type(self).__name__, []
+        for g, group in enumerate(self.param_groups):
+            where = f"{op}: param group {g}"
+            if not isinstance(group, dict):
+                raise TypeError(f"{where}: a parameter group must be a dict, got {type(group).__name__}{suffix}")
+            _check_params(where, group, suffix)
+            missing = [key for key in self.defaults if key not in group]
+            if missing:
+                raise ValueError(f"{where}: hyperparameter(s) {', '.join(map(repr, missing))} missing "
+                                 f"(use add_param_group to add a group){suffix}")
+            values = {key: group[key] for key in self.defaults}
+            try:
+                self._check_hyperparameters(values)
+            except (TypeError, ValueError) as error:
+                text, prefix = str(error), f"{name}: "
+                raise type(error)(f"{where}: {text[len(prefix):] if text.startswith(prefix) else text}"
+                                  f"{suffix}") from None
+            result.append(self._values_of(values))
+        return result
+
+    def _update_group(self, items, values):
+        """Update the ``(param, data, grad)`` of one group in place; ``values``: its checked hyperparameters.
+
+        ``values`` is a tuple in the order of ``defaults``. This calls
+        ``_update`` for each parameter; an optimizer may override it to read
+        the hyperparameters once per group.
+        """
+        state = self.state
+        for param, data, grad in items:
             if not data.flags.writeable:
                 param.data = data.copy()
-            state = self.state.setdefault(id(param), {})
-            self._update(param, grad, state, group)
+            self._update(param, grad, state.setdefault(id(param), {}), values)
 
-    def _update(self, param, grad, state, group):
+    def _update(self, param, grad, state, values):
+        """Update one parameter in place from its gradient values and its ``state`` dict."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ state
@@ -223,10 +333,19 @@ class Optimizer:
         length-2 array) and ``state.<i>.<name>`` for parameter ``i`` in the
         order of ``params``. Arrays are copies.
         """
-        result = {}
-        for g, group in enumerate(self.param_groups):
-            for key in self.defaults:
-                result[f"param_groups.{g}.{key}"] = np.array(group[key])
+        result, groups, checked = {}, self.param_groups, self._checked
+        try:  # the values as step() uses them: checked (an edit to a bad value is named here), normalized
+            fresh = len(checked) == len(groups) and all(
+                self._values_of(group) == values for group, values in zip(groups, checked))
+        except (KeyError, TypeError, ValueError):
+            fresh = False
+        op = f"{type(self).__name__}.state_dict"
+        if fresh:
+            for g, group in enumerate(groups):
+                _check_params(f"{op}: param group {g}", group, "")
+        for g, values in enumerate(checked if fresh else self._checked_groups(op, suffix="")):
+            for key, value in zip(self.defaults, values):
+                result[f"param_groups.{g}.{key}"] = np.array(value)
         for i, param in enumerate(self.params):
             for key, value in self.state.get(id(param), {}).items():
                 result[f"state.{i}.{key}"] = np.array(value, copy=True)
@@ -265,25 +384,36 @@ class Optimizer:
             except ValueError as error:
                 problems.append(f"{key}: {error}")
                 target[field] = None  # named above; not reported again as missing
+        for group in groups:  # a state_dict saved before these options existed: they were at these values
+            for field, value in self.LATER_HYPERPARAMETERS.items():
+                group.setdefault(field, value)
         missing = [f"param_groups.{g}.{field}" for g, group in enumerate(groups)
                    for field in self.defaults if field not in group]
         if missing:
             problems.append("missing keys: " + ", ".join(missing))
-        for index, fields in state.items():
-            if set(fields) != set(self.STATE_FIELDS):
-                problems.append(f"state.{index}: holds {sorted(fields)}, but {name} state needs all of "
-                                f"{list(self.STATE_FIELDS)}")
         for g, group in enumerate(groups):
             if set(group) == set(self.defaults) and None not in group.values():
                 try:
                     self._check_hyperparameters(group)
                 except (TypeError, ValueError) as error:
                     problems.append(f"param_groups.{g}: {error}")
+        group_of = [g for g, group in enumerate(self.param_groups) for _ in group["params"]]
+        for index, fields in state.items():
+            needed = self._state_fields(groups[group_of[index]])
+            if not set(needed) <= set(fields):
+                problems.append(f"state.{index}: holds {sorted(fields)}, but {name} state needs all of "
+                                f"{list(needed)}")
         if problems:
             raise StateDictError(f"{name}.load_state_dict failed, nothing was changed: " + " | ".join(problems))
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
+        self._checked = [self._values_of(group) for group in self.param_groups]
         self.state = {id(params[index]): fields for index, fields in state.items()}
+
+    def _state_fields(self, group):
+        """The state arrays a parameter of ``group`` (checked hyperparameters) keeps once it has stepped."""
+        return self.STATE_FIELDS + tuple(field for field, flag in self.OPTIONAL_STATE_FIELDS.items()
+                                         if group.get(flag) is True)
 
     def _parse_key(self, key, group_count, param_count):
         """``(kind, index, field)`` of a key ``param_groups.<g>.<name>`` or ``state.<i>.<name>`` that fits."""
@@ -299,8 +429,10 @@ class Optimizer:
                              f"{sorted(self.defaults)})")
         if kind == "state" and index >= param_count:
             raise ValueError(f"names parameter {index}, but this optimizer has {param_count} parameters")
-        if kind == "state" and field not in self.STATE_FIELDS:
-            raise ValueError(f"is not {type(self).__name__} state (expected one of {list(self.STATE_FIELDS)})")
+        if kind == "state" and field not in self.STATE_FIELDS and field not in self.OPTIONAL_STATE_FIELDS:
+            optional = "".join(f", nor {flag}'s {field!r}" for field, flag in self.OPTIONAL_STATE_FIELDS.items())
+            raise ValueError(f"is not {type(self).__name__} state (expected one of {list(self.STATE_FIELDS)})"
+                             + optional)
         return kind, index, field
 
     def _converted(self, kind, field, value, param):
@@ -338,62 +470,86 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, PyTorch's update (``dampening = 0``)::
+    """Stochastic gradient descent, ``torch.optim.SGD``'s update and arguments::
 
-        g = grad + weight_decay * p
-        if momentum:  buf = g on the first step, else momentum * buf + g
+        g = -grad if maximize else grad
+        g = g + weight_decay * p
+        if momentum:  buf = g on the first step, else momentum * buf + (1 - dampening) * g
                       g = g + momentum * buf  if nesterov  else  buf
         p = p - lr * g
 
     ``weight_decay`` here is the L2 gradient ``lambda * p`` (what
     ``0.5 * lambda * l2_penalty(params)`` in the loss would give).
+    ``nesterov=True`` needs ``momentum > 0`` and ``dampening == 0``, as in
+    PyTorch; ``maximize=True`` ascends the objective instead of descending it.
     """
 
     STATE_FIELDS = ("momentum_buffer",)
+    LATER_HYPERPARAMETERS = {"dampening": 0.0, "maximize": False}
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
         group["momentum"] = momentum = _number("SGD", "momentum", group["momentum"])
+        group["dampening"] = dampening = _number("SGD", "dampening", group["dampening"])
         group["nesterov"] = nesterov = flag_argument(group["nesterov"], "nesterov", "SGD")
+        group["maximize"] = flag_argument(group["maximize"], "maximize", "SGD")
         if nesterov and momentum <= 0:
             raise ValueError(f"SGD: nesterov=True needs momentum > 0, got momentum={momentum}")
+        if nesterov and dampening != 0:
+            raise ValueError(f"SGD: dampening must be 0 with nesterov=True (Nesterov momentum needs zero "
+                             f"dampening, as in PyTorch), got dampening={dampening}")
 
-    def _update(self, param, grad, state, group):
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
-        momentum = group["momentum"]
-        if momentum:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = np.array(grad, copy=True)
-            else:
-                buffer *= momentum
-                buffer += grad
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param.data -= group["lr"] * grad
+    def _update_group(self, items, values):
+        lr, momentum, dampening, weight_decay, nesterov, maximize = values  # read once per group
+        state = self.state
+        for param, data, grad in items:
+            if not data.flags.writeable:
+                param.data = data = data.copy()
+            if maximize:
+                grad = -grad
+            if weight_decay:
+                grad = grad + weight_decay * data
+            if momentum:  # (without momentum SGD keeps no state, as in PyTorch)
+                buffers = state.setdefault(id(param), {})
+                buffer = buffers.get("momentum_buffer")
+                if buffer is None:
+                    buffer = buffers["momentum_buffer"] = np.array(grad, copy=True)
+                else:
+                    buffer *= momentum
+                    buffer += (1 - dampening) * grad if dampening else grad
+                grad = grad + momentum * buffer if nesterov else buffer
+            param.data -= lr * grad
 
 
 class Adam(Optimizer):
-    """Adam, PyTorch's update (``amsgrad=False``), with step count ``t`` starting at 1::
+    """Adam, ``torch.optim.Adam``'s update and arguments, with step count ``t`` starting at 1::
 
-        g = grad + weight_decay * p
+        g = -grad if maximize else grad
+        g = g + weight_decay * p
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g**2
+        if amsgrad:  v_max = max(v_max, v)   (elementwise, from 0; used instead of v below)
         p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
     ``weight_decay`` is added to the gradient (L2, as in ``torch.optim.Adam``),
-    not decoupled as in AdamW.
+    not decoupled as in AdamW. With ``amsgrad=True`` each parameter's state
+    also holds ``max_exp_avg_sq`` (``v_max``).
     """
 
     STATE_FIELDS = ("step", "exp_avg", "exp_avg_sq")
-    NONNEGATIVE_STATE_FIELDS = ("exp_avg_sq",)
+    OPTIONAL_STATE_FIELDS = {"max_exp_avg_sq": "amsgrad"}
+    NONNEGATIVE_STATE_FIELDS = ("exp_avg_sq", "max_exp_avg_sq")
+    LATER_HYPERPARAMETERS = {"amsgrad": False, "maximize": False}
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
@@ -404,11 +560,15 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {len(betas)} value(s): {betas!r:.60}")
         group["betas"] = tuple(_number("Adam", f"betas[{i}]", beta, below=1.0) for i, beta in enumerate(betas))
         group["eps"] = _number("Adam", "eps", group["eps"])
+        group["amsgrad"] = flag_argument(group["amsgrad"], "amsgrad", "Adam")
+        group["maximize"] = flag_argument(group["maximize"], "maximize", "Adam")
 
-    def _update(self, param, grad, state, group):
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
-        beta1, beta2 = group["betas"]
+    def _update(self, param, grad, state, values):
+        lr, (beta1, beta2), eps, weight_decay, amsgrad, maximize = values
+        if maximize:
+            grad = -grad
+        if weight_decay:
+            grad = grad + weight_decay * param.data
         if "step" not in state:
             state["step"] = np.array(0, dtype=np.int64)
             state["exp_avg"] = np.zeros_like(param.data)
@@ -420,6 +580,12 @@ class Adam(Optimizer):
         exp_avg += (1 - beta1) * grad
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
-        step_size = group["lr"] / (1 - beta1 ** step)
-        denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2 ** step) + group["eps"]
+        if amsgrad:  # (from 0 also when amsgrad is switched on for a parameter that has stepped before)
+            largest = state.get("max_exp_avg_sq")
+            if largest is None:
+                largest = state["max_exp_avg_sq"] = np.zeros_like(param.data)
+            np.maximum(largest, exp_avg_sq, out=largest)
+            exp_avg_sq = largest
+        step_size = lr / (1 - beta1 ** step)
+        denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2 ** step) + eps
         param.data -= step_size * (exp_avg / denominator)

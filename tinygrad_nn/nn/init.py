@@ -15,11 +15,17 @@ Default choices of this package (see docs/modules.md):
   kill gradients (the notes' warning). Glorot's variance is the one derived
   for such symmetric squashing units.
 
-For a weight of shape ``(out_features, in_features)`` (or ``(out, pieces,
-in)`` for Maxout) ``fan_in`` is the last axis and ``fan_out`` the first.
-Every function takes ``rng=None`` (the default generator of
-``tinygrad_nn.random``, reseeded by ``tg.manual_seed``), an int seed, or a
-``numpy.random.Generator``.
+The names, arguments and defaults are ``torch.nn.init``'s
+(``kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu')``,
+``uniform_(tensor, a=0.0, b=1.0)``, ``constant_(tensor, val)`` ...). For a
+weight of shape ``(out_features, in_features)`` ``fan_in`` is
+``in_features`` and ``fan_out`` ``out_features``, as in PyTorch; for
+Maxout's ``(out, pieces, in)`` ``fan_in`` is the last axis and ``fan_out``
+``out * pieces``. Every random function takes ``rng=None`` (the default
+generator of ``tinygrad_nn.random``, reseeded by ``tg.manual_seed``), an int
+seed, or a ``numpy.random.Generator``, where PyTorch takes ``generator``.
+Every function fills the tensor in place (bumping its ``version``) and
+returns it.
 """
 
 import math
@@ -30,33 +36,48 @@ import numpy as np
 from ..engine import Tensor, no_grad
 from ..random import as_rng
 
-__all__ = ["calculate_gain", "fans", "zeros_", "ones_", "constant_", "normal_", "uniform_",
-           "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_"]
+__all__ = ["calculate_gain", "fans", "zeros_", "ones_", "constant_", "eye_", "normal_", "uniform_",
+           "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_", "orthogonal_"]
 
-_GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
+_LINEAR = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "sigmoid")
+_GAINS = {**dict.fromkeys(_LINEAR, 1.0), "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 3.0 / 4.0}
 
 
 def calculate_gain(nonlinearity, param=None):
     """The recommended standard-deviation gain for a nonlinearity (PyTorch's table).
 
     ``"relu"``: sqrt(2); ``"leaky_relu"``: sqrt(2 / (1 + slope**2)) (slope
-    ``param``, default 0.01); ``"tanh"``: 5/3; ``"sigmoid"``, ``"linear"``: 1.
+    ``param``, default 0.01); ``"tanh"``: 5/3; ``"selu"``: 3/4; ``"sigmoid"``,
+    ``"linear"``, ``"identity"`` and the conv names: 1.
     """
+    return _gain("calculate_gain", nonlinearity, param, "param")
+
+
+def _gain(op, nonlinearity, slope, slope_name):
+    """``calculate_gain(nonlinearity, slope)`` with errors naming ``op`` and the slope argument."""
     if not isinstance(nonlinearity, str):
-        raise TypeError(f"calculate_gain: nonlinearity must be a name such as 'relu', "
-                        f"got {type(nonlinearity).__name__}")
+        raise TypeError(f"{op}: nonlinearity must be a name such as 'relu', got {type(nonlinearity).__name__}")
     name = nonlinearity.lower()
     if name == "leaky_relu":
-        slope = 0.01 if param is None else _real("calculate_gain", "param", param)
-        return math.sqrt(2.0 / (1.0 + slope ** 2))
+        if slope is None:
+            slope = 0.01
+        elif isinstance(slope, (bool, np.bool_)):
+            raise TypeError(f"{op}: {slope_name} (the negative slope) must be a number, got {slope!r}")
+        slope = _real(op, slope_name, slope)
+        return math.sqrt(2.0 / (1.0 + slope * slope))  # (slope * slope: inf, never OverflowError)
     if name not in _GAINS:
-        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; "
+        raise ValueError(f"{op}: unknown nonlinearity {nonlinearity!r}; "
                          f"known: {', '.join(sorted(_GAINS) + ['leaky_relu'])}")
     return _GAINS[name]
 
 
 def fans(shape):
-    """``(fan_in, fan_out)`` of a weight shape: the last axis and the first axis."""
+    """``(fan_in, fan_out)`` of a weight shape: ``(in, out)`` for ``(out, in)``, as PyTorch computes them.
+
+    For more axes, ``(out, pieces, in)`` as Maxout's weight, ``fan_in`` is
+    the last axis and ``fan_out`` the product of the others.
+    """
     if isinstance(shape, Tensor):
         raise TypeError("fans: expected a shape (a tuple of ints), got a Tensor; pass tensor.shape")
     try:
@@ -112,12 +133,20 @@ def ones_(tensor):
     return _fill(_checked("ones_", tensor), 1.0)
 
 
-def constant_(tensor, value):
-    """Fill with ``value`` (a number)."""
+def constant_(tensor, val):
+    """Fill with ``val`` (a number)."""
     _checked("constant_", tensor)
-    if isinstance(value, Tensor) or not isinstance(value, numbers.Real):
-        raise TypeError(f"constant_: value must be a number, got {type(value).__name__}")
-    return _fill(tensor, value)
+    if isinstance(val, Tensor) or not isinstance(val, numbers.Real):
+        raise TypeError(f"constant_: val must be a number, got {type(val).__name__}")
+    return _fill(tensor, val)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal, zeros elsewhere; any shape)."""
+    _checked("eye_", tensor)
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, rng=None):
@@ -127,13 +156,27 @@ def normal_(tensor, mean=0.0, std=1.0, rng=None):
     return _fill(tensor, as_rng(rng, "normal_").normal(mean, std, size=tensor.shape))
 
 
-def uniform_(tensor, low=0.0, high=1.0, rng=None):
-    """Fill with draws from U(low, high)."""
+def uniform_(tensor, a=0.0, b=1.0, rng=None, *, low=None, high=None):
+    """Fill with draws from U(a, b), as ``torch.nn.init.uniform_``.
+
+    ``low=`` and ``high=`` are accepted as the older names of ``a`` and ``b``
+    (not together with a value for the same bound).
+    """
     _checked("uniform_", tensor)
-    low, high = _real("uniform_", "low", low), _real("uniform_", "high", high)
-    if low > high:
-        raise ValueError(f"uniform_: low must be <= high, got low={low:g}, high={high:g}")
-    return _fill_uniform("uniform_", tensor, low, high, rng)
+    if low is not None:
+        if not (type(a) in (int, float) and a == 0.0):
+            raise TypeError(f"uniform_: got both a={a!r:.40} and low={low!r:.40} (low is the older name of a); "
+                            "pass a")
+        a = low
+    if high is not None:
+        if not (type(b) in (int, float) and b == 1.0):
+            raise TypeError(f"uniform_: got both b={b!r:.40} and high={high!r:.40} (high is the older name of "
+                            "b); pass b")
+        b = high
+    a, b = _real("uniform_", "a", a), _real("uniform_", "b", b)
+    if a > b:
+        raise ValueError(f"uniform_: a must be <= b, got a={a:g}, b={b:g}")
+    return _fill_uniform("uniform_", tensor, a, b, rng)
 
 
 def _fill_uniform(op, tensor, low, high, rng):
@@ -143,17 +186,48 @@ def _fill_uniform(op, tensor, low, high, rng):
     return _fill(tensor, as_rng(rng, op).uniform(low, high, size=tensor.shape))
 
 
-def kaiming_normal_(tensor, nonlinearity="relu", param=None, rng=None):
-    """He/Kaiming normal: N(0, gain**2 / fan_in); for ReLU ``std = sqrt(2 / fan_in)``."""
-    fan_in, _ = _fans("kaiming_normal_", tensor)
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, param) / math.sqrt(fan_in), rng)
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    """He/Kaiming normal, as ``torch.nn.init.kaiming_normal_``: N(0, std**2), ``std = gain / sqrt(fan)``.
+
+    ``gain = calculate_gain(nonlinearity, a)`` (``a``: the negative slope of
+    a leaky ReLU, used only with ``'leaky_relu'``; the default, slope 0, is
+    ReLU's sqrt(2)); ``fan`` is ``fan_in`` (``mode='fan_in'``: keeps the
+    forward variance) or ``fan_out`` (the backward one). The older form
+    ``kaiming_normal_(w, 'leaky_relu', 0.2)`` (nonlinearity, then slope)
+    still works.
+    """
+    return normal_(tensor, 0.0, _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity), rng)
 
 
-def kaiming_uniform_(tensor, nonlinearity="relu", param=None, rng=None):
-    """He/Kaiming uniform: U(-b, b) with ``b = gain * sqrt(3 / fan_in)`` (same variance as the normal)."""
-    fan_in, _ = _fans("kaiming_uniform_", tensor)
-    bound = calculate_gain(nonlinearity, param) * math.sqrt(3.0 / fan_in)
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    """He/Kaiming uniform, as ``torch.nn.init.kaiming_uniform_``: U(-b, b), ``b = sqrt(3) * std``.
+
+    ``std`` is ``kaiming_normal_``'s (same arguments), so the variance is the same.
+    """
+    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     return _fill_uniform("kaiming_uniform_", tensor, -bound, bound, rng)
+
+
+def _kaiming_std(op, tensor, a, mode, nonlinearity):
+    """``gain / sqrt(fan)`` for the Kaiming functions, every argument checked (errors name ``op``)."""
+    fan_in, fan_out = _fans(op, tensor)
+    if isinstance(a, str):  # the older positional form (tensor, nonlinearity, slope)
+        if nonlinearity != "leaky_relu":
+            raise TypeError(f"{op}: a must be a number (the negative slope), got {a!r}; "
+                            f"nonlinearity is given as {nonlinearity!r} already")
+        nonlinearity, a = a, (None if isinstance(mode, str) else mode)
+        mode = "fan_in"
+    elif isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real):
+        raise TypeError(f"{op}: a (the negative slope of a leaky ReLU) must be a number, got {a!r:.60}")
+    if not isinstance(mode, str):
+        raise TypeError(f"{op}: mode must be 'fan_in' or 'fan_out', got {type(mode).__name__}")
+    if mode.lower() not in ("fan_in", "fan_out"):
+        raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode.lower() == "fan_in" else fan_out
+    if fan == 0:
+        raise ValueError(f"{op}: the tensor of shape {tensor.shape} has {mode.lower()} = 0, so the scale "
+                         f"1 / sqrt({mode.lower()}) is undefined")
+    return _gain(op, nonlinearity, a, "a") / math.sqrt(fan)
 
 
 def xavier_normal_(tensor, gain=1.0, rng=None):
@@ -168,6 +242,32 @@ def xavier_uniform_(tensor, gain=1.0, rng=None):
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
     bound = _real("xavier_uniform_", "gain", gain, at_least=0.0) * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill_uniform("xavier_uniform_", tensor, -bound, bound, rng)
+
+
+def orthogonal_(tensor, gain=1.0, rng=None):
+    """Fill with a (semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_`` (Saxe et al.).
+
+    The tensor is seen as ``(rows, cols)`` with ``rows = shape[0]`` (further
+    axes flattened into ``cols``): its rows are orthonormal if ``rows <=
+    cols``, else its columns are. Drawn as the Q of a QR factorization of a
+    standard normal matrix, signs fixed so that it is uniformly distributed.
+    """
+    _checked("orthogonal_", tensor)
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: need a tensor with at least 2 axes, got shape {tensor.shape}")
+    gain = _real("orthogonal_", "gain", gain)
+    rows = tensor.shape[0]
+    cols = tensor.size // rows if rows else 0
+    if tensor.size == 0:
+        return _fill(tensor, 0.0)
+    flat = as_rng(rng, "orthogonal_").standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
 def _fans(op, tensor):
