@@ -394,3 +394,23 @@ def compiled_as_eager(fn, args):
         out.backward()
         assert_same(args[0].grad, expected)
         args[0].grad = None
+
+
+def test_an_argument_also_used_through_a_closure_is_refused():
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(tg.TraceError, match="argument 'a' is also used through a variable the function reads"):
+        tg.compile(lambda a: (a * w).sum())(w)  # eager: w.grad = 2 w; the trace counted the closure as a constant
+    x = tg.Tensor([1.0, 1.0, 1.0], requires_grad=True)
+    tg.compile(lambda a: (a * w).sum())(x).backward()  # another tensor as the argument is fine
+    assert x.grad.tolist() == [1.0, 2.0, 3.0] and w.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_captured_constant_that_later_requires_grad_gets_a_new_trace_and_its_gradient():
+    net = nn.Linear(2, 1)
+    net.weight.requires_grad = False
+    step, x = tg.compile(net), tg.Tensor(np.ones((1, 2)))
+    step(x).sum().backward()
+    assert net.weight.grad is None
+    net.weight.requires_grad = True  # unfrozen after the trace
+    step(x).sum().backward()
+    assert net.weight.grad.tolist() == [[1.0, 1.0]] and step.traces == 2

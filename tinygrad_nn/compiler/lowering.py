@@ -59,6 +59,7 @@ class Lowering:
         self.backward = Function(self.namespace)
         self.sources = Sources(trace, leaves, self.forward, self.namespace)
         self.slots, self.requires = self.sources.slots, self.sources.requires
+        self.constant_tensors = self.sources.constant_tensors  # captured Tensors without gradient, by id
         self.node_values = self.sources.node_values
         self.builders = {}                 # node -> (template or None, NodeBuilder or ctx Value, operands, targets)
         self._scope_comment = None

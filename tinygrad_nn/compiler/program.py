@@ -31,17 +31,19 @@ MISS = object()  # a guard's answer: this trace does not fit the call
 class Program:
     """One trace, compiled: ``call`` (the guard), ``run`` (no checks), ``source``, the node's Function class."""
 
-    def __init__(self, key, source, function_class, slots, modules, leaf_descriptions, call):
+    def __init__(self, key, source, function_class, slots, modules, leaf_descriptions, call, constants=()):
         self.key, self.source, self.function_class = key, source, function_class
         self.slots, self.modules, self.leaf_descriptions = slots, modules, leaf_descriptions
         self.call = call
+        self.constants = constants  # captured Tensors traced as constants: they must still need no gradient
         self.described = ", ".join(leaf_descriptions)
 
     def modes_match(self):
-        """True when the modules' modes and the captured parameters are as when this was traced."""
+        """True when the modules' modes and the captured parameters and constants are as when this was traced."""
         return all(module.training is flag for module, flag in self.modules) and all(
             slot.tensor.shape == slot.value_shape and slot.tensor.dtype == slot.value_dtype
-            and slot.tensor.requires_grad for slot in self.slots if slot.tensor is not None)
+            and slot.tensor.requires_grad for slot in self.slots if slot.tensor is not None) and not any(
+            tensor.requires_grad for tensor in self.constants)
 
     def describe_modes(self):
         """The train/eval mode of each module the trace entered, for messages (``Linear train, ...``)."""
@@ -84,11 +86,12 @@ def build(compiled, trace, leaves, key, generators):
                       "again more plainly", CompileWarning, stacklevel=4)
     modules = tracing.watched_modules(compiled.module, trace, leaves, compiled.named_objects())
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
-    call = _guard(what, node_class, key, leaves, lowering.slots, modules)
+    constants = list(lowering.constant_tensors.values())
+    call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants)
     for slot in lowering.slots:
         slot.value = None  # the lowering's values hold every traced array: keep none of them
     return Program(key, printed.source, node_class, lowering.slots, modules,
-                   [tracing.describe(leaf) for _, leaf in leaves], call)
+                   [tracing.describe(leaf) for _, leaf in leaves], call, constants)
 
 
 def _disagreement(namespace, lowering):
@@ -147,7 +150,7 @@ def _node_class(what, namespace, slots, gradients, leaves):
         "forward": staticmethod(glue["node_forward"]), "backward": staticmethod(glue["node_backward"])})
 
 
-def _guard(what, node_class, key, leaves, slots, modules):
+def _guard(what, node_class, key, leaves, slots, modules, constants=()):
     """``call(args, kwargs)``: record the node if the call fits the trace, else return ``MISS`` (generated)."""
     glue = {"Tensor": Tensor, "ndarray": np.ndarray, "MISS": MISS, "Node": node_class}
     names = {}
@@ -176,6 +179,7 @@ def _guard(what, node_class, key, leaves, slots, modules):
     conditions += [_tensor_check(constant(slot.tensor), slot.tensor, constant)  # a module's parameter
                    for slot in slots if slot.tensor is not None]
     conditions += [f"{constant(module)}.training is not {flag}" for module, flag in modules]
+    conditions += [f"{constant(tensor)}.{engine_api.REQUIRES_GRAD_STORAGE}" for tensor in constants]  # unfrozen
     if conditions:
         lines += [f"    if ({') or ('.join(conditions)}):", "        return MISS"]
     tensors = _tensor_slots(slots, leaves)

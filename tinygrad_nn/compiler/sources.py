@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from ..engine import Context, Tensor
+from .errors import TraceError
 from .values import Literal, Value, literal_for, python_text
 
 __all__ = ["Sources", "Slot"]
@@ -53,6 +54,8 @@ class Sources:
         self.derived_values = {}           # id(Derived) -> (value, target)
         self._names_in_namespace = {}      # id(object) -> name
         self._parameter_names = None
+        self._arguments = {}               # id(argument Tensor) -> its name: the function sees stand-ins
+        self.constant_tensors = {}         # id -> a captured Tensor that needs no gradient (guarded to stay so)
         for index, (name, leaf) in enumerate(leaves):
             self._add_leaf(index, name, leaf)
 
@@ -62,6 +65,8 @@ class Sources:
             value = self._input(name, 0, stand_in.data)
             requires = leaf.requires_grad
             self.by_tensor[id(stand_in)] = (stand_in, value, value if requires else None)
+            if stand_in is not leaf:
+                self._arguments[id(leaf)] = name
             self.by_array[id(stand_in.data)] = (stand_in.data, value)
         elif isinstance(leaf, np.ndarray):
             value = self._input(name, 0, leaf)
@@ -138,12 +143,18 @@ class Sources:
         record = self.trace.tracer.by_tensor.get(id(source))
         if record is not None and record.out is source:
             return self._derived(record)
+        if id(source) in self._arguments:  # the argument object itself: reached through a closure or a global
+            raise TraceError(
+                f"{self.trace.tracer.what}: argument {self._arguments[id(source)]!r} is also used through a variable the "
+                f"function reads (a closure or a global), not only as the argument; the compiled code could not "
+                f"tell the two apart on later calls (nor give that use its gradient). Use the argument only")
         entry = self.by_array.get(id(source.data))
         if entry is not None and entry[0] is source.data:
             return entry[1], None  # an input, seen through a new Tensor (Tensor(x), x.detach()): no gradient
         if source.requires_grad:
             value = self._parameter(source)
             return value, value
+        self.constant_tensors[id(source)] = source
         return self.constant(source.data, "constant"), None
 
     def resolve_option(self, option):
