@@ -414,3 +414,13 @@ def test_a_captured_constant_that_later_requires_grad_gets_a_new_trace_and_its_g
     net.weight.requires_grad = True  # unfrozen after the trace
     step(x).sum().backward()
     assert net.weight.grad.tolist() == [[1.0, 1.0]] and step.traces == 2
+
+
+def test_an_in_place_change_of_a_captured_0d_tensor_is_seen_on_the_next_call():
+    temperature = tg.Tensor(np.array(1.0))
+    step = tg.compile(lambda x: (x / temperature).sum())
+    x = tg.Tensor([1.0, 1.0], requires_grad=True)
+    assert step(x).item() == 2.0
+    temperature.fill_(4.0)  # was written into the code as the number 1.0
+    assert step(x).item() == 0.5
+    assert "/ 1.0" not in step.source

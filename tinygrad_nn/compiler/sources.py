@@ -206,6 +206,8 @@ class Sources:
         """``operand`` as a number in the text when numpy cannot tell the difference, else itself."""
         if not isinstance(operand, Value) or operand.kind != "constant":
             return operand
+        if isinstance(operand.sample, np.ndarray) and operand.sample.flags.writeable:
+            return operand  # a captured tensor's array, which may be changed in place: read it on every call
         dtypes = [other.dtype for other in others if other is not operand]
         if not dtypes or not all(dtype.kind == "f" for dtype in dtypes):
             return literal_for(operand.sample, weak_ok=False) or operand
