@@ -6,9 +6,7 @@ warn. A structure description (JSON) may be tiny when deflated and cost
 hundreds of megabytes to parse; ``max_bytes`` caps it.
 """
 
-import io
 import json
-import struct
 import time
 import tracemalloc
 import warnings
@@ -20,26 +18,7 @@ import pytest
 import tinygrad_nn as tg
 from tinygrad_nn import CorruptFileError, UnsafeFileError
 
-MANIFEST = "__tinygrad_nn_structure__.npy"
-
-
-def npy_bytes(array):
-    buffer = io.BytesIO()
-    np.lib.format.write_array(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def npy_with_header(header, data=b""):
-    """A .npy entry (format 1.0) with ``header`` as its header text, as numpy would frame it."""
-    text = (header + " " * (63 - (10 + len(header)) % 64) + "\n").encode("latin1")
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + data
-
-
-def write_zip(path, entries, compression=zipfile.ZIP_STORED):
-    with zipfile.ZipFile(path, "w", compression) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return path
+from test_reliability_load import MANIFEST, npy_bytes, npy_with_header, write_zip
 
 
 def header(shape, descr="<f8", fortran_order=False):
