@@ -129,16 +129,8 @@ def to_torch(module):
 
 
 def _to_torch(torch, module, path, made_for):
-    """The torch module for ``module`` (at ``path``), in the same training/eval mode (each module its own).
-
-    ``made_for`` maps ``id(module)`` to what was made for it: a module used
-    twice in the tree (shared weights) becomes one torch module used twice.
-    """
-    if id(module) not in made_for:
-        made = _torch_module(torch, module, path, made_for)
-        made.training = module.training  # not train(): a submodule may be in another mode than its parent
-        made_for[id(module)] = made
-    return made_for[id(module)]
+    """The torch module for ``module`` (at ``path``); see ``_converted``."""
+    return _converted(_torch_module, torch, module, path, made_for)
 
 
 def _torch_module(torch, module, path, made_for):
@@ -186,15 +178,8 @@ def from_torch(module):
 
 
 def _from_torch(torch, module, path, made_for):
-    """Our module for the torch ``module`` (at ``path``), in the same training/eval mode (each module its own).
-
-    A torch module used twice in the tree becomes one of ours used twice (``made_for``, by id).
-    """
-    if id(module) not in made_for:
-        made = _our_module(torch, module, path, made_for)
-        made.training = module.training  # not train(): a submodule may be in another mode than its parent
-        made_for[id(module)] = made
-    return made_for[id(module)]
+    """Our module for the torch ``module`` (at ``path``); see ``_converted``."""
+    return _converted(_our_module, torch, module, path, made_for)
 
 
 def _our_module(torch, module, path, made_for):
@@ -245,6 +230,19 @@ def _our_module(torch, module, path, made_for):
 
 
 # ------------------------------------------------------------------ helpers
+def _converted(make, torch, module, path, made_for):
+    """``make(torch, module, path, made_for)`` once per module, in the same training/eval mode (each its own).
+
+    ``made_for`` maps ``id(module)`` to what was made for it: a module used
+    twice in the tree (shared weights) becomes one module used twice.
+    """
+    if id(module) not in made_for:
+        made = make(torch, module, path, made_for)
+        made.training = module.training  # not train(): a submodule may be in another mode than its parent
+        made_for[id(module)] = made
+    return made_for[id(module)]
+
+
 def _arguments(module, names):
     """The constructor arguments ``names`` read from ``module``'s attributes (those it has)."""
     return {name: getattr(module, name) for name in names if hasattr(module, name)}
