@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from ..engine import Tensor, enable_grad, stack
-from ..engine.backward import gradients, run_backward
+from ..engine.backward import gradients, roots_and_gradients, run_backward
 from ..engine.methods.arguments import flag_argument
 
 __all__ = ["grad", "backward", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp", "functional"]
@@ -106,31 +106,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     >>> w.grad
     array([7., 9.])
     """
-    tensors = _as_list(tensors, "tensors", "a Tensor or a sequence of Tensors")
-    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
-        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
-    grad_tensors = _as_list(grad_tensors, "grad_tensors", "None, a Tensor, an array or a sequence of them")
-    if len(grad_tensors) != len(tensors):
-        raise ValueError(f"backward: got {len(grad_tensors)} grad_tensors for {len(tensors)} tensors; give one each")
+    tensors, grad_tensors = roots_and_gradients(tensors, grad_tensors, "backward", "tensors", "grad_tensors")
     if not tensors:
         raise RuntimeError("backward: tensors is empty; give the Tensors to differentiate")
-    for index, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"backward: expected Tensors, item {index} is a {type(t).__name__}")
     run_backward(tuple(tensors), tuple(grad_tensors), create_graph if retain_graph is None else retain_graph,
                  create_graph, inputs)
-
-
-def _as_list(values, name, expected):
-    """``values`` (a Tensor, or any iterable) as a list for ``backward``; anything else is a TypeError."""
-    if isinstance(values, Tensor):
-        return [values]
-    if isinstance(values, (str, bytes, dict)):
-        raise TypeError(f"backward: {name} must be {expected}, got {type(values).__name__}")
-    try:
-        return list(values)
-    except TypeError:
-        raise TypeError(f"backward: {name} must be {expected}, got {type(values).__name__}") from None
 
 
 def _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):

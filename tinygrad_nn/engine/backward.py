@@ -28,7 +28,7 @@ from .function import all_finite
 from .graph import Context, check_saved_unchanged, order_of_nodes
 from .recording import RecordingContext
 
-__all__ = ["run_backward", "gradients", "call_backward", "conform"]
+__all__ = ["run_backward", "gradients", "roots_and_gradients", "call_backward", "conform"]
 
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None):
@@ -47,13 +47,8 @@ def gradients(outputs, inputs, grad_outputs=None, retain_graph=None, create_grap
     """``autograd.grad``: d(outputs)/d(inputs) as a tuple of Tensors, ``.grad`` untouched (see there)."""
     create_graph, allow_unused = _flag(create_graph, "create_graph", "grad"), _flag(allow_unused, "allow_unused", "grad")
     retain_graph = create_graph if retain_graph is None else _flag(retain_graph, "retain_graph", "grad")
-    outputs = _as_tensor_list(outputs, "grad: outputs")
+    outputs, grad_outputs = roots_and_gradients(outputs, grad_outputs, "grad", "outputs", "grad_outputs")
     inputs = _as_tensor_list(inputs, "grad: inputs")
-    if grad_outputs is None or isinstance(grad_outputs, (tensor.Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
-    grad_outputs = list(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one each")
     for index, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {index} (shape {t.shape}) does not require grad, so it has no gradient")
@@ -287,6 +282,25 @@ def _root_gradient(root, grad, create_graph, op):
         with np.errstate(over="ignore"):  # a float64 gradient beyond float32's range becomes inf, as the ops do
             array = array.astype(root.dtype, copy=False)
     return tensor.make_tensor(array) if create_graph else array
+
+
+def roots_and_gradients(roots, grads, op, roots_name, grads_name):
+    """``(roots, grads)`` as two lists of one length: the Tensors to differentiate, one gradient each.
+
+    ``grads`` may be None (ones, for one-element roots), one Tensor or array,
+    or a sequence of them (None entries too). ``op``, ``roots_name`` and
+    ``grads_name`` name the caller and its arguments in errors.
+    """
+    roots = _as_tensor_list(roots, f"{op}: {roots_name}")
+    if grads is None or isinstance(grads, (tensor.Tensor, np.ndarray)):
+        grads = [grads] * len(roots) if grads is None else [grads]
+    elif isinstance(grads, (str, bytes, dict)) or not hasattr(grads, "__iter__"):
+        raise TypeError(f"{op}: {grads_name} must be None, a Tensor, an array or a sequence of them, "
+                        f"got {type(grads).__name__}")
+    grads = list(grads)
+    if len(grads) != len(roots):
+        raise ValueError(f"{op}: got {len(grads)} {grads_name} for {len(roots)} {roots_name}; give one each")
+    return roots, grads
 
 
 def _as_tensor_list(values, what):
