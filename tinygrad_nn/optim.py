@@ -237,39 +237,42 @@ class Optimizer:
         checked, is checked (as the constructor checks it) before any
         parameter or state changes.
         """
-        groups, checked, values_of = self.param_groups, self._checked, self._values_of
-        work = []
-        if len(checked) == len(groups):
-            for group, values in zip(groups, checked):
-                # the values checked last time still there? (A tuple == is cheap for identical items; an
-                # equal value, such as True for 1.0, steps as the checked one: ``values`` is what is used.)
-                try:
-                    if values_of(group) != values:
-                        break
-                except (KeyError, TypeError, ValueError):  # a key deleted, a group no dict, an array's ==
-                    break
-                items = []
-                try:
-                    for param in group["params"]:
-                        if param.grad is not None:
-                            data = param.data
-                            items.append((param, data, _gradient_values(self, param, data)))
-                except (TypeError, AttributeError):  # 'params' replaced by something else: named below
-                    break
-                if items:
-                    work.append((items, values))
-            else:
-                for items, values in work:
-                    self._update_group(items, values)
-                return
-        checked = self._checked_groups(f"{type(self).__name__}.step")  # a group changed: check them all
-        work = [(items, values) for items, values in zip(map(self._with_gradients, groups), checked) if items]
+        groups = self.param_groups
+        if not self._unchanged(groups):
+            self._recheck(groups)
+        try:
+            work = [(self._with_gradients(group), values) for group, values in zip(groups, self._checked)]
+        except (TypeError, AttributeError):  # 'params' replaced by something else: the checks name it
+            self._recheck(groups)
+            raise
+        for items, values in work:
+            if items:
+                self._update_group(items, values)
+
+    def _unchanged(self, groups):
+        """Whether every group still holds the values checked last time (one tuple ``==`` each: cheap).
+
+        An equal value, such as True for 1.0, steps as the checked one: the
+        checked tuple is what ``_update_group`` receives.
+        """
+        if len(self._checked) != len(groups):
+            return False
+        values_of = self._values_of
+        try:
+            for group, values in zip(groups, self._checked):
+                if values_of(group) != values:
+                    return False
+        except (KeyError, TypeError, ValueError):  # a key deleted, a group no dict, an array's ==
+            return False
+        return True
+
+    def _recheck(self, groups):
+        """Check every group as the constructor does (raising before anything moves) and keep the values."""
+        checked = self._checked_groups(f"{type(self).__name__}.step")
         keys = tuple(self.defaults)
         for group, values in zip(groups, checked):  # store normalized values (lr=1 -> 1.0, betas list -> tuple)
             group.update(zip(keys, values))
         self._checked = checked
-        for items, values in work:
-            self._update_group(items, values)
 
     def _with_gradients(self, group):
         """``(param, data, gradient values)`` of each parameter of ``group`` that has a gradient (checked)."""
