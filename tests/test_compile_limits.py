@@ -424,3 +424,85 @@ def test_an_in_place_change_of_a_captured_0d_tensor_is_seen_on_the_next_call():
     temperature.fill_(4.0)  # was written into the code as the number 1.0
     assert step(x).item() == 0.5
     assert "/ 1.0" not in step.source
+
+
+# ---------------------------------------------------------- what a trace watches on its modules
+def gives_eager_value_and_gradients(step, net, x):
+    """One compiled call and its backward equal the eager module's, output and every parameter's gradient."""
+    net.zero_grad()
+    eager = net(x).sum()
+    eager.backward()
+    expected = [p.grad.copy() for p in net.parameters()]
+    net.zero_grad()
+    out = step(x).sum()
+    out.backward()
+    assert_same(out.data, eager.data)
+    for param, grad in zip(net.parameters(), expected):
+        assert_same(param.grad, grad)
+    net.zero_grad()
+
+
+def test_changed_number_attributes_hooks_parameters_and_layers_make_a_new_trace():
+    net = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.1))
+    step, x = tg.compile(net), tg.Tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3))
+    edits = [
+        lambda: setattr(net[1], "negative_slope", 0.5),      # a number attribute
+        lambda: net.register_forward_hook(lambda module, inputs, output: output * 2),
+        lambda: setattr(net[0], "weight", tg.Tensor(np.ones((4, 3)), requires_grad=True)),  # a new parameter
+        lambda: net.__setitem__(1, nn.Tanh()),                # a replaced layer
+        lambda: net.append(nn.Linear(4, 2)),                  # a layer added
+    ]
+    gives_eager_value_and_gradients(step, net, x)
+    for count, edit in enumerate(edits, start=2):
+        edit()
+        gives_eager_value_and_gradients(step, net, x)
+        assert step.traces == count
+    handle = net.register_forward_hook(lambda module, inputs, output: output + 1)
+    gives_eager_value_and_gradients(step, net, x)
+    handle.remove()
+    gives_eager_value_and_gradients(step, net, x)
+
+
+def test_dropout_p_changed_after_the_trace_is_followed():
+    tg.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    step, x = tg.compile(net), tg.Tensor(np.ones((3, 4)))
+    step(x)
+    net[1].p = 0.0  # no dropout: the compiled call is the Linear alone
+    assert_same(step(x).data, net[0](x).data)
+
+
+def test_with_retracing_off_a_changed_module_attribute_is_named():
+    net = nn.Sequential(nn.Linear(2, 2), nn.LeakyReLU(0.1))
+    step, x = tg.compile(net, retrace=False), tg.Tensor(np.ones((1, 2)))
+    step(x)
+    net[1].negative_slope = 0.3
+    with pytest.raises(tg.TraceError, match=r"LeakyReLU\.negative_slope is 0\.3 \(traced with 0\.1\)"):
+        step(x)
+    net[1].negative_slope = 0.1
+    step(x)  # as traced again
+    net.eval()
+    with pytest.raises(tg.TraceError, match="Sequential is in eval mode"):
+        step(x)
+
+
+def test_training_an_activation_cache_or_a_loaded_state_makes_no_new_trace():
+    class Cached(nn.Module):
+        def __init__(self):
+            self.linear = nn.Linear(2, 2)
+
+        def forward(self, x):
+            self.last = self.linear(x).tanh()  # an op's output kept on the module, refreshed by every forward
+            return self.last
+
+    net = Cached()
+    step, x = tg.compile(net), tg.Tensor(np.ones((3, 2)))
+    optimizer = tg.optim.SGD(net.parameters(), lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        step(x).sum().backward()
+        optimizer.step()
+        net(x)  # an eager call in between refreshes net.last
+    net.load_state_dict(Cached().state_dict())
+    gives_eager_value_and_gradients(step, net, x)
+    assert step.traces == 1

@@ -22,6 +22,7 @@ from . import engine_api, tracing
 from .errors import CompileWarning
 from .lowering import Lowering, same_values
 from .printing import render
+from .watching import watched_modules
 
 __all__ = ["Program", "build", "MISS"]
 
@@ -39,15 +40,20 @@ class Program:
         self.described = ", ".join(leaf_descriptions)
 
     def modes_match(self):
-        """True when the modules' modes and the captured parameters and constants are as when this was traced."""
-        return all(module.training is flag for module, flag in self.modules) and all(
+        """True when the modules (``WatchedModule``) and the captured parameters and constants are as when traced."""
+        return all(watched.matches() for watched in self.modules) and all(
             slot.tensor.shape == slot.value_shape and slot.tensor.dtype == slot.value_dtype
             and slot.tensor.requires_grad for slot in self.slots if slot.tensor is not None) and not any(
             tensor.requires_grad for tensor in self.constants)
 
-    def describe_modes(self):
-        """The train/eval mode of each module the trace entered, for messages (``Linear train, ...``)."""
-        return ", ".join(f"{type(module).__name__} {'train' if flag else 'eval'}" for module, flag in self.modules)
+    def describe_change(self):
+        """What differs from the trace besides the arguments, for messages (``"Dropout.p is 0.2 (traced with 0.5)"``)."""
+        for watched in self.modules:
+            change = watched.change()
+            if change is not None:
+                return change
+        return ("a tensor the function uses (not an argument) changed its shape, dtype or requires_grad "
+                "since the trace")
 
     def run(self, leaves):
         """Record the node for a call whose flattened ``leaves`` are known to fit."""
@@ -84,7 +90,7 @@ def build(compiled, trace, leaves, key, generators):
                                f"({problem}); this is a bug in tinygrad_nn.compile, please report it")
         warnings.warn(f"{what}: the generated code disagreed with the traced values ({problem}); generating it "
                       "again more plainly", CompileWarning, stacklevel=4)
-    modules = tracing.watched_modules(compiled.module, trace, leaves, compiled.named_objects())
+    modules = watched_modules(compiled.module, trace, leaves, compiled.named_objects())
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
     constants = list(lowering.constant_tensors.values())
     call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants)
@@ -178,7 +184,7 @@ def _guard(what, node_class, key, leaves, slots, modules, constants=()):
     conditions = [_leaf_check(variable, leaf, constant) for variable, (_, leaf) in zip(variables, leaves)]
     conditions += [_tensor_check(constant(slot.tensor), slot.tensor, constant)  # a module's parameter
                    for slot in slots if slot.tensor is not None]
-    conditions += [f"{constant(module)}.training is not {flag}" for module, flag in modules]
+    conditions += [condition for watched in modules for condition in watched.conditions(constant)]
     conditions += [f"{constant(tensor)}.{engine_api.REQUIRES_GRAD_STORAGE}" for tensor in constants]  # unfrozen
     if conditions:
         lines += [f"    if ({') or ('.join(conditions)}):", "        return MISS"]

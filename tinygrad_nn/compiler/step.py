@@ -2,7 +2,8 @@
 
 A call is matched against the traces made so far by a guard (generated code
 that checks the arguments' types, shapes, dtypes, ``requires_grad``, the
-numbers' values and the modules' modes); the first trace that fits runs. A
+numbers' values and the modules' modes and attributes, see ``watching``); the
+first trace that fits runs. A
 call no trace fits is traced anew, or refused with an error naming the
 argument when ``retrace=False``.
 """
@@ -146,8 +147,8 @@ class Compiled:
         self._last = program
         if len(self._programs) == _TRACES_BEFORE_WARNING:
             warnings.warn(f"{self.what} has been traced {len(self._programs)} times: each distinct shape, dtype, "
-                          "requires_grad, number argument or train/eval mode makes a new trace. Pass values that "
-                          "change on every call as arrays or Tensors, not as Python numbers",
+                          "requires_grad, number argument, module mode or module attribute makes a new trace. "
+                          "Pass values that change on every call as arrays or Tensors, not as Python numbers",
                           CompileWarning, stacklevel=3)
         return program.run(leaves)
 
@@ -170,8 +171,7 @@ class Compiled:
                 return (f"{self.what}: argument {name!r} is {tracing.describe(leaf)}, but the trace was made for "
                         f"{description}; retracing is off (retrace=False): call tg.compile again for this kind "
                         "of input, or leave retracing on")
-        return (f"{self.what}: a module's train()/eval() mode differs from the traced call's "
-                f"({program.describe_modes()}); retracing is off (retrace=False)")
+        return f"{self.what}: {program.describe_change()}; retracing is off (retrace=False)"
 
     def _trace(self, structure, leaves, key):
         reachable = [self.module] + [leaf for _, leaf in leaves] + list(self._objects.values())

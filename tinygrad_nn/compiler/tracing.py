@@ -7,8 +7,8 @@ inputs that need no gradient. While the function runs, the engine reports to
 the ``Tracer`` (``engine.grad_mode.notify_tracer``) what the graph cannot
 hold: a value read into Python (an error: the trace would bake in one
 branch), comparisons and ``detach`` (tensors made outside any ``Function``,
-recomputed by the compiled code), the modules entered (their ``train()`` /
-``eval()`` modes are part of the trace's key) and ``no_grad()`` (an error).
+recomputed by the compiled code), the modules entered (``watching`` keeps
+what the trace assumes of them) and ``no_grad()`` (an error).
 The names of the function's local variables are collected too, to name the
 values of the generated code after them.
 """
@@ -22,8 +22,7 @@ from ..engine import Tensor, enable_grad, scope
 from . import engine_api
 from .errors import TraceError
 
-__all__ = ["Tracer", "Trace", "trace", "flatten", "rebuild", "describe", "objects_named_in", "generators_in",
-           "watched_modules"]
+__all__ = ["Tracer", "Trace", "trace", "flatten", "rebuild", "describe", "objects_named_in", "generators_in"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _STATIC = (int, float, bool, str, type(None), np.integer, np.floating, np.bool_)
@@ -261,23 +260,3 @@ def generators_in(objects):
             if isinstance(value, np.random.Generator) and all(value is not other for other in found):
                 found.append(value)
     return found
-
-
-def watched_modules(root, trace, leaves, named=()):
-    """``[(module, training flag)]`` of every module the trace depends on: entered while tracing, and inside them.
-
-    ``named`` are the objects the function names (``objects_named_in``): a
-    module among them, or a bound method's module, may be used without being
-    called (``net.forward(x)``), and its mode still matters.
-    """
-    from ..nn import Module
-    candidates = [root] if root is not None else []
-    candidates += trace.tracer.modules + [leaf for _, leaf in leaves if isinstance(leaf, Module)]
-    candidates += [obj for obj in named if isinstance(obj, Module)]
-    watched, seen = [], set()
-    for candidate in candidates:
-        for module in candidate.modules():
-            if id(module) not in seen:
-                seen.add(id(module))
-                watched.append((module, module.training))
-    return watched

@@ -1,0 +1,135 @@
+"""What a trace assumes about the modules it calls, and the check that it still holds.
+
+A trace replays the ops its modules recorded, so it depends on more than
+their parameters' values: on their ``train()`` / ``eval()`` mode, on their
+number, string and bool attributes (``Dropout.p``, ``negative_slope``), on
+which submodule, parameter or other object each attribute holds, on the
+items of their list and dict attributes (a list of layers, the forward
+hooks). ``WatchedModule`` keeps all of that as it was when traced; a call on
+which any of it differs gets a new trace (or, with ``retrace=False``, a
+``TraceError`` naming the module and the attribute). Updating a parameter's
+values in place (an optimizer step, ``load_state_dict``) changes none of it.
+
+Tensors made by an op and kept on a module (``self.last = h``, a cache an
+eager forward refreshes on every call) are not watched: the compiled code
+never reads them.
+"""
+
+from operator import is_
+
+import numpy as np
+
+from ..engine import Tensor
+
+__all__ = ["WatchedModule", "watched_modules"]
+
+_VALUES = (int, float, bool, str, type(None), np.integer, np.floating, np.bool_)  # compared by value
+
+
+class WatchedModule:
+    """One module as a trace saw it: ``values`` (name, value) by equality, ``objects`` (name, object) by
+    identity, ``containers`` (name, list or dict, its items) item by item, and how many attributes it had."""
+
+    def __init__(self, module):
+        self.module = module
+        self.training = module.training
+        state = getattr(module, "__dict__", {})
+        self.length = len(state)
+        self.values, self.objects, self.containers = [], [], []
+        for name, value in state.items():
+            if isinstance(value, _VALUES):
+                self.values.append((name, value))
+            elif isinstance(value, Tensor) and value.grad_fn is not None:
+                continue  # an op's output kept on the module: never read by the compiled code
+            else:
+                self.objects.append((name, value))
+                if type(value) in (list, dict):
+                    self.containers.append((name, value, tuple(_items(value))))
+
+    def matches(self):
+        """Whether the module is as it was when traced (the same test as ``conditions``, in Python)."""
+        state = getattr(self.module, "__dict__", {})
+        return (self.module.training is self.training and len(state) == self.length
+                and all(_same_value(state.get(name, _MISSING), value) for name, value in self.values)
+                and all(state.get(name, _MISSING) is value for name, value in self.objects)
+                and all(len(container) == len(items) and all(map(is_, _items(container), items))
+                        for _, container, items in self.containers))
+
+    def conditions(self, constant):
+        """The same test as generated code: conditions each True when the module changed.
+
+        ``constant(obj)`` names an object in the generated code's namespace.
+        """
+        module = constant(self.module)
+        state = getattr(self.module, "__dict__", None)
+        conditions = [] if state is not None and "training" in state else [
+            f"{module}.training is not {self.training}"]  # a class attribute, as long as train() never ran
+        if state is None:
+            return conditions
+        missing = constant(_MISSING)
+        checks = [f"len(_m := {module}.__dict__) != {self.length}"]
+        for name, value in self.values:
+            if value is None or type(value) is bool:
+                checks.append(f"_m.get({name!r}, {missing}) is not {value}")
+            else:
+                checks.append(f"type(_v := _m.get({name!r}, {missing})) is not {constant(type(value))} or "
+                              f"_v != {constant(value)}")
+        checks += [f"_m.get({name!r}, {missing}) is not {constant(value)}" for name, value in self.objects]
+        for _, container, items in self.containers:
+            values = ".values()" if type(container) is dict else ""
+            checks.append(f"len({constant(container)}) != {len(items)} or "
+                          f"not all(map({constant(is_)}, {constant(container)}{values}, {constant(items)}))")
+        return conditions + [" or ".join(checks)]
+
+    def change(self):
+        """What differs now, for messages: ``"Dropout.p is 0.2 (traced with 0.5)"``."""
+        module, state = type(self.module).__name__, getattr(self.module, "__dict__", {})
+        if self.module.training is not self.training:
+            return (f"{module} is in {'train' if self.module.training else 'eval'} mode "
+                    f"(traced in {'train' if self.training else 'eval'} mode)")
+        for name, value in self.values:
+            if not _same_value(state.get(name, _MISSING), value):
+                now = "deleted" if name not in state else f"{state[name]!r:.40}"
+                return f"{module}.{name} is {now} (traced with {value!r:.40})"
+        for name, value in self.objects:
+            if state.get(name, _MISSING) is not value:
+                return f"{module}.{name} holds another object than when traced (a {type(value).__name__})"
+        for name, container, items in self.containers:
+            if len(container) != len(items) or not all(map(is_, _items(container), items)):
+                what = "forward hooks" if name == "_forward_hooks" else f"items of {module}.{name}"
+                return f"the {what} changed since the trace ({len(items)} then, {len(container)} now)"
+        if len(state) != self.length:
+            return f"{module} has {len(state)} attributes, {self.length} when traced"
+        return None
+
+
+_MISSING = object()  # stands for an attribute the module no longer has
+
+
+def _same_value(now, then):
+    """Whether an attribute's value ``now`` is the number, string, bool or None ``then`` (type and value)."""
+    return type(now) is type(then) and (now is then or now == then)
+
+
+def _items(container):
+    return container.values() if type(container) is dict else container
+
+
+def watched_modules(root, trace, leaves, named=()):
+    """A ``WatchedModule`` for every module the trace depends on: entered while tracing, and inside them.
+
+    ``named`` are the objects the function names (``objects_named_in``): a
+    module among them, or a bound method's module, may be used without being
+    called (``net.forward(x)``), and its state still matters.
+    """
+    from ..nn import Module
+    candidates = [root] if root is not None else []
+    candidates += trace.tracer.modules + [leaf for _, leaf in leaves if isinstance(leaf, Module)]
+    candidates += [obj for obj in named if isinstance(obj, Module)]
+    watched, seen = [], set()
+    for candidate in candidates:
+        for module in candidate.modules():
+            if id(module) not in seen:
+                seen.add(id(module))
+                watched.append(WatchedModule(module))
+    return watched
