@@ -506,3 +506,33 @@ def test_training_an_activation_cache_or_a_loaded_state_makes_no_new_trace():
     net.load_state_dict(Cached().state_dict())
     gives_eager_value_and_gradients(step, net, x)
     assert step.traces == 1
+
+
+@pytest.mark.parametrize("change", [
+    lambda x: x.__iadd__(1.0),
+    lambda x: x.__setitem__(0, 5.0),
+    lambda x: x.copy_(np.zeros(3)),
+    lambda x: x.zero_(),
+])
+def test_changing_an_argument_in_place_is_refused_and_leaves_it_unchanged(change):
+    w = tg.Tensor(np.ones(3), requires_grad=True)
+
+    def loss(x, w):
+        change(x)  # eager: writes into the caller's tensor; a replay would not
+        return (x * w).sum()
+
+    x = tg.Tensor(np.ones(3))
+    with pytest.raises(tg.TraceError, match=r"changes its argument 'x' in place .*x = x \+ 1"):
+        tg.compile(loss)(x, w)
+    assert x.data.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_in_place_changes_of_tensors_the_function_makes_compile():
+    def loss(x, w):
+        y = x * 2
+        y += 1                      # records y + 1
+        mask = tg.zeros(3)
+        mask[0] = 5.0               # a constant built inside
+        return (y * w + mask).sum()
+
+    compiled_as_eager(loss, (tg.Tensor(np.ones(3), requires_grad=True), tg.Tensor(np.ones(3), requires_grad=True)))

@@ -43,6 +43,7 @@ class Tracer:
     def __init__(self, what):
         self.what = what
         self.modules = []        # every Module entered, in order, once
+        self.arguments = {}      # id(stand-in) -> the argument's name (see ``trace``)
         self._seen_modules = set()
         self.derived = []        # Derived records, in the order they were made
         self.by_tensor = {}      # id(derived tensor) -> Derived
@@ -70,6 +71,15 @@ class Tracer:
                 "traced. A compiled function records the forward ops only: the backward, and an optimizer "
                 "step after it, would happen while tracing and never again. Compile the loss and call "
                 "loss.backward() and optimizer.step() outside: loss = step(x, y); loss.backward()")
+        if event == "in-place":
+            tensor, op = details
+            if id(tensor) in self.arguments:
+                name = self.arguments[id(tensor)]
+                raise TraceError(
+                    f"{self.what}: the function changes its argument {name!r} in place ({op}) while it is traced. "
+                    "A compiled function replays the ops it recorded and never writes into its arguments, so "
+                    f"the change would happen on the first call only. Make a new tensor instead ({name} = "
+                    f"{name} + 1 rather than {name} += 1), or change the argument before calling")
         if event == "scope":
             (owner,) = details
             if id(owner) not in self._seen_modules and hasattr(owner, "training"):
@@ -191,6 +201,7 @@ def trace(fn, structure, leaves, what):
         values.append(leaf)
     args, kwargs = rebuild(structure, iter(values))
     tracer = Tracer(what)
+    tracer.arguments = {id(stand_in): leaves[index][0] for index, stand_in in stand_ins.items()}
     marker = object()
     state = engine_api.tracer_slot()
     outer = state.tracer  # a compiled function may call another one that traces now

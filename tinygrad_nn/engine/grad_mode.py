@@ -287,6 +287,7 @@ def notify_tracer(event, *details):
 
     Events: ``"item()"``, ``"bool()"``, ``"float()"``, ``"int()"``, ``"index()"``,
     ``"tolist()"`` (a tensor's value read into Python: the tracer raises),
+    ``"in-place"`` (details: the tensor and the op; the tracer refuses a change of an argument),
     ``"compare"`` (details: the bool output, the ufunc, both operands: a mask
     the compiled code recomputes), ``"detach"`` (the new tensor and its
     source), ``"no_grad"``, ``"scope"`` (a module entered), ``"random"`` and

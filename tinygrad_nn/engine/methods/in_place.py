@@ -57,6 +57,7 @@ class InPlaceMethods:
         ``tg.where(mask, value, t)`` or ``t.masked_fill(mask, value)``.
         """
         op = "t[index] = value"
+        grad_mode.notify_tracer("in-place", self, op)  # tg.compile cannot replay a write into an argument
         self._check_unrecorded_write(op, value)
         key = index_argument(index, op)
         values = tensor.as_array(value, op)
@@ -77,6 +78,7 @@ class InPlaceMethods:
         recorded op and a source that requires grad: run it inside
         ``tg.no_grad()`` to copy values only. Returns this tensor.
         """
+        grad_mode.notify_tracer("in-place", self, "copy_")
         self._check_unrecorded_write("copy_", source)
         values = tensor.as_array(source, "copy_")
         try:
@@ -109,6 +111,7 @@ class InPlaceMethods:
         to the name, as ``x = x + y`` would; other references keep the old
         tensor. A leaf that requires grad is refused outside ``no_grad()``.
         """
+        grad_mode.notify_tracer("in-place", self, symbol)
         other_requires_grad = isinstance(other, tensor.Tensor) and other._requires_grad
         if grad_mode.STATE.grad_enabled and (self._requires_grad or other_requires_grad):
             self._check_in_place(f"{symbol} (in place)")
