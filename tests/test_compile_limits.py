@@ -536,3 +536,16 @@ def test_in_place_changes_of_tensors_the_function_makes_compile():
         return (y * w + mask).sum()
 
     compiled_as_eager(loss, (tg.Tensor(np.ones(3), requires_grad=True), tg.Tensor(np.ones(3), requires_grad=True)))
+
+
+@pytest.mark.parametrize("write", [lambda buf, x: buf.__setitem__(slice(None), x), lambda buf, x: buf.copy_(x)])
+def test_writing_an_argument_into_a_tensor_in_place_is_refused(write):
+    def loss(x, w):
+        buf = tg.zeros(3)
+        write(buf, x)  # not recorded: a replay would keep the first call's values
+        return (buf * w).sum()
+
+    w = tg.Tensor(np.ones(3), requires_grad=True)
+    assert loss(tg.Tensor([1.0, 2.0, 3.0]), w).item() == 6.0  # fine eagerly
+    with pytest.raises(tg.TraceError, match=r"writes its argument 'x' into a tensor in place .*tg\.where"):
+        tg.compile(loss)(tg.Tensor([1.0, 2.0, 3.0]), w)

@@ -72,7 +72,14 @@ class Tracer:
                 "step after it, would happen while tracing and never again. Compile the loss and call "
                 "loss.backward() and optimizer.step() outside: loss = step(x, y); loss.backward()")
         if event == "in-place":
-            tensor, op = details
+            tensor, op, source = details
+            if id(source) in self.arguments:
+                name = self.arguments[id(source)]
+                raise TraceError(
+                    f"{self.what}: the function writes its argument {name!r} into a tensor in place ({op}) while "
+                    f"it is traced; that write is not recorded, so the compiled code would keep the values of "
+                    f"the first call. Build the tensor from {name!r} with recorded ops instead (tg.where, "
+                    f"tg.concatenate, tg.stack, masked_fill)")
             if id(tensor) in self.arguments:
                 name = self.arguments[id(tensor)]
                 raise TraceError(

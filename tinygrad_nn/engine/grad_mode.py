@@ -287,7 +287,8 @@ def notify_tracer(event, *details):
 
     Events: ``"item()"``, ``"bool()"``, ``"float()"``, ``"int()"``, ``"index()"``,
     ``"tolist()"`` (a tensor's value read into Python: the tracer raises),
-    ``"in-place"`` (details: the tensor and the op; the tracer refuses a change of an argument),
+    ``"in-place"`` (details: the tensor, the op and the source written, or None; the tracer
+    refuses a change of an argument, and a write of one),
     ``"compare"`` (details: the bool output, the ufunc, both operands: a mask
     the compiled code recomputes), ``"detach"`` (the new tensor and its
     source), ``"no_grad"``, ``"scope"`` (a module entered), ``"random"`` and

@@ -35,6 +35,7 @@ class InPlaceMethods:
     def _check_unrecorded_write(self, op, source):
         """Refuse a write that is not recorded while gradients are: into a leaf that requires grad or a
         tensor made by a recorded op, or from a source that requires grad."""
+        grad_mode.notify_tracer("in-place", self, op, source)  # tg.compile cannot replay such a write
         self._check_in_place(op)
         if not grad_mode.STATE.grad_enabled:
             return
@@ -57,7 +58,6 @@ class InPlaceMethods:
         ``tg.where(mask, value, t)`` or ``t.masked_fill(mask, value)``.
         """
         op = "t[index] = value"
-        grad_mode.notify_tracer("in-place", self, op)  # tg.compile cannot replay a write into an argument
         self._check_unrecorded_write(op, value)
         key = index_argument(index, op)
         values = tensor.as_array(value, op)
@@ -78,7 +78,6 @@ class InPlaceMethods:
         recorded op and a source that requires grad: run it inside
         ``tg.no_grad()`` to copy values only. Returns this tensor.
         """
-        grad_mode.notify_tracer("in-place", self, "copy_")
         self._check_unrecorded_write("copy_", source)
         values = tensor.as_array(source, "copy_")
         try:
@@ -111,7 +110,7 @@ class InPlaceMethods:
         to the name, as ``x = x + y`` would; other references keep the old
         tensor. A leaf that requires grad is refused outside ``no_grad()``.
         """
-        grad_mode.notify_tracer("in-place", self, symbol)
+        grad_mode.notify_tracer("in-place", self, symbol, None)
         other_requires_grad = isinstance(other, tensor.Tensor) and other._requires_grad
         if grad_mode.STATE.grad_enabled and (self._requires_grad or other_requires_grad):
             self._check_in_place(f"{symbol} (in place)")
