@@ -7,7 +7,7 @@ thing to both (for a Tensor, through recorded ops).
 
 import numpy as np
 
-__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values"]
+__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values", "masked"]
 
 
 def scalar_like(x, value):
@@ -17,6 +17,15 @@ def scalar_like(x, value):
     rule for integer inputs), where ``x.dtype.type(1.5)`` would silently truncate it to 1.
     """
     return x.dtype.type(value) if x.dtype.kind == "f" else float(value)
+
+
+def masked(grad, mask):
+    """``grad`` where the bool array ``mask`` is true, else 0, in ``grad``'s dtype (an array or a Tensor).
+
+    ``grad * mask`` would do for arrays, but a bool array multiplied into a float32
+    Tensor (under create_graph) is promoted to float64 (the library's rule for non-float data).
+    """
+    return np.where(mask, grad, grad.dtype.type(0))
 
 
 def is_array(x):
