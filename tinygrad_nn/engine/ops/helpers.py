@@ -20,12 +20,13 @@ def scalar_like(x, value):
 
 
 def masked(grad, mask):
-    """``grad`` where the bool array ``mask`` is true, else 0, in ``grad``'s dtype (an array or a Tensor).
+    """``grad * mask`` for a bool ``mask``, in ``grad``'s dtype (``grad`` an array or a Tensor).
 
-    ``grad * mask`` would do for arrays, but a bool array multiplied into a float32
-    Tensor (under create_graph) is promoted to float64 (the library's rule for non-float data).
+    For an array numpy keeps the dtype; a bool array multiplied into a float32
+    Tensor (under create_graph) would be promoted to float64 (the library's rule
+    for non-float data), so the mask is cast to the gradient's dtype first.
     """
-    return np.where(mask, grad, grad.dtype.type(0))
+    return grad * mask if is_array(grad) else grad * mask.astype(grad.dtype)
 
 
 def is_array(x):
