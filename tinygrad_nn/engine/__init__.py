@@ -56,8 +56,12 @@ def concatenate(tensors, axis=0):
     return ops.Concatenate.apply(*_sequence(tensors, "concatenate"), axis=_axis(axis, "concatenate"))
 
 
-def stack(tensors, axis=0):
-    """Join tensors along a new axis."""
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors along a new axis ``axis`` (numpy's name; PyTorch's ``dim=`` works too)."""
+    if dim is not None:
+        if axis != 0:
+            raise TypeError(f"stack: give the axis once, as axis= or as dim=, got axis={axis!r:.40} and dim={dim!r:.40}")
+        axis = dim
     return ops.Stack.apply(*_sequence(tensors, "stack"), axis=_axis(axis, "stack"))
 
 

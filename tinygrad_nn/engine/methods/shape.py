@@ -110,8 +110,16 @@ class ShapeMethods:
         """The transpose (axes reversed), like ``ndarray.T``."""
         return self.transpose()
 
-    def flip(self, *dims):
-        """The entries in reverse order along ``dims`` (an int, several, or a tuple; none: every axis)."""
+    def flip(self, *dims, **keyword):
+        """The entries in reverse order along ``dims`` (an int, several, or a tuple; none: every axis).
+
+        PyTorch's keyword works too: ``flip(dims=(0, 1))``.
+        """
+        if keyword:
+            if set(keyword) != {"dims"} or dims:
+                raise TypeError(f"flip: takes the axes positionally or as dims=, got {sorted(keyword)} "
+                                f"and {len(dims)} positional axes")
+            dims = (keyword["dims"],)
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
         return Flip.apply(self, axes=normalized_axes(dims or None, self.ndim, "flip"))

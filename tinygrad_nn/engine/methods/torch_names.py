@@ -128,19 +128,27 @@ class TorchNameMethods:
             raise ShapeError(f"index_select: index must be 1-D, got shape {index.shape}")
         return self[(slice(None),) * axis + (index,)]
 
-    def argsort(self, dim=-1, descending=False):
-        """The indices that sort the values along ``dim`` (int64, no gradient); stable, as ``np.argsort``."""
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort the values along ``dim`` (int64, no gradient); always stable, as ``np.argsort``.
+
+        Ties keep their order (also with ``descending=True``), which is what
+        PyTorch's ``stable=True`` asks for; ``stable=False`` allows it.
+        """
         axis = dim_argument(dim, max(self.ndim, 1), "argsort")
         descending = flag_argument(descending, "descending", "argsort")
+        flag_argument(stable, "stable", "argsort")
         data = self._data if self.ndim else self._data.reshape(1)
         if descending:  # sort the negated values: ties keep their order (unsigned and bool values widened first)
             data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
         order = np.argsort(data, axis=axis, kind="stable")
         return tensor.make_tensor(order.reshape(self.shape).astype(np.int64))
 
-    def sort(self, dim=-1, descending=False):
-        """``(values, indices)`` sorted along ``dim``, as PyTorch's ``sort``; the gradient goes back to each value."""
-        indices = self.argsort(dim, descending)
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)`` sorted along ``dim``, as PyTorch's ``sort``; the gradient goes back to each value.
+
+        The sort is always stable (ties keep their order), so ``stable`` changes nothing.
+        """
+        indices = self.argsort(dim, descending, stable)
         return ValuesIndices(self.gather(dim, indices) if self.ndim else self, indices)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's argument name
@@ -177,13 +185,13 @@ class TorchNameMethods:
         """This tensor in ``other``'s dtype."""
         return self.astype(_tensor_argument(other, "type_as").dtype)
 
-    def new_zeros(self, *size, requires_grad=False):
-        """Zeros of ``size`` in this tensor's dtype (PyTorch's ``new_zeros``)."""
-        return _new(np.zeros, self, size, requires_grad, "new_zeros")
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Zeros of ``size`` in ``dtype`` (default: this tensor's dtype), as PyTorch's ``new_zeros``."""
+        return _new(np.zeros, self, size, dtype, requires_grad, "new_zeros")
 
-    def new_ones(self, *size, requires_grad=False):
-        """Ones of ``size`` in this tensor's dtype (PyTorch's ``new_ones``)."""
-        return _new(np.ones, self, size, requires_grad, "new_ones")
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """Ones of ``size`` in ``dtype`` (default: this tensor's dtype), as PyTorch's ``new_ones``."""
+        return _new(np.ones, self, size, dtype, requires_grad, "new_ones")
 
     def contiguous(self):
         """This tensor (numpy arrays need no such step here)."""
@@ -239,11 +247,24 @@ def _need_ndim(op, ndim, *tensors):
                          f"{tensors[1].shape}")
 
 
-def _new(fill, like, size, requires_grad, op):
+def _new(fill, like, size, dtype, requires_grad, op):
     shape = shape_argument(size, op)
     if any(s < 0 for s in shape):
         raise ValueError(f"{op}: sizes must be >= 0, got {shape}")
-    allocation_check(shape, like.dtype, op)
-    made = tensor.make_tensor(fill(shape, dtype=like.dtype))
+    dtype = like.dtype if dtype is None else _numeric_dtype(dtype, op)
+    allocation_check(shape, dtype, op)
+    made = tensor.make_tensor(fill(shape, dtype=dtype))
     made.requires_grad = requires_grad
     return made
+
+
+def _numeric_dtype(dtype, op):
+    """``dtype`` (a numpy dtype or its name) checked to be numeric."""
+    expected = f"{op}: dtype must be a numeric numpy dtype (np.float32, \"float64\", np.int64 ...), got {dtype!r:.40}"
+    try:
+        dtype = np.dtype(dtype) if not isinstance(dtype, bool) else None
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None or dtype.kind not in "fbiu":
+        raise TypeError(expected)
+    return dtype

@@ -85,10 +85,13 @@ class GELU(Function):
         if ctx.approximate == "tanh":
             with np.errstate(over="ignore"):
                 t = saved if first_order else np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * (x * x * x)))
-                slope = _TANH_SCALE * (1 + (3 * _TANH_CUBIC) * (x * x))
+            # beyond |x| = 1e6, t is exactly +-1 (1 - t**2 = 0): x clipped there keeps the slope finite, not 0 * inf
+            near = np.clip(x, -1e6, 1e6)
+            slope = _TANH_SCALE * (1 + (3 * _TANH_CUBIC) * (near * near))
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope)
         cdf = saved if first_order else _normal_cdf(x)
-        return grad * (cdf + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI))
+        with np.errstate(over="ignore"):  # x**2 overflows for huge |x|: e**-inf = 0, the right density
+            return grad * (cdf + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI))
 
 
 class SiLU(Function):
@@ -195,7 +198,8 @@ class Softsign(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         denominator = 1 + np.abs(x)
-        return grad / (denominator * denominator)
+        with np.errstate(over="ignore"):  # the square overflows for huge |x|: the slope's limit 0
+            return grad / (denominator * denominator)
 
 
 # ---------------------------------------------------------------- piecewise linear ones

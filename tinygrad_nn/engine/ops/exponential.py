@@ -140,12 +140,13 @@ class Reciprocal(Function):
 
 
 class Square(Function):
-    """x**2;  dx = 2 g x."""
+    """x**2;  dx = 2 g x.  Overflows to inf without a warning."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.square(x)
+        with np.errstate(over="ignore"):
+            return np.square(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -168,7 +169,8 @@ class Erf(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (np.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
+        with np.errstate(over="ignore"):  # x**2 overflows for huge |x|: e**-inf = 0, the right slope
+            return grad * (np.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
 
 
 class Erfc(Function):
@@ -182,4 +184,5 @@ class Erfc(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (np.exp(-(x * x)) * -_TWO_OVER_SQRT_PI)
+        with np.errstate(over="ignore"):  # x**2 overflows for huge |x|: e**-inf = 0, the right slope
+            return grad * (np.exp(-(x * x)) * -_TWO_OVER_SQRT_PI)

@@ -7,7 +7,7 @@ record these.
 import numpy as np
 
 from ..function import Function
-from .helpers import is_array, reduce_along
+from .helpers import is_array, masked, reduce_along
 
 
 class SoftmaxCrossEntropy(Function):
@@ -85,4 +85,4 @@ class WrongClasses(Function):
     @staticmethod
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        return grad * mask
+        return masked(grad, mask)

@@ -7,7 +7,7 @@ thing to both (for a Tensor, through recorded ops).
 
 import numpy as np
 
-__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values"]
+__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values", "masked"]
 
 
 def scalar_like(x, value):
@@ -17,6 +17,16 @@ def scalar_like(x, value):
     rule for integer inputs), where ``x.dtype.type(1.5)`` would silently truncate it to 1.
     """
     return x.dtype.type(value) if x.dtype.kind == "f" else float(value)
+
+
+def masked(grad, mask):
+    """``grad * mask`` for a bool ``mask``, in ``grad``'s dtype (``grad`` an array or a Tensor).
+
+    For an array numpy keeps the dtype; a bool array multiplied into a float32
+    Tensor (under create_graph) would be promoted to float64 (the library's rule
+    for non-float data), so the mask is cast to the gradient's dtype first.
+    """
+    return grad * mask if is_array(grad) else grad * mask.astype(grad.dtype)
 
 
 def is_array(x):

@@ -70,7 +70,7 @@ class _Extremum(Function):
     @staticmethod
     def backward(ctx, grad):
         hits, count = ctx.saved_tensors  # where the extremes are, and how many tie in each reduced group
-        return _spread(grad, ctx.shape, ctx.axis, ctx.keepdims) * hits / count.astype(grad.dtype)
+        return _spread(grad, ctx.shape, ctx.axis, ctx.keepdims) * (hits / count).astype(grad.dtype)
 
 
 def _squeeze(out, axis):

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from ..function import Function
-from .helpers import kept_shape, reduce_along
+from .helpers import is_array, kept_shape, reduce_along
 from .reduce import _spread
 
 __all__ = ["normalized_axes", "Var", "Std", "Prod", "LogSumExp", "Norm", "CumSum", "CATALOG"]
@@ -173,7 +173,9 @@ class Std(Function):
         if x.size == 0:
             return spread
         safe = np.where(out > 0, out, 1)  # std = 0 only when every entry equals the mean: gradient 0 there
-        return spread * _centered(x, ctx.axis) / (safe * grad.dtype.type(ctx.dof))
+        slope = spread * _centered(x, ctx.axis) / (safe * grad.dtype.type(ctx.dof))
+        # recorded, the 0 is kept explicit, so the second derivative there is 0 too (as PyTorch's)
+        return slope if is_array(grad) else np.where(out > 0, slope, grad.dtype.type(0))
 
 
 def _products_of_others(x, axes):
@@ -311,6 +313,8 @@ class Norm(Function):
             slope = x / safe
         else:
             slope = np.sign(x) * (np.abs(x) / safe) ** grad.dtype.type(ctx.p - 1)
+        if not is_array(grad):  # recorded: the 0 at the zero vector is explicit, so its second derivative is 0 too
+            slope = np.where(out > 0, slope, grad.dtype.type(0))
         return _spread(grad, x.shape, ctx.axis, ctx.keepdims) * slope
 
 

@@ -7,15 +7,16 @@ and, under ``create_graph=True``, on Tensors (see ``function.py``).
 import numpy as np
 
 from ..function import Function
-from .helpers import reduce_along, scalar_like, sigmoid_values, sum_along
+from .helpers import masked, reduce_along, scalar_like, sigmoid_values, sum_along
 
 
 class Exp(Function):
-    """e**x;  dx = g * e**x."""
+    """e**x;  dx = g * e**x.  Overflows to inf without a warning (as exp2 and expm1)."""
 
     @staticmethod
     def forward(ctx, x):
-        out = np.exp(x)
+        with np.errstate(over="ignore"):
+            out = np.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -168,7 +169,7 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return grad * inside
+        return masked(grad, inside)
 
 
 class Softmax(Function):
