@@ -22,7 +22,7 @@ from collections import Counter
 
 from .wiring import wire
 
-__all__ = ["plan_within", "counts_text", "Group"]
+__all__ = ["plan_within", "counts_text", "Group", "repetition"]
 
 MAX_PERIOD = 8   # the longest repeating pattern of steps a chain box names
 
@@ -194,7 +194,7 @@ def _member_name(unit):
     return "chain"
 
 
-def _repetition(names):
+def repetition(names):
     """``(period, repeats)`` of the shortest pattern ``names`` repeats at least twice, or None."""
     for period in range(1, min(MAX_PERIOD, len(names) // 2) + 1):
         if all(names[i] == names[i + period] for i in range(len(names) - period)):
@@ -245,12 +245,12 @@ def _fold_chains(plan, graph, names, sharing, keep):
         if len(run) <= 2 * keep + 1:
             continue
         body = run[keep:len(run) - keep]
-        repetition = _repetition([_member_name(member) for member in body])
-        if repetition is not None:
-            period, repeats = repetition
+        pattern = repetition([_member_name(member) for member in body])
+        if pattern is not None:
+            period, repeats = pattern
             body = body[:period * repeats]
         chain = _fold_run(plan, body, sharing)
-        if repetition is not None:
+        if pattern is not None:
             chain.pattern = [_member_name(member) for member in body[:period]]
             chain.repeats = repeats
         plan.chains_shortened = True
