@@ -191,7 +191,7 @@ def test_the_drawn_children_and_the_folded_box_account_for_every_child_once(hidd
 
 def test_max_children_none_draws_every_child_and_bad_values_are_refused():
     model = tg.nn.MLP([2] + [3] * 20 + [1])
-    nodes, edges = parse(viz.draw_module(model, max_children=None).source)
+    nodes, edges = parse(viz.draw_module(model, max_children=None, max_nodes=None).source)
     assert len(children_of(nodes, edges, "layers: Sequential")) == 41
     with pytest.raises(ValueError, match="draw_module: max_children must be None or an int >= 5, got 4"):
         viz.draw_module(model, max_children=4)
@@ -202,3 +202,20 @@ def test_a_long_configuration_is_shortened_in_its_middle():
     config = nodes["m0"][1]
     assert config.startswith("sizes=[8, 16, ") and config.endswith(", 16, 3]") and ", …, " in config
     assert len(config) <= 80
+
+
+class Block(tg.nn.Module):
+    def __init__(self):
+        self.a, self.b = tg.nn.Linear(2, 2), tg.nn.ReLU()
+
+
+def test_a_tree_with_more_than_max_nodes_boxes_stops_one_level_higher_at_a_time_and_says_so():
+    model = tg.nn.Sequential(*[tg.nn.Sequential(*[Block() for _ in range(6)]) for _ in range(6)])  # 79 modules
+    drawing = viz.draw_module(model)
+    nodes, _ = parse(drawing.source)
+    assert sorted(lines[0] for lines in nodes.values()) == [f"{i}: Sequential" for i in range(6)] + ["Sequential"]
+    assert "the tree stops 1 level down to draw at most max_nodes=40 boxes" in drawing.source
+    nodes, _ = parse(viz.draw_module(model, max_nodes=50).source)
+    assert len(nodes) == 1 + 6 + 36                 # two levels fit in 50 boxes
+    nodes, _ = parse(viz.draw_module(model, max_nodes=None).source)
+    assert len(nodes) == len(list(model.named_modules()))

@@ -75,48 +75,19 @@ def _folded_label(folded, period):
                        f"{total:,} parameters" if total != 1 else "1 parameter"])
 
 
-def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None, max_children=12):
-    """Draw the tree of ``module``'s children; returns a ``graphviz.Digraph``.
-
-    Each box shows the module's dotted path and type, its ``extra_repr()``
-    configuration and its parameter count (its own and its children's);
-    ``parameters=True`` also lists its own parameter tensors (those in list
-    or dict attributes too, as ``named_parameters`` finds them) with their
-    shapes; a tensor shared by two modules is listed under the first one.
-    The root box holds the totals. A module shared by two parents is drawn
-    once, with an edge from each. ``max_depth`` stops the tree that many
-    levels down (deeper children are counted in their parent's box). A
-    module with more than ``max_children`` children (None: no cap) keeps its
-    first and last two in full and folds the siblings between them into one
-    box with a 3-D edge that names them (``layers.2 … layers.95: ×47 Linear
-    → ReLU``) and counts their parameters, so a 50-layer net stays a
-    picture of readable size.
-
-    >>> import tinygrad_nn as tg
-    >>> dot = tg.viz.draw_module(tg.nn.Linear(3, 2))
-    >>> "8 parameters" in dot.source
-    True
-    """
-    if not isinstance(module, Module):
-        raise TypeError(f"draw_module: expected a tg.nn.Module, got {type(module).__name__}")
-    rankdir_argument(rankdir, "draw_module")
-    parameters = flag_argument(parameters, "parameters", "draw_module")
-    max_depth = count_argument(max_depth, "max_depth", "draw_module", 0, allow_none=True)
-    max_children = count_argument(max_children, "max_children", "draw_module", 2 * KEEP + 1, allow_none=True)
+def _build(module, own, rankdir, max_depth, max_children):
+    """``(drawing, boxes, folds)``: the tree down to ``max_depth``, how many boxes it has, how many are folds."""
     dot = Drawing(
         "module_tree", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3",
                                    "ranksep": "0.35"},
         node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "#f8f9fa",
                    "fontname": "Helvetica", "fontsize": "10"},
         edge_attr={"color": "#868e96", "arrowsize": "0.6"})
-    # the module walker's own-parameter lists (also the ones in list or dict attributes), each tensor once
-    own = {id(m): own_parameters if parameters else [] for _, m, own_parameters in module._walk()}
-    keys = {}
     total, tensors = count_parameters(module)
     root_lines = _label("", module, own[id(module)], show_count=False)
     trainable = sum(int(t.size) for t in module.parameters() if t.requires_grad)
     root_lines.append(f"total: {total:,} parameters in {tensors} tensors ({trainable:,} trainable)")
-    keys[id(module)] = "m0"
+    keys = {id(module): "m0"}
     dot.node("m0", "\\n".join(root_lines), fillcolor="#e7f5ff", penwidth="1.5")
     stack, folds = [(module, "", 0)], 0
     while stack:
@@ -138,7 +109,61 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None, max_ch
                 pending.append((child, child_path, depth + 1))
             dot.edge(keys[id(parent)], keys[id(child)])
         stack.extend(reversed(pending))
+    return dot, len(keys) + folds, folds
+
+
+def _tree_depth(module):
+    """How many levels of children ``module`` has (0 for a module without children)."""
+    return max((path.count(".") + 1 for path, _ in module.named_modules() if path), default=0)
+
+
+def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None, max_children=12, max_nodes=40):
+    """Draw the tree of ``module``'s children; returns a ``graphviz.Digraph``.
+
+    Each box shows the module's dotted path and type, its ``extra_repr()``
+    configuration and its parameter count (its own and its children's);
+    ``parameters=True`` also lists its own parameter tensors (those in list
+    or dict attributes too, as ``named_parameters`` finds them) with their
+    shapes; a tensor shared by two modules is listed under the first one.
+    The root box holds the totals. A module shared by two parents is drawn
+    once, with an edge from each. ``max_depth`` stops the tree that many
+    levels down (deeper children are counted in their parent's box). A
+    module with more than ``max_children`` children (None: no cap) keeps its
+    first and last two in full and folds the siblings between them into one
+    box with a 3-D edge that names them (``layers.2 … layers.95: ×47 Linear
+    → ReLU``) and counts their parameters. A tree that would still have
+    more than ``max_nodes`` boxes (None: no cap) stops one level higher at a
+    time until it fits, and its caption says so: a big model stays a
+    picture of readable size.
+
+    >>> import tinygrad_nn as tg
+    >>> dot = tg.viz.draw_module(tg.nn.Linear(3, 2))
+    >>> "8 parameters" in dot.source
+    True
+    """
+    if not isinstance(module, Module):
+        raise TypeError(f"draw_module: expected a tg.nn.Module, got {type(module).__name__}")
+    rankdir_argument(rankdir, "draw_module")
+    parameters = flag_argument(parameters, "parameters", "draw_module")
+    max_depth = count_argument(max_depth, "max_depth", "draw_module", 0, allow_none=True)
+    max_children = count_argument(max_children, "max_children", "draw_module", 2 * KEEP + 1, allow_none=True)
+    max_nodes = count_argument(max_nodes, "max_nodes", "draw_module", 1, allow_none=True)
+    # the module walker's own-parameter lists (also the ones in list or dict attributes), each tensor once
+    own = {id(m): own_parameters if parameters else [] for _, m, own_parameters in module._walk()}
+    level = _tree_depth(module) if max_depth is None else min(max_depth, _tree_depth(module))
+    dot, boxes, folds = _build(module, own, rankdir, level, max_children)
+    stopped = False
+    while max_nodes is not None and boxes > max_nodes and level > 1:
+        level, stopped = level - 1, True
+        dot, boxes, folds = _build(module, own, rankdir, level, max_children)
+    caption = []
+    if stopped:
+        caption.append(f"the tree stops {level} level{'s' if level != 1 else ''} down to draw at most "
+                       f"max_nodes={max_nodes} boxes (deeper modules are counted in their parent's box; "
+                       "max_nodes=None draws every level)")
     if folds:
-        dot.attr(label=f"boxes with a 3-D edge fold runs of sibling modules (max_children={max_children}; "
-                       "None draws every child)", labelloc="t", labeljust="l", fontsize="11")
+        caption.append(f"boxes with a 3-D edge fold runs of sibling modules (max_children={max_children}; "
+                       "None draws every child)")
+    if caption:
+        dot.attr(label="\\n".join(caption), labelloc="t", labeljust="l", fontsize="11")
     return dot
