@@ -82,9 +82,18 @@ def test_a_chain_that_does_not_repeat_a_pattern_is_counted_instead():
     assert box.label[1].startswith("Tanh x") and "Sigmoid x" in box.label[1] and "Exp x" in box.label[1]
 
 
-def test_a_graph_within_max_nodes_is_drawn_whole_without_a_warning(recwarn):
-    viz.draw_graph(tanh_chain(70))
+def test_a_graph_within_max_nodes_and_a_third_as_many_rows_is_drawn_whole_without_a_warning(recwarn):
+    drawing = viz.draw_graph(tanh_chain(24))           # 98 nodes in one column of 97
     assert not [w for w in recwarn if issubclass(w.category, viz.GraphTooLargeWarning)]
+    assert len(parse_dot(drawing.source)[0]) == 97
+
+
+def test_a_chain_within_max_nodes_but_longer_than_a_third_of_it_folds_and_says_why():
+    with pytest.warns(viz.GraphTooLargeWarning, match=r"the graph has a path of 281 nodes, more than the 100 rows "
+                      r"max_nodes=300 allows \(a third of it\); folded a chain of ×68 Mul → Tanh to draw 10"):
+        drawing = viz.draw_graph(tanh_chain(70))       # 282 nodes: fewer than 300, but a picture 281 boxes tall
+    nodes, edges, _ = parse_dot(drawing.source)
+    assert len(nodes) == 10 and len(edges) == 9
 
 
 # ----------------------------------------------------------------- bounded resources

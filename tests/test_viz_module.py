@@ -150,3 +150,72 @@ def test_module_tree_lists_parameters_held_in_lists_and_dicts():
     assert labels["head: Sequential"][-1] == "offsets.0 (2,)"
     assert labels["head.0: Linear"][-2:] == ["weight (2, 3)", "bias (2,)"]
     assert not any("frozen" in line for lines in nodes.values() for line in lines)
+
+
+# ----------------------------------------------------------------- wide module trees
+def children_of(nodes, edges, head):
+    """The labels of the boxes under the box whose first line is ``head``, left to right."""
+    key = next(key for key, lines in nodes.items() if lines[0] == head)
+    return [nodes[child] for parent, child in edges if parent == key]
+
+
+def test_a_deep_mlp_folds_the_repeated_middle_layers_into_one_box_that_names_and_counts_them():
+    model = tg.nn.MLP([8] + [16] * 49 + [3])          # 99 children under layers
+    nodes, edges = parse(viz.draw_module(model).source)
+    children = children_of(nodes, edges, "layers: Sequential")
+    assert [lines[0] for lines in children] == [
+        "layers.0: Linear", "layers.1: ReLU", "layers.2 … layers.95: ×47 Linear → ReLU",
+        "layers.96: Linear", "layers.97: ReLU", "layers.98: Linear"]
+    folded = sum(model.layers[i].num_parameters() for i in range(2, 96))
+    assert children[2][1:] == ["94 modules folded", f"{folded:,} parameters"]
+    assert "max_children=12; None draws every child" in viz.draw_module(model).source
+
+
+@given(st.integers(1, 40), st.integers(5, 14))
+def test_the_drawn_children_and_the_folded_box_account_for_every_child_once(hidden_layers, max_children):
+    model = tg.nn.MLP([2] + [3] * hidden_layers + [1], activation=tg.nn.Tanh)
+    nodes, edges = parse(viz.draw_module(model, max_children=max_children).source)
+    children = children_of(nodes, edges, "layers: Sequential")
+    count = len(model.layers.named_children())
+    folds = [lines for lines in children if len(lines) > 1 and lines[1].endswith("modules folded")]
+    drawn = [lines for lines in children if lines not in folds]
+    if count <= max_children:
+        assert len(drawn) == count and not folds
+        return
+    assert len(folds) == 1 and len(children) <= 2 * 2 + 1 + 1   # a left-over sibling of a pattern of two
+    assert len(drawn) + int(folds[0][1].split()[0]) == count
+    counted = sum(int(lines[-3 if lines[0].endswith("Linear") else -1].split()[0].replace(",", ""))
+                  for lines in drawn if lines[0].endswith("Linear"))
+    assert counted + int(folds[0][2].split()[0].replace(",", "")) == model.num_parameters()
+
+
+def test_max_children_none_draws_every_child_and_bad_values_are_refused():
+    model = tg.nn.MLP([2] + [3] * 20 + [1])
+    nodes, edges = parse(viz.draw_module(model, max_children=None, max_nodes=None).source)
+    assert len(children_of(nodes, edges, "layers: Sequential")) == 41
+    with pytest.raises(ValueError, match="draw_module: max_children must be None or an int >= 5, got 4"):
+        viz.draw_module(model, max_children=4)
+
+
+def test_a_long_configuration_is_shortened_in_its_middle():
+    nodes, _ = parse(viz.draw_module(tg.nn.MLP([8] + [16] * 60 + [3])).source)
+    config = nodes["m0"][1]
+    assert config.startswith("sizes=[8, 16, ") and config.endswith(", 16, 3]") and ", …, " in config
+    assert len(config) <= 80
+
+
+class Block(tg.nn.Module):
+    def __init__(self):
+        self.a, self.b = tg.nn.Linear(2, 2), tg.nn.ReLU()
+
+
+def test_a_tree_with_more_than_max_nodes_boxes_stops_one_level_higher_at_a_time_and_says_so():
+    model = tg.nn.Sequential(*[tg.nn.Sequential(*[Block() for _ in range(6)]) for _ in range(6)])  # 79 modules
+    drawing = viz.draw_module(model)
+    nodes, _ = parse(drawing.source)
+    assert sorted(lines[0] for lines in nodes.values()) == [f"{i}: Sequential" for i in range(6)] + ["Sequential"]
+    assert "the tree stops 1 level down to draw at most max_nodes=40 boxes" in drawing.source
+    nodes, _ = parse(viz.draw_module(model, max_nodes=50).source)
+    assert len(nodes) == 1 + 6 + 36                 # two levels fit in 50 boxes
+    nodes, _ = parse(viz.draw_module(model, max_nodes=None).source)
+    assert len(nodes) == len(list(model.named_modules()))

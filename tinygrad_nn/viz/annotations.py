@@ -11,7 +11,9 @@ import math
 import numpy as np
 
 __all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line",
-           "op_text", "unit_lines", "worst_failures", "failure_line"]
+           "op_text", "unit_lines", "worst_failures", "failure_line", "config_text"]
+
+CONFIG_WIDTH = 80   # characters of a module's configuration a label shows before shortening it
 
 COLOURS = {"zero": "#dee2e6", "vanishing": "#a5d8ff", "healthy": "#b2f2bb",
            "exploding": "#ffc078", "nonfinite": "#ff6b6b"}
@@ -38,6 +40,27 @@ def format_constant(value):
     if not math.isfinite(value):
         return format_number(value)
     return f"{value:.6g}"
+
+
+def config_text(module):
+    """``module.extra_repr()`` for a label, its middle items elided when longer than ``CONFIG_WIDTH``.
+
+    >>> import tinygrad_nn as tg
+    >>> config_text(tg.nn.MLP([8] + [16] * 40 + [3]))
+    'sizes=[8, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, …, 16, 16, 16, 16, 3]'
+    """
+    config = getattr(module, "extra_repr", lambda: "")()
+    if len(config) <= CONFIG_WIDTH:
+        return config
+    items = config.split(", ")
+    head, tail = [], []
+    while items and len(", ".join(head + [items[0]])) <= CONFIG_WIDTH * 2 // 3:
+        head.append(items.pop(0))
+    while items and len(", ".join([items[-1]] + tail)) <= CONFIG_WIDTH // 3 - 5:
+        tail.insert(0, items.pop())
+    if not head:   # one item longer than the width: cut it
+        return config[:CONFIG_WIDTH - 1] + "…"
+    return ", ".join(head + ["…"] + tail)
 
 
 def shape_text(shape, dtype):

@@ -22,7 +22,7 @@ from collections import Counter
 
 from .wiring import wire
 
-__all__ = ["plan_within", "counts_text", "Group"]
+__all__ = ["plan_within", "rows_allowed", "counts_text", "Group", "repetition"]
 
 MAX_PERIOD = 8   # the longest repeating pattern of steps a chain box names
 
@@ -194,7 +194,7 @@ def _member_name(unit):
     return "chain"
 
 
-def _repetition(names):
+def repetition(names):
     """``(period, repeats)`` of the shortest pattern ``names`` repeats at least twice, or None."""
     for period in range(1, min(MAX_PERIOD, len(names) // 2) + 1):
         if all(names[i] == names[i + period] for i in range(len(names) - period)):
@@ -245,12 +245,12 @@ def _fold_chains(plan, graph, names, sharing, keep):
         if len(run) <= 2 * keep + 1:
             continue
         body = run[keep:len(run) - keep]
-        repetition = _repetition([_member_name(member) for member in body])
-        if repetition is not None:
-            period, repeats = repetition
+        pattern = repetition([_member_name(member) for member in body])
+        if pattern is not None:
+            period, repeats = pattern
             body = body[:period * repeats]
         chain = _fold_run(plan, body, sharing)
-        if repetition is not None:
+        if pattern is not None:
             chain.pattern = [_member_name(member) for member in body[:period]]
             chain.repeats = repeats
         plan.chains_shortened = True
@@ -267,23 +267,32 @@ def plan_collapse(graph, names, sharing, depth=None, shorten_chains=False, keep=
     return plan
 
 
-def plan_within(graph, names, sharing, depth, max_nodes):
-    """The least folding that draws at most ``max_nodes`` nodes, its wiring, and whether it fits.
+def rows_allowed(max_nodes):
+    """The longest path a drawing of at most ``max_nodes`` nodes may have: a third of them (None: no cap)."""
+    return None if max_nodes is None else max(max_nodes // 3, 1)
 
-    Tried in order, from the most detail to the least: the given ``depth``
-    (None: every op), the same with long chains shortened, then (when no
-    ``depth`` was given) one module level less, with and without chains,
-    down to the whole model as one box.
+
+def plan_within(graph, names, sharing, depth, max_nodes):
+    """``(plan, wiring, fits, unfolded)``: the least folding within ``max_nodes`` nodes and ``rows_allowed`` rows.
+
+    ``unfolded`` is the wiring of the first, most detailed try. Tried in
+    order, from the most detail to the least: the given ``depth`` (None:
+    every op), the same with long chains shortened, then (when no ``depth``
+    was given) one module level less, with and without chains, down to the
+    whole model as one box.
     """
     if depth is not None:
         levels = [depth]
     else:
         deepest = max((len(op.clusters) for op in graph.ops), default=0)
         levels = [None] + list(range(deepest - 1, -1, -1))
+    unfolded = None
     for level in levels:
         for shorten in (False, True):
             plan = plan_collapse(graph, names, sharing, level, shorten_chains=shorten)
             wiring = wire(graph, plan, sharing)
-            if max_nodes is None or len(wiring.nodes) <= max_nodes:
-                return plan, wiring, True
-    return plan, wiring, False
+            unfolded = unfolded or wiring
+            if max_nodes is None or (len(wiring.nodes) <= max_nodes and
+                                     wiring.rows() <= rows_allowed(max_nodes)):
+                return plan, wiring, True, unfolded
+    return plan, wiring, False, unfolded

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from ..engine import Tensor
 from ..engine.methods.arguments import flag_argument, number_argument
 from . import annotations as notes
-from .collapse import plan_within
+from .collapse import plan_within, rows_allowed
 from .drawing import count_argument, rankdir_argument
 from .graph_builder import GraphBuilder
 from .recorded import ModulePaths, parameter_names, record
@@ -28,8 +28,8 @@ class GradientsNotComputedWarning(UserWarning):
 
 
 class GraphTooLargeWarning(UserWarning):
-    """The graph has more nodes than ``max_nodes``: it was folded (the message says what was folded),
-    or it stays above ``max_nodes`` even after folding."""
+    """The graph has more nodes than ``max_nodes``, or a path longer than a third of them: it was folded (the
+    message says what was folded), or it stays too large even after folding."""
 
 
 def _check_arguments(tensor, rankdir, depth, max_nodes):
@@ -87,6 +87,14 @@ def _what_was_folded(plan, depth):
     return ", ".join(parts)
 
 
+def _too_large(total, unfolded, max_nodes):
+    """``has 402 nodes, more than max_nodes=30``, or why a graph within the node count is still too long."""
+    if total > max_nodes:
+        return f"has {total:,} nodes, more than max_nodes={max_nodes}"
+    return (f"has a path of {unfolded.rows():,} nodes, more than the {rows_allowed(max_nodes):,} rows "
+            f"max_nodes={max_nodes} allows (a third of it)")
+
+
 def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, depth=None,
                rankdir="TB", max_nodes=300, units=None, blame=None, vanishing=1e-6,
                exploding=1e3, title=None):
@@ -108,7 +116,8 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     grouped in one frame per module path. ``depth=k`` folds each module
     deeper than ``k`` levels into one node. ``max_nodes`` (None: no cap)
     folds long chains of repeated steps (``×98 MatMul → Tanh``), then
-    modules, until the picture is small enough, and warns with
+    modules, until the picture has at most that many nodes and no path
+    longer than a third of them (a readable height), and warns with
     ``GraphTooLargeWarning`` saying what was folded. ``units`` is a unit
     watcher (or its ``stats()`` dict): activation nodes show their dead /
     saturated fraction. ``blame`` is a graph check result: blamed ops turn
@@ -134,16 +143,15 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
                       "call loss.backward() before drawing, and retain_grad() on intermediate tensors "
                       "whose gradient you want to see", GradientsNotComputedWarning, stacklevel=2)
     sharing = plan_sharing(graph, names, paths)
-    plan, wiring, fits = plan_within(graph, names, sharing, depth, max_nodes)
+    plan, wiring, fits, unfolded = plan_within(graph, names, sharing, depth, max_nodes)
     total, drawn = len(graph), len(wiring.nodes)
+    size = _too_large(total, unfolded, max_nodes) if max_nodes is not None else ""
     if not fits:
-        warnings.warn(f"draw_graph: the graph has {total:,} nodes and still {drawn:,} after folding, more than "
-                      f"max_nodes={max_nodes}; pass a smaller depth= or max_nodes=None",
-                      GraphTooLargeWarning, stacklevel=2)
+        warnings.warn(f"draw_graph: the graph {size}, and still {drawn:,} nodes in {wiring.rows():,} rows after "
+                      "folding; pass a smaller depth= or max_nodes=None", GraphTooLargeWarning, stacklevel=2)
     elif plan.chains_shortened or plan.depth != depth:
-        warnings.warn(f"draw_graph: the graph has {total:,} nodes, more than max_nodes={max_nodes}; folded "
-                      f"{_what_was_folded(plan, depth)} to draw {drawn:,} (max_nodes=None draws every node)",
-                      GraphTooLargeWarning, stacklevel=2)
+        warnings.warn(f"draw_graph: the graph {size}; folded {_what_was_folded(plan, depth)} to draw {drawn:,} "
+                      "(max_nodes=None draws every node)", GraphTooLargeWarning, stacklevel=2)
     caption = [title] if title else []
     if plan.groups and (depth is None or plan.depth != depth or plan.chains_shortened):
         caption.append(f"{total:,} recorded nodes folded to {drawn:,} (max_nodes={max_nodes}); "

@@ -190,7 +190,7 @@ class GraphBuilder:
         if group.kind == "module":
             path = self.paths.path(group.module_cluster)
             module = self.paths.module(group.module_cluster)
-            config = getattr(module, "extra_repr", lambda: "")()
+            config = notes.config_text(module)
             head = f"{path}: {type(module).__name__}" if path else type(module).__name__
             lines = [f"{head}({config})" if config else head,
                      f"{group.op_count} op{'s' if group.op_count != 1 else ''}: {counts}"]

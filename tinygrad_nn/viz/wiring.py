@@ -9,7 +9,8 @@
   loss (``labels (N,) int64``), drawn as an input of that op.
 
 Every edge keeps the recorded tensor and op it stands for, so health marks
-can find it. The count of ``nodes`` is what ``max_nodes`` limits.
+can find it. The count of ``nodes`` and the ``rows`` of the longest path are
+what ``max_nodes`` limits.
 """
 
 import numpy as np
@@ -51,6 +52,23 @@ class Wiring:
         if key not in self.kind_of:
             self.kind_of[key] = kind
             self.nodes.append(DrawnNode(kind, key, item, head))
+
+    def rows(self):
+        """How many nodes the longest path has: the rows of the picture top to bottom (columns with LR)."""
+        following, waiting = {}, {node.key: 0 for node in self.nodes}
+        for edge in self.edges:
+            following.setdefault(edge.tail, []).append(edge.head)
+            waiting[edge.head] += 1
+        row = dict.fromkeys(waiting, 1)
+        ready = [key for key, count in waiting.items() if count == 0]
+        while ready:
+            key = ready.pop()
+            for head in following.get(key, ()):
+                row[head] = max(row[head], row[key] + 1)
+                waiting[head] -= 1
+                if waiting[head] == 0:
+                    ready.append(head)
+        return max(row.values(), default=0)
 
 
 def _array_options(node):
