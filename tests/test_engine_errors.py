@@ -56,6 +56,8 @@ def test_incompatible_broadcasting_names_the_op_and_both_shapes(name, a_shape, b
         OPS[name](Tensor(np.ones(a_shape), requires_grad=True), np.ones(b_shape))
     message = str(error.value)
     assert name in message and str(a_shape) in message and str(b_shape) in message
+    if name != "Where":
+        assert "do not broadcast" in message and "equal, or one of them 1" in message  # the rule, not numpy's words
 
 
 @given(shapes().filter(lambda s: int(np.prod(s)) != 1))
@@ -75,8 +77,15 @@ def test_backward_grad_is_never_broadcast_to_the_output(grad):
 
 
 def test_backward_of_a_tensor_that_does_not_require_grad():
-    with pytest.raises(RuntimeError, match="does not require grad"):
+    with pytest.raises(RuntimeError, match=r"does not require grad.*requires_grad=True"):  # and what to do
         (Tensor([1.0]) * 2.0).backward()
+
+
+def test_a_newcomers_data_mistakes_say_what_to_do():
+    with pytest.raises(TypeError, match=r"only floating tensors can require gradients.*dtype=np\.float64"):
+        Tensor(np.array([1, 2]), dtype=np.int64, requires_grad=True)
+    with pytest.raises(TypeError, match="nested lists have different lengths"):
+        Tensor([[1.0, 2.0], [3.0]])
 
 
 @pytest.mark.parametrize("make, op, shape", [

@@ -105,7 +105,9 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     other = x * 2.0
     (hidden * hidden + other).sum().backward()
     np.testing.assert_allclose(hidden.grad, 2.0 * hidden.data)
-    assert other.grad is None  # not retained
+    with pytest.warns(UserWarning, match=r"not a leaf.*retain_grad"):  # as PyTorch warns
+        assert other.grad is None  # not retained
+    assert hidden.retains_grad and not other.retains_grad and not x.retains_grad
     assert not np.shares_memory(hidden.grad, x.grad)
 
 

@@ -117,7 +117,7 @@ def test_assigning_a_wrong_grad_raises_at_once_and_keeps_the_previous_one(value,
     ("ab", r"^backward: the gradient: strings are not numbers"),
     (np.array(["a", "b"]), "strings are not numbers"),
     ([1 + 2j, 0], "complex numbers are not supported"),
-    ([[1.0], [1.0, 2.0]], r"^backward: the gradient: cannot make a numeric array from list"),
+    ([[1.0], [1.0, 2.0]], r"^backward: the gradient: cannot make an array from this list: its nested lists have different lengths"),
     (object(), "not numbers"),
 ])
 def test_backward_with_a_non_numeric_gradient_raises_and_writes_nothing(grad, message):

@@ -30,7 +30,7 @@ def test_python_numbers_lists_and_integer_arrays_become_float64(value):
 
 @pytest.mark.parametrize("value, message", [
     ("abc", "strings"), (["a", "b"], "strings"), (b"xy", "bytes"), ([1j, 2.0], "complex"),
-    (np.ones(2, dtype=np.complex64), "complex"), (object(), "object"), ([[1.0], [1.0, 2.0]], "inhomogeneous"),
+    (np.ones(2, dtype=np.complex64), "complex"), (object(), "object"), ([[1.0], [1.0, 2.0]], "nested lists have different lengths"),
     (None, "object"),
 ])
 def test_strings_objects_and_complex_are_refused(value, message):

@@ -100,7 +100,9 @@ def _walk(roots, root_grads, retain_graph, create_graph, wanted, deliver, give_r
             else:
                 grads[node] = _added(previous, grad)
         elif not root.requires_grad:
-            raise RuntimeError(f"{op}: this tensor does not require grad and was not made by a recorded op")
+            raise RuntimeError(f"{op}: this tensor does not require grad and was not made by a recorded op, so there "
+                               "is nothing to differentiate; create the inputs you want gradients for with "
+                               "requires_grad=True (tg.Tensor(data, requires_grad=True)) before computing")
         elif wanted_leaves is None or id(root) in wanted_leaves:
             deliver(root, _owned(grad))
     useful = None if wanted_leaves is None else _nodes_leading_to(list(grads), wanted_leaves, wanted_nodes)

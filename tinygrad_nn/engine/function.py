@@ -217,7 +217,10 @@ def _forward_error(function, error, arrays):
 def _reworded(error, where):
     """``error`` as the same kind of exception with ``where`` in front (a shape mismatch as ``ShapeError``)."""
     message = f"{where}: {error}"
-    if isinstance(error, ValueError) and ("shape" in str(error) or "broadcast" in str(error)):
+    if isinstance(error, ValueError) and "broadcast" in str(error):
+        return ShapeError(f"{where}: the shapes do not broadcast (compared from the last axis, each pair of sizes "
+                          f"must be equal, or one of them 1); reshape, transpose or index one of them to fit")
+    if isinstance(error, ValueError) and "shape" in str(error):
         return ShapeError(message)
     builtin = next(kind for kind in type(error).__mro__ if kind.__module__ == "builtins")  # numpy's own subclasses
     return builtin(message)

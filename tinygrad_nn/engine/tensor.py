@@ -21,8 +21,8 @@ gradient, its place in the graph, and conversions.
 
 import html
 import math
-import operator
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -95,6 +95,9 @@ def as_array(data, op="Tensor", dtype=None):
     try:
         array = np.asarray(data)  # converted to dtype only once it is known to hold numbers
     except (TypeError, ValueError, OverflowError) as error:
+        if "inhomogeneous" in str(error):  # numpy's words for a ragged list
+            raise TypeError(f"{op}: cannot make an array from this {type(data).__name__}: its nested lists have "
+                            f"different lengths (every row needs as many entries as the others)") from error
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__}: {error}") from error
     kind = array.dtype.kind
     if kind not in "fbiu":
@@ -260,12 +263,21 @@ class Tensor(TensorOps):
             value = value.copy()  # gradients accumulate in place
         self._grad = value
 
-    grad = property(operator.attrgetter("_grad"), _set_grad, doc="""The accumulated gradient: an array of ``shape`` and ``dtype``, or None before any backward.
+    def _get_grad(self):
+        if self._grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn("Tensor.grad of a tensor made by an op (not a leaf) is read: backward fills .grad of leaves "
+                          "only, so it is None. Call .retain_grad() on this tensor before backward() to keep its "
+                          "gradient, or read the gradient of the leaf you want", UserWarning, stacklevel=2)
+        return self._grad
+
+    grad = property(_get_grad, _set_grad, doc="""The accumulated gradient: an array of ``shape`` and ``dtype``, or None before any backward.
 
         After ``backward(create_graph=True)`` it is a Tensor that records how
         it was computed (as in PyTorch), so it can be differentiated again.
         Assigning checks the value at once (an array or Tensor of this shape
         and dtype, or None); a later backward adds to what was assigned.
+        Reading it on a tensor made by an op (not a leaf) that did not call
+        ``retain_grad()`` warns, as in PyTorch: it stays None.
         """)
 
     def _accumulate_grad(self, grad):
@@ -320,6 +332,12 @@ class Tensor(TensorOps):
         elif not self._requires_grad:
             raise RuntimeError("retain_grad: this tensor does not require grad")
 
+    @property
+    def retains_grad(self):
+        """True for a tensor made by an op that called ``retain_grad()`` (PyTorch's name); False for leaves."""
+        node = self.grad_fn
+        return node is not None and node.retained is not None and node.retained() is self
+
     # ----------------------------------------------------------- properties
     @property
     def name(self):
@@ -343,7 +361,8 @@ class Tensor(TensorOps):
             raise TypeError(f"Tensor: requires_grad must be True or False, got {value!r:.40} ({type(value).__name__})")
         value = bool(value)
         if value and self._data.dtype.kind != "f":
-            raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype {self._data.dtype}")
+            raise TypeError(f"Tensor: only floating tensors can require gradients, this one has dtype "
+                            f"{self._data.dtype}; give float data, or dtype=np.float64 (or float32) when you make it")
         if not value and self.grad_fn is not None:
             raise RuntimeError("Tensor: cannot turn off requires_grad of a non-leaf tensor; use .detach()")
         if value:

@@ -44,8 +44,9 @@ class TensorEntry:
 
     @property
     def grad(self):
-        """The tensor's ``.grad`` (None when it has none or the tensor is not at hand)."""
-        return None if self.tensor is None else self.tensor.grad
+        """The tensor's ``.grad`` (None when it has none, is made by an op without ``retain_grad()``, or is not at hand)."""
+        tensor = self.tensor
+        return tensor.grad if tensor is not None and (tensor.is_leaf or tensor.retains_grad) else None
 
     @property
     def is_constant(self):
