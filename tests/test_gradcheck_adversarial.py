@@ -251,3 +251,8 @@ def test_a_module_check_says_its_parameters_were_held_constant_and_check_graph_f
     assert layer.weight.grad is None
     graph = tg.check_graph(layer(tg.Tensor(x)))
     assert not graph and graph.failures[0].input_index == 1
+
+
+def test_integer_inputs_are_refused_naming_their_dtype():
+    with pytest.raises(ValueError, match=r"input 0 is of dtype int64.*x.astype\(float\)"):
+        tg.gradcheck(lambda a: a * 2, (np.arange(4, dtype=np.int64),))

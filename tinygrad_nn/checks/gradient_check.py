@@ -179,7 +179,7 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
     picks some, or some Tensor requires grad: then, as in PyTorch's gradcheck, a Tensor that does
     not is a constant. The rest are passed to the function as given. Warns about float32 inputs.
     """
-    constants, checked, arrays, dtypes, low = list(inputs), [], [], [], []
+    constants, checked, arrays, dtypes, low, skipped = list(inputs), [], [], [], [], []
     wanted = None if wrt is None else _positions(wrt, caller)
     if wanted is None and any(isinstance(value, Tensor) and value.requires_grad for value in inputs):
         # PyTorch's rule: once some Tensor requires grad, a Tensor that does not is a constant (a target)
@@ -187,6 +187,8 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
                   if not (isinstance(value, Tensor) and not value.requires_grad)}
     for position, value in enumerate(inputs):
         array, what = _as_checkable(value)
+        if array is None and len(skipped) < 3:
+            skipped.append(f"input {position} is {what}")
         if wanted is not None and position in wanted and array is None:
             raise TypeError(f"{caller}: input {position} is {what}; only floats, float arrays and float "
                             "Tensors have gradients")
@@ -201,7 +203,8 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
                          f"(there are {len(inputs)})")
     if not checked:
         raise ValueError(f"{caller}: none of the {len(inputs)} input(s) is a floating array, so there is "
-                         "no gradient to check; pass float arrays or Tensors")
+                         f"no gradient to check ({'; '.join(skipped) or 'no inputs'}); pass float arrays or "
+                         "Tensors (an integer array x as x.astype(float))")
     if low:
         warnings.warn(f"{caller}: {', '.join(low)}; the check runs on float64 copies because central "
                       "differences in single precision are dominated by rounding error (with eps=1e-6 "
