@@ -14,8 +14,28 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..engine import Context, Function, Tensor, no_grad, unbroadcast
+from ..engine.backward import gradients as engine_gradients
+from .mutation import Snapshot
 
 __all__ = ["CallableEvaluator", "FunctionEvaluator", "evaluator_for", "describe"]
+
+FORWARD_ADVICE = "a forward must not write into its inputs (the caller's tensor would change): compute a new array"
+SAVED_ADVICE = ("a backward must not write into what forward saw or returned (a tensor's value would change after "
+                "the fact): build a new array")
+GRAD_ADVICE = ("a backward must not write into grad (the same array may flow to other nodes, or be a read-only "
+               "view): build a new array (grad * d, not grad *= d)")
+
+
+def _report_changes(problems, checked, snapshots, doer, advice):
+    """Append to ``problems`` (one list per checked input) a sentence per snapshot that changed; a
+    snapshot of input ``k`` goes to that input when it is checked, anything else to every input."""
+    for position, snapshot in snapshots:
+        sentence = snapshot.change(doer, advice)
+        if sentence is None:
+            continue
+        slots = [checked.index(position)] if position in checked else range(len(problems))
+        for slot in slots:
+            problems[slot].append(sentence)
 
 
 def describe(fn):
@@ -84,24 +104,35 @@ class CallableEvaluator:
         return self._joined(*self.outputs_at(arrays))
 
     def analytic(self, arrays, draw_upstream):
-        """``(output, upstream, gradients, problems)`` from one forward and one backward per output."""
+        """``(output, upstream, gradients, problems)`` from one forward and one backward of all outputs.
+
+        The gradients come from ``autograd.grad`` of the outputs (no ``.grad`` of any tensor, the
+        checked inputs' or the constants', is touched). ``problems`` also names an input, output or
+        upstream gradient that ``fn`` or its backward changed in place."""
         args, tensors = self._arguments(arrays, True)
+        inputs = [(p, Snapshot(t.data, f"input {p}")) for p, t in zip(self.checked, tensors)]
         outputs, several = self._outputs(self.fn(*args))
-        output = self._joined(outputs, several)
-        upstream = draw_upstream(output.shape)
         problems = [[] for _ in tensors]
+        _report_changes(problems, self.checked, inputs, self.name, FORWARD_ADVICE)
+        output = np.array(self._joined(outputs, several), copy=True)
+        upstream = draw_upstream(output.shape)
         parts = np.split(upstream.reshape(-1), np.cumsum([o.size for o in outputs])[:-1]) if several else [upstream]
-        recorded = [(o, part.reshape(o.shape)) for o, part in zip(outputs, parts)
+        recorded = [(o, np.array(part.reshape(o.shape), dtype=o.dtype)) for o, part in zip(outputs, parts)
                     if o.grad_fn is not None or o.requires_grad]       # an input returned as it is counts
         if not recorded:
             for notes in problems:
                 notes.append(f"{self.name} returned a tensor that does not depend on its inputs "
                              "(nothing was recorded)")
             return output, upstream, [np.zeros_like(a) for a in arrays], problems
-        for k, (o, part) in enumerate(recorded):            # outputs may share a graph: keep it until the last
-            o.backward(part, retain_graph=k < len(recorded) - 1)
-        gradients = [t.grad if t.grad is not None else np.zeros_like(t.data) for t in tensors]
-        return output, upstream, gradients, problems
+        inputs = [(p, Snapshot(t.data, f"input {p}")) for p, t in zip(self.checked, tensors)]
+        saved = [(None, Snapshot(o.data, f"output {k}" if several else "the output")) for k, o in enumerate(outputs)]
+        given = [(None, Snapshot(g, "its grad argument")) for _, g in recorded]
+        found = engine_gradients([o for o, _ in recorded], tensors, [g for _, g in recorded], allow_unused=True)
+        doer = f"a backward called by {self.name}"
+        _report_changes(problems, self.checked, inputs + saved, doer, SAVED_ADVICE)
+        _report_changes(problems, self.checked, given, doer, GRAD_ADVICE)
+        grads = [np.zeros_like(t.data) if g is None else g.data for g, t in zip(found, tensors)]
+        return output, upstream, grads, problems
 
 
 class FunctionEvaluator:
@@ -138,14 +169,24 @@ class FunctionEvaluator:
         return np.asarray(out)
 
     def analytic(self, arrays, draw_upstream):
-        """Run forward and backward on one Context; check what backward returned."""
+        """Run forward and backward on one Context; check what backward returned, and that neither
+        changed an input, the output or ``grad`` in place."""
         ctx, args = self._context(arrays)
+        positions = range(len(args))
+        inputs = [(p, Snapshot(a, f"input {p}")) for p, a in zip(positions, args)]
         out = self._output(ctx, args)
+        problems = [[] for _ in self.checked]
+        _report_changes(problems, self.checked, inputs, f"{self.name}.forward", FORWARD_ADVICE)
         upstream = draw_upstream(out.shape).astype(out.dtype, copy=False)
-        returned = self.function.backward(ctx, upstream)
+        inputs = [(p, Snapshot(a, f"input {p}")) for p, a in zip(positions, args)]
+        saved = Snapshot(out, "the output of forward")
+        given = Snapshot(np.array(upstream, copy=True), "its grad argument")   # ours stays as drawn
+        returned = self.function.backward(ctx, given.array)
+        doer = f"{self.name}.backward"
+        _report_changes(problems, self.checked, inputs + [(None, saved)], doer, SAVED_ADVICE)
+        _report_changes(problems, self.checked, [(None, given)], doer, GRAD_ADVICE)
         if type(returned) is not tuple:
             returned = tuple(returned) if isinstance(returned, list) else (returned,)
-        problems = [[] for _ in self.checked]
         gradients = []
         count_ok = len(returned) == len(args)
         for slot, position in enumerate(self.checked):
@@ -156,7 +197,7 @@ class FunctionEvaluator:
                 gradients.append(np.zeros_like(array))
                 continue
             gradients.append(self._checked_gradient(returned[position], array, position, problems[slot]))
-        return out, upstream, gradients, problems
+        return saved.copy, upstream, gradients, problems
 
     def _checked_gradient(self, grad, array, position, notes):
         name = self.name

@@ -17,8 +17,9 @@ from . import numerical
 from .bands import EXCELLENT
 from .compare import compare, relative_beyond
 from .evaluate import evaluator_for
-from .formatting import format_number
+from .formatting import format_index, format_number, format_value
 from .kinks import nudged_point
+from .mutation import Snapshot
 from .options import EXACT_LIMIT, options_for
 from .report import GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport
 from .resolution import along_projection, resolution
@@ -40,10 +41,16 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     Python ints and bools (``maxout(x, 2)``),
     integer arrays (class labels) and anything else are passed to ``fn``
     unchanged. The check runs on float64 copies: float32 inputs give a
-    ``GradcheckPrecisionWarning``.
+    ``GradcheckPrecisionWarning``, and the backward is run once more in
+    their dtype, where it must give the same gradient to that precision.
+    An ``nn.Module``'s parameters are held constant (the report says so;
+    ``tg.check_graph`` checks them); no tensor's ``.grad`` is touched.
 
     For a non-scalar output the gradient of ``sum(u * fn(x))`` is checked
-    with a random ``u``, so a backward that ignores its ``grad`` fails. An
+    with a random ``u``, so a backward that ignores its ``grad`` fails (for a
+    one-element output, a second backward with ``grad = -2`` must give -2 times
+    the first). An input, the output or ``grad`` changed in place, or a returned
+    gradient that a later call overwrites, is a problem that fails the check. An
     element passes when ``|analytic - numerical| <= atol + rtol * |numerical|``
     (plus the rounding noise of the difference). Where the two one-sided
     differences disagree the function is not differentiable (ReLU at 0, ties
@@ -75,9 +82,69 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     constants, checked, arrays, dtypes = split_inputs(inputs, wrt)
     evaluator = evaluator_for(fn, constants, checked, kwargs)
     result = check_evaluator(evaluator, arrays, dtypes, options)
+    if any(np.dtype(d).itemsize < 8 for d in dtypes):
+        _check_in_own_dtype(evaluator, arrays, dtypes, result)
+    _note_held_parameters(fn, result)
     if raise_exception and not result.passed:
         raise GradcheckError(result.message(), result)
     return result
+
+
+def _note_held_parameters(fn, result):
+    """A module's parameters are not among the inputs: say so, and how to check them."""
+    from ..nn.module import Module
+
+    if not isinstance(fn, Module) or not result.inputs:
+        return
+    held = [(name, p) for name, p in fn.named_parameters() if p.requires_grad]
+    if held:
+        shown = ", ".join(f"{name} {tuple(p.shape)}" for name, p in held[:3]) + (" ..." if len(held) > 3 else "")
+        result.inputs[0].notes.append(
+            f"the parameters of {type(fn).__name__} ({shown}) were held constant: only the gradients of the "
+            "inputs were checked; tg.check_graph(module(x)) checks the parameters' gradients too")
+
+
+def _check_in_own_dtype(evaluator, arrays, dtypes, result):
+    """For float32 (float16) inputs: the backward run in that dtype must give the float64 check's gradient
+    to that dtype's precision (a relative 1e-2, or a thousandth of the input's largest gradient element),
+    so a backward that is wrong only in single precision fails. Where the low-precision gradient is not
+    finite (an overflow) there is nothing to compare: a note says so."""
+    low = [np.asarray(a, dtype=d) if np.dtype(d).itemsize < 8 else a.copy() for a, d in zip(arrays, dtypes)]
+    upstream = np.asarray(result.upstream)
+    with np.errstate(all="ignore"):
+        _, _, found, problems = evaluator.analytic(low, lambda shape: upstream.reshape(shape))
+        _, _, exacts, _ = evaluator.analytic([a.copy() for a in arrays], lambda shape: upstream.reshape(shape))
+    result.forward_calls += 2
+    result.backward_calls += 2
+    for slot, report in enumerate(result.inputs):
+        dtype = np.dtype(dtypes[slot])
+        if dtype.itemsize >= 8:
+            continue
+        exact = np.asarray(exacts[slot], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            own = np.asarray(found[slot], dtype=np.float64)
+            usable = np.isfinite(exact) & np.isfinite(own)
+            rtol = max(1e-2, 100 * float(np.finfo(dtype).eps))
+            largest = float(np.max(np.abs(exact[usable]), initial=0.0))
+            off = usable & ~(np.abs(own - exact) <= result.options.atol + rtol * np.abs(exact) + 1e-3 * largest)
+        overflow = np.isfinite(exact) & ~np.isfinite(own)
+        if overflow.any():
+            where = tuple(int(i) for i in np.unravel_index(int(np.argmax(overflow)), overflow.shape))
+            report.notes.append(f"in {dtype} the gradient is not finite at {int(overflow.sum())} element(s), first "
+                                f"{format_index(where)} ({format_value(own[where])}; float64: "
+                                f"{format_value(exact[where])}): an overflow of {dtype}, not compared")
+        if off.any():
+            where = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(off, np.abs(own - exact), -1.0))),
+                                                           off.shape))
+            report.problems.append(
+                f"run in {dtype} (the input's dtype) the backward gives {format_value(own[where])} at element "
+                f"{format_index(where)}, but {format_value(exact[where])} in float64 (the gradient checked above); "
+                f"{int(off.sum())} of {off.size} element(s) differ by more than {dtype} rounding explains: the "
+                f"backward computes something else in {dtype}")
+            report.passed = False
+        report.problems.extend(p for p in problems[slot] if p not in report.problems)
+        if report.problems:
+            report.passed = False
 
 
 def _data(value):
@@ -112,7 +179,7 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
     picks some, or some Tensor requires grad: then, as in PyTorch's gradcheck, a Tensor that does
     not is a constant. The rest are passed to the function as given. Warns about float32 inputs.
     """
-    constants, checked, arrays, dtypes, low = list(inputs), [], [], [], []
+    constants, checked, arrays, dtypes, low, skipped = list(inputs), [], [], [], [], []
     wanted = None if wrt is None else _positions(wrt, caller)
     if wanted is None and any(isinstance(value, Tensor) and value.requires_grad for value in inputs):
         # PyTorch's rule: once some Tensor requires grad, a Tensor that does not is a constant (a target)
@@ -120,6 +187,8 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
                   if not (isinstance(value, Tensor) and not value.requires_grad)}
     for position, value in enumerate(inputs):
         array, what = _as_checkable(value)
+        if array is None and len(skipped) < 3:
+            skipped.append(f"input {position} is {what}")
         if wanted is not None and position in wanted and array is None:
             raise TypeError(f"{caller}: input {position} is {what}; only floats, float arrays and float "
                             "Tensors have gradients")
@@ -134,7 +203,8 @@ def split_inputs(inputs, wrt=None, caller="gradcheck"):
                          f"(there are {len(inputs)})")
     if not checked:
         raise ValueError(f"{caller}: none of the {len(inputs)} input(s) is a floating array, so there is "
-                         "no gradient to check; pass float arrays or Tensors")
+                         f"no gradient to check ({'; '.join(skipped) or 'no inputs'}); pass float arrays or "
+                         "Tensors (an integer array x as x.astype(float))")
     if low:
         warnings.warn(f"{caller}: {', '.join(low)}; the check runs on float64 copies because central "
                       "differences in single precision are dominated by rounding error (with eps=1e-6 "
@@ -162,6 +232,13 @@ def run_check(evaluator, arrays, dtypes, options):
 
     with np.errstate(all="ignore"):             # non-finite values are reported, not warned about
         output, upstream, gradients, problems = evaluator.analytic([a.copy() for a in arrays], draw_upstream)
+    returned = [Snapshot(g, f"the gradient it returned for input {p}") if isinstance(g, np.ndarray) else None
+                for g, p in zip(gradients, evaluator.checked)]
+    gradients = [np.array(g, dtype=np.float64, copy=True) for g in gradients]
+    extra_backward = 0
+    if output.size == 1:                       # grad = 1 cannot tell grad * d from d: try another grad
+        _check_scales_with_grad(evaluator, arrays, gradients, problems, options)
+        extra_backward += 1
     if output.dtype.kind == "f" and output.dtype.itemsize < 8:
         warnings.warn(f"{evaluator.caller}: {evaluator.name} returned {output.dtype} from float64 inputs, so its "
                       "differences are only as precise as that dtype; expect rounding noise, or compute in "
@@ -177,7 +254,8 @@ def run_check(evaluator, arrays, dtypes, options):
         where = tuple(int(i) for i in np.unravel_index(int(np.argmin(finite)), finite.shape))
         output_note = (f"the output is not finite at {int((~finite).sum())} element(s), first {where} "
                        f"({output[where]}); no difference can be taken through them")
-    blocked, extra_backward = _not_checkable(evaluator, arrays, finite)
+    blocked, reach_backward = _not_checkable(evaluator, arrays, finite)
+    extra_backward += reach_backward
     again = probe.output(point.arrays)
     if again.shape != output.shape or not np.allclose(again, output, rtol=1e-12, atol=0.0, equal_nan=True):
         # differences of a function that changes between calls mean nothing
@@ -186,18 +264,49 @@ def run_check(evaluator, arrays, dtypes, options):
                          "(random, or state kept between calls); its gradient cannot be checked by differences")
     reports = []
     for slot, position in enumerate(evaluator.checked):
-        analytic = np.asarray(gradients[slot], dtype=np.float64)
         report = InputReport(position, arrays[slot].shape, dtypes[slot], "per-element")
         report.problems.extend(problems[slot])
         if output_note:
             report.notes.append(output_note)
-        _check_input(report, point, slot, analytic, blocked[slot])
-        if problems[slot]:
-            report.passed = False
+        _check_input(report, point, slot, gradients[slot], blocked[slot])
         reports.append(report)
+    for slot, report in enumerate(reports):
+        later = returned[slot] and returned[slot].change(
+            f"calling {evaluator.name} again", "the gradient is a view of an array the function reuses "
+            "(a buffer kept between calls, or its input or output), so the next call overwrites it: return a new array")
+        if later:
+            report.problems.append(later)
+        if report.problems:
+            report.passed = False
     backward_calls = 1 + extra_backward              # each backward came with its forward
     return GradcheckResult(evaluator.name, reports, probe.calls + backward_calls, backward_calls, options,
                            upstream=upstream)
+
+
+# the second upstream gradient of a one-element output: a backward must return exactly this times its gradient
+# for grad = 1 (no rounding: a power of two), whatever it computes
+UPSTREAM_SCALE = -2.0
+
+
+def _check_scales_with_grad(evaluator, arrays, gradients, problems, options):
+    """For a one-element output: run the backward again with ``grad = UPSTREAM_SCALE`` and add a problem
+    where its gradient is not ``UPSTREAM_SCALE`` times the one for ``grad = 1`` (a backward that returns
+    ``d`` instead of ``grad * d`` is right when its op is the last one, and only then)."""
+    with np.errstate(all="ignore"):
+        _, _, scaled, _ = evaluator.analytic([a.copy() for a in arrays], lambda shape: np.full(shape, UPSTREAM_SCALE))
+    for slot, (once, again) in enumerate(zip(gradients, scaled)):
+        once, again = np.asarray(once, dtype=np.float64), np.asarray(again, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            expected = UPSTREAM_SCALE * once
+            off = ~(np.abs(again - expected) <= 1e-3 * options.atol + 1e-9 * np.abs(expected))
+            off &= np.isfinite(once) & np.isfinite(again) if once.shape == again.shape else True
+        if once.shape == again.shape and off.any():
+            where = tuple(int(i) for i in np.unravel_index(int(np.argmax(off)), off.shape))
+            problems[slot].append(
+                f"{evaluator.name}'s gradient does not scale with the upstream gradient: for input "
+                f"{evaluator.checked[slot]} at element {format_index(where)} it is {format_value(once[where])} "
+                f"with grad = 1 and {format_value(again[where])} with grad = {UPSTREAM_SCALE:g} (expected "
+                f"{format_value(expected[where])}); a backward must return grad times the local derivative")
 
 
 def _not_checkable(evaluator, arrays, finite):
