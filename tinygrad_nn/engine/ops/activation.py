@@ -252,8 +252,8 @@ class Hardswish(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x, x >= 3, (x > -3) & (x < 3))
-        ramp = np.clip(x + 3, 0, 6)  # 0 below -3 (x clipped there too: -inf * 0 would be NaN), 6 above 3
-        return np.where(x >= 3, x, np.maximum(x, -3) * ramp / 6).astype(x.dtype, copy=False)
+        near = np.clip(x, -3, 3)  # equal to x where it is used: no overflow of x * 6, no -inf * 0
+        return np.where(x >= 3, x, near * np.clip(near + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
