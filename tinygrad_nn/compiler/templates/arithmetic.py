@@ -48,7 +48,7 @@ class Div(Template):
 
     def backward(self, t, grad, a, b):
         return (t.emit("{0} / {1}", grad, b, inplace=_DIVIDE) if t.needs[0] else None,
-                t.emit("-{0} * {1} / ({2} * {2})", grad, a, b) if t.needs[1] else None)
+                t.emit("-({0} / {2}) * ({1} / {2})", grad, a, b) if t.needs[1] else None)
 
 
 @template(ops.Pow)

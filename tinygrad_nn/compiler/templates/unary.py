@@ -28,7 +28,7 @@ class Log(Template):
         return t.emit("np.log({0})", x, context=_DIVIDE_IGNORED)
 
     def backward(self, t, grad, x):
-        return t.emit("{0} / {1}", grad, x, context=_DIVIDE_IGNORED)
+        return t.emit("{0} / {1}", grad, x, context='np.errstate(divide="ignore", over="ignore")')
 
 
 @template(ops.Sqrt)

@@ -29,6 +29,10 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_SCALE = math.sqrt(2.0 / math.pi)  # GELU's tanh approximation: tanh(k (x + 0.044715 x**3))
 _TANH_CUBIC = 0.044715
+# Beyond these |x| each factor below is exactly flat in float64 and float32 (a density or 1 - t**2 is 0, a
+# sigmoid or tanh is 0 or +-1): x clipped there gives the same bits, and never overflows nor meets inf * 0.
+_SATURATED = 1e3  # e**(-x**2/2), e**-x are 0 (also as normal CDF and sigmoid of -x)
+_TANH_SATURATED = 1e6  # tanh(k (x + 0.044715 x**3)) is +-1
 
 
 # --------------------------------------------- the same function of an array or a Tensor
@@ -69,29 +73,30 @@ class GELU(Function):
     def forward(ctx, x, approximate="none"):
         ctx.approximate = approximate
         if approximate == "tanh":
-            with np.errstate(over="ignore"):  # x**3 overflows beyond |x| ~ 1e102 (7e12 in float32); tanh is 1 there
-                inner = _TANH_SCALE * (x + _TANH_CUBIC * (x * x * x))
-            t = np.tanh(inner)
+            t = _gelu_tanh(np.clip(x, -_TANH_SATURATED, _TANH_SATURATED))
             ctx.save_for_backward(x, t)
-            return 0.5 * x * (1 + t)
+            return 0.5 * np.maximum(x, -_TANH_SATURATED) * (1 + t)  # (-inf * 0 would be NaN; the limit is -0)
         cdf = normal_cdf_values(x)
         ctx.save_for_backward(x, cdf)
-        return x * cdf
+        return np.maximum(x, -_SATURATED) * cdf
 
     @staticmethod
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
         first_order = not _recording(grad)
         if ctx.approximate == "tanh":
-            with np.errstate(over="ignore"):
-                t = saved if first_order else np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * (x * x * x)))
-            # beyond |x| = 1e6, t is exactly +-1 (1 - t**2 = 0): x clipped there keeps the slope finite, not 0 * inf
-            near = np.clip(x, -1e6, 1e6)
+            near = np.clip(x, -_TANH_SATURATED, _TANH_SATURATED)
+            t = saved if first_order else _gelu_tanh(near)
             slope = _TANH_SCALE * (1 + (3 * _TANH_CUBIC) * (near * near))
-            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope)
+            return grad * (0.5 * (1 + t) + 0.5 * near * (1 - t * t) * slope)
+        near = np.clip(x, -_SATURATED, _SATURATED)
         cdf = saved if first_order else _normal_cdf(x)
-        with np.errstate(over="ignore"):  # x**2 overflows for huge |x|: e**-inf = 0, the right density
-            return grad * (cdf + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI))
+        return grad * (cdf + near * (np.exp(near * near * -0.5) * _INV_SQRT_2PI))
+
+
+def _gelu_tanh(x):
+    """tanh(k (x + 0.044715 x**3)) of an array or a Tensor (``x`` already clipped, so the cube cannot overflow)."""
+    return np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * (x * x * x)))
 
 
 class SiLU(Function):
@@ -101,13 +106,14 @@ class SiLU(Function):
     def forward(ctx, x):
         s = _sigmoid(x)
         ctx.save_for_backward(x, s)
-        return x * s
+        return np.maximum(x, -_SATURATED) * s  # s = 0 below -1e3: -0, not -inf * 0
 
     @staticmethod
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
         s = _sigmoid(x) if _recording(grad) else saved
-        return grad * (s * (1 + x * (1 - s)))
+        near = np.clip(x, -_SATURATED, _SATURATED)  # 1 - s = 0 above 1e3, s = 0 below -1e3
+        return grad * (s * (1 + near * (1 - s)))
 
 
 class Mish(Function):
@@ -117,13 +123,14 @@ class Mish(Function):
     def forward(ctx, x):
         t = np.tanh(_softplus_values(x))
         ctx.save_for_backward(x, t)
-        return x * t
+        return np.maximum(x, -_SATURATED) * t  # t = 0 below -1e3: -0, not -inf * 0
 
     @staticmethod
     def backward(ctx, grad):
         x, saved = ctx.saved_tensors
-        t = np.tanh(_softplus(x)) if _recording(grad) else saved
-        return grad * (t + x * (1 - t * t) * _sigmoid(x))
+        near = np.clip(x, -_SATURATED, _SATURATED)  # t is 0 below -1e3 and 1 above 1e3 (1 - t**2 = 0)
+        t = np.tanh(_softplus(near)) if _recording(grad) else saved
+        return grad * (t + near * (1 - t * t) * _sigmoid(near))
 
 
 class ELU(Function):
@@ -192,14 +199,14 @@ class Softsign(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x / (1 + np.abs(x))
+        finite = np.clip(x, -np.finfo(x.dtype).max, np.finfo(x.dtype).max) if x.dtype.kind == "f" else x
+        return finite / (1 + np.abs(finite))  # +-inf gives the limit +-1 (max / (1 + max) is 1), not inf / inf
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         denominator = 1 + np.abs(x)
-        with np.errstate(over="ignore"):  # the square overflows for huge |x|: the slope's limit 0
-            return grad / (denominator * denominator)
+        return grad / denominator / denominator  # two quotients: the square would overflow for huge |x|
 
 
 # ---------------------------------------------------------------- piecewise linear ones
@@ -245,12 +252,14 @@ class Hardswish(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x, x >= 3, (x > -3) & (x < 3))
-        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+        near = np.clip(x, -3, 3)  # equal to x where it is used: no overflow of x * 6, no -inf * 0
+        return np.where(x >= 3, x, near * np.clip(near + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         x, above, inside = ctx.saved_tensors
-        return np.where(inside, grad * (2 * x + 3) / 6, np.where(above, grad, 0))
+        near = np.clip(x, -3, 3)  # equal to x where it is used; 2x + 3 cannot overflow
+        return np.where(inside, grad * (2 * near + 3) / 6, np.where(above, grad, 0))
 
 
 class PReLU(Function):

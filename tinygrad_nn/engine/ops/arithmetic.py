@@ -53,7 +53,12 @@ class Mul(Function):
 
 
 class Div(Function):
-    """a / b;  da = g / b, db = -g * a / b**2."""
+    """a / b;  da = g / b, db = -g a / b**2, computed as -(g / b) (a / b).
+
+    Two quotients rather than b * b: the square overflows beyond |b| ~ 1e154
+    (1e19 in float32) and underflows below 1e-154, where the slope itself is
+    finite; this way only a slope that is itself out of range overflows.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -65,7 +70,7 @@ class Div(Function):
         a, b = ctx.saved_tensors
         da, db = ctx.needs_input_grad
         grad_a = grad / b if da else None
-        grad_b = -grad * a / (b * b) if db else None
+        grad_b = -(grad / b) * (a / b) if db else None
         return grad_a, grad_b
 
 

@@ -22,7 +22,10 @@ __all__ = ["Log1p", "Expm1", "Log2", "Log10", "Exp2", "Rsqrt", "Reciprocal", "Sq
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
+_INV_LN2 = 1.0 / _LN2
+_INV_LN10 = 1.0 / _LN10
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_FLAT = 1e3  # e**(-x**2) is exactly 0 beyond |x| = 27 (float64) and 10 (float32)
 
 
 class Log1p(Function):
@@ -58,7 +61,7 @@ class Expm1(Function):
 
 
 class Log2(Function):
-    """log2 x;  dx = g / (x ln 2).  log2(0) = -inf, its slope inf."""
+    """log2 x;  dx = g / (x ln 2), computed as (g / x) (1 / ln 2).  log2(0) = -inf, its slope inf."""
 
     @staticmethod
     def forward(ctx, x):
@@ -69,12 +72,12 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return grad / (x * _LN2)
+        with np.errstate(divide="ignore", over="ignore"):  # inf at 0 and beyond 1 / tiny; x ln b would overflow
+            return grad / x * _INV_LN2
 
 
 class Log10(Function):
-    """log10 x;  dx = g / (x ln 10).  log10(0) = -inf, its slope inf."""
+    """log10 x;  dx = g / (x ln 10), computed as (g / x) (1 / ln 10).  log10(0) = -inf, its slope inf."""
 
     @staticmethod
     def forward(ctx, x):
@@ -85,8 +88,8 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return grad / (x * _LN10)
+        with np.errstate(divide="ignore", over="ignore"):  # inf at 0 and beyond 1 / tiny; x ln b would overflow
+            return grad / x * _INV_LN10
 
 
 class Exp2(Function):
@@ -168,9 +171,8 @@ class Erf(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):  # x**2 overflows for huge |x|: e**-inf = 0, the right slope
-            return grad * (np.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
+        near = np.clip(ctx.saved_tensors[0], -_FLAT, _FLAT)  # the same slope (0 beyond), and x**2 cannot overflow
+        return grad * (np.exp(-(near * near)) * _TWO_OVER_SQRT_PI)
 
 
 class Erfc(Function):
@@ -183,6 +185,5 @@ class Erfc(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):  # x**2 overflows for huge |x|: e**-inf = 0, the right slope
-            return grad * (np.exp(-(x * x)) * -_TWO_OVER_SQRT_PI)
+        near = np.clip(ctx.saved_tensors[0], -_FLAT, _FLAT)  # the same slope (0 beyond), and x**2 cannot overflow
+        return grad * (np.exp(-(near * near)) * -_TWO_OVER_SQRT_PI)

@@ -38,7 +38,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # inf at 0, and where 1 / x is beyond the range
             return grad / x
 
 
