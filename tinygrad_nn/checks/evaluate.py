@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..engine import Context, Function, Tensor, no_grad, unbroadcast
-from ..engine.backward import gradients as engine_gradients
+from ..autograd import grad as autograd_grad
 from .mutation import Snapshot
 
 __all__ = ["CallableEvaluator", "FunctionEvaluator", "evaluator_for", "describe"]
@@ -127,7 +127,7 @@ class CallableEvaluator:
         inputs = [(p, Snapshot(t.data, f"input {p}")) for p, t in zip(self.checked, tensors)]
         saved = [(None, Snapshot(o.data, f"output {k}" if several else "the output")) for k, o in enumerate(outputs)]
         given = [(None, Snapshot(g, "its grad argument")) for _, g in recorded]
-        found = engine_gradients([o for o, _ in recorded], tensors, [g for _, g in recorded], allow_unused=True)
+        found = autograd_grad([o for o, _ in recorded], tensors, [g for _, g in recorded], allow_unused=True)
         doer = f"a backward called by {self.name}"
         _report_changes(problems, self.checked, inputs + saved, doer, SAVED_ADVICE)
         _report_changes(problems, self.checked, given, doer, GRAD_ADVICE)
