@@ -292,3 +292,72 @@ def test_an_activation_kept_on_a_module_is_no_parameter():
     assert list(net.state_dict()) == list(before) == ["fc.weight", "fc.bias"] and net.num_parameters() == 6
     tg.optim.SGD(net.parameters(), lr=0.1)  # raised "only leaf tensors can be optimized"
     net.load_state_dict(before)
+
+
+# ------------------------------------------------ a user's Function cannot change arrays it does not own
+class TimesThreeInPlace(tg.Function):
+    """3x whose backward scales grad in place: grad is often passed on to other nodes too."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad *= 3.0
+        return grad
+
+
+class ReluIntoInput(tg.Function):
+    """relu computed into its input array (the caller's tensor)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.maximum(x, 0.0, out=x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def test_a_backward_writing_into_grad_is_refused_not_a_wrong_gradient():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * 2.0 + TimesThreeInPlace.apply(x)).sum()  # Add hands one upstream array to both branches
+    with pytest.raises(ValueError, match=r"TimesThreeInPlace\.backward wrote into grad .*grad \* s, not grad \*= s"):
+        loss.backward()  # it used to give [9, 9] instead of [5, 5], silently
+
+
+def test_a_forward_writing_into_its_input_is_refused_and_the_tensor_kept():
+    x = tg.Tensor([-1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"ReluIntoInput\.forward wrote into one of its input arrays"):
+        ReluIntoInput.apply(x)
+    assert x.data.tolist() == [-1.0, 2.0]
+
+
+class SavesItsInput(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 2.0 * grad * x
+
+
+def test_an_intermediate_a_users_function_saved_and_that_changed_in_place_is_caught():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 2.0
+    loss = SavesItsInput.apply(hidden).sum()
+    with tg.no_grad():
+        hidden.copy_(np.zeros(2))  # the saved values change under the node
+    with pytest.raises(tg.VersionError, match="SavesItsInput saved input 0"):
+        loss.backward()
+
+
+def test_a_users_function_still_works_on_arrays_it_owns_and_twice_differentiated():
+    x = tg.Tensor([1.0, -2.0], requires_grad=True)
+    (g,) = tg.autograd.grad(SavesItsInput.apply(x).sum(), x, create_graph=True)
+    g.sum().backward()
+    assert g.data.tolist() == [2.0, -4.0] and x.grad.tolist() == [2.0, 2.0]

@@ -35,6 +35,8 @@ arguments, and only there; what ``backward`` needs of them, ``forward``
 stores on ``ctx`` (``ctx.axis = axis``).
 """
 
+import functools
+import inspect
 import os
 import sys
 import traceback
@@ -43,7 +45,7 @@ import numpy as np
 
 from . import grad_mode, tensor
 from .errors import AnomalyError, ShapeError
-from .graph import Context
+from .graph import Context, read_only_views
 
 __all__ = ["Function", "Context", "all_finite"]
 
@@ -64,7 +66,27 @@ class Function:
     receives the gradient of the output and returns one gradient per input
     (a tuple when there are several), or ``None`` for inputs that need none.
     Call the operation with ``MyFunction.apply(*tensors, **options)``.
+
+    A Function defined outside the library (``guarded``) gets read-only
+    views of its input arrays in ``forward`` and of the upstream gradient in
+    ``backward``: writing into them (``np.maximum(x, 0, out=x)``,
+    ``grad *= s``) would change the caller's tensor, or a gradient other
+    nodes share, so it raises an error instead; compute new arrays.
     """
+
+    guarded = False  # True for every subclass defined outside tinygrad_nn (see __init_subclass__)
+
+    def __init_subclass__(cls, **kwargs):
+        """Give a Function defined outside the library read-only arrays, by wrapping its own forward and backward
+        once here: the library's ops pay nothing per call."""
+        super().__init_subclass__(**kwargs)
+        cls.guarded = not cls.__module__.startswith("tinygrad_nn.")
+        if cls.guarded:
+            for name, guard in (("forward", _read_only_forward), ("backward", _read_only_backward)):
+                method = cls.__dict__.get(name)
+                function = method.__func__ if isinstance(method, staticmethod) else method
+                if inspect.isfunction(function):
+                    setattr(cls, name, staticmethod(guard(function, cls.__name__)))
 
     @staticmethod
     def forward(ctx, *arrays, **options):
@@ -132,6 +154,47 @@ class Function:
         if out.base is not None:  # perhaps a view of an input's array (reshape, .T, slicing)
             _share_versions(result, inputs, ctx)
         return result
+
+
+def _read_only_forward(forward, name):
+    """``forward`` called on read-only views of its input arrays (each its own object: ``ctx.input_ids``)."""
+    @functools.wraps(forward)
+    def guarded_forward(ctx, *arrays, **options):
+        arrays = read_only_views(arrays)
+        ctx.input_ids = tuple(map(id, arrays))  # how create_graph and the version checks recognise them
+        try:
+            return forward(ctx, *arrays, **options)
+        except ValueError as error:
+            if "read-only" not in str(error):
+                raise
+            raise ValueError(
+                f"{name}.forward wrote into one of its input arrays; a forward must not change its inputs (the "
+                f"caller's tensor, and values other nodes saved, would change with them): compute a new array "
+                f"instead (np.maximum(x, 0), not np.maximum(x, 0, out=x))") from error
+    return guarded_forward
+
+
+def _read_only_backward(backward, name):
+    """``backward`` called on a read-only view of ``grad``; a write into it, or into a saved input, is refused.
+
+    The same upstream array may go on to other nodes (``Add`` passes it to
+    both inputs), so a write into it (``grad *= s``) would silently change
+    their gradients.
+    """
+    @functools.wraps(backward)
+    def guarded_backward(ctx, grad):
+        if type(grad) is np.ndarray:  # (under create_graph it is a Tensor, and Tensor ops write nothing)
+            (grad,) = read_only_views((grad,))
+        try:
+            return backward(ctx, grad)
+        except ValueError as error:
+            if "read-only" not in str(error):
+                raise
+            raise ValueError(
+                f"{name}.backward wrote into grad or into an input array it saved; grad may be passed on to other "
+                f"nodes and the inputs are the caller's tensors, so neither may change: compute a new array "
+                f"instead (grad * s, not grad *= s)") from error
+    return guarded_backward
 
 
 def _with_constants(inputs, op):
@@ -205,6 +268,8 @@ def _forward_error(function, error, arrays):
     A user's own exception class is kept (with a note saying where it happened).
     """
     where = f"{function.__name__}: cannot apply to input(s) of shape {' and '.join(str(a.shape) for a in arrays)}"
+    if function.guarded and isinstance(error, ValueError) and "read-only" in str(error):
+        return error  # said already, by the guard around a user's forward (_read_only_forward)
     if type(error).__module__.split(".")[0] in ("builtins", "numpy"):
         reworded = _reworded(error, where)
         reworded.__cause__ = error

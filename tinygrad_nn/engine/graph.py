@@ -17,7 +17,7 @@ from .errors import VersionError
 from .versions import TICKS
 
 __all__ = ["Context", "topological_order", "order_of_nodes", "recompute", "outputs", "input_tensors", "check_unchanged",
-           "check_saved_unchanged", "tensor_namers"]
+           "check_saved_unchanged", "tensor_namers", "read_only_views"]
 
 # Functions ``namer(tensor, node) -> str or None`` that name a leaf in error messages (``nn`` adds one
 # that finds a parameter's dotted path through the modules of ``node.scope``).
@@ -189,8 +189,9 @@ def check_saved_unchanged(node):
     if not saved:
         return
     for index, source in enumerate(node.sources):
-        if type(source) is Context:
-            changed = source.output_changed_after(node.sequence) and any(id(a) == source.output_id for a in saved)
+        if type(source) is Context:  # the array forward got: the source's output, or a view of it (input_ids)
+            passed = source.output_id if node.input_ids is None else node.input_ids[index]
+            changed = source.output_changed_after(node.sequence) and any(id(a) == passed for a in saved)
             what, now = f"the output of {source.function.__name__}", ""
         else:  # its current array, or one it had before its data was replaced (a detached tensor may change it)
             changed = any(counter.changed_at > node.sequence and any(np.may_share_memory(a, array) for a in saved)
@@ -206,6 +207,17 @@ def check_saved_unchanged(node):
         raise VersionError(
             f"backward: {node.function.__name__} saved its output for its gradient, but the output was changed "
             f"in place after the forward, so the gradient would be wrong. Change a copy (t.clone()) instead")
+
+
+def read_only_views(arrays):
+    """Read-only views of the ndarrays among ``arrays``: what a ``Function`` defined outside the library gets."""
+    views = []
+    for array in arrays:
+        if type(array) is np.ndarray:
+            array = array.view()
+            array.flags.writeable = False
+        views.append(array)
+    return tuple(views)
 
 
 def describe(source, node):
