@@ -180,13 +180,19 @@ def _describe(items, names):
     return head, details, named_steps
 
 
+def _drawn_input_count(unit, sharing):
+    """How many distinct inputs ``unit`` has side by side (what ``_inputs_of`` lists, without walking branches)."""
+    return len({(entry.key, sharing.is_ghost_use(entry, op)) for entry, op in unit.inputs
+                if entry.key not in sharing.constants})
+
+
 def fold_fan_in(plan, units, unit_of, sharing, names, member_name, max_inputs, keep=2):
     """Fold the middle inputs of every drawn unit with more than ``max_inputs`` of them (see module docstring)."""
     index_of = {unit.key: index for index, unit in enumerate(units)}
     absorbed = set()
     for unit in reversed(units):     # the last wide node first: a branch folded there is not looked at again
-        if unit.key in absorbed:
-            continue
+        if unit.key in absorbed or _drawn_input_count(unit, sharing) <= max_inputs:
+            continue     # counted first: branches are walked only for a wide node
         inputs = _inputs_of(unit, unit_of, index_of, sharing, names, member_name)
         if len(inputs) <= max_inputs:
             continue
