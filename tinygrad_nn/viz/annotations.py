@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 __all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line",
-           "op_text", "unit_lines", "worst_failures", "failure_line", "config_text"]
+           "op_text", "unit_lines", "worst_failures", "failure_line", "config_text",
+           "counts_text"]
 
 CONFIG_WIDTH = 80   # characters of a module's configuration a label shows before shortening it
 
@@ -189,3 +190,9 @@ def failure_line(failure):
         if index is not None else ""
     return (f"gradcheck FAILED: input {getattr(failure, 'input_index', '?')}{where}: "
             f"analytic {format_number(analytic)} vs numerical {format_number(numerical)}")
+
+
+def counts_text(counter):
+    """``Add x3, MatMul``: names by decreasing count, then by name."""
+    return ", ".join(name if count == 1 else f"{name} x{count:,}" for name, count in sorted(
+        counter.items(), key=lambda item: (-item[1], item[0])))

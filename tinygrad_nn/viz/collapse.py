@@ -20,6 +20,8 @@ every step still folds.
 
 from collections import Counter
 
+from .annotations import counts_text
+from .fan_in import fold_fan_in
 from .wiring import wire
 
 __all__ = ["plan_within", "rows_allowed", "counts_text", "Group", "repetition"]
@@ -32,7 +34,7 @@ class Group:
 
     def __init__(self, key, kind, chain, module_cluster=None):
         self.key = key
-        self.kind = kind                    # "module" or "chain"
+        self.kind = kind                    # "module", "chain" or "inputs" (see fan_in)
         self.chain = chain                  # the cluster keys it is drawn inside
         self.module_cluster = module_cluster
         self.op_names = Counter()
@@ -41,6 +43,11 @@ class Group:
         self.pattern = None                 # chains: the names of one repetition, when the steps repeat
         self.repeats = 0                    # chains: how many whole repetitions were folded
         self.module_cluster_object = None
+        self.consumer = None                # inputs: the drawn node they feed (its op or module name)
+        self.folded_inputs = 0              # inputs: how many drawn inputs the box stands for
+        self.total_inputs = 0               # inputs: how many the node had
+        self.head, self.details = "", []    # inputs: the box's first line and the lines under it
+        self.named_steps = False            # inputs: the first line names each step of the branches folded
 
     @property
     def op_count(self):
@@ -56,15 +63,11 @@ class Group:
         """``×2,498 Mul → Tanh`` or ``97 steps (Linear x49, ReLU x48)`` for a chain; the module's type otherwise."""
         if self.kind == "module":
             return type(self.module_cluster_object).__name__
+        if self.kind == "inputs":
+            return self.head
         if self.pattern:
             return f"×{self.repeats:,} {' → '.join(self.pattern)}"
         return f"{self.steps:,} steps ({counts_text(self.members)})"
-
-
-def counts_text(counter):
-    """``Add x3, MatMul``: names by decreasing count, then by name."""
-    return ", ".join(name if count == 1 else f"{name} x{count:,}" for name, count in sorted(
-        counter.items(), key=lambda item: (-item[1], item[0])))
 
 
 class Plan:
@@ -75,6 +78,8 @@ class Plan:
         self.chains_shortened = chains_shortened
         self.group_of = {}
         self.groups = []
+        self.folded_inputs = {}     # (tensor key, op key) -> the "inputs" Group that stands for that use
+        self.inputs_folded = []     # the "inputs" Groups, in the order they were made
         self._made = 0
 
     def new_group(self, kind, chain, module_cluster=None):
@@ -98,17 +103,60 @@ def _is_private_leaf(entry, names, sharing):
     return entry.producer is None and (id(entry.tensor) in names or sharing.is_per_use(entry))
 
 
+def _calls(graph, depth):
+    """``{op key: call key}`` for the ops made inside a module at level ``depth + 1``.
+
+    The ops of one call are linked by the tensors they pass each other inside
+    the module. A module called again on a result of its own earlier call (a
+    layer reused at every step of a loop, shared weights) gets one key per
+    call: one box for all calls would feed itself. Calls that do not feed
+    each other (one body reached through two heads) share one key.
+    """
+    parent = {}
+
+    def find(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for op in graph.ops:
+        if len(op.clusters) > depth:
+            parent[op.key] = op.key
+            for entry in op.inputs:
+                before = entry.producer
+                if before is not None and len(before.clusters) > depth and before.clusters[depth] == op.clusters[depth]:
+                    parent[find(op.key)] = find(before.key)
+    bit_of, calls_of, reach, chained = {}, {}, {}, set()
+    for op in graph.ops:
+        mask = 0
+        for entry in op.inputs:
+            if entry.producer is not None:
+                mask |= reach[entry.producer.key]
+        if op.key in parent:
+            cluster = op.clusters[depth]
+            bit = 1 << bit_of.setdefault(find(op.key), len(bit_of))
+            if mask & calls_of.get(cluster, 0) & ~bit:
+                chained.add(cluster)
+            calls_of[cluster] = calls_of.get(cluster, 0) | bit
+            mask |= bit
+        reach[op.key] = mask
+    return {key: (graph_cluster, find(key) if graph_cluster in chained else None)
+            for key, graph_cluster in ((op.key, op.clusters[depth]) for op in graph.ops if op.key in parent)}
+
+
 def _fold_depth(plan, graph, depth):
-    by_cluster = {}
+    by_call = {}
+    calls = _calls(graph, depth)
     for op in graph.ops:
         if len(op.clusters) <= depth:
             continue
         cluster = op.clusters[depth]
-        group = by_cluster.get(cluster)
+        group = by_call.get(calls[op.key])
         if group is None:
             group = plan.new_group("module", op.clusters[:depth], cluster)
             group.module_cluster_object = op.node.scope[depth]
-            by_cluster[cluster] = group
+            by_call[calls[op.key]] = group
         group.op_names[op.node.function.__name__] += 1
         plan._absorb(op.key, group)
 
@@ -180,7 +228,7 @@ def _next_in_chain(unit, unit_of, names, sharing):
     for entry, op in following.inputs:
         if entry is out or sharing.is_ghost_use(entry, op):
             continue
-        if not (_is_private_leaf(entry, names, sharing) and
+        if not (entry.producer is None and not sharing.is_per_use(entry) and
                 {id(unit_of[user.key]) for user in entry.consumers} == {id(following)}):
             return None
     return following
@@ -191,7 +239,7 @@ def _member_name(unit):
         return unit.ops[0].node.function.__name__
     if unit.group.kind == "module":
         return type(unit.group.module_cluster_object).__name__
-    return "chain"
+    return unit.group.describe()
 
 
 def repetition(names):
@@ -256,12 +304,16 @@ def _fold_chains(plan, graph, names, sharing, keep):
         plan.chains_shortened = True
 
 
-def plan_collapse(graph, names, sharing, depth=None, shorten_chains=False, keep=2):
-    """The folding of ``graph`` for a module ``depth`` (None: no folding) and optional chain shortening."""
+def plan_collapse(graph, names, sharing, depth=None, shorten_chains=False, keep=2, max_inputs=None):
+    """The folding of ``graph`` for a module ``depth`` (None: no folding), the inputs beyond ``max_inputs``
+    of one node (None: no folding, see ``fan_in``) and optional chain shortening, in that order."""
     plan = Plan(depth, False)
     if depth is not None:
         _fold_depth(plan, graph, depth)
         _absorb_tensors(plan, graph, names, sharing)
+    if max_inputs is not None:
+        units, unit_of = _units(plan, graph)
+        fold_fan_in(plan, units, unit_of, sharing, names, _member_name, max_inputs, keep)
     if shorten_chains:
         _fold_chains(plan, graph, names, sharing, keep)
     return plan
@@ -272,7 +324,7 @@ def rows_allowed(max_nodes):
     return None if max_nodes is None else max(max_nodes // 3, 1)
 
 
-def plan_within(graph, names, sharing, depth, max_nodes):
+def plan_within(graph, names, sharing, depth, max_nodes, max_inputs=None):
     """``(plan, wiring, fits, unfolded)``: the least folding within ``max_nodes`` nodes and ``rows_allowed`` rows.
 
     ``unfolded`` is the wiring of the first, most detailed try. Tried in
@@ -289,7 +341,7 @@ def plan_within(graph, names, sharing, depth, max_nodes):
     unfolded = None
     for level in levels:
         for shorten in (False, True):
-            plan = plan_collapse(graph, names, sharing, level, shorten_chains=shorten)
+            plan = plan_collapse(graph, names, sharing, level, shorten_chains=shorten, max_inputs=max_inputs)
             wiring = wire(graph, plan, sharing)
             unfolded = unfolded or wiring
             if max_nodes is None or (len(wiring.nodes) <= max_nodes and

@@ -32,12 +32,13 @@ class GraphTooLargeWarning(UserWarning):
     message says what was folded), or it stays too large even after folding."""
 
 
-def _check_arguments(tensor, rankdir, depth, max_nodes):
+def _check_arguments(tensor, rankdir, depth, max_nodes, max_inputs):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor (e.g. the loss), got {type(tensor).__name__}")
     rankdir_argument(rankdir, "draw_graph")
     count_argument(depth, "depth", "draw_graph", 0, allow_none=True)
     count_argument(max_nodes, "max_nodes", "draw_graph", 1, allow_none=True)
+    count_argument(max_inputs, "max_inputs", "draw_graph", 5, allow_none=True)
 
 
 def _check_options(model, values, grads, vanishing, exploding, title, units, blame):
@@ -87,6 +88,22 @@ def _what_was_folded(plan, depth):
     return ", ".join(parts)
 
 
+def _inputs_folded(plan, max_inputs):
+    """``Stack has 400 inputs side by side, more than max_inputs=12; folded 396 of them into ×396 leaves ...``."""
+    wide = {}
+    for group in plan.inputs_folded:
+        wide.setdefault((group.consumer, group.total_inputs), []).append(group)
+    parts = []
+    for (consumer, total), groups in list(wide.items())[:3]:
+        folded = sum(group.folded_inputs for group in groups)
+        boxes = " and ".join(group.head for group in groups[:3]) + (" and more" if len(groups) > 3 else "")
+        parts.append(f"{consumer} has {total:,} inputs side by side, more than max_inputs={max_inputs}; "
+                     f"folded {folded:,} of them into {boxes}")
+    if len(wide) > 3:
+        parts.append(f"{len(wide) - 3:,} more nodes with too many inputs folded")
+    return "; ".join(parts)
+
+
 def _too_large(total, unfolded, max_nodes):
     """``has 402 nodes, more than max_nodes=30``, or why a graph within the node count is still too long."""
     if total > max_nodes:
@@ -96,7 +113,7 @@ def _too_large(total, unfolded, max_nodes):
 
 
 def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, depth=None,
-               rankdir="TB", max_nodes=300, units=None, blame=None, vanishing=1e-6,
+               rankdir="TB", max_nodes=300, max_inputs=12, units=None, blame=None, vanishing=1e-6,
                exploding=1e3, title=None):
     """Draw the graph that produced ``tensor``; returns a ``viz.Drawing`` (a ``graphviz.Digraph``).
 
@@ -118,7 +135,11 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     folds long chains of repeated steps (``×98 MatMul → Tanh``), then
     modules, until the picture has at most that many nodes and no path
     longer than a third of them (a readable height), and warns with
-    ``GraphTooLargeWarning`` saying what was folded. ``units`` is a unit
+    ``GraphTooLargeWarning`` saying what was folded. ``max_inputs`` (None:
+    no cap) keeps a readable width: a node with more inputs side by side
+    (``stack`` of 400 tensors) keeps its first and last two, and the ones
+    between fold into a box that names and counts them (``×396 leaves (3,)
+    float64``, ``×296 Mul → Tanh``), with the same warning. ``units`` is a unit
     watcher (or its ``stats()`` dict): activation nodes show their dead /
     saturated fraction. ``blame`` is a graph check result: blamed ops turn
     red with their worst element.
@@ -129,7 +150,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     >>> [line.strip().split()[0] for line in dot.body if "->" in line]
     ['t0', 't0', 'op0', 't1', 'op1']
     """
-    _check_arguments(tensor, rankdir, depth, max_nodes)
+    _check_arguments(tensor, rankdir, depth, max_nodes, max_inputs)
     _check_options(model, values, grads, vanishing, exploding, title, units, blame)
     if params is not None:  # a dict or (name, tensor) pairs, possibly a generator: read once
         params = _named_parameters(params)
@@ -143,7 +164,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
                       "call loss.backward() before drawing, and retain_grad() on intermediate tensors "
                       "whose gradient you want to see", GradientsNotComputedWarning, stacklevel=2)
     sharing = plan_sharing(graph, names, paths)
-    plan, wiring, fits, unfolded = plan_within(graph, names, sharing, depth, max_nodes)
+    plan, wiring, fits, unfolded = plan_within(graph, names, sharing, depth, max_nodes, max_inputs)
     total, drawn = len(graph), len(wiring.nodes)
     size = _too_large(total, unfolded, max_nodes) if max_nodes is not None else ""
     if not fits:
@@ -152,10 +173,15 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     elif plan.chains_shortened or plan.depth != depth:
         warnings.warn(f"draw_graph: the graph {size}; folded {_what_was_folded(plan, depth)} to draw {drawn:,} "
                       "(max_nodes=None draws every node)", GraphTooLargeWarning, stacklevel=2)
+    if plan.inputs_folded:
+        warnings.warn(f"draw_graph: {_inputs_folded(plan, max_inputs)} (max_inputs=None draws every input)",
+                      GraphTooLargeWarning, stacklevel=2)
     caption = [title] if title else []
-    if plan.groups and (depth is None or plan.depth != depth or plan.chains_shortened):
-        caption.append(f"{total:,} recorded nodes folded to {drawn:,} (max_nodes={max_nodes}); "
-                       "boxes with a 3-D edge stand for several ops")
+    if plan.groups and (depth is None or plan.depth != depth or plan.chains_shortened or plan.inputs_folded):
+        caps = [f"max_nodes={max_nodes}"] if plan.chains_shortened or plan.depth != depth else []
+        caps += [f"max_inputs={max_inputs}"] if plan.inputs_folded else []
+        caption.append(f"{total:,} recorded nodes folded to {drawn:,} ({', '.join(caps) or f'depth={depth}'}); "
+                       "boxes with a 3-D edge stand for several nodes")
     if grads:
         caption.append(notes.HEALTH_LEGEND.format(vanishing=vanishing, exploding=exploding))
     graph_attrs = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.25",

@@ -194,6 +194,11 @@ class GraphBuilder:
             head = f"{path}: {type(module).__name__}" if path else type(module).__name__
             lines = [f"{head}({config})" if config else head,
                      f"{group.op_count} op{'s' if group.op_count != 1 else ''}: {counts}"]
+        elif group.kind == "inputs":
+            lines = [group.head] + group.details
+            lines.append(f"{group.folded_inputs:,} of the {group.total_inputs:,} inputs of {group.consumer}")
+            if group.op_count:
+                lines.append(f"{group.op_count:,} ops" + (" folded" if group.named_steps else f": {counts}"))
         else:
             kinds = set(group.member_kinds)
             word = "ops" if kinds == {"op"} else ("modules" if kinds == {"module"} else "steps")
@@ -204,6 +209,12 @@ class GraphBuilder:
             else:
                 lines += [] if group.pattern else [counts_text(group.members)]
                 lines.append(f"{group.op_count:,} ops: {counts}")
+            leaves = [entry for entry in self.folded_tensors.get(group.key, ())
+                      if entry.producer is None and id(entry.tensor) not in self.names]
+            if leaves:   # a sum a1 + a2 + ...: each step reads a leaf of its own
+                shapes = {notes.shape_text(entry.shape, entry.dtype) for entry in leaves}
+                lines.append(f"with {len(leaves):,} lea{'f' if len(leaves) == 1 else 'ves'}"
+                             + (f" {shapes.pop()}" if len(shapes) == 1 else ""))
         attrs = {"shape": "box3d", "style": "filled", "fillcolor": FILL["group"], "margin": "0.18,0.08"}
         grads = [entry.grad for entry in self.folded_tensors.get(group.key, ()) if entry.grad is not None]
         if self.options["grads"] and grads:

@@ -116,6 +116,11 @@ def wire(graph, plan, sharing):
                 continue   # made or owned inside the same folded node
             if entry.key in sharing.constants:
                 continue   # shown in the op's own label
+            box = plan.folded_inputs.get((entry.key, op.key))
+            if box is not None:   # one of many inputs folded into a box (a ghost copy, or a shared leaf's use)
+                place_unit(box.key, None)
+                connect(box.key, head, entry.key, op.key)
+                continue
             if sharing.is_ghost_use(entry, op):
                 tail = f"{entry.key}_{head}"
                 wiring.place("ghost", tail, entry, unit)
