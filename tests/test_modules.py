@@ -223,6 +223,22 @@ def test_every_recorded_node_knows_its_module_path():
     assert nn.scope_path((net,)) == ""
 
 
+def test_a_forward_that_calls_a_containers_layers_directly_names_them_by_their_path():
+    class Looping(nn.Module):
+        def __init__(self):
+            self.layers = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 1, rng=0))
+
+        def forward(self, x):
+            for layer in self.layers:  # the scope is (net, layer): layer is a grandchild
+                x = layer(x)
+            return x
+
+    out = Looping()(tg.Tensor(np.ones((2, 3))))
+    paths = [nn.scope_path(node.scope) for node in tg.engine.topological_order(out)]
+    assert paths == ["layers.0", "layers.1", "layers.2"]  # they were all "<Linear>" / "<Tanh>"
+    assert nn.scope_path((Looping(), nn.Linear(2, 2))) == "<Linear>"  # not a descendant
+
+
 def test_wrong_input_width_names_module_path_expected_width_and_shape():
     net = nn.MLP([3, 4, 5, 2], rng=0)
     net.layers.__dict__["2"] = nn.Linear(7, 5, rng=0)  # a deliberately mis-sized middle layer

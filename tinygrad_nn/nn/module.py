@@ -392,10 +392,12 @@ def scope_path(scope):
     """The dotted path of the innermost module of ``scope`` relative to the outermost.
 
     ``scope`` is a node's ``.scope`` (modules, outermost first). Each name is
-    found through ``named_children`` of the previous module; the outermost
-    module itself gives ``""``. A module that is not a child of the one before
-    it (e.g. called from inside ``forward`` without being an attribute)
-    appears as ``<ClassName>``.
+    the module's path among the descendants of the previous module (a child,
+    or deeper: a forward that loops over ``self.layers`` calls
+    ``layers.0``, ``layers.1`` ... directly); the outermost module itself
+    gives ``""``. A module that is no descendant of the one before it (e.g.
+    made inside ``forward`` without being an attribute) appears as
+    ``<ClassName>``.
 
     >>> import tinygrad_nn as tg
     >>> net = tg.nn.MLP([3, 4, 2])
@@ -407,12 +409,10 @@ def scope_path(scope):
     modules = [owner for owner in scope if isinstance(owner, Module)]
     names = []
     for parent, child in zip(modules, modules[1:]):
-        for name, candidate in parent.named_children():
-            if candidate is child:
-                names.append(name)
-                break
-        else:
-            names.append(f"<{type(child).__name__}>")
+        found = next((name for name, candidate in parent.named_children() if candidate is child), None)
+        if found is None:  # a grandchild or deeper, called directly
+            found = next((path for path, candidate in parent.named_modules() if candidate is child and path), None)
+        names.append(found if found is not None else f"<{type(child).__name__}>")
     return ".".join(names)
 
 
