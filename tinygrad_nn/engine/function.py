@@ -165,7 +165,7 @@ def _read_only_forward(forward, name):
         try:
             return forward(ctx, *arrays, **options)
         except ValueError as error:
-            if "read-only" not in str(error):
+            if not _wrote_read_only(error):
                 raise
             raise ValueError(
                 f"{name}.forward wrote into one of its input arrays; a forward must not change its inputs (the "
@@ -188,13 +188,18 @@ def _read_only_backward(backward, name):
         try:
             return backward(ctx, grad)
         except ValueError as error:
-            if "read-only" not in str(error):
+            if not _wrote_read_only(error):
                 raise
             raise ValueError(
                 f"{name}.backward wrote into grad or into an input array it saved; grad may be passed on to other "
                 f"nodes and the inputs are the caller's tensors, so neither may change: compute a new array "
                 f"instead (grad * s, not grad *= s)") from error
     return guarded_backward
+
+
+def _wrote_read_only(error):
+    """Whether numpy refused a write into a read-only array (``out=``, an assignment, ``sort()``, ``fill()``)."""
+    return str(error).endswith(" is read-only")
 
 
 def _with_constants(inputs, op):
@@ -268,7 +273,8 @@ def _forward_error(function, error, arrays):
     A user's own exception class is kept (with a note saying where it happened).
     """
     where = f"{function.__name__}: cannot apply to input(s) of shape {' and '.join(str(a.shape) for a in arrays)}"
-    if function.guarded and isinstance(error, ValueError) and "read-only" in str(error):
+    if function.guarded and isinstance(error, ValueError) and error.__cause__ is not None and _wrote_read_only(
+            error.__cause__):
         return error  # said already, by the guard around a user's forward (_read_only_forward)
     if type(error).__module__.split(".")[0] in ("builtins", "numpy"):
         reworded = _reworded(error, where)
