@@ -61,10 +61,14 @@ def perturbed(leaf):
     1 - 2**-20 instead, which keeps probabilities probabilities; an integer
     array of equal labels becomes zeros (ones if it was zeros). What is
     computed from values none of these change (floats that are all -1, 0 or
-    1: targets) goes unchecked.
+    1: targets) goes unchecked, unless they are a Tensor that requires grad
+    (no target does): it is scaled too.
     """
     if isinstance(leaf, Tensor):
-        return Tensor(perturbed(leaf.data), requires_grad=leaf.requires_grad, dtype=leaf.dtype)
+        values = perturbed(leaf.data)
+        if leaf.requires_grad and leaf.dtype.kind == "f" and np.array_equal(values, leaf.data):
+            values = (leaf.data * leaf.dtype.type(1 - 2 ** -20)).astype(leaf.dtype)  # ones requiring grad: no target
+        return Tensor(values, requires_grad=leaf.requires_grad, dtype=leaf.dtype)
     if not isinstance(leaf, np.ndarray):
         return leaf
     rolled = np.roll(leaf, 1, axis=0 if leaf.ndim and leaf.shape[0] > 1 else -1) if leaf.ndim else leaf

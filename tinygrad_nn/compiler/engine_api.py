@@ -16,7 +16,7 @@ from ..engine.ops.helpers import reduce_along
 from ..engine.ops.shape import is_basic_index as _is_basic
 from ..engine.tensor import as_array
 
-__all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
+__all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "data_of", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
            "leaf_view", "backward_order", "namespace", "is_basic_index", "generator_states", "restore_generators"]
 
 
@@ -24,6 +24,11 @@ __all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "new_context", "run_forward"
 # (a property costs more than the op they guard).
 REQUIRES_GRAD_STORAGE = "_requires_grad"
 DATA_STORAGE = "_data"
+
+
+def data_of(tensor):
+    """``tensor.data`` read without the property (the generated guard reads the same attribute)."""
+    return getattr(tensor, DATA_STORAGE)
 
 
 def new_context(function, needs_input_grad, kwargs=None):

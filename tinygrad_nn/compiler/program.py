@@ -19,10 +19,10 @@ import numpy as np
 from ..engine import Function, NotDifferentiableError, Tensor
 from ..nn import Module
 from . import engine_api, tracing
-from .errors import CompileWarning
+from .errors import CompileWarning, TraceError
 from .lowering import Lowering, same_values
 from .printing import render
-from .watching import watched_modules
+from .watching import WatchedNames, watched_modules
 
 __all__ = ["Program", "build", "MISS"]
 
@@ -32,11 +32,13 @@ MISS = object()  # a guard's answer: this trace does not fit the call
 class Program:
     """One trace, compiled: ``call`` (the guard), ``run`` (no checks), ``source``, the node's Function class."""
 
-    def __init__(self, key, source, function_class, slots, modules, leaf_descriptions, call, constants=()):
+    def __init__(self, key, source, function_class, slots, modules, leaf_descriptions, call, constants=(),
+                 held=()):
         self.key, self.source, self.function_class = key, source, function_class
         self.slots, self.modules, self.leaf_descriptions = slots, modules, leaf_descriptions
         self.call = call
         self.constants = constants  # captured Tensors traced as constants: they must still need no gradient
+        self.held = held            # (tensor, array): the code holds the array, which must still be tensor.data
         self.described = ", ".join(leaf_descriptions)
 
     def modes_match(self):
@@ -44,7 +46,8 @@ class Program:
         return all(watched.matches() for watched in self.modules) and all(
             slot.tensor.shape == slot.value_shape and slot.tensor.dtype == slot.value_dtype
             and slot.tensor.requires_grad for slot in self.slots if slot.tensor is not None) and not any(
-            tensor.requires_grad for tensor in self.constants)
+            tensor.requires_grad for tensor in self.constants) and all(
+            engine_api.data_of(tensor) is array for tensor, array in self.held)
 
     def describe_change(self):
         """What differs from the trace besides the arguments, for messages (``"Dropout.p is 0.2 (traced with 0.5)"``)."""
@@ -52,6 +55,10 @@ class Program:
             change = watched.change()
             if change is not None:
                 return change
+        for tensor, array in self.held:
+            if engine_api.data_of(tensor) is not array:
+                return ("a tensor the function uses (not an argument) holds a new array in .data since the trace "
+                        f"(a Tensor {tensor.shape} {tensor.dtype})")
         return ("a tensor the function uses (not an argument) changed its shape, dtype or requires_grad "
                 "since the trace")
 
@@ -66,12 +73,16 @@ class Program:
         return self.function_class.apply(*tensors)
 
 
-def build(compiled, trace, leaves, key, generators):
-    """Lower, print and load the code of one trace; check it against the lowering's own values first."""
+def build(compiled, trace, leaves, key, generators, states=None):
+    """Lower, print and load the code of one trace; check it against the lowering's own values first.
+
+    ``states``: the generators' states before the eager run, so the lowering
+    draws what it drew (default: their states now).
+    """
     what = compiled.what
     header = [f"# {what}, generated from one trace of:"] + \
         [f"#   {name}: {tracing.describe(leaf)}" for name, leaf in leaves]
-    states = engine_api.generator_states(generators)
+    states = engine_api.generator_states(generators) if states is None else states
     attempts = (("templates", True), ("templates", False), ("ops", False))
     for index, (kind, inplace) in enumerate(attempts):
         engine_api.restore_generators(states)  # every attempt draws what the eager run drew
@@ -90,14 +101,48 @@ def build(compiled, trace, leaves, key, generators):
                                f"({problem}); this is a bug in tinygrad_nn.compile, please report it")
         warnings.warn(f"{what}: the generated code disagreed with the traced values ({problem}); generating it "
                       "again more plainly", CompileWarning, stacklevel=4)
+    if not same_values(lowering.output.sample, trace.output.data):
+        raise TraceError(
+            f"{what}: the function's result differs from what its recorded ops compute on the same values: it "
+            "changed a tensor's values outside the recorded ops while it was traced (writing into .data, "
+            "h.data[0] = ..., h.data = ..., or into a numpy array a tensor shares), which the compiled code "
+            "would not repeat. Use recorded ops (h = h * 2, tg.where, in-place operators on the tensor itself)")
     modules = watched_modules(compiled.module, trace, leaves, compiled.named_objects())
+    names = WatchedNames(compiled.module.forward if compiled.module is not None else compiled.function)
+    if names.entries:  # the closure variables, globals and defaults it reads: compared on every call too
+        modules.append(names)
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
     constants = list(lowering.constant_tensors.values())
-    call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants)
+    held = _held_arrays(lowering, modules, compiled.named_objects())
+    call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants, held)
     for slot in lowering.slots:
         slot.value = None  # the lowering's values hold every traced array: keep none of them
     return Program(key, printed.source, node_class, lowering.slots, modules,
-                   [tracing.describe(leaf) for _, leaf in leaves], call, constants)
+                   [tracing.describe(leaf) for _, leaf in leaves], call, constants, held)
+
+
+def _held_arrays(lowering, modules, named):
+    """``[(tensor, array)]``: the constant arrays of the code that are the ``.data`` of a tensor the trace knows.
+
+    Eager mode reads ``tensor.data`` on every call, so a new array assigned to
+    it (``c.data = ...``, an SGD step written ``p.data = p.data - lr * g``)
+    must make a new trace, not leave the code reading the old one.
+    """
+    tensors = [slot.tensor for slot in lowering.slots if slot.tensor is not None]  # made before the call first:
+    tensors += [obj for obj in named if isinstance(obj, Tensor)]                    # a Tensor(w.data) made while
+    tensors += [parameter for watched in modules if isinstance(watched.module, Module)  # tracing holds the array
+                for parameter in vars(watched.module).values() if isinstance(parameter, Tensor)]  # but never changes
+    tensors += list(lowering.constant_tensors.values())
+    by_array = {}
+    for tensor in tensors:
+        by_array.setdefault(id(engine_api.data_of(tensor)), tensor)
+    held, seen = [], set()
+    for obj, _ in lowering.sources.constants.values():
+        tensor = by_array.get(id(obj))
+        if tensor is not None and engine_api.data_of(tensor) is obj and id(obj) not in seen:
+            seen.add(id(obj))
+            held.append((tensor, obj))
+    return held
 
 
 def _disagreement(namespace, lowering):
@@ -156,7 +201,7 @@ def _node_class(what, namespace, slots, gradients, leaves):
         "forward": staticmethod(glue["node_forward"]), "backward": staticmethod(glue["node_backward"])})
 
 
-def _guard(what, node_class, key, leaves, slots, modules, constants=()):
+def _guard(what, node_class, key, leaves, slots, modules, constants=(), held=()):
     """``call(args, kwargs)``: record the node if the call fits the trace, else return ``MISS`` (generated)."""
     glue = {"Tensor": Tensor, "ndarray": np.ndarray, "MISS": MISS, "Node": node_class}
     names = {}
@@ -186,6 +231,7 @@ def _guard(what, node_class, key, leaves, slots, modules, constants=()):
                    for slot in slots if slot.tensor is not None]
     conditions += [condition for watched in modules for condition in watched.conditions(constant)]
     conditions += [f"{constant(tensor)}.{engine_api.REQUIRES_GRAD_STORAGE}" for tensor in constants]  # unfrozen
+    conditions += [f"{constant(tensor)}.{engine_api.DATA_STORAGE} is not {constant(array)}" for tensor, array in held]
     if conditions:
         lines += [f"    if ({') or ('.join(conditions)}):", "        return MISS"]
     tensors = _tensor_slots(slots, leaves)

@@ -38,8 +38,9 @@ def compile(target, *, retrace=True):  # noqa: A001 - tg.compile, as torch.compi
       to ``.grad`` of every leaf, as in eager mode (``no_grad``,
       ``retain_graph`` and a surrounding eager graph too).
     * A new trace is made when the arguments' shapes, dtypes, which of them
-      require grad, the values of number arguments, or the ``train()`` /
-      ``eval()`` mode of the modules involved change; with
+      require grad, the values of number arguments, the ``train()`` /
+      ``eval()`` mode of the modules involved, or what the closure
+      variables, globals and defaults it reads hold change; with
       ``retrace=False`` such a call raises ``TraceError`` instead.
     * ``step.source`` is the generated forward and backward as Python.
 
@@ -84,7 +85,11 @@ class Compiled:
             self._parameters = []
         self._programs = []
         self._last = None
-        self._objects = tracing.objects_named_in(function) if self.module is None else {}
+        self._read_named_objects()
+
+    def _read_named_objects(self):
+        """The objects the function names now (a retrace after a global was rebound sees the new one)."""
+        self._objects = tracing.objects_named_in(self._function) if self.module is None else {}
         self._object_names = {id(obj): name for name, obj in self._objects.items()}
         if self.module is not None:
             self._object_names[id(self.module)] = ""
@@ -173,7 +178,13 @@ class Compiled:
                         "of input, or leave retracing on")
         return f"{self.what}: {program.describe_change()}; retracing is off (retrace=False)"
 
+    @property
+    def function(self):
+        """The compiled function (or module)."""
+        return self._function
+
     def _trace(self, structure, leaves, key):
+        self._read_named_objects()
         reachable = [self.module] + [leaf for _, leaf in leaves] + list(self._objects.values())
         generators = tracing.generators_in(reachable)
         states = engine_api.generator_states(generators)
@@ -184,7 +195,7 @@ class Compiled:
             for name, leaf in leaves:
                 if isinstance(leaf, Module):
                     trace.object_names[id(leaf)] = name
-            program = build(self, trace, leaves, key, generators)
+            program = build(self, trace, leaves, key, generators, states)
         finally:
             engine_api.restore_generators(states)  # the compiled calls draw what eager calls would
         return program

@@ -15,13 +15,14 @@ eager forward refreshes on every call) are not watched: the compiled code
 never reads them.
 """
 
+import types
 from operator import is_
 
 import numpy as np
 
 from ..engine import Tensor
 
-__all__ = ["WatchedModule", "watched_modules"]
+__all__ = ["WatchedModule", "WatchedNames", "watched_modules"]
 
 _VALUES = (int, float, bool, str, type(None), np.integer, np.floating, np.bool_)  # compared by value
 
@@ -133,3 +134,98 @@ def watched_modules(root, trace, leaves, named=()):
                 seen.add(id(module))
                 watched.append(WatchedModule(module))
     return watched
+
+
+class WatchedNames:
+    """The closure variables, globals and default arguments a compiled function reads, as when traced.
+
+    Eager mode reads them afresh on every call; a trace baked in what they
+    held. So a number compares by value, a Tensor, array, module or function
+    by identity (a new ``W`` assigned in a notebook), and the items of a list
+    or dict they hold one by one (``config["scale"] = 2.0``). Python modules
+    and classes are not watched. One level deep: the attributes of other
+    objects they hold are not compared.
+    """
+
+    module = None  # read by messages that name a module
+
+    def __init__(self, function):
+        function = getattr(function, "__func__", function)
+        code = getattr(function, "__code__", None)
+        self.entries = []  # (what, text reading it ({0}: the holder), holder, read(), value, items)
+        if code is None:
+            return
+        for name, cell in zip(code.co_freevars, function.__closure__ or ()):
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            self._add(f"the closure variable {name!r}", "{0}.cell_contents", cell,
+                      lambda cell=cell: cell.cell_contents, value)
+        module_globals = getattr(function, "__globals__", {})
+        for name in code.co_names:
+            if name in module_globals:
+                self._add(f"the global {name!r}", f"{{0}}.get({name!r}, {{1}})", module_globals,
+                          lambda name=name: module_globals.get(name, _MISSING), module_globals[name])
+        for index, value in enumerate(function.__defaults__ or ()):
+            self._add(f"default argument {index}", f"{{0}}.__defaults__[{index}]", function,
+                      lambda index=index: function.__defaults__[index], value)
+        for name, value in (function.__kwdefaults__ or {}).items():
+            self._add(f"the default of {name!r}", f"{{0}}.__kwdefaults__[{name!r}]", function,
+                      lambda name=name: function.__kwdefaults__[name], value)
+
+    def _add(self, what, text, holder, read, value):
+        if isinstance(value, (types.ModuleType, type)):
+            return
+        items = tuple(_items(value)) if type(value) in (list, dict) else None
+        self.entries.append((what, text, holder, read, value, items))
+
+    def _differs(self, now, value, items):
+        if isinstance(value, _VALUES):
+            return not _same_value(now, value)
+        if now is not value:
+            return True
+        if items is None:
+            return False
+        return len(now) != len(items) or not all(
+            _same_value(a, b) if isinstance(b, _VALUES) else a is b for a, b in zip(_items(now), items))
+
+    def matches(self):
+        """Whether every watched name holds what it held when traced."""
+        return self.change() is None
+
+    def change(self):
+        """The first name that holds something else, for messages, or None."""
+        for what, _, _, read, value, items in self.entries:
+            now = read()
+            if self._differs(now, value, items):
+                if isinstance(value, _VALUES):
+                    return f"{what} is {now!r:.40} (traced with {value!r:.40})"
+                if now is value:
+                    return f"the items of {what} changed since the trace"
+                return f"{what} holds another object than when traced (a {type(value).__name__})"
+        return None
+
+    def conditions(self, constant):
+        """The same test as generated code: one condition per name, True when it changed."""
+        conditions = []
+        for _, text, holder, _, value, items in self.entries:
+            now = text.format(constant(holder), constant(_MISSING))
+            if isinstance(value, _VALUES):
+                if value is None or type(value) is bool:
+                    conditions.append(f"{now} is not {value}")
+                else:
+                    conditions.append(f"type(_v := {now}) is not {constant(type(value))} or _v != {constant(value)}")
+                continue
+            condition = f"(_v := {now}) is not {constant(value)}"
+            if items is not None:
+                checks = " or ".join(
+                    (f"type(_i[{i}]) is not {constant(type(item))} or _i[{i}] != {constant(item)}"
+                     if isinstance(item, _VALUES) else f"_i[{i}] is not {constant(item)}")
+                    for i, item in enumerate(items))
+                values = ".values()" if type(value) is dict else ""
+                condition += f" or len(_v) != {len(items)}"
+                if checks:
+                    condition += f" or ((_i := tuple(_v{values})) and ({checks}))"
+            conditions.append(condition)
+        return conditions
