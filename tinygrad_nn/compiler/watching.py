@@ -142,7 +142,8 @@ class WatchedNames:
     Eager mode reads them afresh on every call; a trace baked in what they
     held. So a number compares by value, a Tensor, array, module or function
     by identity (a new ``W`` assigned in a notebook), and the items of a list
-    or dict they hold one by one (``config["scale"] = 2.0``). Python modules
+    or dict they hold one by one, by identity (``config["scale"] = 2.0``; an
+    equal number assigned again makes a new trace too). Python modules
     and classes are not watched. One level deep: the attributes of other
     objects they hold are not compared.
     """
@@ -187,8 +188,7 @@ class WatchedNames:
             return True
         if items is None:
             return False
-        return len(now) != len(items) or not all(
-            _same_value(a, b) if isinstance(b, _VALUES) else a is b for a, b in zip(_items(now), items))
+        return len(now) != len(items) or not all(map(is_, _items(now), items))
 
     def matches(self):
         """Whether every watched name holds what it held when traced."""
@@ -218,14 +218,9 @@ class WatchedNames:
                     conditions.append(f"type(_v := {now}) is not {constant(type(value))} or _v != {constant(value)}")
                 continue
             condition = f"(_v := {now}) is not {constant(value)}"
-            if items is not None:
-                checks = " or ".join(
-                    (f"type(_i[{i}]) is not {constant(type(item))} or _i[{i}] != {constant(item)}"
-                     if isinstance(item, _VALUES) else f"_i[{i}] is not {constant(item)}")
-                    for i, item in enumerate(items))
+            if items is not None:  # item by item, by identity (a C loop: a long list stays one condition)
                 values = ".values()" if type(value) is dict else ""
-                condition += f" or len(_v) != {len(items)}"
-                if checks:
-                    condition += f" or ((_i := tuple(_v{values})) and ({checks}))"
+                condition += (f" or len(_v) != {len(items)} or "
+                              f"not all(map({constant(is_)}, _v{values}, {constant(items)}))")
             conditions.append(condition)
         return conditions
