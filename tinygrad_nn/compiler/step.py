@@ -38,10 +38,14 @@ def compile(target, *, retrace=True):  # noqa: A001 - tg.compile, as torch.compi
       to ``.grad`` of every leaf, as in eager mode (``no_grad``,
       ``retain_graph`` and a surrounding eager graph too).
     * A new trace is made when the arguments' shapes, dtypes, which of them
-      require grad, the values of number arguments, the ``train()`` /
-      ``eval()`` mode of the modules involved, or what the closure
-      variables, globals and defaults it reads hold change; with
-      ``retrace=False`` such a call raises ``TraceError`` instead.
+      require grad, the values of number arguments, the modules involved
+      (their ``train()`` / ``eval()`` mode, attributes such as ``Dropout.p``,
+      layers and parameters replaced or added, forward hooks), or what the
+      closure variables, globals and defaults it reads hold change; with
+      ``retrace=False`` such a call raises ``TraceError`` instead. Values
+      updated in place (an optimizer step) are no change.
+    * Changing an argument in place inside ``target`` (``x += 1``,
+      ``x.copy_(y)``) raises ``TraceError``: write ``x = x + 1``.
     * ``step.source`` is the generated forward and backward as Python.
 
     Values and gradients equal eager mode's bit for bit (the same numpy

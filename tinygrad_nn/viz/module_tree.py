@@ -118,7 +118,7 @@ def _tree_depth(module):
 
 
 def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None, max_children=12, max_nodes=40):
-    """Draw the tree of ``module``'s children; returns a ``graphviz.Digraph``.
+    """Draw the tree of ``module``'s children; returns a ``viz.Drawing`` (a ``graphviz.Digraph``).
 
     Each box shows the module's dotted path and type, its ``extra_repr()``
     configuration and its parameter count (its own and its children's);

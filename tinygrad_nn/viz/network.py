@@ -57,7 +57,7 @@ def _split_parameters(layers):
 
 
 def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
-    """Draw ``model`` (a chain of Linear/Maxout layers) as layers of circles; returns a Digraph.
+    """Draw ``model`` (a chain of Linear/Maxout layers) as layers of circles; returns a ``viz.Drawing``.
 
     Refuses with ``NetworkTooLargeError`` when a layer has more than
     ``max_units`` units or the net more than ``max_layers`` layers, and says

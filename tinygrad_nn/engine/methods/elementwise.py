@@ -82,15 +82,15 @@ class ElementwiseMethods:
         return ops.Tan.apply(self)
 
     def arcsin(self):
-        """Elementwise inverse sine on [-1, 1] (also ``asin``); its gradient at +-1 is inf."""
+        """Elementwise inverse sine on [-1, 1] (PyTorch's ``asin``); its gradient at +-1 is inf."""
         return ops.Arcsin.apply(self)
 
     def arccos(self):
-        """Elementwise inverse cosine on [-1, 1] (also ``acos``); its gradient at +-1 is -inf."""
+        """Elementwise inverse cosine on [-1, 1] (PyTorch's ``acos``); its gradient at +-1 is -inf."""
         return ops.Arccos.apply(self)
 
     def arctan(self):
-        """Elementwise inverse tangent (also ``atan``)."""
+        """Elementwise inverse tangent (PyTorch's ``atan``)."""
         return ops.Arctan.apply(self)
 
     def sinh(self):
@@ -106,15 +106,15 @@ class ElementwiseMethods:
         return ops.Tanh.apply(self)
 
     def arcsinh(self):
-        """Elementwise inverse hyperbolic sine (also ``asinh``)."""
+        """Elementwise inverse hyperbolic sine (PyTorch's ``asinh``)."""
         return ops.Arcsinh.apply(self)
 
     def arccosh(self):
-        """Elementwise inverse hyperbolic cosine for x >= 1 (also ``acosh``); its gradient at 1 is inf."""
+        """Elementwise inverse hyperbolic cosine for x >= 1; its gradient at 1 is inf (PyTorch's ``acosh``)."""
         return ops.Arccosh.apply(self)
 
     def arctanh(self):
-        """Elementwise inverse hyperbolic tangent on [-1, 1] (also ``atanh``); +-inf at +-1, without a warning."""
+        """Elementwise inverse hyperbolic tangent on [-1, 1], +-inf at +-1 without a warning (PyTorch's ``atanh``)."""
         return ops.Arctanh.apply(self)
 
     asin, acos, atan = arcsin, arccos, arctan
