@@ -266,3 +266,25 @@ def test_a_module_check_says_its_parameters_were_held_constant_and_check_graph_f
 def test_integer_inputs_are_refused_naming_their_dtype():
     with pytest.raises(ValueError, match=r"input 0 is of dtype int64.*x.astype\(float\)"):
         tg.gradcheck(lambda a: a * 2, (np.arange(4, dtype=np.int64),))
+
+
+class SquareReturningFloat64(tg.Function):
+    """x**2 whose backward returns float64 whatever the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (2.0 * grad * x).astype(np.float64)
+
+
+def test_a_backward_the_engine_refuses_in_float32_is_a_reported_problem_not_a_traceback():
+    result = checked(lambda t: SquareReturningFloat64.apply(t), (np.array([1.0, 2.0], dtype=np.float32),),
+                     "class")
+    assert not result
+    assert "run in float32 (the input's dtype) the backward failed" in result.message()
+    assert "returned a gradient of dtype float64" in result.message()

@@ -112,7 +112,17 @@ def _check_in_own_dtype(evaluator, arrays, dtypes, result):
     low = [np.asarray(a, dtype=d) if np.dtype(d).itemsize < 8 else a.copy() for a, d in zip(arrays, dtypes)]
     upstream = np.asarray(result.upstream)
     with np.errstate(all="ignore"):
-        _, _, found, problems = evaluator.analytic(low, lambda shape: upstream.reshape(shape))
+        try:
+            _, _, found, problems = evaluator.analytic(low, lambda shape: upstream.reshape(shape))
+        except (TypeError, ValueError, RuntimeError) as error:  # the engine refused what backward returned
+            result.forward_calls += 1
+            result.backward_calls += 1
+            for slot, report in enumerate(result.inputs):
+                if np.dtype(dtypes[slot]).itemsize < 8:
+                    report.problems.append(f"run in {np.dtype(dtypes[slot])} (the input's dtype) the backward "
+                                           f"failed: {type(error).__name__}: {error}")
+                    report.passed = False
+            return
         _, _, exacts, _ = evaluator.analytic([a.copy() for a in arrays], lambda shape: upstream.reshape(shape))
     result.forward_calls += 2
     result.backward_calls += 2
