@@ -268,18 +268,12 @@ def test_integer_inputs_are_refused_naming_their_dtype():
         tg.gradcheck(lambda a: a * 2, (np.arange(4, dtype=np.int64),))
 
 
-class SquareReturningFloat64(tg.Function):
-    """x**2 whose backward returns float64 whatever the input's dtype."""
+def returns_float64(ctx, grad):
+    (x,) = ctx.saved_tensors
+    return (2.0 * grad * x).astype(np.float64)  # whatever the input's dtype
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return (2.0 * grad * x).astype(np.float64)
+SquareReturningFloat64 = square_backward("SquareReturningFloat64", returns_float64)
 
 
 def test_a_backward_the_engine_refuses_in_float32_is_a_reported_problem_not_a_traceback():
