@@ -97,6 +97,24 @@ class Plan:
     def _absorb(self, key, group):
         self.group_of[key] = group
 
+    def absorb_unit(self, member, group, replaced):
+        """Fold a unit's ops and outputs into ``group``; the id of the group it was drawn in goes into ``replaced``."""
+        for op in member.ops:
+            group.op_names[op.node.function.__name__] += 1
+            self._absorb(op.key, group)
+        for entry in member.outputs:
+            self._absorb(entry.key, group)
+        if member.group is not None:
+            replaced.add(id(member.group))
+
+    def replace_groups(self, replaced, group):
+        """Draw everything the groups whose ids are in ``replaced`` held in ``group`` instead, and drop them."""
+        if replaced:
+            for key, old in list(self.group_of.items()):
+                if id(old) in replaced:
+                    self.group_of[key] = group
+            self.groups = [old for old in self.groups if id(old) not in replaced]
+
 
 def _is_private_leaf(entry, names, sharing):
     """A leaf that may disappear into the node of the only step or module that uses it."""
@@ -257,23 +275,14 @@ def _fold_run(plan, middle, sharing):
     for member in middle:
         chain.members[_member_name(member)] += 1
         chain.member_kinds["op" if member.group is None else "module"] += 1
-        for op in member.ops:
-            chain.op_names[op.node.function.__name__] += 1
-            plan._absorb(op.key, chain)
-        for entry in member.outputs:
-            plan._absorb(entry.key, chain)
+        plan.absorb_unit(member, chain, replaced)
         for entry, _ in member.inputs:
             if entry.producer is None and not sharing.is_per_use(entry) and all(
                     user.key in inside for user in entry.consumers):
                 plan._absorb(entry.key, chain)
-        if member.group is not None:
-            replaced.add(id(member.group))
-    if replaced:
-        for key, group in list(plan.group_of.items()):
-            if id(group) in replaced:
-                plan.group_of[key] = chain
-        plan.groups = [group for group in plan.groups if id(group) not in replaced]
+    plan.replace_groups(replaced, chain)
     return chain
+
 
 
 def _fold_chains(plan, graph, names, sharing, keep):

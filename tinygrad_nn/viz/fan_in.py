@@ -211,16 +211,6 @@ def fold_fan_in(plan, units, unit_of, sharing, names, member_name, max_inputs, k
                     plan._absorb(leaf.key, group)
                 for member in item.units:
                     absorbed.add(member.key)
-                    for op in member.ops:
-                        group.op_names[op.node.function.__name__] += 1
-                        plan._absorb(op.key, group)
-                    for entry in member.outputs:
-                        plan._absorb(entry.key, group)
-                    if member.group is not None:
-                        replaced.add(id(member.group))
-            if replaced:
-                for key, old in list(plan.group_of.items()):
-                    if id(old) in replaced:
-                        plan.group_of[key] = group
-                plan.groups = [old for old in plan.groups if id(old) not in replaced]
+                    plan.absorb_unit(member, group, replaced)
+            plan.replace_groups(replaced, group)
             plan.inputs_folded.append(group)
