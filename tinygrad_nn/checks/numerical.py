@@ -259,7 +259,9 @@ def projection(point, slot, analytic, skip=False, directions=2):
     """Compare directional derivatives along random directions (two forward calls each).
 
     Returns the ``Projection`` of the worst direction. A direction ``d`` moves every element
-    (random signs, magnitudes in [0.5, 1.5)). Its tolerance is one element's, not the sum of all
+    (magnitudes in [0.5, 1.5)): the first with the signs of the analytic gradient, so that its
+    terms add up (with random signs a few large terms can cancel, and a gradient off by a factor
+    everywhere, 2% too large say, then cancels with them and passes), the others with random signs. Its tolerance is one element's, not the sum of all
     of them: ``atol + rtol * share``, where ``share`` is the root-mean-square of the slope's terms
     ``analytic * d`` (what a typical element adds to it), plus the rounding noise of the
     difference quotient of the loss. Per-element tolerances summed along ``d`` grow with
@@ -277,8 +279,11 @@ def projection(point, slot, analytic, skip=False, directions=2):
     skip = np.asarray(skip, dtype=bool)
     analytic = np.where(skip, 0.0, analytic)
     worst, worst_ratio = None, -1.0
-    for _ in range(directions):
-        direction = np.where(skip, 0.0, random_direction(point.rng, point.arrays[slot].shape))
+    for count in range(directions):
+        direction = random_direction(point.rng, point.arrays[slot].shape)
+        if count == 0:  # signs of the analytic gradient: its terms add up, so no scaling error cancels out
+            direction = np.where(analytic < 0, -1.0, 1.0) * np.abs(direction)
+        direction = np.where(skip, 0.0, direction)
         first_gap = None
         for factor in (1.0,) + REFINE_STEPS:
             step = options.eps * factor
