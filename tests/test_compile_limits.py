@@ -549,3 +549,13 @@ def test_writing_an_argument_into_a_tensor_in_place_is_refused(write):
     assert loss(tg.Tensor([1.0, 2.0, 3.0]), w).item() == 6.0  # fine eagerly
     with pytest.raises(tg.TraceError, match=r"writes its argument 'x' into a tensor in place .*tg\.where"):
         tg.compile(loss)(tg.Tensor([1.0, 2.0, 3.0]), w)
+
+
+def test_a_0d_array_hyperparameter_stays_an_array_in_the_constants_check():
+    # the check scales a 0-d float argument slightly; scaling made it a numpy scalar, which mixes with
+    # float32 by another rule (a number), so the second trace differed and the call was refused
+    x = tg.Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    step = tg.compile(lambda x, s: (x * s).sum())
+    for s in (np.array(2.0), np.array(3.0)):
+        out = step(x, s)
+        assert out.dtype == np.float64 and out.item() == 3 * float(s)

@@ -74,7 +74,7 @@ def perturbed(leaf):
     rolled = np.roll(leaf, 1, axis=0 if leaf.ndim and leaf.shape[0] > 1 else -1) if leaf.ndim else leaf
     if leaf.size and np.array_equal(rolled, leaf):
         if leaf.dtype.kind == "f" and not np.isin(leaf, (-1.0, 0.0, 1.0)).all():  # (+-1, 0: labels, targets)
-            return (leaf * leaf.dtype.type(1 - 2 ** -20)).astype(leaf.dtype)
+            return np.asarray(leaf * leaf.dtype.type(1 - 2 ** -20), dtype=leaf.dtype)  # (a 0-d array stays one)
         if leaf.dtype.kind in "iu":  # labels: 0, or 1 if they were 0 (a function that has no class 1 refuses:
             return np.zeros_like(leaf) if leaf.flat[0] else np.ones_like(leaf)  # then the check is skipped)
     return rolled
@@ -163,6 +163,10 @@ def check_constants(what, first, first_leaves, second, second_leaves):
             "flow on argument values, e.g. on y.max() or on x.data); a trace cannot follow that. Keep such "
             "decisions outside the compiled function, or pass them as Python number arguments")
     fixed, other = _fixed(first, first_leaves, nodes), _fixed(second, second_leaves, other_nodes)
+    if len(fixed) != len(other):  # first: pairing the constants of two different lists would name the wrong one
+        raise TraceError(f"{what}: the function fixes a different number of constants when its arguments have other "
+                         "values (something computed from an argument, outside the recorded ops, decides which "
+                         "ops get a constant operand); compute it outside the compiled function and pass it in")
     for (node, where, value), (_, _, other_value) in zip(fixed, other):
         if not _same(value, other_value):
             what_kind = f"an array {value.shape} {value.dtype}" if isinstance(value, np.ndarray) else repr(value)
@@ -175,5 +179,4 @@ def check_constants(what, first, first_leaves, second, second_leaves):
                 "own functions do this too: nll_loss, huber_loss, smooth_l1_loss, masked_fill, topk, and "
                 "cross_entropy with weight=, label_smoothing or a reduction other than 'mean'; call them "
                 "without tg.compile)")
-    if len(fixed) != len(other):
-        raise TraceError(f"{what}: the function fixes a different number of constants for other argument values")
+
