@@ -1,4 +1,5 @@
-"""Hypothesis profiles: ``dev`` (default, quick) and ``ci`` (more examples).
+"""Hypothesis profiles: ``dev`` (default, quick, new examples on every run) and ``ci`` (more examples,
+derandomized: the same examples on every run, so a CI result can be reproduced exactly).
 
 Choose one with the environment variable ``HYPOTHESIS_PROFILE=ci``.
 """
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=25, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", max_examples=100, deadline=None,
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
