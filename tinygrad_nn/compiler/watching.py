@@ -53,8 +53,7 @@ class WatchedModule:
         return (self.module.training is self.training and len(state) == self.length
                 and all(_same_value(state.get(name, _MISSING), value) for name, value in self.values)
                 and all(state.get(name, _MISSING) is value for name, value in self.objects)
-                and all(len(container) == len(items) and all(map(is_, _items(container), items))
-                        for _, container, items in self.containers))
+                and all(_same_items(container, items) for _, container, items in self.containers))
 
     def conditions(self, constant):
         """The same test as generated code: conditions each True when the module changed.
@@ -69,17 +68,10 @@ class WatchedModule:
             return conditions
         missing = constant(_MISSING)
         checks = [f"len(_m := {module}.__dict__) != {self.length}"]
-        for name, value in self.values:
-            if value is None or type(value) is bool:
-                checks.append(f"_m.get({name!r}, {missing}) is not {value}")
-            else:
-                checks.append(f"type(_v := _m.get({name!r}, {missing})) is not {constant(type(value))} or "
-                              f"_v != {constant(value)}")
+        checks += [_value_changed(f"_m.get({name!r}, {missing})", value, constant) for name, value in self.values]
         checks += [f"_m.get({name!r}, {missing}) is not {constant(value)}" for name, value in self.objects]
-        for _, container, items in self.containers:
-            values = ".values()" if type(container) is dict else ""
-            checks.append(f"len({constant(container)}) != {len(items)} or "
-                          f"not all(map({constant(is_)}, {constant(container)}{values}, {constant(items)}))")
+        checks += [_items_changed(constant(container), container, items, constant)
+                   for _, container, items in self.containers]
         return conditions + [" or ".join(checks)]
 
     def change(self):
@@ -96,7 +88,7 @@ class WatchedModule:
             if state.get(name, _MISSING) is not value:
                 return f"{module}.{name} holds another object than when traced (a {type(value).__name__})"
         for name, container, items in self.containers:
-            if len(container) != len(items) or not all(map(is_, _items(container), items)):
+            if not _same_items(container, items):
                 what = "forward hooks" if name == "_forward_hooks" else f"items of {module}.{name}"
                 return f"the {what} changed since the trace ({len(items)} then, {len(container)} now)"
         if len(state) != self.length:
@@ -114,6 +106,27 @@ def _same_value(now, then):
 
 def _items(container):
     return container.values() if type(container) is dict else container
+
+
+def _same_items(container, items):
+    """Whether the list or dict ``container`` still holds ``items``, each the same object."""
+    return len(container) == len(items) and all(map(is_, _items(container), items))
+
+
+def _value_changed(expression, value, constant):
+    """Generated code: True when ``expression`` no longer holds the number, string, bool or None ``value``
+    (its type and value, as ``_same_value``); ``constant(obj)`` names an object in the code's namespace."""
+    if value is None or type(value) is bool:
+        return f"{expression} is not {value}"
+    return f"type(_v := {expression}) is not {constant(type(value))} or _v != {constant(value)}"
+
+
+def _items_changed(expression, container, items, constant):
+    """Generated code: True when the list or dict ``expression`` no longer holds ``items`` (``_same_items``,
+    by identity in one C loop: a long list stays one condition)."""
+    values = ".values()" if type(container) is dict else ""
+    return (f"len({expression}) != {len(items)} or "
+            f"not all(map({constant(is_)}, {expression}{values}, {constant(items)}))")
 
 
 def watched_modules(root, trace, leaves, named=()):
@@ -186,9 +199,7 @@ class WatchedNames:
             return not _same_value(now, value)
         if now is not value:
             return True
-        if items is None:
-            return False
-        return len(now) != len(items) or not all(map(is_, _items(now), items))
+        return items is not None and not _same_items(now, items)
 
     def matches(self):
         """Whether every watched name holds what it held when traced."""
@@ -212,15 +223,10 @@ class WatchedNames:
         for _, text, holder, _, value, items in self.entries:
             now = text.format(constant(holder), constant(_MISSING))
             if isinstance(value, _VALUES):
-                if value is None or type(value) is bool:
-                    conditions.append(f"{now} is not {value}")
-                else:
-                    conditions.append(f"type(_v := {now}) is not {constant(type(value))} or _v != {constant(value)}")
+                conditions.append(_value_changed(now, value, constant))
                 continue
             condition = f"(_v := {now}) is not {constant(value)}"
-            if items is not None:  # item by item, by identity (a C loop: a long list stays one condition)
-                values = ".values()" if type(value) is dict else ""
-                condition += (f" or len(_v) != {len(items)} or "
-                              f"not all(map({constant(is_)}, _v{values}, {constant(items)}))")
+            if items is not None:
+                condition += f" or {_items_changed('_v', value, items, constant)}"
             conditions.append(condition)
         return conditions
