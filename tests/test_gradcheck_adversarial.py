@@ -94,18 +94,20 @@ def test_a_double_backward_ignoring_its_upstream_fails_at_a_0d_input():
     assert not result and "does not scale with the upstream gradient" in result.message()
 
 
-class SquareWrongInFloat32(tg.Function):
-    """x**2 whose backward forgets the factor 2 when it runs in float32."""
-
-    @staticmethod
+def square_backward(name, body):
+    """x**2 with the backward ``body(ctx, grad)``: grad * 2x, or almost."""
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return x * x
+    return type(name, (tg.Function,), {"forward": staticmethod(forward), "backward": staticmethod(body)})
 
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * x if x.dtype == np.float32 else grad * 2 * x
+
+def forgets_2_in_float32(ctx, grad):
+    (x,) = ctx.saved_tensors
+    return grad * x if x.dtype == np.float32 else grad * 2 * x
+
+
+SquareWrongInFloat32 = square_backward("SquareWrongInFloat32", forgets_2_in_float32)
 
 
 @BOTH_WAYS
@@ -131,14 +133,6 @@ def test_correct_functions_in_float32_pass(fn):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GradcheckPrecisionWarning)
         assert tg.gradcheck(fn, (x,))
-
-
-def square_backward(name, body):
-    """x**2 with the backward ``body(ctx, grad)``, which computes grad * 2x but changes something."""
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-    return type(name, (tg.Function,), {"forward": staticmethod(forward), "backward": staticmethod(body)})
 
 
 def writes_into_grad(ctx, grad):
