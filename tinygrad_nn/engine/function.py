@@ -45,7 +45,7 @@ import numpy as np
 
 from . import grad_mode, tensor
 from .errors import AnomalyError, ShapeError
-from .graph import Context, read_only_views
+from .graph import Context
 
 __all__ = ["Function", "Context", "all_finite"]
 
@@ -156,11 +156,22 @@ class Function:
         return result
 
 
+def _read_only_views(arrays):
+    """Read-only views of the ndarrays among ``arrays`` (what a Function defined outside the library gets)."""
+    views = []
+    for array in arrays:
+        if type(array) is np.ndarray:
+            array = array.view()
+            array.flags.writeable = False
+        views.append(array)
+    return tuple(views)
+
+
 def _read_only_forward(forward, name):
     """``forward`` called on read-only views of its input arrays (each its own object: ``ctx.input_ids``)."""
     @functools.wraps(forward)
     def guarded_forward(ctx, *arrays, **options):
-        arrays = read_only_views(arrays)
+        arrays = _read_only_views(arrays)
         ctx.input_ids = tuple(map(id, arrays))  # how create_graph and the version checks recognise them
         try:
             return forward(ctx, *arrays, **options)
@@ -184,7 +195,7 @@ def _read_only_backward(backward, name):
     @functools.wraps(backward)
     def guarded_backward(ctx, grad):
         if type(grad) is np.ndarray:  # (under create_graph it is a Tensor, and Tensor ops write nothing)
-            (grad,) = read_only_views((grad,))
+            (grad,) = _read_only_views((grad,))
         try:
             return backward(ctx, grad)
         except ValueError as error:

@@ -17,7 +17,7 @@ from .errors import VersionError
 from .versions import TICKS
 
 __all__ = ["Context", "topological_order", "order_of_nodes", "recompute", "outputs", "input_tensors", "check_unchanged",
-           "check_saved_unchanged", "tensor_namers", "read_only_views"]
+           "check_saved_unchanged", "tensor_namers"]
 
 # Functions ``namer(tensor, node) -> str or None`` that name a leaf in error messages (``nn`` adds one
 # that finds a parameter's dotted path through the modules of ``node.scope``).
@@ -207,17 +207,6 @@ def check_saved_unchanged(node):
         raise VersionError(
             f"backward: {node.function.__name__} saved its output for its gradient, but the output was changed "
             f"in place after the forward, so the gradient would be wrong. Change a copy (t.clone()) instead")
-
-
-def read_only_views(arrays):
-    """Read-only views of the ndarrays among ``arrays``: what a ``Function`` defined outside the library gets."""
-    views = []
-    for array in arrays:
-        if type(array) is np.ndarray:
-            array = array.view()
-            array.flags.writeable = False
-        views.append(array)
-    return tuple(views)
 
 
 def describe(source, node):
