@@ -29,7 +29,7 @@ def test_the_r_op_is_the_full_hessian_times_v():
     workload = SpiralHVP()
     _, products = workload.numpy_step()
     flat = np.concatenate([p.reshape(-1) for p in products])
-    # the whole 403 x 403 Hessian, one engine backward per row, times v
+    # the whole 603 x 603 Hessian, one engine backward per row, times v
     hessian = autograd.hessian(workload.loss, tuple(Tensor(p) for p in workload.params))
     sizes = [p.size for p in workload.params]
     full = np.block([[hessian[i][j].data.reshape(sizes[i], sizes[j]) for j in range(4)] for i in range(4)])

@@ -81,6 +81,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         inputs = list(inputs)  # model.parameters() or a generator: read once
     if isinstance(inputs, list) and not inputs:
         raise RuntimeError("grad: inputs is empty; give the Tensors to differentiate with respect to")
+    _check_outputs(outputs, grad_outputs)
     if is_grads_batched:
         result, batch = _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
     else:
@@ -111,6 +112,21 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise RuntimeError("backward: tensors is empty; give the Tensors to differentiate")
     run_backward(tuple(tensors), tuple(grad_tensors), create_graph if retain_graph is None else retain_graph,
                  create_graph, inputs)
+
+
+def _check_outputs(outputs, grad_outputs):
+    """Name the output a missing grad_output or graph is about, in ``grad``'s own words (``grad_outputs``)."""
+    roots, grads = roots_and_gradients(outputs, grad_outputs, "grad", "outputs", "grad_outputs")
+    for index, (root, g) in enumerate(zip(roots, grads)):
+        what = "the output" if len(roots) == 1 else f"output {index}"
+        if g is None and root.size != 1:
+            raise RuntimeError(f"grad: {what} has shape {root.shape}, so its gradient is ambiguous; give its "
+                               f"grad_outputs entry (a Tensor of that shape, ones for a plain sum), or reduce it "
+                               f"first with .sum() or .mean()")
+        if len(roots) > 1 and root.grad_fn is None and not root.requires_grad:
+            raise RuntimeError(f"grad: output {index} does not require grad and was not made by a recorded op, so "
+                               f"there is nothing to differentiate in it; compute it from tensors with "
+                               f"requires_grad=True, or leave it out of outputs")
 
 
 def _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
