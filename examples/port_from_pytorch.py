@@ -10,8 +10,10 @@ accuracy.
 
 Then the trained network goes over to PyTorch with
 ``tinygrad_nn.interop.to_torch``: the same ``state_dict`` names and weights,
-and the same scores to within 1e-12. Without PyTorch installed that part is
-skipped with a message (PyTorch is not a dependency).
+and the same scores to within 1e-12. The loss module goes with it (label
+smoothing and all), and weights changed in PyTorch come back through the
+state dicts. Without PyTorch installed that part is skipped with a message
+(PyTorch is not a dependency).
 
 Run: ``python examples/port_from_pytorch.py`` (``TINYGRAD_NN_QUICK=1`` for a fast run).
 """
@@ -44,10 +46,10 @@ def train():
     with tg.no_grad():
         accuracy = (model(inputs).argmax(dim=1) == labels).float().mean().item()
     print(f"training accuracy of {model.num_parameters()} parameters in 50 Maxout units: {accuracy:.1%}")
-    return model, inputs
+    return model, inputs, labels, loss_fn
 
 
-def over_to_pytorch(model, inputs):
+def over_to_pytorch(model, inputs, labels, loss_fn):
     try:
         import torch
     except ImportError:
@@ -60,6 +62,17 @@ def over_to_pytorch(model, inputs):
         ours = model(inputs).data
     theirs = torch_model(torch.tensor(inputs.data)).detach().numpy()
     print(f"same state_dict names; largest difference of the scores: {np.abs(ours - theirs).max():.1e}")
+
+    torch_loss_fn = interop.to_torch(loss_fn)                  # CrossEntropyLoss(label_smoothing=0.05)
+    torch_labels = interop.to_torch(labels)                    # int64 stays int64
+    theirs = torch_loss_fn(torch_model(torch.tensor(inputs.data)), torch_labels).item()
+    print(f"CrossEntropyLoss(label_smoothing={torch_loss_fn.label_smoothing}): {theirs:.6f} in PyTorch, "
+          f"{loss_fn(model(inputs), labels).item():.6f} here")
+
+    with torch.no_grad():                                      # a change made in PyTorch ...
+        torch_model.layers[1].bias.zero_()
+    model.load_state_dict(interop.from_torch(torch_model.state_dict()))   # ... comes back
+    print("output biases after the round trip:", model.layers[1].bias.tolist())
 
 
 if __name__ == "__main__":

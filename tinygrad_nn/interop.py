@@ -14,14 +14,21 @@ same way. What maps:
 * ``Dropout``, ``Flatten``, ``Unflatten`` and every activation module, by class
   name through ``MODULES`` (extend it with a new module's name and the
   constructor arguments both libraries share);
-* a ``Tensor`` <-> a ``torch.Tensor`` (a copy, with ``requires_grad``).
+* every loss module (``CrossEntropyLoss``, ``MSELoss``, ...) through ``LOSSES``,
+  with its options; class weights (``weight``, ``pos_weight``) come along as
+  arrays of their own dtype (PyTorch keeps them as buffers);
+* a ``Tensor`` <-> a ``torch.Tensor`` (a copy in the same dtype, with
+  ``requires_grad``);
+* a state dict <-> a state dict: ``{name: array}`` <-> ``{name: torch.Tensor}``
+  (copies in the same dtype), for ``load_state_dict`` on the other side.
 
 Anything else raises a ``TypeError`` naming the module, where it sits in the
 tree and what is supported; so do subclasses of the mapped classes (their
 ``forward`` may compute something else), a torch ``Sequential`` whose
 children are not named ``0``, ``1``, ... (the names would change) and a
-``Softmax(dim=None)``. A module used twice (shared weights) maps to one
-module used twice. Parameters keep their dtype (float64 stays
+``Softmax(dim=None)``. A module used twice maps to one module used twice,
+and a parameter shared by two modules (tied weights) to one parameter shared
+by the two. Parameters keep their dtype (float64 stays
 float64), and each module's ``training``/``eval`` mode carries over. PyTorch is imported
 only when a conversion runs: it is not a dependency, and without it these
 functions raise an ImportError that says how to install it.
@@ -32,7 +39,7 @@ import numpy as np
 from .engine import Tensor
 from . import nn
 
-__all__ = ["to_torch", "from_torch", "MODULES"]  # and TorchMaxout, TorchMLP: made on first use (need torch)
+__all__ = ["to_torch", "from_torch", "MODULES", "LOSSES"]  # and TorchMaxout, TorchMLP, made on first use (need torch)
 
 # our class name -> (torch.nn class name, constructor arguments both keep as attributes of that name)
 MODULES = {
@@ -47,6 +54,17 @@ MODULES = {
     "Dropout": ("Dropout", ("p",)), "Flatten": ("Flatten", ("start_dim", "end_dim")),
     "Unflatten": ("Unflatten", ("dim", "unflattened_size")),
 }
+
+# our loss module's name (torch.nn's is the same) -> its constructor arguments; the class weights among them
+# ("weight", "pos_weight") are arrays here and tensors there
+LOSSES = {
+    "CrossEntropyLoss": ("weight", "ignore_index", "reduction", "label_smoothing"),
+    "NLLLoss": ("weight", "ignore_index", "reduction"), "BCELoss": ("weight", "reduction"),
+    "BCEWithLogitsLoss": ("weight", "reduction", "pos_weight"), "MSELoss": ("reduction",),
+    "L1Loss": ("reduction",), "SmoothL1Loss": ("reduction", "beta"), "HuberLoss": ("reduction", "delta"),
+    "KLDivLoss": ("reduction", "log_target"),
+}
+_CLASS_WEIGHTS = ("weight", "pos_weight")
 
 _TORCH_CLASSES = {}  # TorchMaxout and TorchMLP, made on first use (they subclass torch.nn.Module)
 
@@ -114,17 +132,25 @@ def _available():
 
 
 def _supported():
-    return "Linear, Maxout, Sequential, MLP and " + ", ".join(sorted(_available()))
+    return "Linear, Maxout, Sequential, MLP, " + ", ".join(sorted(_available())) + " and the loss modules"
 
 
 # ------------------------------------------------------------------ to PyTorch
 def to_torch(module):
-    """A ``torch.nn.Module`` with ``module``'s structure, ``state_dict`` names and weights (or a tensor's copy)."""
+    """A ``torch.nn.Module`` with ``module``'s structure, ``state_dict`` names and weights.
+
+    A Tensor gives a ``torch.Tensor`` (a copy in the same dtype, with
+    ``requires_grad``), a state dict ``{name: array}`` gives ``{name:
+    torch.Tensor}`` (copies), which ``torch_module.load_state_dict`` takes.
+    """
     torch = _torch()
     if isinstance(module, Tensor):
-        return torch.tensor(module.data, requires_grad=module.requires_grad)
+        return _torch_tensor(torch, module.data, module.requires_grad, "")
+    if isinstance(module, dict):
+        return {name: _torch_tensor(torch, _state_value(value, name, "to_torch", (Tensor, np.ndarray)), False, name)
+                for name, value in module.items()}
     if not isinstance(module, nn.Module):
-        raise TypeError(f"to_torch: expected a tinygrad_nn Module or Tensor, got {type(module).__name__}")
+        raise TypeError(f"to_torch: expected a tinygrad_nn Module, Tensor or state dict, got {type(module).__name__}")
     return _to_torch(torch, module, "", {})
 
 
@@ -147,6 +173,12 @@ def _torch_module(torch, module, path, made_for):
     elif type(module) is nn.Maxout:
         made = _torch_classes()["TorchMaxout"](module.in_features, module.out_features, module.pieces,
                                                dtype=_torch_dtype(torch, module.weight.dtype, path))
+    elif kind in LOSSES and type(module) is getattr(nn, kind):
+        options = _arguments(module, LOSSES[kind])
+        for name in _CLASS_WEIGHTS:
+            if options.get(name) is not None:
+                options[name] = _torch_tensor(torch, _class_weights(options[name]), False, _join(path, name))
+        return getattr(torch.nn, kind)(**options)  # no parameters; the class weights are buffers there
     elif kind in _available() and type(module) is getattr(nn, kind):
         torch_name, arguments = MODULES[kind]
         options = _arguments(module, arguments)
@@ -160,20 +192,32 @@ def _torch_module(torch, module, path, made_for):
         raise TypeError(f"to_torch: no PyTorch equivalent for {kind}{_where(path)}; supported: {_supported()}")
     values = {name: torch.from_numpy(array) for name, array in module.state_dict().items()}
     made.load_state_dict(values, strict=True)
-    frozen = {name for name, parameter in module.named_parameters() if not parameter.requires_grad}
-    for name, parameter in made.named_parameters():
-        parameter.requires_grad_(name not in frozen)
+    for name, parameter in module.named_parameters():  # a layer's own: weight, bias, PReLU's slopes
+        theirs = _tied(made_for, parameter, getattr(made, name))
+        theirs.requires_grad_(parameter.requires_grad)
+        setattr(made, name, theirs)
     return made
 
 
 # ------------------------------------------------------------------ from PyTorch
 def from_torch(module):
-    """A tinygrad_nn Module with ``module``'s structure, ``state_dict`` names and weights (or a tensor's copy)."""
+    """A tinygrad_nn Module with ``module``'s structure, ``state_dict`` names and weights.
+
+    A ``torch.Tensor`` gives a Tensor (a copy in the same dtype, integer and
+    bool ones included, with ``requires_grad``), a state dict ``{name:
+    torch.Tensor}`` gives ``{name: numpy array}`` (copies), which our
+    ``load_state_dict`` takes.
+    """
     torch = _torch()
     if isinstance(module, torch.Tensor):
-        return Tensor(module.detach().cpu().numpy().copy(), requires_grad=module.requires_grad)
+        array = _numpy_array(torch, module, "")
+        return Tensor(array, requires_grad=module.requires_grad, dtype=array.dtype)
+    if isinstance(module, dict):
+        return {name: _numpy_array(torch, _state_value(value, name, "from_torch", (torch.Tensor,)), name)
+                for name, value in module.items()}
     if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"from_torch: expected a torch.nn.Module or torch.Tensor, got {type(module).__name__}")
+        raise TypeError(f"from_torch: expected a torch.nn.Module, torch.Tensor or state dict, got "
+                        f"{type(module).__name__}")
     return _from_torch(torch, module, "", {})
 
 
@@ -205,14 +249,21 @@ def _our_module(torch, module, path, made_for):
     elif type(module) is classes["TorchMaxout"]:
         made = nn.Maxout(module.in_features, module.out_features, module.pieces,
                          dtype=_numpy_dtype(torch, module.weight.dtype, path))
+    elif kind in LOSSES and type(module) is getattr(torch.nn, kind):
+        options = _arguments(module, LOSSES[kind])
+        for name in _CLASS_WEIGHTS:
+            if options.get(name) is not None:
+                options[name] = _numpy_array(torch, options[name], _join(path, name))
+        return getattr(nn, kind)(**options)  # no parameters; torch's class weights are buffers, ours options
     else:
         available = _available()
         ours = next((name for name, (torch_name, _) in available.items()
                      if torch_name == kind and type(module) is getattr(torch.nn, torch_name, None)), None)
         if ours is None:
             raise TypeError(f"from_torch: no tinygrad_nn equivalent for torch.nn.{kind}{_where(path)}; "
-                            f"supported: torch.nn.Linear, torch.nn.Sequential, TorchMLP, TorchMaxout and "
-                            f"{', '.join(sorted({torch_name for torch_name, _ in available.values()}))}")
+                            f"supported: torch.nn.Linear, torch.nn.Sequential, TorchMLP, TorchMaxout, "
+                            f"{', '.join(sorted({torch_name for torch_name, _ in available.values()}))} and the "
+                            f"loss modules {', '.join(LOSSES)}")
         options = _arguments(module, MODULES[ours][1])
         if "dim" in options and options["dim"] is None:
             raise TypeError(f"from_torch: torch.nn.{kind}(dim=None){_where(path)} picks its axis from the "
@@ -223,9 +274,10 @@ def _our_module(torch, module, path, made_for):
             ours_parameter.data = ours_parameter.data.astype(_numpy_dtype(torch, theirs.dtype, path))
     made.load_state_dict({name: value.detach().cpu().numpy() for name, value in module.state_dict().items()},
                          strict=True)  # each value in the parameter's dtype, as load_state_dict converts it
-    frozen = {name for name, parameter in module.named_parameters() if not parameter.requires_grad}
-    for name, parameter in made.named_parameters():
-        parameter.requires_grad = name not in frozen
+    for name, parameter in module.named_parameters():  # a layer's own: weight, bias, PReLU's slopes
+        ours = _tied(made_for, parameter, getattr(made, name))
+        ours.requires_grad = parameter.requires_grad
+        setattr(made, name, ours)
     return made
 
 
@@ -234,13 +286,50 @@ def _converted(make, torch, module, path, made_for):
     """``make(torch, module, path, made_for)`` once per module, in the same training/eval mode (each its own).
 
     ``made_for`` maps ``id(module)`` to what was made for it: a module used
-    twice in the tree (shared weights) becomes one module used twice.
+    twice in the tree (shared weights) becomes one module used twice; it
+    also maps ``("parameter", id(parameter))`` to the parameter made for it
+    (see ``_tied``).
     """
     if id(module) not in made_for:
         made = make(torch, module, path, made_for)
         made.training = module.training  # not train(): a submodule may be in another mode than its parent
         made_for[id(module)] = made
     return made_for[id(module)]
+
+
+def _tied(made_for, parameter, made):
+    """The parameter to use for ``parameter``: the one made for it before (tied weights), else ``made``."""
+    key = ("parameter", id(parameter))  # modules are keyed by their bare id
+    return made_for.setdefault(key, made)
+
+
+def _torch_tensor(torch, array, requires_grad, path):
+    """A torch copy of ``array`` in its dtype (a dtype torch lacks is refused by name)."""
+    _torch_dtype(torch, array.dtype, path)
+    return torch.tensor(array, requires_grad=requires_grad)
+
+
+def _numpy_array(torch, value, path):
+    """A numpy copy of the torch tensor ``value`` in its dtype (a dtype numpy lacks is refused by name)."""
+    value = value.detach().cpu()
+    _numpy_dtype(torch, value.dtype, path)
+    if value.dtype.is_complex:
+        raise TypeError(f"from_torch: tinygrad_nn has no complex numbers{_where(path)} ({value.dtype})")
+    return value.resolve_conj().resolve_neg().numpy().copy()
+
+
+def _state_value(value, name, op, kinds):
+    if not isinstance(value, kinds):
+        raise TypeError(f"{op}: state dict entry {name!r} is a {type(value).__name__}, not a tensor; only a "
+                        f"module's state dict converts ({{name: tensor}}): an optimizer's is laid out differently "
+                        f"in each library")
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _class_weights(weight):
+    """A loss's class weights as an array: integers and lists become float64, floats keep their dtype."""
+    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
 def _arguments(module, names):
@@ -251,8 +340,8 @@ def _arguments(module, names):
 def _torch_dtype(torch, dtype, path):
     found = getattr(torch, np.dtype(dtype).name, None)
     if not isinstance(found, torch.dtype):
-        raise TypeError(f"to_torch: PyTorch has no {np.dtype(dtype).name}{_where(path)}; convert the module "
-                        f"to float32 or float64 first")
+        raise TypeError(f"to_torch: PyTorch has no {np.dtype(dtype).name}{_where(path)}; convert it to float32 "
+                        f"or float64 first (.float() or .double())")
     return found
 
 
@@ -260,8 +349,8 @@ def _numpy_dtype(torch, dtype, path):
     try:
         return torch.empty(0, dtype=dtype).numpy().dtype
     except TypeError:  # bfloat16 and the like
-        raise TypeError(f"from_torch: numpy has no {dtype}{_where(path)}; convert the module first "
-                        f"(module.float() or module.double())") from None
+        raise TypeError(f"from_torch: numpy has no {dtype}{_where(path)}; convert it first (.float() or "
+                        f".double())") from None
 
 
 def _join(path, name):

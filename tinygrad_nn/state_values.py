@@ -12,12 +12,14 @@ from .engine import Tensor
 __all__ = ["StateDictError", "numeric_array", "cast_like"]
 
 
-class StateDictError(KeyError, ValueError):
+class StateDictError(KeyError, ValueError, RuntimeError):
     """A state dict does not fit: missing, unexpected, wrongly shaped or invalid entries (all are named).
 
     Raised by ``Module.load_state_dict`` and ``Optimizer.load_state_dict``
     before anything was changed. It is a ``KeyError`` (a key does not fit)
-    and a ``ValueError`` (a value does not fit), so either ``except`` works.
+    and a ``ValueError`` (a value does not fit), so either ``except`` works,
+    and a ``RuntimeError``, as PyTorch's ``load_state_dict`` raises, so a
+    ported ``except RuntimeError`` catches it too.
     """
 
     def __str__(self):  # KeyError would show the message in quotes

@@ -23,7 +23,9 @@ ENTRIES = [
     Entry("stack", ("tg.stack", "np.stack"), "tensors joined along a new axis", "each input gets its slice of g"),
     Entry("where", ("tg.where", "Tensor.masked_fill", "np.where"), "a where condition, else b",
           "d/da = g where condition, d/db = g elsewhere; the condition gets none"),
-    Entry("dropout", ("nn.Dropout",), "x m / (1 - p) in training (m = 0 with probability p, else 1); x in eval",
-          "m / (1 - p) in training, 1 in eval"),
+    Entry("dropout", ("nn.Dropout", "F.dropout"), "x m / (1 - p) in training (m = 0 with probability p, else 1); "
+          "x in eval", "m / (1 - p) in training, 1 in eval"),
+    Entry("one_hot", ("F.one_hot",), "integer labels as rows of 0s with a 1 at the label (int64)",
+          "none (an integer result)"),
     *(Entry(**fields) for fields in CATALOG),
 ]

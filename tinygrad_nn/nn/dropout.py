@@ -3,8 +3,7 @@
 import numbers
 
 from .module import Module
-from ..engine import Tensor
-from ..engine.ops import Dropout as DropoutOp
+from .. import functional as F
 from ..random import as_rng
 
 __all__ = ["Dropout"]
@@ -30,12 +29,7 @@ class Dropout(Module):
         self.rng = None if rng is None else as_rng(rng, "Dropout")
 
     def forward(self, x):
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        if not self.training or self.p == 0.0:
-            return x
-        if self.p == 1.0:
-            return x * 0.0
-        return DropoutOp.apply(x, p=self.p, rng=self.rng)  # one recorded op: the mask is drawn inside it
+        return F.dropout(x, self.p, self.training, rng=self.rng)  # one recorded op: the mask is drawn inside it
 
     def extra_repr(self):
         return f"p={self.p}"

@@ -40,6 +40,7 @@ from ..engine import Tensor, no_grad, scope
 from ..engine.graph import tensor_namers
 from ..engine.methods.arguments import flag_argument
 from ..state_values import StateDictError, cast_like, numeric_array
+from .module_conversions import ConversionMethods
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
 
@@ -140,7 +141,7 @@ def _join(prefix, name):
     return f"{prefix}.{name}" if prefix else name
 
 
-class Module:
+class Module(ConversionMethods):
     """Base class of every layer and network: subclass it and write ``forward``.
 
     Assign parameters (Tensors with ``requires_grad=True``) and sub-modules as

@@ -197,14 +197,18 @@ class ElementwiseMethods:
 
     # ------------------------------------------------------------ dtype
     def astype(self, dtype):
-        """This tensor in another dtype (a recorded op between floating dtypes; a plain copy otherwise)."""
+        """This tensor in another dtype: a recorded op between floating dtypes, else a plain copy.
+
+        An integer or bool copy carries no gradient, as in PyTorch (``(x * 4).long()``
+        of an ``x`` that requires grad gives indices, as ``argmax`` does).
+        """
         try:
             dtype = np.dtype(dtype)
         except TypeError:
             raise TypeError(f"astype: expected a dtype (np.float32, \"float64\" ...), got {dtype!r}") from None
         if dtype == self.dtype:
             return self
-        if dtype.kind == "f" or self.requires_grad:
+        if dtype.kind == "f":
             return ops.Cast.apply(self, dtype=dtype)
         return tensor.make_tensor(self._data.astype(dtype))
 

@@ -1,9 +1,11 @@
-"""In-place changes of a tensor: ``copy_``, ``fill_``, ``zero_``, ``t[index] = value`` and ``+=``, ``-=``, ``*=``, ``/=``.
+"""In-place changes of a tensor: ``copy_``, ``fill_``, ``zero_``, ``t[index] = value``, ``+=``, ``-=``, ``*=``,
+``/=`` and PyTorch's ``add_``, ``sub_``, ``mul_``, ``div_``.
 
 A change in place bumps the tensor's version (see ``versions.py``). While
 gradients are recorded, PyTorch's rules apply: a leaf that requires grad is
 refused (update it inside ``no_grad()``), and ``x += y`` on a tensor in the
-graph records ``x + y`` instead (Python rebinds the name).
+graph records ``x + y`` instead (Python rebinds the name); ``x.add_(y)``,
+which cannot rebind, is refused there.
 """
 
 import operator
@@ -13,6 +15,7 @@ import numpy as np
 from .. import grad_mode, tensor
 from ..errors import ShapeError
 from .arguments import index_argument, short_text
+from .torch_names import scaled
 
 __all__ = ["InPlaceMethods"]
 
@@ -111,18 +114,40 @@ class InPlaceMethods:
         tensor. A leaf that requires grad is refused outside ``no_grad()``.
         """
         grad_mode.notify_tracer("in-place", self, symbol, None)
-        other_requires_grad = isinstance(other, tensor.Tensor) and other._requires_grad
-        if grad_mode.STATE.grad_enabled and (self._requires_grad or other_requires_grad):
+        if self._needs_recording(other):
             self._check_in_place(f"{symbol} (in place)")
             return out_of_place(self, other)
+        return self._write_in_place(ufunc, other, f"{symbol} (in place)")
+
+    def _method_in_place(self, ufunc, other, op):
+        """``self.add_(other)`` and the like: always in place, since a method cannot rebind the caller's name.
+
+        Where ``+=`` would record a new tensor (this one is in the graph, or
+        ``other`` requires grad), the method is refused instead: PyTorch
+        records such a change in place, which this engine does not.
+        """
+        grad_mode.notify_tracer("in-place", self, op, None)
+        if self._needs_recording(other):
+            self._check_in_place(op)
+            what = "this tensor was made by a recorded op" if self._requires_grad else "the operand requires grad"
+            raise RuntimeError(
+                f"{op}: {what}, and {op} changes values in place without recording; write `y = y {_SYMBOLS[op]} x` "
+                f"(a new recorded tensor), or change values only inside `with tg.no_grad():`")
+        return self._write_in_place(ufunc, other, op)
+
+    def _needs_recording(self, other):
+        other_requires_grad = isinstance(other, tensor.Tensor) and other._requires_grad
+        return grad_mode.STATE.grad_enabled and (self._requires_grad or other_requires_grad)
+
+    def _write_in_place(self, ufunc, other, op):
         values = other._data if isinstance(other, tensor.Tensor) else other
         try:
-            ufunc(self._writable_data(f"{symbol} (in place)"), values, out=self._data, casting="same_kind")
+            ufunc(self._writable_data(op), values, out=self._data, casting="same_kind")
         except ValueError as error:
-            raise ShapeError(f"{symbol} (in place): cannot combine a tensor of shape {self.shape} with "
+            raise ShapeError(f"{op}: cannot combine a tensor of shape {self.shape} with "
                              f"{_shape_of(values)} in place (the result must keep shape {self.shape})") from error
         except (TypeError, OverflowError) as error:  # also a Python int beyond int64 (10**400)
-            raise TypeError(f"{symbol} (in place): cannot write {short_text(values)} ({type(values).__name__}) into a "
+            raise TypeError(f"{op}: cannot write {short_text(values)} ({type(values).__name__}) into a "
                             f"tensor of dtype {self.dtype} in place; make a new tensor instead") from error
         self._bump_version()
         return self
@@ -131,6 +156,29 @@ class InPlaceMethods:
     def __isub__(self, other): return self._in_place(np.subtract, operator.sub, other, "-=")
     def __imul__(self, other): return self._in_place(np.multiply, operator.mul, other, "*=")
     def __itruediv__(self, other): return self._in_place(np.true_divide, operator.truediv, other, "/=")
+
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place (PyTorch's ``add_``), as ``p.add_(p.grad, alpha=-lr)`` in ``no_grad``.
+
+        Always in place: on a tensor in the graph, or with an ``other`` that
+        requires grad, it is refused (write ``y = y + x``). Returns this tensor.
+        """
+        return self._method_in_place(np.add, scaled(other, alpha, "add_"), "add_")
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place (PyTorch's ``sub_``); refused where ``add_`` is. Returns this tensor."""
+        return self._method_in_place(np.subtract, scaled(other, alpha, "sub_"), "sub_")
+
+    def mul_(self, other):
+        """``self *= other`` in place (PyTorch's ``mul_``); refused where ``add_`` is. Returns this tensor."""
+        return self._method_in_place(np.multiply, other, "mul_")
+
+    def div_(self, other):
+        """``self /= other`` in place (PyTorch's ``div_``); refused where ``add_`` is. Returns this tensor."""
+        return self._method_in_place(np.true_divide, other, "div_")
+
+
+_SYMBOLS = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
 
 
 def _shape_of(values):

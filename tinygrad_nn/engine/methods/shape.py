@@ -271,6 +271,14 @@ class ShapeMethods:
         """This tensor as int64 (PyTorch's ``.long()``; integer tensors carry no gradient)."""
         return self.astype(np.int64)
 
+    def int(self):  # noqa: A003 - PyTorch's method name
+        """This tensor as int32 (PyTorch's ``.int()``; integer tensors carry no gradient)."""
+        return self.astype(np.int32)
+
+    def bool(self):  # noqa: A003 - PyTorch's method name
+        """This tensor as bool, nonzero meaning True (PyTorch's ``.bool()``; no gradient)."""
+        return self.astype(np.bool_)
+
 
 def _sizes(sizes, op="sizes"):
     """Sizes given as ints or as one tuple/list, as a tuple of ints."""

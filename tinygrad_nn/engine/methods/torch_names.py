@@ -23,11 +23,11 @@ class TorchNameMethods:
     # ----------------------------------------------------------- arithmetic
     def add(self, other, *, alpha=1):
         """``self + alpha * other`` (PyTorch's ``add``)."""
-        return ops.Add.apply(self, _scaled(other, alpha, "add"))
+        return ops.Add.apply(self, scaled(other, alpha, "add"))
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other`` (PyTorch's ``sub``)."""
-        return ops.Sub.apply(self, _scaled(other, alpha, "sub"))
+        return ops.Sub.apply(self, scaled(other, alpha, "sub"))
 
     def mul(self, other):
         """``self * other`` (PyTorch's ``mul``)."""
@@ -193,6 +193,14 @@ class TorchNameMethods:
         """Ones of ``size`` in ``dtype`` (default: this tensor's dtype), as PyTorch's ``new_ones``."""
         return _new(np.ones, self, size, dtype, requires_grad, "new_ones")
 
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's argument name
+        """``clamp(min=min)`` (PyTorch's ``clamp_min``)."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's argument name
+        """``clamp(max=max)`` (PyTorch's ``clamp_max``)."""
+        return self.clamp(max=max)
+
     def contiguous(self):
         """This tensor (numpy arrays need no such step here)."""
         return self
@@ -202,8 +210,8 @@ class TorchNameMethods:
         return self
 
 
-def _scaled(other, alpha, op):
-    """``alpha * other`` for ``add``/``sub`` (``other`` itself when alpha is 1)."""
+def scaled(other, alpha, op):
+    """``alpha * other`` for ``add``/``sub`` (and ``add_``/``sub_``) (``other`` itself when alpha is 1)."""
     if type(alpha) in (int, float) and alpha == 1:
         return other
     alpha = number_argument(alpha, "alpha", op)
