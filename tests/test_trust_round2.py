@@ -1,0 +1,132 @@
+"""Trust, round 2: what a user's path or state can do to ``tg.save``, and the cases an adversarial review found.
+
+``tg.save`` replaces a regular file atomically; a target that is no regular file (a folder, a device, a FIFO),
+a path that names a folder, a read-only file or folder, and a file name at the system's length limit each get
+what ``open(path, "wb")`` would give, or a clear error naming the path: never a replaced device node, a
+renamed folder or an error about a temporary file the user never named.
+"""
+
+import os
+import stat
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+
+STATE = {"weight": np.arange(6.0).reshape(2, 3), "bias": np.array([0.5, -0.5])}
+
+
+def assert_holds_state(loaded, state=STATE):
+    assert list(loaded) == list(state)
+    for name, array in state.items():
+        np.testing.assert_array_equal(loaded[name], array)
+
+
+# ------------------------------------------------------------------ targets that are no regular file
+def test_saving_to_a_folder_names_the_folder_and_leaves_it_as_it_was(tmp_path):
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"^save: .*checkpoints is a folder.*checkpoints/model\.npz"):
+        tg.save(STATE, folder)
+    assert folder.is_dir() and list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("name", ["net.npz/", "sub/"])
+def test_a_path_ending_in_a_separator_names_a_folder_and_is_refused(tmp_path, name):
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(IsADirectoryError, match="^save: .* ends with '/', so it names a folder"):
+        tg.save(STATE, f"{tmp_path}/{name}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]  # open() would not write net.npz either
+
+
+def test_an_empty_path_is_refused_and_the_current_folder_is_untouched(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="^save: the path is empty"):
+        tg.save(STATE, "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fifo_is_written_into_as_open_would_not_replaced_by_a_file(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    tg.save(STATE, fifo)
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the FIFO
+    copy = tmp_path / "received.npz"
+    copy.write_bytes(received[0])
+    assert_holds_state(tg.load(copy))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "received.npz"]
+
+
+def test_a_character_device_is_written_into_not_replaced_by_a_file(tmp_path):
+    device = tmp_path / "null"  # a /dev/null of our own: saving to the real one must never replace it either
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError, OSError):
+        pytest.skip("making a device node needs root")
+    tg.save(STATE, device)
+    assert stat.S_ISCHR(os.lstat(device).st_mode)  # before the fix it became a regular file holding the archive
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+# ------------------------------------------------------------------ names and permissions
+def test_a_file_name_at_the_length_limit_saves_and_loads(tmp_path):
+    path = tmp_path / ("w" * 251 + ".npz")  # 255 bytes: the longest name most file systems hold
+    tg.save(STATE, path)
+    assert_holds_state(tg.load(path))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+@pytest.fixture
+def unprivileged(monkeypatch):
+    """Permissions as a user who owns the files sees them: root ignores them, so as root they are emulated.
+
+    As root, ``os.access(path, W_OK)`` and creating a file in a folder then follow the owner's write bit,
+    as the kernel decides for an owner who is not root.
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    real_access, real_open = os.access, os.open
+
+    def access(path, mode, **options):
+        if mode & os.W_OK and not os.stat(path).st_mode & stat.S_IWUSR:
+            return False
+        return real_access(path, mode, **options)
+
+    def open_(path, flags, *args, **options):
+        folder = os.path.dirname(os.fspath(path)) or "."
+        if flags & os.O_CREAT and not os.path.exists(path) and not os.stat(folder).st_mode & stat.S_IWUSR:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **options)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "open", open_)
+
+
+def test_a_read_only_file_is_not_replaced_as_open_would_refuse_to_write_it(tmp_path, unprivileged):
+    path = tmp_path / "best.npz"
+    tg.save(STATE, path)
+    os.chmod(path, 0o444)  # the user protected the checkpoint; before, save replaced it anyway
+    with pytest.raises(PermissionError, match=r"^save: .*best\.npz is read-only"):
+        tg.save({"w": np.zeros(2)}, path)
+    assert_holds_state(tg.load(path))
+    assert [p.name for p in tmp_path.iterdir()] == ["best.npz"]
+
+
+def test_a_folder_without_write_permission_names_the_folder_not_a_temporary_file(tmp_path, unprivileged):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    os.chmod(folder, 0o555)
+    try:
+        with pytest.raises(PermissionError, match=r"^save: cannot write .*net\.npz") as info:
+            tg.save(STATE, folder / "net.npz")
+        assert f"in its folder {folder} failed" in str(info.value) and ".tmp" not in str(info.value)
+        assert list(folder.iterdir()) == []
+    finally:
+        os.chmod(folder, 0o755)
