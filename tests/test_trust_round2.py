@@ -130,3 +130,36 @@ def test_a_folder_without_write_permission_names_the_folder_not_a_temporary_file
         assert list(folder.iterdir()) == []
     finally:
         os.chmod(folder, 0o755)
+
+
+# ------------------------------------------------------------------ optimizers: param_groups edited by hand
+@pytest.mark.parametrize("make", [lambda p: tg.optim.SGD([p], lr=0.1, momentum=0.9),
+                                  lambda p: tg.optim.Adam([p], lr=0.1)], ids=["SGD", "Adam"])
+def test_params_replaced_by_one_tensor_is_refused_by_step_not_skipped_silently(make):
+    p = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    optimizer = make(p)
+    p.grad = np.ones(3)
+    optimizer.step()
+    before, version = p.data.copy(), p.version
+    optimizer.param_groups[0]["params"] = p  # a Tensor, not a list: iterating it gives its elements
+    name = type(optimizer).__name__
+    with pytest.raises(TypeError, match=rf"^{name}.step: param group 0: 'params' must be a list of Tensors"):
+        optimizer.step()  # before: stepped nothing, warning only that a non-leaf's .grad was read
+    np.testing.assert_array_equal(p.data, before)
+    assert p.version == version
+    optimizer.param_groups[0]["params"] = [p]
+    optimizer.step()  # fixed by hand: steps again
+    assert (p.data < before).all()
+
+
+@pytest.mark.parametrize("value", [None, {"params": []}, "groups"], ids=["None", "a dict", "a str"])
+def test_param_groups_replaced_by_something_else_is_named_by_step_and_state_dict(value):
+    p = tg.Tensor([1.0], requires_grad=True)
+    optimizer = tg.optim.Adam([p], lr=0.1)
+    p.grad = np.ones(1)
+    optimizer.param_groups = value
+    with pytest.raises(TypeError, match=r"^Adam.step: param_groups must be a list of parameter-group dicts"):
+        optimizer.step()  # before: "object of type 'NoneType' has no len()"
+    with pytest.raises(TypeError, match=r"^Adam.state_dict: param_groups must be a list of parameter-group dicts"):
+        optimizer.state_dict()
+    assert p.data[0] == 1.0
