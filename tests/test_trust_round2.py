@@ -230,3 +230,32 @@ def test_replacing_data_many_times_keeps_only_the_counters_of_arrays_still_alive
     assert chain[1][1] is d.data
     y.backward()            # nothing changed the saved array: the gradient of the forward
     np.testing.assert_array_equal(w.grad, [2.0, 4.0, 6.0])
+
+
+# ------------------------------------------------------------------ load: a structure description that repeats a key
+def _file_with_description(path, text):
+    import io
+    import zipfile
+
+    def npy(array):
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array)
+        return buffer.getvalue()
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("w.npy", npy(np.ones(2)))
+        archive.writestr("__tinygrad_nn_structure__.npy", npy(np.array(text)))
+    return path
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"dict": [["model", {"array": "w"}], ["model", {"value": 5}]]}', "the key 'model' twice"),
+    ('{"dict": [["w", {"array": "w"}], ["epoch", {"value": 5}]], "dict": [["w", {"array": "w"}]]}',
+     "the key 'dict' twice"),
+], ids=["a dict key twice", "a JSON object key twice"])
+def test_a_structure_description_that_repeats_a_key_is_damaged_not_loaded_as_something_else(tmp_path, text, words):
+    # tg.save never writes a key twice; loading such a file kept only the last one and dropped the others silently
+    path = _file_with_description(tmp_path / "f.npz", text)
+    with pytest.raises(tg.CorruptFileError, match="structure description") as info:
+        tg.load(path)
+    assert words in str(info.value) and "f.npz" in str(info.value)

@@ -299,7 +299,12 @@ def _rebuild(description, arrays, unused, damaged, depth=0):
         return arrays[content]
     if kind == "dict" and isinstance(content, list) and all(
             isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) for pair in content):
-        return {key: _rebuild(value, arrays, unused, damaged, depth + 1) for key, value in content}
+        rebuilt = {}
+        for key, value in content:
+            if key in rebuilt:  # save writes each key once: loading would keep only the last one
+                raise CorruptFileError(f"{damaged}: a dict in it holds the key {key[:60]!r} twice")
+            rebuilt[key] = _rebuild(value, arrays, unused, damaged, depth + 1)
+        return rebuilt
     if kind in ("list", "tuple") and isinstance(content, list):
         items = [_rebuild(value, arrays, unused, damaged, depth + 1) for value in content]
         return tuple(items) if kind == "tuple" else items
@@ -336,8 +341,19 @@ def _structure(arrays, path, limit, is_default):
     if items > max_items:
         _refuse_large_manifest(path, f"holds {items} items (counted as its '{{', '[', ',' and ':')", max_items,
                                limit, is_default)
+    def unique_keys(pairs):
+        """A JSON object as a dict, refusing a key given twice (json would keep only the last)."""
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            key = next(key for i, (key, _) in enumerate(pairs) if key in dict(pairs[:i]))
+            raise CorruptFileError(f"load: {path} is damaged: its structure description holds the key "
+                                   f"{key[:60]!r} twice in one object")
+        return result
+
     try:
-        description = json.loads(text)
+        description = json.loads(text, object_pairs_hook=unique_keys)
+    except UnsafeFileError:
+        raise
     except RecursionError as error:
         raise CorruptFileError(f"load: {path} is damaged: its structure description is nested too deeply") from error
     except json.JSONDecodeError as error:
