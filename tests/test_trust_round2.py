@@ -259,3 +259,43 @@ def test_a_structure_description_that_repeats_a_key_is_damaged_not_loaded_as_som
     with pytest.raises(tg.CorruptFileError, match="structure description") as info:
         tg.load(path)
     assert words in str(info.value) and "f.npz" in str(info.value)
+
+
+# ------------------------------------------------------------------ versions: two threads changing their own tensors
+def test_a_change_in_another_thread_cannot_hide_this_threads_change_from_backward(monkeypatch):
+    """Thread A changes its tensor, thread B records a graph and changes a leaf of it, then runs backward.
+
+    The clock is made to stop inside A's change, between drawing its tick and storing it, and B runs there: before
+    the fix A then stored its older tick as the latest change over B's newer one, and B's backward skipped its check
+    and gave a wrong gradient. Under the lock B's change waits for A's to finish.
+    """
+    from tinygrad_nn.engine import versions
+
+    real, window = versions.TICKS, threading.Event()
+    mine, theirs = tg.Tensor([1.0]), {}
+
+    def thread_b():
+        w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (w * w).sum()
+        with tg.no_grad():
+            w -= 1.0  # changes what Mul saved
+        theirs.update(w=w, y=y)
+
+    class PausingClock:
+        def __next__(self):
+            tick = next(real)
+            if window.is_set() and threading.current_thread() is threading.main_thread():
+                window.clear()
+                other = threading.Thread(target=thread_b)
+                other.start()
+                other.join(timeout=0.5)  # B runs here, unless its change waits for this one
+                theirs["thread"] = other
+            return tick
+
+    monkeypatch.setattr(versions, "TICKS", PausingClock())
+    window.set()
+    with tg.no_grad():
+        mine += 1.0  # thread A (here: the main thread) changes its own tensor
+    theirs["thread"].join(timeout=10)
+    with pytest.raises(tg.VersionError, match="Mul saved input 0"):
+        theirs["y"].backward()  # before: [0, 2, 4] from the changed w, without a word

@@ -20,12 +20,14 @@ invisible, as in PyTorch.
 """
 
 import itertools
+import threading
 import weakref
 
 __all__ = ["TICKS", "VersionCounter", "NEVER_CHANGED", "latest_change"]
 
 TICKS = itertools.count(1)  # the clock; next() is atomic: two events never get the same tick, even in two threads
 latest_change = 0  # the tick of the latest in-place change anywhere (0 before any)
+_CHANGE_LOCK = threading.Lock()  # one in-place change at a time draws its tick and stores it
 
 
 class VersionCounter:
@@ -82,13 +84,15 @@ class VersionCounter:
     def bump(self):
         """Record one in-place change, now.
 
-        No lock: two threads changing tensors at the same instant may leave
-        ``latest_change`` one tick behind, which only makes the next check
-        look closer (never skip a change made after a node was recorded).
+        Under a lock: without it, a thread that drew its tick could store it
+        as ``latest_change`` after another thread stored a newer one, and a
+        node recorded between the two would skip the check of that newer
+        change (a wrong gradient in a thread that changed only its own tensors).
         """
         global latest_change
-        self.count += 1
-        self.changed_at = latest_change = next(TICKS)
+        with _CHANGE_LOCK:  # ticks drawn here only grow: the last one stored is the latest
+            self.count += 1
+            self.changed_at = latest_change = next(TICKS)
         node = None if self.node is None else self.node()
         if node is not None:
             node.output_changed_at = self.changed_at
