@@ -341,6 +341,7 @@ def _structure(arrays, path, limit, is_default):
     if items > max_items:
         _refuse_large_manifest(path, f"holds {items} items (counted as its '{{', '[', ',' and ':')", max_items,
                                limit, is_default)
+
     def unique_keys(pairs):
         """A JSON object as a dict, refusing a key given twice (json would keep only the last)."""
         result = dict(pairs)
