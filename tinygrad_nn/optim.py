@@ -143,7 +143,7 @@ class Optimizer:
         error nothing is added.
         """
         seen = {}
-        for g, group in enumerate(self.param_groups):
+        for g, group in enumerate(self._groups(f"{type(self).__name__}.add_param_group")):
             params = group.get("params", ()) if isinstance(group, dict) else ()
             seen.update(dict.fromkeys(map(id, params if isinstance(params, (list, tuple)) else ()), g))
         self._add_group(param_group, seen, f"{type(self).__name__}.add_param_group")
@@ -213,6 +213,14 @@ class Optimizer:
         for key in ("lr", "weight_decay"):
             group[key] = _number(name, key, group[key])
 
+    def _groups(self, op):
+        """``param_groups``, which must still be a list (or tuple) of groups; a ``TypeError`` naming ``op`` if not."""
+        groups = self.param_groups
+        if not isinstance(groups, (list, tuple)):
+            raise TypeError(f"{op}: param_groups must be a list of parameter-group dicts, got {groups!r:.60} "
+                            f"({type(groups).__name__}); use add_param_group to add a group")
+        return groups
+
     @property
     def params(self):
         """All parameters of all groups, in order (the order ``state_dict`` numbers them)."""
@@ -225,7 +233,9 @@ class Optimizer:
         ``g = p.grad`` stays ``p.grad``); a Tensor gradient (left by
         ``backward(create_graph=True)``) is replaced by a zero array.
         """
-        zero_grads(self.params, set_to_none, f"{type(self).__name__}.zero_grad")
+        op = f"{type(self).__name__}.zero_grad"
+        self._groups(op)
+        zero_grads(self.params, set_to_none, op)
 
     def step(self):
         """Update every parameter that has a gradient, in place; all or nothing.
@@ -236,7 +246,7 @@ class Optimizer:
         checked, is checked (as the constructor checks it) before any
         parameter or state changes.
         """
-        groups = self.param_groups
+        groups = self._groups(f"{type(self).__name__}.step")
         if not self._unchanged(groups):
             self._recheck(groups)
         try:
@@ -274,9 +284,15 @@ class Optimizer:
         self._checked = checked
 
     def _with_gradients(self, group):
-        """``(param, data, gradient values)`` of each parameter of ``group`` that has a gradient (checked)."""
-        items = []
-        for param in group["params"]:
+        """``(param, data, gradient values)`` of each parameter of ``group`` that has a gradient (checked).
+
+        ``params`` replaced by anything other than a list raises ``TypeError`` (``step`` then names it):
+        a Tensor would be iterated element by element, and nothing stepped.
+        """
+        items, params = [], group["params"]
+        if not isinstance(params, (list, tuple)):
+            raise TypeError("'params' is no list")
+        for param in params:
             grad = param._grad  # the fields, not the properties: -0.5% on (a+nn); a parameter is a leaf
             if grad is not None:
                 data = param._data
@@ -336,13 +352,13 @@ class Optimizer:
         length-2 array) and ``state.<i>.<name>`` for parameter ``i`` in the
         order of ``params``. Arrays are copies.
         """
-        result, groups, checked = {}, self.param_groups, self._checked
+        op = f"{type(self).__name__}.state_dict"
+        result, groups, checked = {}, self._groups(op), self._checked
         try:  # the values as step() uses them: checked (an edit to a bad value is named here), normalized
             fresh = len(checked) == len(groups) and all(
                 self._values_of(group) == values for group, values in zip(groups, checked))
         except (KeyError, TypeError, ValueError):
             fresh = False
-        op = f"{type(self).__name__}.state_dict"
         if fresh:
             for g, group in enumerate(groups):
                 _check_params(f"{op}: param group {g}", group, "")
@@ -369,6 +385,7 @@ class Optimizer:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{name}.load_state_dict: expected the dict that state_dict() returns, "
                             f"got {type(state_dict).__name__}")
+        self._groups(f"{name}.load_state_dict")
         params, groups, state, problems = self.params, [{} for _ in self.param_groups], {}, []
         parsed = {}  # (kind, index, field) -> the key that named it
         for key, value in state_dict.items():

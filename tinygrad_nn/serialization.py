@@ -148,10 +148,18 @@ def _write_archive(file, arrays, manifest):
                 np.lib.format.write_array(entry, np.array(manifest), allow_pickle=False)
 
 
+MAX_TEMPORARY_STEM_BYTES = 200  # of the target's name in the temporary file's: names hold at most 255 bytes
+
+
 def _new_temporary_file(folder, base):
-    """``(path, descriptor)`` of a new file ``.<base>.<random>.tmp`` in ``folder`` (mode as ``open`` gives)."""
+    """``(path, descriptor)`` of a new file ``.<base>.<random>.tmp`` in ``folder`` (mode as ``open`` gives).
+
+    A long ``base`` is cut (to 200 bytes), so that a target whose name is at
+    the file system's limit still gets a temporary file next to it.
+    """
+    stem = os.fsencode(base)[:MAX_TEMPORARY_STEM_BYTES].decode(sys.getfilesystemencoding(), "ignore")
     while True:
-        path = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+        path = os.path.join(folder, f".{stem}.{secrets.token_hex(4)}.tmp")
         try:
             return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except FileExistsError:
@@ -170,18 +178,66 @@ def _sync_folder(folder):
             os.close(descriptor)
 
 
+class _WriteOnly:
+    """A device or FIFO seen only through ``write`` and ``flush``: what its ``tell`` says means nothing
+    (``/dev/null`` always says 0), so ``zipfile`` counts the bytes itself, as it does for a pipe."""
+
+    def __init__(self, file):
+        self.write, self.flush = file.write, file.flush
+
+
+def _existing_target(path):
+    """``(real path, os.stat of it or None)`` of the file ``save`` writes; refuses paths that name no file.
+
+    An empty path, one ending in a separator and an existing folder raise
+    the error ``open(path, "wb")`` would raise, saying why; so does a file
+    ``open`` could not write (read-only, for a user other than root).
+    """
+    text = os.fspath(path)
+    if not text:
+        raise FileNotFoundError("save: the path is empty; give a file name, such as 'model.npz'")
+    if text.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+        raise IsADirectoryError(f"save: {text!r} ends with {text[-1]!r}, so it names a folder; give a file name "
+                                f"(such as {os.path.join(text, 'model.npz')!r})")
+    target = os.path.realpath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(f"save: {text} is a folder; give the path of a file in it, such as "
+                                f"{os.path.join(text, 'model.npz')}")
+    effective = os.access in os.supports_effective_ids
+    if stat.S_ISREG(info.st_mode) and not os.access(target, os.W_OK, effective_ids=effective):
+        raise PermissionError(f"save: {text} is read-only (its permissions allow no writing), so it was not "
+                              "replaced; make it writeable (chmod u+w) or save to another name")
+    return target, info
+
+
 def _replace_atomically(path, write):
     """Run ``write(file)`` on a temporary file next to ``path``, sync it, then rename it over ``path``.
 
     On any failure (an exception, a full disk, ``KeyboardInterrupt``) the
     temporary file is removed and ``path`` is untouched. Writing through a
     symbolic link replaces the file it points to, as ``open(path, "wb")`` would.
+    A target that exists and is no regular file (a device such as
+    ``/dev/null``, a FIFO) holds no previous file to keep: it is written
+    into directly, as ``open`` would, never replaced by a file.
     """
-    target = os.path.realpath(path)
+    target, info = _existing_target(path)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with open(target, "wb") as file:
+            write(_WriteOnly(file))
+        return
     folder, base = os.path.split(target)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: the folder {folder} does not exist (saving {os.fspath(path)})")
-    temporary, descriptor = _new_temporary_file(folder, base)
+    try:
+        temporary, descriptor = _new_temporary_file(folder, base)
+    except OSError as error:
+        raise type(error)(f"save: cannot write {os.fspath(path)}: creating a new file in its folder {folder} "
+                          f"failed ({error.strerror or error}); saving writes the new file next to the old one "
+                          "and then renames it over it, so it needs permission to write in the folder") from error
     try:
         with os.fdopen(descriptor, "wb") as file:
             write(file)
@@ -217,7 +273,10 @@ def save(state_dict, path):
     folder, which is flushed, synced to disk and then renamed over ``path``
     with ``os.replace``. An exception, a full disk or a killed process
     therefore leaves the previous file at ``path`` whole (a process killed
-    with ``kill -9`` may leave its temporary file behind).
+    with ``kill -9`` may leave its temporary file behind). A path that names
+    no file raises what ``open(path, "wb")`` would (an empty path, a folder,
+    a read-only file), saying why; a device or FIFO (``/dev/null``) is
+    written into, as ``open`` would, never replaced.
     """
     path_argument(path, "save")
     arrays, manifest = _entries(state_dict)
@@ -240,7 +299,12 @@ def _rebuild(description, arrays, unused, damaged, depth=0):
         return arrays[content]
     if kind == "dict" and isinstance(content, list) and all(
             isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) for pair in content):
-        return {key: _rebuild(value, arrays, unused, damaged, depth + 1) for key, value in content}
+        rebuilt = {}
+        for key, value in content:
+            if key in rebuilt:  # save writes each key once: loading would keep only the last one
+                raise CorruptFileError(f"{damaged}: a dict in it holds the key {key[:60]!r} twice")
+            rebuilt[key] = _rebuild(value, arrays, unused, damaged, depth + 1)
+        return rebuilt
     if kind in ("list", "tuple") and isinstance(content, list):
         items = [_rebuild(value, arrays, unused, damaged, depth + 1) for value in content]
         return tuple(items) if kind == "tuple" else items
@@ -277,8 +341,20 @@ def _structure(arrays, path, limit, is_default):
     if items > max_items:
         _refuse_large_manifest(path, f"holds {items} items (counted as its '{{', '[', ',' and ':')", max_items,
                                limit, is_default)
+
+    def unique_keys(pairs):
+        """A JSON object as a dict, refusing a key given twice (json would keep only the last)."""
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            key = next(key for i, (key, _) in enumerate(pairs) if key in dict(pairs[:i]))
+            raise CorruptFileError(f"load: {path} is damaged: its structure description holds the key "
+                                   f"{key[:60]!r} twice in one object")
+        return result
+
     try:
-        description = json.loads(text)
+        description = json.loads(text, object_pairs_hook=unique_keys)
+    except UnsafeFileError:
+        raise
     except RecursionError as error:
         raise CorruptFileError(f"load: {path} is damaged: its structure description is nested too deeply") from error
     except json.JSONDecodeError as error:

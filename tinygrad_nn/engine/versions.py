@@ -20,12 +20,14 @@ invisible, as in PyTorch.
 """
 
 import itertools
+import threading
 import weakref
 
 __all__ = ["TICKS", "VersionCounter", "NEVER_CHANGED", "latest_change"]
 
 TICKS = itertools.count(1)  # the clock; next() is atomic: two events never get the same tick, even in two threads
 latest_change = 0  # the tick of the latest in-place change anywhere (0 before any)
+_CHANGE_LOCK = threading.Lock()  # one in-place change at a time draws its tick and stores it
 
 
 class VersionCounter:
@@ -37,9 +39,14 @@ class VersionCounter:
     the array can tell.
 
     ``earlier`` links a tensor whose data was replaced (``t.data = new``) to
-    the array it had before and that array's counter, by weak references:
-    a ``detach()``ed tensor or a view may still change that array, and a
-    node that saved it must be able to tell.
+    the array it had before and that array's counter: a ``detach()``ed
+    tensor or a view may still change that array, and a node that saved it
+    must be able to tell. It is given as ``(weak ref to the counter, weak
+    ref to the array)``; the counter is then kept by a strong reference (it
+    is tiny, and the tensor that changed the array may be gone by the time
+    backward checks), the array only weakly. Links to arrays that were freed
+    are cut out (at each new link and at each walk), so the chain is as long
+    as the earlier arrays still alive.
     """
 
     __slots__ = ("count", "changed_at", "node", "earlier", "__weakref__")
@@ -48,27 +55,44 @@ class VersionCounter:
         self.count = count
         self.changed_at = 0
         self.node = None if node is None else weakref.ref(node)
-        self.earlier = earlier  # (weak ref to the earlier counter, weak ref to its array), or None
+        self.earlier = None  # (the earlier counter, weak ref to its array), or None
+        counter = None if earlier is None else earlier[0]()
+        if counter is not None:
+            self.earlier = (counter, earlier[1])
+            for _ in self.counters(None):  # cut out the links to freed arrays
+                pass
+
+    def _next_alive(self):
+        """``(counter, array)`` of the first earlier link whose array is alive, or ``(None, None)``; cuts out the rest."""
+        link = self.earlier
+        while link is not None:
+            array = link[1]()
+            if array is not None:
+                self.earlier = link
+                return link[0], array
+            link = link[0].earlier
+        self.earlier = None
+        return None, None
 
     def counters(self, array):
         """``(counter, array)`` for this counter with ``array``, then each earlier one whose array is alive."""
         counter = self
-        while counter is not None and array is not None:
+        while counter is not None:
             yield counter, array
-            if counter.earlier is None:
-                return
-            counter, array = counter.earlier[0](), counter.earlier[1]()
+            counter, array = counter._next_alive()
 
     def bump(self):
         """Record one in-place change, now.
 
-        No lock: two threads changing tensors at the same instant may leave
-        ``latest_change`` one tick behind, which only makes the next check
-        look closer (never skip a change made after a node was recorded).
+        Under a lock: without it, a thread that drew its tick could store it
+        as ``latest_change`` after another thread stored a newer one, and a
+        node recorded between the two would skip the check of that newer
+        change (a wrong gradient in a thread that changed only its own tensors).
         """
         global latest_change
-        self.count += 1
-        self.changed_at = latest_change = next(TICKS)
+        with _CHANGE_LOCK:  # ticks drawn here only grow: the last one stored is the latest
+            self.count += 1
+            self.changed_at = latest_change = next(TICKS)
         node = None if self.node is None else self.node()
         if node is not None:
             node.output_changed_at = self.changed_at
