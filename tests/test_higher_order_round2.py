@@ -1,8 +1,8 @@
 """Higher-order gradients from a PyTorch user's side, second round: what ``autograd.grad`` says about the
 output it cannot start from, ``check_graph`` on a model with dropout (to both orders), a Tensor given to a
 Function as an option, and the figures docs/higher_order.md states about the spiral net. The tests of the
-first four sections failed before their fixes (the xfail ones wait for a change of the engine's core); the
-last section keeps an agreement the review checked."""
+first four sections fail without their fixes; the last section keeps an agreement checked against
+PyTorch."""
 
 import pathlib
 
@@ -74,8 +74,6 @@ def test_check_graph_still_finds_a_wrong_dropout_backward(monkeypatch):
     assert failure.function_name == "Dropout" and "different output" not in failure.message  # a wrong gradient
 
 
-@pytest.mark.xfail(strict=True, reason="engine/graph.py recompute re-runs Dropout's forward, drawing a new mask "
-                                       "from the layer's generator; it should rebuild the output from the saved mask")
 def test_recomputed_values_after_dropout_are_the_ones_the_forward_saw():
     generator = np.random.default_rng(3)
     x = tg.Tensor(np.ones((2, 8)), requires_grad=True)
@@ -117,8 +115,6 @@ def test_a_tensor_given_positionally_gets_its_gradient():
     assert w.grad.tolist() == [1.0, 1.0]
 
 
-@pytest.mark.xfail(strict=True, reason="engine/function.py: Function.apply passes a Tensor option to forward as "
-                                       "is, and the Tensor silently gets no gradient; apply should refuse it")
 def test_a_tensor_that_requires_grad_given_as_an_option_is_refused_naming_the_function():
     x, w = tg.Tensor([1.0, 1.0], requires_grad=True), tg.Tensor([2.0, 3.0], requires_grad=True)
     with pytest.raises(TypeError, match="ScaledBy.apply: option w is a Tensor that requires grad"):
@@ -135,7 +131,7 @@ def test_the_spiral_nets_hessian_has_the_size_the_docs_state():
     assert f"({count} numbers)" in performance and f"{count} x {count} Hessian" in performance
 
 
-# ------------------------------------------------------------------ agreement the review found, kept
+# ------------------------------------------------------------------ agreements with PyTorch, kept
 @settings(max_examples=20, deadline=None)
 @given(x=st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=4).map(np.array),
        create_graph=st.booleans())

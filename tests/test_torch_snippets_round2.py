@@ -155,8 +155,6 @@ def test_a_state_dict_that_does_not_fit_is_a_runtime_error_as_in_pytorch():
         nn.Linear(2, 2).load_state_dict({"weight": np.zeros((2, 2))})
 
 
-@pytest.mark.xfail(strict=True, reason="engine/tensor.py constant_tensor gives integer tensors' Python ints "
-                                       "float64 (the fix is in the lead's hot-path file)")
 def test_a_python_int_keeps_an_integer_tensors_dtype():
     counts = tg.arange(4)
     assert (counts + 1).dtype == np.int64 and (2 * counts).dtype == np.int64 and (counts ** 2).dtype == np.int64

@@ -171,6 +171,11 @@ def _read_only_forward(forward, name):
     """``forward`` called on read-only views of its input arrays (each its own object: ``ctx.input_ids``)."""
     @functools.wraps(forward)
     def guarded_forward(ctx, *arrays, **options):
+        for key, value in options.items():
+            if isinstance(value, tensor.Tensor) and value.requires_grad:
+                raise TypeError(
+                    f"{name}.apply: option {key} is a Tensor that requires grad, but options are constants and get "
+                    f"no gradient; pass it as an input ({name}.apply(x, {key})) and return its gradient from backward")
         arrays = _read_only_views(arrays)
         ctx.input_ids = tuple(map(id, arrays))  # how create_graph and the version checks recognise them
         try:

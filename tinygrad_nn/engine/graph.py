@@ -236,7 +236,8 @@ def recompute(root):
             check_unchanged(node, "recomputing the graph's values")
             arrays = [values[source] if type(source) is Context else source._data for source in node.sources]
             scratch = Context(node.function, node.sources, node.kwargs, node.needs_input_grad, node.scope)
-            out = node.function.forward(scratch, *arrays, **node.kwargs)
+            replay = getattr(node.function, "replay", None)  # an op that draws (dropout) rebuilds what it drew
+            out = replay(node, *arrays) if replay else node.function.forward(scratch, *arrays, **node.kwargs)
             values[node] = out if type(out) is np.ndarray else tensor.as_array(out, node.function.__name__)
     return values
 

@@ -42,6 +42,7 @@ _CONSTANTS = {}  # (type, value, dtype) -> constant Tensor; see Tensor._constant
 # Numbers that take the tensor's dtype instead of promoting it: Python's, and
 # numpy scalars (np.float64(2), np.sqrt(d)), as PyTorch treats them.
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
+_INTEGERS = (int, np.integer, np.bool_)  # take an integer tensor's dtype too (bool is an int): arange(3) + 1 is int64
 _GRAD_LOCK = threading.Lock()  # leaf gradients are added under it: backward in several threads is safe
 _EMPTY = object()  # the default of Tensor(data): no data given
 
@@ -68,7 +69,8 @@ def constant_tensor(value, reference, op="Tensor"):
     Constants made from Python numbers are cached (read-only 0-d arrays),
     since loops like ``y = y * 1.5`` make the same one again and again.
     """
-    if reference is not None and isinstance(value, _SCALARS) and reference._data.dtype.kind == "f":
+    if reference is not None and isinstance(value, _SCALARS) and (
+            reference._data.dtype.kind == "f" or (reference._data.dtype.kind in "iu" and isinstance(value, _INTEGERS))):
         dtype = reference._data.dtype
         if not value:  # 0.0 == -0.0 as dict keys: zeros are made fresh, keeping their sign
             return make_tensor(np.asarray(value, dtype=dtype))
@@ -80,8 +82,9 @@ def constant_tensor(value, reference, op="Tensor"):
             try:
                 with np.errstate(over="ignore"):  # 1e300 in float32 is inf, as in PyTorch, without a warning
                     array = np.asarray(value, dtype=dtype)
-            except OverflowError as error:  # 10**400 has no float value
-                raise TypeError(f"{op}: the number {_short(value)} is too large for {dtype}") from error
+            except OverflowError as error:  # 10**400 has no float value; 300 none in int8, -1 none in uint8
+                reason = "is out of the range of" if dtype.kind in "iu" else "is too large for"
+                raise TypeError(f"{op}: the number {_short(value)} {reason} {dtype}") from error
             array.flags.writeable = False
             constant = _CONSTANTS[key] = make_tensor(array)
         return constant
@@ -214,9 +217,11 @@ class Tensor(TensorOps):
             old_array, old = self._data, self._versions
             self._data = array
             # a new array gets a counter of its own; the old array keeps its counter and its node, and
-            # stays reachable while alive, since a detach()ed tensor or a view may still change it
-            earlier = None if old is NEVER_CHANGED else (weakref.ref(old), weakref.ref(old_array))
-            self._versions = VersionCounter(old.count, earlier=earlier)
+            # stays reachable while alive, since a detach()ed tensor or a view may still change it. A view
+            # of the old array (`t.data = t.data[1:]`) is the same memory: it keeps the counter, as views do
+            if not np.may_share_memory(array, old_array):
+                earlier = None if old is NEVER_CHANGED else (weakref.ref(old), weakref.ref(old_array))
+                self._versions = VersionCounter(old.count, earlier=earlier)
         self._bump_version()
 
     def _get_data(self):

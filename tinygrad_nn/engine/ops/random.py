@@ -26,9 +26,15 @@ class Dropout(Function):
         mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p)
         ctx.save_for_backward(keep)  # a boolean mask carries no gradient, also under create_graph
         ctx.kept = 1.0 - p
+        ctx.keep = keep  # kept after backward releases saved_tensors: replay rebuilds the output from it
         return x * mask
 
     @staticmethod
     def backward(ctx, grad):
         (keep,) = ctx.saved_tensors
         return grad * (keep.astype(grad.dtype) / grad.dtype.type(ctx.kept))  # the forward's mask, exactly
+
+    @staticmethod
+    def replay(node, x):
+        """The output this node gave, from the mask it drew (``recompute``: no new draw, the generator untouched)."""
+        return x * (node.keep.astype(x.dtype) / x.dtype.type(node.kept))
