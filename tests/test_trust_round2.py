@@ -1,4 +1,5 @@
-"""Trust, round 2: what a user's path or state can do to ``tg.save``, and other cases where the library was silently wrong or raised a raw error.
+"""Trust, round 2: what a user's path or state can do to ``tg.save``, and other cases where the library
+was silently wrong or raised a raw error.
 
 ``tg.save`` replaces a regular file atomically; a target that is no regular file (a folder, a device, a FIFO),
 a path that names a folder, a read-only file or folder, and a file name at the system's length limit each get

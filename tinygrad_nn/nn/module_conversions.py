@@ -1,4 +1,5 @@
-"""PyTorch's module-wide conversions: ``net.double()``, ``net.float()``, ``net.to(np.float32)``, ``net.requires_grad_(False)``.
+"""PyTorch's module-wide conversions: ``net.double()``, ``net.float()``, ``net.to(np.float32)``,
+``net.requires_grad_(False)``.
 
 Each changes the module's parameters in place and returns the module, as
 PyTorch's do: the parameter Tensors stay the same objects (an optimizer made
