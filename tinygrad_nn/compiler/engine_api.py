@@ -16,8 +16,9 @@ from ..engine.ops.helpers import reduce_along
 from ..engine.ops.shape import is_basic_index as _is_basic
 from ..engine.tensor import as_array
 
-__all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "data_of", "new_context", "run_forward", "run_backward_of", "conform", "tracer_slot", "max_along", "sum_along",
-           "leaf_view", "backward_order", "namespace", "is_basic_index", "generator_states", "restore_generators"]
+__all__ = ["REQUIRES_GRAD_STORAGE", "DATA_STORAGE", "data_of", "new_context", "run_forward", "run_backward_of",
+           "conform", "tracer_slot", "max_along", "sum_along", "leaf_view", "backward_order", "namespace",
+           "is_basic_index", "generator_states", "restore_generators", "default_generator"]
 
 
 # The attributes holding Tensor.requires_grad and Tensor.data: the generated guard reads them on every call
@@ -125,6 +126,11 @@ def backward_of(function, ctx, grad, count):
     """``function.backward(ctx, grad)`` for the generated code: the node's output shape and dtype are grad's."""
     ctx.output_shape, ctx.output_dtype = grad.shape, grad.dtype
     return run_backward_of(function, ctx, grad, count)
+
+
+def default_generator():
+    """The default Generator now (``tg.manual_seed`` replaces it; Dropout without ``rng`` draws from it)."""
+    return _random.default_rng()
 
 
 def generator_states(extra=()):

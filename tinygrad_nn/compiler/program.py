@@ -97,8 +97,12 @@ def build(compiled, trace, leaves, key, generators, states=None):
         if problem is None:
             break
         if index == len(attempts) - 1:
-            raise RuntimeError(f"{what}: the generated code computes something else than the traced function "
-                               f"({problem}); this is a bug in tinygrad_nn.compile, please report it")
+            raise TraceError(
+                f"{what}: the generated code computes something else than the traced function ({problem}), even "
+                "calling every op itself: an op gives other values on the same inputs. A Function of yours that "
+                "draws random numbers must draw from tg.random.default_rng() or from a Generator passed to it as "
+                "an option (rng=...), which tg.compile puts back in its state; otherwise this is a bug in "
+                "tinygrad_nn.compile, please report it")
         warnings.warn(f"{what}: the generated code disagreed with the traced values ({problem}); generating it "
                       "again more plainly", CompileWarning, stacklevel=4)
     if not same_values(lowering.output.sample, trace.output.data):
@@ -107,13 +111,17 @@ def build(compiled, trace, leaves, key, generators, states=None):
             "changed a tensor's values outside the recorded ops while it was traced (writing into .data, "
             "h.data[0] = ..., h.data = ..., or into a numpy array a tensor shares), which the compiled code "
             "would not repeat. Use recorded ops (h = h * 2, tg.where, in-place operators on the tensor itself)")
-    modules = watched_modules(compiled.module, trace, leaves, compiled.named_objects())
-    names = WatchedNames(compiled.module.forward if compiled.module is not None else compiled.function)
-    if names.entries:  # the closure variables, globals and defaults it reads: compared on every call too
-        modules.append(names)
+    inner = trace.tracer.compiled  # compiled functions it called: their modules and names count as its own
+    named = compiled.named_objects() + [obj for other in inner for obj in (
+        [other.module] if other.module is not None else tracing.objects_named_in(other.function).values())]
+    modules = watched_modules(compiled.module, trace, leaves, named)
+    for target in [compiled] + inner:
+        names = WatchedNames(target.module.forward if target.module is not None else target.function)
+        if names.entries:  # the closure variables, globals and defaults it reads: compared on every call too
+            modules.append(names)
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
     constants = list(lowering.constant_tensors.values())
-    held = _held_arrays(lowering, modules, compiled.named_objects())
+    held = _held_arrays(lowering, modules, named)
     call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants, held)
     for slot in lowering.slots:
         slot.value = None  # the lowering's values hold every traced array: keep none of them

@@ -22,6 +22,7 @@ from .program import MISS, build
 __all__ = ["compile", "Compiled"]
 
 _TRACES_BEFORE_WARNING = 8
+_TRACING = engine_api.tracer_slot()  # this thread's engine state: its tracer is set while a function is traced
 
 
 def compile(target, *, retrace=True):  # noqa: A001 - tg.compile, as torch.compile
@@ -101,6 +102,14 @@ class Compiled:
     def __repr__(self):
         return f"<tg.compile of {self.what[8:-1]}: {len(self._programs)} trace(s)>"
 
+    def __reduce__(self):
+        """Pickled, copied and deep-copied as ``tg.compile(target, retrace=...)``: the traces are not kept.
+
+        A trace holds generated code and the very tensors it read; a copy traces
+        anew on its first call (a deep copy, for the copied module's parameters).
+        """
+        return (Compiled, (self._function, self.retrace))
+
     def named_objects(self):
         """The objects the compiled function names (closure variables, globals, a bound method's self)."""
         return list(self._objects.values())
@@ -119,7 +128,7 @@ class Compiled:
 
     def __call__(self, *args, **kwargs):
         program = self._last
-        if program is not None:
+        if program is not None and _TRACING.tracer is None:
             result = program.call(args, kwargs)
             if result is not MISS:
                 return result
@@ -143,6 +152,10 @@ class Compiled:
         return structure, leaves
 
     def _match_or_trace(self, args, kwargs):
+        tracer = _TRACING.tracer
+        if tracer is not None:  # called by a function being traced: run eagerly, so that trace records our ops
+            tracer.notice("compiled", (self,))  # and watches our modules and the names we read (watching.py)
+            return self._function(*args, **kwargs)
         structure, leaves = self._flatten(args, kwargs)
         key = (structure, tuple(_leaf_key(leaf) for _, leaf in leaves))
         for program in self._programs:
@@ -192,9 +205,14 @@ class Compiled:
         reachable = [self.module] + [leaf for _, leaf in leaves] + list(self._objects.values())
         generators = tracing.generators_in(reachable)
         states = engine_api.generator_states(generators)
+        held = dict(self._objects, **{name: leaf for name, leaf in leaves if isinstance(leaf, Module)})
+        versions = [(where, tensor, tensor.version) for where, tensor in tracing.tensors_in(
+            dict(held, **({"": self.module} if self.module is not None else {})))]
         try:
             trace = tracing.trace(self._function, structure, leaves, self.what)
-            self._check_constants(trace, structure, leaves)
+            other = self._check_constants(trace, structure, leaves)
+            _check_unchanged(self.what, versions)
+            states += _generators_drawn(self.what, trace, other, states)
             trace.object_names = dict(self._object_names)
             for name, leaf in leaves:
                 if isinstance(leaf, Module):
@@ -215,5 +233,52 @@ class Compiled:
             warnings.warn(f"{self.what}: could not check that the values the trace fixes do not depend on the "
                           f"arguments: the function raised {type(error).__name__} on the arguments with their rows "
                           f"rolled ({error})", CompileWarning, stacklevel=4)
-            return
+            return None
         constants.check_constants(self.what, trace, leaves, other, other_leaves)
+        return other
+
+
+def _check_unchanged(what, versions):
+    """Raise ``TraceError`` when a tensor the function reaches (not an argument) was changed in place while traced.
+
+    ``versions``: ``[(where, tensor, its version before)]``. Such a write (``buf.data = ...``, ``copy_``,
+    ``fill_``, a running statistic updated by hand) is not a recorded op: the compiled code would not repeat it.
+    """
+    for where, tensor, version in versions:
+        if tensor.version != version:
+            raise TraceError(
+                f"{what}: the function changes {where} (a Tensor {tensor.shape} {tensor.dtype}) in place outside "
+                "the recorded ops while it is traced (.data = ..., copy_, fill_, +=): the compiled code replays "
+                "the recorded ops only, so later calls would not update it (a running statistic would stay as "
+                "the first call left it). Make that update outside the compiled function, after the call")
+
+
+def _generators_drawn(what, trace, other, states):
+    """``[(generator, state)]`` of the generators the random ops drew from that ``states`` lacks (one held by an
+    object the function reaches, ``F.dropout(x, rng=holder.rng)``), as they were before the first call.
+
+    Raises ``TraceError`` when the function replaced the default generator (``tg.manual_seed`` inside it) or
+    drew from a Generator it made itself (``rng=3`` seeds a new one on every call): the compiled code would
+    draw on from the first call's generator, where eager calls start afresh. ``other`` is the trace made on
+    perturbed arguments (None when there is none): a generator made by the function is another object there.
+    """
+    if trace.tracer.reseeded or (other is not None and other.tracer.reseeded):
+        raise TraceError(
+            f"{what}: the function calls tg.manual_seed while it is traced; the compiled code replays the ops it "
+            "recorded, not the reseeding, so its random draws (Dropout's masks) would differ from eager calls. "
+            "Seed once, outside the compiled function (tg.manual_seed(0); then call it)")
+    known = {id(generator) for generator, _ in states}
+    found = []
+    for index, generator in enumerate(trace.tracer.generators):
+        if id(generator) in known:
+            continue
+        drawn_again = other.tracer.generators if other is not None else ()
+        if index >= len(drawn_again) or drawn_again[index] is not generator:
+            raise TraceError(
+                f"{what}: a random op (Dropout) draws from a Generator made while the function runs (rng=<an int "
+                "seed> makes a new one on every call, as does np.random.default_rng(...) inside the function); "
+                "the compiled code would go on drawing from the first call's generator instead of starting "
+                "afresh. Make the Generator once, outside the function, and pass it: rng=np.random.default_rng(3)")
+        known.add(id(generator))
+        found.append(trace.tracer.first_states[id(generator)])
+    return found

@@ -22,7 +22,8 @@ from ..engine import Tensor, enable_grad, scope
 from . import engine_api
 from .errors import TraceError
 
-__all__ = ["Tracer", "Trace", "trace", "flatten", "rebuild", "describe", "objects_named_in", "generators_in"]
+__all__ = ["Tracer", "Trace", "trace", "flatten", "rebuild", "describe", "objects_named_in", "generators_in",
+           "tensors_in"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _STATIC = (int, float, bool, str, type(None), np.integer, np.floating, np.bool_)
@@ -49,6 +50,10 @@ class Tracer:
         self.by_tensor = {}      # id(derived tensor) -> Derived
         self.by_array = {}       # id(array of a comparison's result) -> Derived (a where condition is its array)
         self.ordered = []        # Derived records and nodes that draw random numbers, in the order they were made
+        self.compiled = []       # the compiled functions it called (each ran eagerly, inside this trace)
+        self.generators = []     # the Generator each random op drew from, in order
+        self.first_states = {}   # id(generator) -> (generator, its state before this run's first draw from it)
+        self.reseeded = False    # whether the default generator was replaced (tg.manual_seed) during the run
 
     def notice(self, event, details):
         """Handle one event of ``grad_mode.notify_tracer``: refuse value reads, remember modules and masks."""
@@ -101,7 +106,15 @@ class Tracer:
             out, source = details
             self._derive(Derived("detach", out, None, (source,)))
         elif event == "random":
-            self.ordered.append(details[0])
+            (ctx,) = details
+            self.ordered.append(ctx)
+            generator = ctx.kwargs.get("rng")
+            generator = engine_api.default_generator() if generator is None else generator
+            self.generators.append(generator)
+            self.first_states.setdefault(id(generator), (generator, generator.bit_generator.state))
+        elif event == "compiled":
+            if all(details[0] is not other for other in self.compiled):
+                self.compiled.append(details[0])
 
     def _derive(self, record):
         self.derived.append(record)
@@ -216,6 +229,7 @@ def trace(fn, structure, leaves, what):
     state.tracer = tracer
     if names is not None:
         sys.setprofile(names)
+    default = engine_api.default_generator()
     try:
         with enable_grad(), scope(marker):
             output = fn(*args, **kwargs)
@@ -227,6 +241,7 @@ def trace(fn, structure, leaves, what):
         if names is not None:
             sys.setprofile(None)
         state.tracer = outer
+        tracer.reseeded = engine_api.default_generator() is not default  # tg.manual_seed inside the function
     if not isinstance(output, Tensor):
         raise TypeError(f"{what}: the function returned {type(output).__name__}; a compiled function must return "
                         "one Tensor (e.g. the loss)")
@@ -264,6 +279,32 @@ def objects_named_in(fn):
         if name in module_globals:
             objects[name] = module_globals[name]
     return objects
+
+
+def tensors_in(objects):
+    """``[(where, tensor)]``: the Tensors among ``objects`` (``{name: object}``) and held by the modules among them
+    (their attributes, and the items of their list and dict attributes), each once; ``where`` names it for
+    messages (``"net.0.running_mean (BatchStats)"``; a module named ``""`` is the compiled module itself)."""
+    from ..nn import Module
+    found, seen = [], set()
+
+    def add(where, value):
+        if isinstance(value, Tensor) and id(value) not in seen:
+            seen.add(id(value))
+            found.append((where, value))
+
+    for name, obj in objects.items():
+        add(f"the tensor {name!r}", obj)
+        if isinstance(obj, (list, tuple)):
+            for index, item in enumerate(obj):
+                add(f"{name}[{index}]", item)
+        if isinstance(obj, Module):
+            for path, module in obj.named_modules():
+                prefix = ".".join(part for part in (name, path) if part) or type(module).__name__
+                for attribute, value in vars(module).items():
+                    for item in value.values() if type(value) is dict else value if type(value) is list else [value]:
+                        add(f"{prefix}.{attribute} ({type(module).__name__})", item)
+    return found
 
 
 def generators_in(objects):

@@ -5,7 +5,7 @@ import math
 from ...engine import ops
 from .base import Decline, Template, binary_inplace, template, unary_inplace
 
-_DIVIDE_IGNORED = 'np.errstate(divide="ignore")'
+_DIVIDE_OVER_IGNORED = 'np.errstate(divide="ignore", over="ignore")'
 _ADD = binary_inplace("np.add", "+=", commutative=True)
 _SUBTRACT = binary_inplace("np.subtract", "-=")
 _MULTIPLY = binary_inplace("np.multiply", "*=", commutative=True)
@@ -60,7 +60,9 @@ class Pow(Template):
     def forward(self, t, a, b):
         if not t.is_literal(b) or b.sample == 0:
             raise Decline("a variable or zero exponent")
-        return t.emit("np.power({0}, {1})", a, b, inplace=binary_inplace("np.power", "**="))
+        # Pow's forward ignores divide and overflow for a negative exponent (0 ** -1 = inf, as its limit)
+        return t.emit("np.power({0}, {1})", a, b, inplace=binary_inplace("np.power", "**="),
+                      context=_DIVIDE_OVER_IGNORED if b.array < 0 else None)
 
     def backward(self, t, grad, a, b):
         grad_a = grad_b = None
@@ -72,7 +74,7 @@ class Pow(Template):
                 grad_a = t.emit("{0} * {1} * {2}", grad, b, a)
             else:
                 grad_a = t.emit(f"{{0}} * {{1}} * np.power({{2}}, {t.number(less, less.dtype)})", grad, b, a,
-                                context=_DIVIDE_IGNORED if less < 0 else None)
+                                context=_DIVIDE_OVER_IGNORED if less < 0 else None)
         if t.needs[1]:
             grad_b = t.emit("{0} * {1} * np.log(np.where({2} == 0, 1, {2}))", grad, t.out, a)
         return grad_a, grad_b

@@ -16,7 +16,7 @@ def _unchanged_dtype(t, value, like):
 @template(ops.Exp)
 class Exp(Template):
     def forward(self, t, x):
-        return t.emit("np.exp({0})", x, inplace=unary_inplace("np.exp"))
+        return t.emit("np.exp({0})", x, inplace=unary_inplace("np.exp"), context='np.errstate(over="ignore")')
 
     def backward(self, t, grad, x):
         return t.emit("{0} * {1}", grad, t.out, inplace=[(0, "{0} *= {1}")])
