@@ -239,20 +239,27 @@ def test_a_compiled_function_pickles_and_copies_as_tg_compile_of_its_target():
 
 
 # ------------------------------------------------------------------ grad modes
-@pytest.mark.xfail(strict=True, reason="the tracer gets no event when the function enters enable_grad() "
-                   "(engine/grad_mode.py notifies no_grad only), so a compiled call under no_grad records nothing")
-def test_enable_grad_inside_a_function_called_under_no_grad_records_as_eager_or_is_refused():
+def test_enable_grad_inside_the_function_is_refused_since_a_call_under_no_grad_would_record_nothing():
     def input_gradient_loss(x):
         with tg.enable_grad():
             return (x * x).sum()
 
-    step = tg.compile(input_gradient_loss)
-    step(tg.Tensor([1.0, 2.0], requires_grad=True))
     x = tg.Tensor([3.0, 4.0], requires_grad=True)
     with tg.no_grad():
-        assert input_gradient_loss(x).requires_grad  # eager mode records inside enable_grad()
-        try:
-            out = step(x)
-        except TraceError:
-            return
-    assert out.requires_grad
+        assert input_gradient_loss(x).requires_grad  # eager mode records inside enable_grad(), even here
+    with pytest.raises(TraceError, match=r"enters enable_grad\(\)"):
+        tg.compile(input_gradient_loss)(x)
+
+
+@pytest.mark.parametrize("mode, event", [(False, r"no_grad\(\) \(or set_grad_enabled\(False\)\)"),
+                                         (True, r"enable_grad\(\) \(or set_grad_enabled\)")])
+def test_set_grad_enabled_inside_the_function_is_refused_as_no_grad_and_enable_grad_are(mode, event):
+    w = tg.Tensor([1.0, 1.0], requires_grad=True)
+
+    def scaled_loss(x):
+        with tg.set_grad_enabled(mode):
+            y = x * 2
+        return (y * w).sum()
+
+    with pytest.raises(TraceError, match=event):
+        tg.compile(scaled_loss)(tg.Tensor([1.0, 2.0]))

@@ -67,9 +67,15 @@ class Tracer:
                 "number argument (each value gets its own trace), or keep that part outside tg.compile")
         if event == "no_grad":
             raise TraceError(
-                f"{self.what}: the function enters no_grad() while it is traced; the values computed inside "
+                f"{self.what}: the function enters no_grad() (or set_grad_enabled(False)) while it is traced; the values computed inside "
                 "would not be recorded and would be baked into the compiled code. Use .detach() on the "
                 "tensors that should not get gradients, or keep that part outside tg.compile")
+        if event == "enable_grad":
+            raise TraceError(
+                f"{self.what}: the function enters enable_grad() (or set_grad_enabled) while it is traced; a "
+                "compiled function records as its caller does (nothing under no_grad), so a call under no_grad "
+                "would not record what eager mode records. Remove it and call the compiled function outside "
+                "no_grad, or keep that part outside tg.compile")
         if event == "backward":
             raise TraceError(
                 f"{self.what}: the function runs a backward pass (backward() or autograd.grad) while it is "
@@ -226,12 +232,12 @@ def trace(fn, structure, leaves, what):
     state = engine_api.tracer_slot()
     outer = state.tracer  # a compiled function may call another one that traces now
     names = _LocalNames() if sys.getprofile() is None else None
-    state.tracer = tracer
     if names is not None:
         sys.setprofile(names)
     default = engine_api.default_generator()
     try:
         with enable_grad(), scope(marker):
+            state.tracer = tracer  # (after entering enable_grad: the function's own enable_grad() is refused)
             output = fn(*args, **kwargs)
     except Exception as error:
         if not isinstance(error, TraceError) and hasattr(error, "add_note"):

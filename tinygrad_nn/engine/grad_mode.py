@@ -85,8 +85,8 @@ class _Switch:
         return switch
 
     def __enter__(self):
-        if self._value is False:  # no_grad: inside a trace its values would be baked in (notify_tracer)
-            notify_tracer("no_grad", self)
+        if self._attr == "grad_enabled":  # inside a trace, values computed under it would be baked in
+            notify_tracer("no_grad" if self._value is False else "enable_grad", self)
         self._previous.append(getattr(STATE, self._attr))
         setattr(STATE, self._attr, self._value)
         return self
@@ -184,6 +184,7 @@ class set_grad_enabled:
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r} ({type(mode).__name__})")
         self.mode = bool(mode)
+        notify_tracer("enable_grad" if self.mode else "no_grad", self)  # as no_grad and enable_grad do
         self._previous = STATE.grad_enabled
         STATE.grad_enabled = self.mode
 
@@ -291,7 +292,7 @@ def notify_tracer(event, *details):
     refuses a change of an argument, and a write of one),
     ``"compare"`` (details: the bool output, the ufunc, both operands: a mask
     the compiled code recomputes), ``"detach"`` (the new tensor and its
-    source), ``"no_grad"``, ``"scope"`` (a module entered), ``"random"`` and
+    source), ``"no_grad"``, ``"enable_grad"``, ``"scope"`` (a module entered), ``"random"`` and
     ``"backward"`` (a backward pass started: the tracer raises).
     Without a tracer it does nothing.
     """
