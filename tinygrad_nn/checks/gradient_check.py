@@ -24,7 +24,7 @@ from .options import EXACT_LIMIT, options_for
 from .report import GradcheckError, GradcheckPrecisionWarning, GradcheckResult, InputReport
 from .resolution import along_projection, resolution
 
-__all__ = ["gradcheck", "split_inputs", "check_evaluator", "run_check"]
+__all__ = ["gradcheck", "split_inputs", "check_evaluator", "run_check", "fail_unchecked_inputs"]
 
 
 def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, mode="auto",
@@ -85,9 +85,21 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     if any(np.dtype(d).itemsize < 8 for d in dtypes):
         _check_in_own_dtype(evaluator, arrays, dtypes, result)
     _note_held_parameters(fn, result)
+    fail_unchecked_inputs(result)
     if raise_exception and not result.passed:
         raise GradcheckError(result.message(), result)
     return result
+
+
+def fail_unchecked_inputs(result):
+    """Fail every input none of whose elements could be checked: a check that compared nothing proves
+    nothing, so it must not pass (``check_graph`` does not call this: NaN flowing through a model blames no op)."""
+    for report in result.inputs:
+        if report.nothing_checked:
+            report.problems.append(f"none of its {report.size} element(s) could be checked "
+                                   f"({report.not_checkable_reason()}), so this check proves nothing about the "
+                                   "backward")
+            report.passed = False
 
 
 def _note_held_parameters(fn, result):
@@ -179,7 +191,11 @@ def _as_checkable(value):
 def _positions(wrt, caller):
     """``wrt`` (one input position, or a list or tuple of them) as a set of ints."""
     several = isinstance(wrt, (list, tuple, set, range)) or (isinstance(wrt, np.ndarray) and wrt.ndim > 0)
-    return {int_argument(i, "wrt", caller) for i in (wrt if several else (wrt,))}
+    positions = wrt if several else (wrt,)
+    for i in positions:
+        if isinstance(i, (bool, np.bool_)):
+            raise TypeError(f"{caller}: wrt must be input positions (ints), got {i!r}")
+    return {int_argument(i, "wrt", caller) for i in positions}
 
 
 def split_inputs(inputs, wrt=None, caller="gradcheck"):
@@ -278,7 +294,8 @@ def run_check(evaluator, arrays, dtypes, options):
         report.problems.extend(problems[slot])
         if output_note:
             report.notes.append(output_note)
-        _check_input(report, point, slot, gradients[slot], blocked[slot])
+        with np.errstate(all="ignore"):     # differences of huge or non-finite values are reported, not warned about
+            _check_input(report, point, slot, gradients[slot], blocked[slot])
         reports.append(report)
     for slot, report in enumerate(reports):
         later = returned[slot] and returned[slot].change(
@@ -380,4 +397,4 @@ def _finish(report, point, slot, analytic, slopes, blocked):
     if near:
         report.notes.append(f"{near} element(s) lie within eps of a kink: re-checked with a smaller step")
     compare(report, analytic, slopes, point.options, blocked=blocked,
-            measure=lambda priority: resolution(point, slot, slopes, priority))
+            measure=lambda priority: resolution(point, slot, slopes, priority), x=point.arrays[slot])

@@ -245,7 +245,7 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     if not isinstance(raise_exception, bool):
         raise TypeError(f"check_graph: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("check_graph", eps=eps, atol=atol, rtol=rtol, mode=mode, nudge=nudge, seed=seed)
-    if order not in (1, 2):
+    if isinstance(order, (bool, np.bool_)) or order not in (1, 2):
         raise ValueError(f"check_graph: order must be 1 (gradients) or 2 (also second derivatives), got {order!r}")
     checks, failures, low = [], [], set()
     try:
