@@ -143,3 +143,76 @@ def test_the_checks_refuse_bools_where_they_take_numbers():
         tg.gradgradcheck(lambda t: t.tanh(), (x,), raise_exception=2)
     with pytest.raises(ValueError, match="check_graph: order must be 1"):
         tg.check_graph(tg.Tensor(x, requires_grad=True).tanh().sum(), order=True)
+
+
+# ---- float32: what the dtype's rounding of the op's own values explains is not a bug ----
+
+Sin100 = elementwise("Sin100", lambda x: np.sin(100 * x), lambda x, y, g: g * 100 * np.cos(100 * x))
+Sin100WrongInFloat32 = elementwise(
+    "Sin100WrongInFloat32", lambda x: np.sin(100 * x),
+    lambda x, y, g: g * (100 if x.dtype == np.float64 else 97) * np.cos(100 * x))
+
+
+@QUIET
+def test_a_correct_op_whose_float32_values_round_coarsely_passes_in_float32():
+    x = np.array([-731.25, 999.5, 0.5], dtype=np.float32)        # 100 x rounds by up to 0.004 in float32
+    assert tg.gradcheck(Sin100, (x,))
+    check_activation(Sin100, dtype=np.float32, settings=FEW)()
+
+
+@QUIET
+def test_an_op_wrong_by_three_percent_only_in_float32_still_fails_in_float32():
+    x = np.array([-731.25, 999.5, 0.5], dtype=np.float32)
+    message = tg.gradcheck(Sin100WrongInFloat32, (x,), raise_exception=False).message()
+    assert "run in float32 (the input's dtype) the backward gives" in message
+
+
+class ScaleShift(tg.Function):
+    """x * w + b for a batch of rows x; the backward of w is wrong by 10% in float32 only."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return x * w + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        grad_w = (grad * x).sum(axis=0)
+        if grad.dtype == np.float32:
+            grad_w = grad_w * np.float32(1.1)
+        return grad * w, grad_w, grad.sum(axis=0)
+
+
+class ScaleShiftLayer(tg.nn.Module):
+    def __init__(self, dtype):
+        super().__init__()
+        self.weight = tg.Tensor(np.linspace(0.5, 1.5, 4).astype(dtype), requires_grad=True)
+        self.bias = tg.Tensor(np.zeros(4, dtype=dtype), requires_grad=True)
+
+    def forward(self, x):
+        return ScaleShift.apply(x, self.weight, self.bias)
+
+
+@QUIET
+def test_check_graph_finds_a_parameter_gradient_wrong_only_in_float32():
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32))
+    model = tg.nn.Sequential(ScaleShiftLayer(np.float32), tg.nn.Tanh())
+    assert tg.gradcheck(model, (x,))                 # the parameters are held constant there: not seen
+    result = tg.check_graph((model(x) * model(x)).mean())
+    assert not result
+    failure = result.failures[0]
+    assert failure.function_name == "ScaleShift" and failure.input_index == 1 and failure.module_path == "0"
+    assert "run in float32 (the input's dtype) the backward gives" in failure.message
+    model64, x64 = tg.nn.Sequential(ScaleShiftLayer(np.float64), tg.nn.Tanh()), tg.Tensor(x.data.astype(np.float64))
+    assert tg.check_graph((model64(x64) * model64(x64)).mean())                            # right in float64
+
+
+@QUIET
+def test_check_graph_passes_a_correct_float32_model():
+    rng = np.random.default_rng(1)
+    x = tg.Tensor(rng.normal(size=(6, 3)).astype(np.float32))
+    net = tg.nn.MLP([3, 8, 8, 2], rng=rng)
+    net.load_state_dict({k: v.astype(np.float32) for k, v in net.state_dict().items()})
+    result = tg.check_graph(tg.functional.cross_entropy(net(x), np.array([0, 1, 1, 0, 1, 0])))
+    assert result, str(result)
