@@ -35,6 +35,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from .checks import GradcheckPrecisionWarning, gradcheck, gradgradcheck
 from .checks.formatting import format_number
+from .checks.options import options_for
 from .engine import Function, NotDifferentiableError, Tensor
 
 __all__ = ["floats", "arrays", "tensors", "broadcastable_shapes", "broadcastable_arrays",
@@ -212,15 +213,19 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
     inputs, about 1e-5 for float32).
     """
     apply = _as_callable(fn)
-    _check_order(order)
+    _check_declarations(monotone=monotone, bounded=bounded, odd=odd, even=even, zero_at_zero=zero_at_zero,
+                        finite=finite, eps=eps, atol=atol, rtol=rtol, order=order)
     x = np.asarray(x)
     if tolerance is None:
         tolerance = max(1e-9, 100 * float(np.finfo(x.dtype).eps)) if x.dtype.kind == "f" else 1e-9
+    elif not _is_real(tolerance) or not math.isfinite(tolerance) or tolerance < 0:
+        raise ValueError(f"activation_failures: tolerance must be a finite number >= 0 (relative), got "
+                         f"{tolerance!r:.40}")
     problems = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", GradcheckPrecisionWarning)
         result = gradcheck(fn, (x,), eps=eps, atol=atol, rtol=rtol, raise_exception=False)
-        if not result:
+        if not result and not (not finite and _only_outside_the_domain(result)):
             problems.append(f"the gradient does not match:\n{result}")
         if order == 2:
             problems.extend(_second_derivative_failures(fn, x, eps, atol, rtol))
@@ -228,7 +233,10 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
         y = apply(tensor)
         if y.shape != x.shape:
             return problems + [f"an activation must keep the shape: input {x.shape}, output {y.shape}"]
-        y.backward(np.ones(y.shape, dtype=y.dtype))
+        try:
+            y.backward(np.ones(y.shape, dtype=y.dtype))
+        except Exception as error:  # the engine refused what backward returned (e.g. a float64 gradient for float32)
+            return problems + [f"its backward, run through the engine, raised {type(error).__name__}: {error}"]
         out, grad = y.data.astype(np.float64), tensor.grad
         if finite and not np.isfinite(out).all():
             problems.append(_first("output is not finite", ~np.isfinite(out), x, out))
@@ -261,8 +269,39 @@ def activation_failures(fn, x, *, monotone=None, bounded=None, odd=False, even=F
     return problems
 
 
+def _only_outside_the_domain(result):
+    """True when the check failed only because no element could be checked (a function declared
+    ``finite=False`` may have a drawn input entirely outside its domain: no difference to take there)."""
+    return all(report.passed or (report.nothing_checked and not report.mismatches and len(report.problems) == 1)
+               for report in result.inputs)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_declarations(*, monotone, bounded, odd, even, zero_at_zero, finite, eps, atol, rtol, order):
+    """Refuse a declaration or an option that ``activation_failures`` could not honour, naming it."""
+    if monotone not in (None, "increasing", "decreasing"):
+        raise ValueError(f"check_activation: monotone must be None, 'increasing' or 'decreasing', got {monotone!r:.40}")
+    if bounded is not None:
+        pair = tuple(bounded) if isinstance(bounded, (tuple, list)) else None
+        if pair is None or len(pair) != 2 or not all(b is None or (_is_real(b) and not math.isnan(b)) for b in pair):
+            raise ValueError(f"check_activation: bounded must be a pair (low, high) of numbers or None, got "
+                             f"{bounded!r:.40}")
+        if None not in pair and pair[0] > pair[1]:
+            raise ValueError(f"check_activation: bounded=(low, high) needs low <= high, got {pair}")
+    for name, value in (("odd", odd), ("even", even), ("zero_at_zero", zero_at_zero), ("finite", finite)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"check_activation: {name} must be True or False, got {value!r:.40}")
+    if odd and even:
+        raise ValueError("check_activation: a function declared both odd and even is zero; declare one")
+    options_for("check_activation", eps=eps, atol=atol, rtol=rtol)
+    _check_order(order)
+
+
 def _check_order(order):
-    if order not in (1, 2):
+    if isinstance(order, (bool, np.bool_)) or order not in (1, 2):
         raise ValueError(f"check_activation: order must be 1 (the gradient) or 2 (also the second derivative), "
                          f"got {order!r}")
 
@@ -281,8 +320,6 @@ def _first(what, mask, x, values):
 
 
 def _monotone(x, out, grad, direction, atol, tolerance):
-    if direction not in ("increasing", "decreasing"):
-        raise ValueError(f"check_activation: monotone must be 'increasing' or 'decreasing', got {direction!r}")
     sign = 1.0 if direction == "increasing" else -1.0
     problems = []
     order = np.argsort(x, axis=None, kind="stable")
@@ -323,11 +360,17 @@ def check_activation(fn=None, *, shape=None, dtype=np.float64, min_magnitude=1e-
     gradcheck report; hypothesis shows the shrunk input.
     """
     user_settings = settings
-    _check_order(order)
     options = dict(monotone=monotone, bounded=bounded, odd=odd, even=even, zero_at_zero=zero_at_zero,
                    finite=finite, eps=eps, atol=atol, rtol=rtol, order=order)
-    if odd and even:
-        raise ValueError("check_activation: a function declared both odd and even is zero; declare one")
+    _check_declarations(**options)
+    if settings is not None and not isinstance(settings, hypothesis_settings):
+        raise TypeError(f"check_activation: settings must be a hypothesis.settings(...) object, got "
+                        f"{type(settings).__name__}")
+    if shape is not None and not isinstance(shape, st.SearchStrategy) and not (
+            isinstance(shape, tuple) and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0
+                                             for n in shape)):
+        raise ValueError(f"check_activation: shape must be None (random shapes), a tuple of sizes >= 0 or a "
+                         f"hypothesis strategy of them, got {shape!r:.40}")
 
     def decorate(activation):
         _as_callable(activation)

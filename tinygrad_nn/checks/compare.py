@@ -16,11 +16,12 @@ import numpy as np
 
 from .bands import EXCELLENT, relative_error
 from .kinks import kinks_explaining
+from .numerical import MACHINE_EPSILON
 
 __all__ = ["compare", "relative_beyond"]
 
 
-def compare(report, analytic, slopes, options, blocked=False, measure=None):
+def compare(report, analytic, slopes, options, blocked=False, measure=None, x=None):
     """Fill ``report`` from the analytic gradient of one input and its ``Slopes``.
 
     Elements in ``blocked`` (no difference can check them) and elements whose numerical slope is
@@ -28,11 +29,13 @@ def compare(report, analytic, slopes, options, blocked=False, measure=None):
     and listed, never mismatches. A non-finite analytic value anywhere else is a mismatch.
     ``measure(priority)`` returns what the differences cannot resolve where ``priority`` is
     positive (see ``resolution.resolution``); without it only the rounding noise is allowed for.
+    ``x``, the input, lets the report say where a step of ``eps`` is lost in its rounding.
     """
     central, noise = slopes.central, slopes.noise
     unchecked = np.asarray(blocked, dtype=bool) | ~np.isfinite(central)
-    report.set_not_checkable(unchecked)
-    report.noise = float(noise.max()) if noise.size else 0.0
+    lost = None if x is None else np.isfinite(x) & (np.abs(x) * MACHINE_EPSILON > 0.5 * options.eps)
+    report.set_not_checkable(unchecked, lost, x, options.eps)
+    report.noise = float(noise[~unchecked].max()) if (~unchecked).any() else 0.0
     report.atol = options.atol
     with np.errstate(invalid="ignore", over="ignore"):
         abs_error = np.abs(analytic - central)

@@ -22,6 +22,7 @@ from .formatting import format_index, format_value
 from .gradient_check import check_evaluator
 from .html import graph_check_html
 from .options import options_for
+from .own_dtype import check_in_own_dtype
 from .report import GradcheckError, GradcheckPrecisionWarning
 from .second_order import callable_for, second_order_check
 
@@ -216,7 +217,9 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     copies of its inputs (a fresh ``Context``; the recorded graph is not
     touched, so this works after ``backward`` too), checked as ``gradcheck``
     checks one op: central differences, a random upstream gradient, kinks
-    skipped, and what ``backward`` returned (None, dtype, shape) verified.
+    skipped, and what ``backward`` returned (None, dtype, shape) verified;
+    a node with float32 (float16) inputs also runs its backward in those
+    dtypes, which must give the same gradient to their precision.
     The leaves must still hold the values the graph saw (intermediate values
     the graph did not keep are recomputed from them): check before an
     optimizer step changes parameters in place.
@@ -245,7 +248,7 @@ def check_graph(output, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False
     if not isinstance(raise_exception, bool):
         raise TypeError(f"check_graph: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("check_graph", eps=eps, atol=atol, rtol=rtol, mode=mode, nudge=nudge, seed=seed)
-    if order not in (1, 2):
+    if isinstance(order, (bool, np.bool_)) or order not in (1, 2):
         raise ValueError(f"check_graph: order must be 1 (gradients) or 2 (also second derivatives), got {order!r}")
     checks, failures, low = [], [], set()
     try:
@@ -281,6 +284,9 @@ def _check_node(node, inputs, position, options, low, order):
     evaluator = FunctionEvaluator(node.function, constants, checked, kwargs, name=node.function.__name__)
     try:
         result = check_evaluator(evaluator, arrays, dtypes, options)
+        if any(np.dtype(d).itemsize < 8 for d in dtypes):    # and in the node's own dtypes, as gradcheck does
+            own = FunctionEvaluator(node.function, [t.data for t in inputs], checked, kwargs, name=evaluator.name)
+            check_in_own_dtype(evaluator, arrays, dtypes, result, own)
     except Exception as error:  # the op's own forward/backward raised: that is its failure
         return NodeCheck(node, position, module, error=error)
     check = NodeCheck(node, position, module, result=result)

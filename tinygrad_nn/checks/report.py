@@ -72,6 +72,8 @@ class InputReport:
         self.kinks_outside = 0
         self.not_checkable_count = 0
         self.not_checkable_indices = []
+        self.step_lost_count = 0
+        self.step_lost = None
         self.noise = 0.0
         self.element_rel_error = None
         self.atol = None
@@ -85,12 +87,31 @@ class InputReport:
         """The band of the worst relative error (see ``error_band``)."""
         return error_band(self.max_rel_error)
 
-    def set_not_checkable(self, mask):
-        """Record the elements (a boolean array shaped like the input) that cannot be checked."""
+    def set_not_checkable(self, mask, lost=None, x=None, eps=None):
+        """Record the elements (a boolean array shaped like the input) that cannot be checked; ``lost``
+        marks those among them where the step ``eps`` is lost in the rounding of the input ``x``."""
         mask = np.asarray(mask, dtype=bool)
         self.not_checkable_count = int(mask.sum())
         self.not_checkable_indices = [tuple(int(i) for i in np.unravel_index(flat, mask.shape))
                                       for flat in np.flatnonzero(mask)[:5]]
+        lost = np.zeros(mask.shape, dtype=bool) if lost is None else np.asarray(lost, dtype=bool) & mask
+        self.step_lost_count = int(lost.sum())
+        self.step_lost = (eps, float(np.max(np.abs(x[lost])))) if self.step_lost_count else None
+
+    def not_checkable_reason(self):
+        """Why the not-checkable elements are not checkable, in a phrase."""
+        finite = "the function's output or input is not finite there or within eps, so no difference can be taken"
+        if not self.step_lost_count:
+            return finite
+        eps, largest = self.step_lost
+        lost = (f"eps={eps:g} is lost in the rounding of {self.step_lost_count} element(s) (|x| up to "
+                f"{largest:.3g}), so no step can be taken there: pass a larger eps, or check at smaller values")
+        return lost if self.step_lost_count == self.not_checkable_count else f"{lost}; at the others {finite}"
+
+    @property
+    def nothing_checked(self):
+        """True when the input has elements but none of them could be checked (all not checkable)."""
+        return self.size > 0 and self.not_checkable_count == self.size
 
     def where(self):
         """``"input 0 (4, 3)"``: how reports name this input."""
@@ -107,11 +128,12 @@ class InputReport:
             out.append(f"    random projections agree: analytic {format_value(self.analytic)}, "
                        f"numerical {format_value(self.numerical)}")
         elif self.index is not None:
-            label = "worst element" if self.passed else "wrong element"
+            label = "wrong element" if self.mismatches else "worst element"
             out.append(f"    {label} {format_index(self.index)}: analytic {format_value(self.analytic)}, "
                        f"numerical {format_value(self.numerical)}")
-        out.append(f"    max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
-                   f"(after allowing for the finite difference's own inaccuracy) -> {self.band}")
+        if not self.nothing_checked:
+            out.append(f"    max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
+                       f"(after allowing for the finite difference's own inaccuracy) -> {self.band}")
         if self.mismatches:
             out.append(f"    {self.mismatches} of {self.size} elements differ beyond tolerance")
         if self.atol is not None and self.noise > 0.1 * self.atol:
@@ -129,16 +151,15 @@ class InputReport:
         if self.not_checkable_count:
             shown = ", ".join(format_index(i) for i in self.not_checkable_indices[:3])
             more = " ..." if self.not_checkable_count > 3 else ""
-            out.append(f"    not checkable: {self.not_checkable_count} element(s), skipped: {shown}{more} (the "
-                       "function's output or input is not finite there or within eps, so no difference "
-                       "can be taken)")
+            out.append(f"    not checkable: {self.not_checkable_count} element(s), skipped: {shown}{more} "
+                       f"({self.not_checkable_reason()})")
         out.extend(f"    problem: {problem}" for problem in self.problems)
         out.extend(f"    note: {note}" for note in self.notes)
         return out
 
     def failure_message(self, name):
         """One paragraph naming the op, the input, the element and both values."""
-        text = f"{name}: gradient of {self.where()} is wrong"
+        text = f"{name}: gradient of {self.where()} " + ("was not checked" if self.nothing_checked else "is wrong")
         if self.problems and not self.mismatches:
             return f"{text}: " + "; ".join(self.problems)
         if self.index is not None:

@@ -20,7 +20,7 @@ from ..engine import Tensor, enable_grad
 from ..engine.backward import gradients
 from .evaluate import CallableEvaluator, _is_function_class, describe
 from .formatting import format_index, format_value
-from .gradient_check import _data, check_evaluator, split_inputs
+from .gradient_check import _data, check_evaluator, fail_unchecked_inputs, split_inputs
 from .options import options_for
 from .report import GradcheckError
 
@@ -55,12 +55,15 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
     >>> bool(tg.gradgradcheck(lambda x: x * x.sigmoid(), (np.linspace(-3, 3, 7),)))
     True
     """
+    if not isinstance(raise_exception, bool):
+        raise TypeError(f"gradgradcheck: raise_exception must be True or False, got {raise_exception!r:.40}")
     options = options_for("gradgradcheck", eps=eps, atol=atol, rtol=rtol, mode=mode, elementwise=elementwise,
                           nudge=nudge, seed=seed)
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     function, name = callable_for(fn, kwargs, "gradgradcheck")
     split = split_inputs(inputs, wrt, caller="gradgradcheck")
     result = second_order_check(function, name, inputs, split, grad_outputs, options)
+    fail_unchecked_inputs(result)
     if raise_exception and not result.passed:
         raise GradcheckError(result.message(), result)
     return result
