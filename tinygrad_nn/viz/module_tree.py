@@ -6,7 +6,7 @@ from ..engine.methods.arguments import flag_argument
 from ..nn import Module
 from .annotations import config_text
 from .collapse import counts_text, repetition
-from .drawing import Drawing, count_argument, rankdir_argument
+from .drawing import Drawing, count_argument, label_text, rankdir_argument
 
 __all__ = ["draw_module"]
 
@@ -71,7 +71,7 @@ def _folded_label(folded, period):
         what = counts_text(Counter(type(child).__name__ for _, child in folded))
     tensors = {id(tensor): tensor for _, child in folded for tensor in child.parameters()}
     total = sum(int(tensor.size) for tensor in tensors.values())
-    return "\\n".join([f"{first} … {last}: {what}", f"{len(folded):,} modules folded",
+    return label_text([f"{first} … {last}: {what}", f"{len(folded):,} modules folded",
                        f"{total:,} parameters" if total != 1 else "1 parameter"])
 
 
@@ -88,7 +88,7 @@ def _build(module, own, rankdir, max_depth, max_children):
     trainable = sum(int(t.size) for t in module.parameters() if t.requires_grad)
     root_lines.append(f"total: {total:,} parameters in {tensors} tensors ({trainable:,} trainable)")
     keys = {id(module): "m0"}
-    dot.node("m0", "\\n".join(root_lines), fillcolor="#e7f5ff", penwidth="1.5")
+    dot.node("m0", label_text(root_lines), fillcolor="#e7f5ff", penwidth="1.5")
     stack, folds = [(module, "", 0)], 0
     while stack:
         parent, path, depth = stack.pop()
@@ -105,7 +105,7 @@ def _build(module, own, rankdir, max_depth, max_children):
                 dot.edge(keys[id(parent)], f"f{folds}")
             if id(child) not in keys:
                 keys[id(child)] = f"m{len(keys)}"
-                dot.node(keys[id(child)], "\\n".join(_label(child_path, child, own[id(child)])))
+                dot.node(keys[id(child)], label_text(_label(child_path, child, own[id(child)])))
                 pending.append((child, child_path, depth + 1))
             dot.edge(keys[id(parent)], keys[id(child)])
         stack.extend(reversed(pending))
