@@ -17,6 +17,7 @@ import graphviz
 from ..engine import Tensor
 from ..engine.methods.arguments import flag_argument, number_argument
 from . import annotations as notes
+from .calls import frame_each_call
 from .collapse import plan_within, rows_allowed
 from .drawing import count_argument, label_text, name_lines, rankdir_argument
 from .graph_builder import GraphBuilder
@@ -160,6 +161,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     paths = ModulePaths()
     for op in graph.ops:
         op.clusters = paths.clusters_of(op.node.scope)
+    frame_each_call(graph, paths)
     names = parameter_names(graph, model, params)
     if grads and all(entry.grad is None for entry in graph.tensors):
         warnings.warn("draw_graph: grads=True but no gradient has been computed yet (every .grad is None); "
