@@ -201,3 +201,11 @@ def test_render_with_an_upper_case_suffix_writes_that_one_file(tmp_path, pure_re
     written = viz.draw_graph(x * 2).render(outfile=tmp_path / "graph.PNG")
     assert written == str(tmp_path / "graph.PNG")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["graph.PNG"]
+
+
+def test_an_empty_tensor_says_it_has_no_values_rather_than_statistics_of_zeros():
+    empty = tg.Tensor(np.zeros((0, 3)), requires_grad=True, name="empty")
+    loss = empty.sum()
+    loss.backward()
+    box = parse_dot(viz.draw_graph(loss, values=True, grads=True).source)[0]["t0"]
+    assert box.label[1:] == ["(0, 3) float64", "data empty (0 values)", "grad empty (0 values)"]

@@ -107,9 +107,11 @@ def non_finite_text(array):
 
 
 def stats_line(prefix, array):
-    """Lines ``prefix min .. mean .. max ..`` and ``prefix norm ..`` (a single value shows only itself),
-    and ``prefix 1 nan, 2 inf of 4`` when some values are not finite."""
+    """Lines ``prefix min .. mean .. max ..`` and ``prefix norm ..`` (a single value shows only itself, an
+    empty array ``prefix empty (0 values)``), and ``prefix 1 nan, 2 inf of 4`` when some values are not finite."""
     array = np.asarray(array)
+    if array.size == 0:
+        return [f"{prefix} empty (0 values)"]
     if array.size == 1:
         return [f"{prefix} {format_number(array.reshape(()))}"]
     lo, mean, hi, norm = array_stats(array)
