@@ -209,3 +209,14 @@ def test_an_empty_tensor_says_it_has_no_values_rather_than_statistics_of_zeros()
     loss.backward()
     box = parse_dot(viz.draw_graph(loss, values=True, grads=True).source)[0]["t0"]
     assert box.label[1:] == ["(0, 3) float64", "data empty (0 values)", "grad empty (0 values)"]
+
+
+def test_one_tensor_fed_many_times_into_one_op_is_one_edge_that_counts(tmp_path, pure_renderer):
+    x = tg.Tensor(np.ones(3), requires_grad=True, name="x")
+    drawing = viz.draw_graph(tg.stack([x] * 1000).sum())
+    _, edges, _ = parse_dot(drawing.source)
+    from_x = [attrs for tail, _, attrs in edges if tail == "t0"]
+    assert len(from_x) == 1 and 'label="×1,000"' in from_x[0]
+    assert float(svg_root(drawing, tmp_path).get("width").rstrip("pt")) < 300   # was 13,000 pt wide
+    square = parse_dot(viz.draw_graph((x * x).sum()).source)[1]
+    assert [(tail, head) for tail, head, _ in square][:2] == [("t0", "op0"), ("t0", "op0")]   # x * x: two inputs

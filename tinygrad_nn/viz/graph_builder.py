@@ -9,6 +9,7 @@ edge ends in it, see ``_attach_clusters``).
 """
 
 import warnings
+from collections import Counter
 
 import graphviz
 import numpy as np
@@ -18,6 +19,8 @@ from .collapse import Group, counts_text
 from .drawing import Drawing, label_text, name_lines
 
 __all__ = ["GraphBuilder"]
+
+PARALLEL_EDGES = 3   # edges from one tensor into one op drawn side by side; more are one edge labelled ×N
 
 FILL = {"parameter": "#fff3bf", "leaf": "#f1f3f5", "intermediate": "#ffffff", "op": "#e9ecef",
         "group": "#d0ebff"}
@@ -287,8 +290,16 @@ class GraphBuilder:
             emit[node.kind](self._cluster(chain), node)
         self._attach_clusters()
         sideways = self.options["rankdir"] in ("LR", "RL")
+        uses = Counter((edge.tail, edge.head) for edge in self.wiring.edges)
+        drawn = set()
         for edge in self.wiring.edges:
             attrs = {}
+            count = uses[edge.tail, edge.head]
+            if count > PARALLEL_EDGES:   # tg.stack([x] * 1000): one edge that counts, not 1,000 side by side
+                if (edge.tail, edge.head) in drawn:
+                    continue
+                drawn.add((edge.tail, edge.head))
+                attrs.update(label=f"×{count:,}", fontname="Helvetica", fontsize="9", fontcolor="#495057")
             if (edge.source, edge.op) in self.red_edges:
                 attrs.update(color="#e03131", penwidth="2")
             if sideways and edge.head in framed and edge.tail not in framed:
