@@ -220,3 +220,22 @@ def test_one_tensor_fed_many_times_into_one_op_is_one_edge_that_counts(tmp_path,
     assert float(svg_root(drawing, tmp_path).get("width").rstrip("pt")) < 300   # was 13,000 pt wide
     square = parse_dot(viz.draw_graph((x * x).sum()).source)[1]
     assert [(tail, head) for tail, head, _ in square][:2] == [("t0", "op0"), ("t0", "op0")]   # x * x: two inputs
+
+
+class ManyTensors(nn.Module):
+    """A module holding its parameters in a list, as a hand-written mixture of experts might."""
+
+    def __init__(self, count):
+        self.ws = [tg.Tensor(np.ones(3), requires_grad=True) for _ in range(count)]
+
+    def forward(self, x):
+        return x
+
+
+def test_a_module_with_hundreds_of_own_tensors_lists_the_first_and_last_and_counts_the_rest():
+    lines = parse_dot(viz.draw_module(ManyTensors(300)).source)[0]["m0"].label
+    assert lines[1:7] == ["ws.0 (3,)", "ws.1 (3,)", "ws.2 (3,)", "… 295 more tensors, each (3,)", "ws.298 (3,)",
+                          "ws.299 (3,)"]
+    assert lines[-1] == "total: 900 parameters in 300 tensors (900 trainable)"
+    assert parse_dot(viz.draw_module(ManyTensors(8)).source)[0]["m0"].label[1:9] == [
+        f"ws.{i} (3,)" for i in range(8)]
