@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-__all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line", "non_finite_text",
-           "op_text", "unit_lines", "worst_failures", "failure_line", "config_text",
+__all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line",
+           "non_finite_text", "op_text", "unit_lines", "worst_failures", "failure_line", "config_text",
            "counts_text"]
 
 CONFIG_WIDTH = 80   # characters of a module's configuration a label shows before shortening it

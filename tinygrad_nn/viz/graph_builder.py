@@ -164,7 +164,8 @@ class GraphBuilder:
 
     def _ghost_node(self, target, node):
         entry = node.item
-        target.node(node.key, label_text([*name_lines(self._title(entry)), f"used {self.sharing.use_counts[entry.key]:,} times"]),
+        uses = f"used {self.sharing.use_counts[entry.key]:,} times"
+        target.node(node.key, label_text([*name_lines(self._title(entry)), uses]),
                     shape="box", style="rounded,dashed,filled", fillcolor=self._fill(entry), fontsize="9",
                     height="0.25", margin="0.06,0.02", color="#868e96")
 
