@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 __all__ = ["format_number", "shape_text", "array_stats", "gradient_colour", "HEALTH_LEGEND", "stats_line",
-           "op_text", "unit_lines", "worst_failures", "failure_line", "config_text",
+           "non_finite_text", "op_text", "unit_lines", "worst_failures", "failure_line", "config_text",
            "counts_text"]
 
 CONFIG_WIDTH = 80   # characters of a module's configuration a label shows before shortening it
@@ -73,23 +73,52 @@ def shape_text(shape, dtype):
 
 
 def array_stats(array):
-    """``(min, mean, max, norm)`` of an array as floats, ignoring nothing (NaN shows as nan)."""
-    array = np.asarray(array, dtype=np.float64)
+    """``(min, mean, max, norm)`` of an array as floats; a NaN makes the mean and the norm NaN.
+
+    The mean and the norm are taken on the values divided by the largest
+    magnitude, so neither overflows (``1e200`` values have norm ``2e200``
+    for four of them, not inf) nor underflows (a ``1e-200`` gradient has a
+    tiny norm, not 0). Min and max skip NaN: ``[nan, -inf, 1]`` has min
+    ``-inf`` and max ``1``.
+    """
+    array = np.asarray(array, dtype=np.float64).ravel()
     if array.size == 0:
         return (0.0, 0.0, 0.0, 0.0)
     with np.errstate(all="ignore"):
-        return (float(array.min()), float(array.mean()), float(array.max()),
-                float(np.sqrt(np.sum(array * array))))
+        numbers = array[~np.isnan(array)]
+        lo, hi = (float(numbers.min()), float(numbers.max())) if numbers.size else (math.nan, math.nan)
+        if numbers.size < array.size:
+            return (lo, math.nan, hi, math.nan)
+        scale = float(np.max(np.abs(array)))
+        if scale == 0 or math.isinf(scale):
+            return (lo, float(array.mean()), hi, scale)
+        scaled = array / scale
+        return (lo, float(scaled.mean()) * scale, hi, float(np.sqrt(np.sum(scaled * scaled))) * scale)
+
+
+def non_finite_text(array):
+    """``1 nan, 2 inf of 4`` for an array holding NaN or infinite values, else ''."""
+    array = np.asarray(array, dtype=np.float64)
+    nans, infs = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    if not nans and not infs:
+        return ""
+    parts = [f"{nans:,} nan"] * bool(nans) + [f"{infs:,} inf"] * bool(infs)
+    return f"{', '.join(parts)} of {array.size:,}"
 
 
 def stats_line(prefix, array):
-    """Lines ``prefix min .. mean .. max ..`` and ``prefix norm ..`` (a single value shows only itself)."""
+    """Lines ``prefix min .. mean .. max ..`` and ``prefix norm ..`` (a single value shows only itself, an
+    empty array ``prefix empty (0 values)``), and ``prefix 1 nan, 2 inf of 4`` when some values are not finite."""
     array = np.asarray(array)
+    if array.size == 0:
+        return [f"{prefix} empty (0 values)"]
     if array.size == 1:
         return [f"{prefix} {format_number(array.reshape(()))}"]
     lo, mean, hi, norm = array_stats(array)
-    return [f"{prefix} min {format_number(lo)} mean {format_number(mean)} max {format_number(hi)}",
-            f"{prefix} norm {format_number(norm)}"]
+    lines = [f"{prefix} min {format_number(lo)} mean {format_number(mean)} max {format_number(hi)}",
+             f"{prefix} norm {format_number(norm)}"]
+    bad = non_finite_text(array)
+    return lines + ([f"{prefix} {bad}"] if bad else [])
 
 
 def gradient_colour(grad, vanishing=1e-6, exploding=1e3):

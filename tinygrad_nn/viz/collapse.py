@@ -21,6 +21,7 @@ every step still folds.
 from collections import Counter
 
 from .annotations import counts_text
+from .calls import module_calls
 from .fan_in import fold_fan_in
 from .wiring import wire
 
@@ -121,51 +122,9 @@ def _is_private_leaf(entry, names, sharing):
     return entry.producer is None and (id(entry.tensor) in names or sharing.is_per_use(entry))
 
 
-def _calls(graph, depth):
-    """``{op key: call key}`` for the ops made inside a module at level ``depth + 1``.
-
-    The ops of one call are linked by the tensors they pass each other inside
-    the module. A module called again on a result of its own earlier call (a
-    layer reused at every step of a loop, shared weights) gets one key per
-    call: one box for all calls would feed itself. Calls that do not feed
-    each other (one body reached through two heads) share one key.
-    """
-    parent = {}
-
-    def find(key):
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for op in graph.ops:
-        if len(op.clusters) > depth:
-            parent[op.key] = op.key
-            for entry in op.inputs:
-                before = entry.producer
-                if before is not None and len(before.clusters) > depth and before.clusters[depth] == op.clusters[depth]:
-                    parent[find(op.key)] = find(before.key)
-    bit_of, calls_of, reach, chained = {}, {}, {}, set()
-    for op in graph.ops:
-        mask = 0
-        for entry in op.inputs:
-            if entry.producer is not None:
-                mask |= reach[entry.producer.key]
-        if op.key in parent:
-            cluster = op.clusters[depth]
-            bit = 1 << bit_of.setdefault(find(op.key), len(bit_of))
-            if mask & calls_of.get(cluster, 0) & ~bit:
-                chained.add(cluster)
-            calls_of[cluster] = calls_of.get(cluster, 0) | bit
-            mask |= bit
-        reach[op.key] = mask
-    return {key: (graph_cluster, find(key) if graph_cluster in chained else None)
-            for key, graph_cluster in ((op.key, op.clusters[depth]) for op in graph.ops if op.key in parent)}
-
-
 def _fold_depth(plan, graph, depth):
     by_call = {}
-    calls = _calls(graph, depth)
+    calls = module_calls(graph, depth)
     for op in graph.ops:
         if len(op.clusters) <= depth:
             continue

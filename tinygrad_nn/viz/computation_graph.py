@@ -12,11 +12,14 @@ are folded (``collapse``); ``wiring`` lists what is drawn and
 import warnings
 from collections.abc import Mapping
 
+import graphviz
+
 from ..engine import Tensor
 from ..engine.methods.arguments import flag_argument, number_argument
 from . import annotations as notes
+from .calls import frame_each_call
 from .collapse import plan_within, rows_allowed
-from .drawing import count_argument, rankdir_argument
+from .drawing import count_argument, label_text, name_lines, rankdir_argument
 from .graph_builder import GraphBuilder
 from .recorded import ModulePaths, parameter_names, record
 from .sharing import plan_sharing
@@ -158,6 +161,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     paths = ModulePaths()
     for op in graph.ops:
         op.clusters = paths.clusters_of(op.node.scope)
+    frame_each_call(graph, paths)
     names = parameter_names(graph, model, params)
     if grads and all(entry.grad is None for entry in graph.tensors):
         warnings.warn("draw_graph: grads=True but no gradient has been computed yet (every .grad is None); "
@@ -176,7 +180,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     if plan.inputs_folded:
         warnings.warn(f"draw_graph: {_inputs_folded(plan, max_inputs)} (max_inputs=None draws every input)",
                       GraphTooLargeWarning, stacklevel=2)
-    caption = [title] if title else []
+    caption = [label_text(name_lines(title, width=100, max_lines=6))] if title else []
     if plan.groups and (depth is None or plan.depth != depth or plan.chains_shortened or plan.inputs_folded):
         caps = [f"max_nodes={max_nodes}"] if plan.chains_shortened or plan.depth != depth else []
         caps += [f"max_inputs={max_inputs}"] if plan.inputs_folded else []
@@ -187,7 +191,7 @@ def draw_graph(tensor, *, model=None, params=None, values=False, grads=False, de
     graph_attrs = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.25",
                    "ranksep": "0.3"}
     if caption:
-        graph_attrs.update(label="\\n".join(caption), labelloc="t", labeljust="l")
+        graph_attrs.update(label=graphviz.nohtml("\\n".join(caption)), labelloc="t", labeljust="l")
     builder = GraphBuilder(graph, plan, wiring, sharing, paths, names, {
         "values": values, "grads": grads, "vanishing": vanishing, "exploding": exploding,
         "rankdir": rankdir}, graph_attrs)

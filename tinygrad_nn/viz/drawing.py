@@ -13,15 +13,19 @@ import os
 import pathlib
 import re
 import tempfile
+import textwrap
 
 import graphviz
 
 from .render import (DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, FORMATS, INSTALL_HINT, RendererNotFoundError,
                      find_renderer, render, run_layout)
 
-__all__ = ["Drawing", "RANKDIRS", "rankdir_argument", "count_argument"]
+__all__ = ["Drawing", "RANKDIRS", "rankdir_argument", "count_argument", "label_text", "name_lines"]
 
 RANKDIRS = ("TB", "LR", "BT", "RL")  # Graphviz's directions: top to bottom, left to right, ...
+
+NAME_WIDTH = 60   # characters of a name on one line of a label; a longer name wraps
+NAME_LINES = 4    # lines a name may fill; a longer one keeps its start and its end
 
 _NODE_LINE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[\w.]+) \[')
 _NOT_NODES = {"graph", "node", "edge"}
@@ -115,7 +119,7 @@ class Drawing(graphviz.Digraph):
         if outfile is not None:
             path = pathlib.Path(outfile)
             fmt = format or path.suffix.lstrip(".") or self.format
-            if path.suffix.lower() != f".{fmt}":
+            if path.suffix.lower() != f".{fmt.lower()}":
                 path = path.with_name(f"{path.name}.{fmt}")
         else:
             fmt = format or self.format
@@ -129,6 +133,37 @@ class Drawing(graphviz.Digraph):
             raise ValueError(f"Drawing.render: format {fmt!r} is not one of "
                              f"{', '.join(sorted({f.lstrip('.') for f in FORMATS}))}")
         return path
+
+
+def _escaped(line):
+    """One line as DOT label text showing exactly what it says: ``C:\\new`` stays a backslash and an ``n``."""
+    line = str(line).replace("\r\n", "\n").replace("\r", "\n")
+    return line.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def label_text(lines):
+    """DOT label text from lines, shown as written (backslashes, quotes, ``<b>``, newlines); never HTML-like."""
+    return graphviz.nohtml("\\n".join(_escaped(line) for line in lines))
+
+
+def name_lines(text, width=NAME_WIDTH, max_lines=NAME_LINES):
+    """A name as lines of at most ``width`` characters (its own newlines kept), at most ``max_lines`` of them.
+
+    A longer name keeps its first lines and its end, ``…`` between, so a
+    300-character tensor name makes a box of readable width.
+
+    >>> name_lines("layers.0.weight")
+    ['layers.0.weight']
+    >>> [len(line) for line in name_lines("x" * 300)]
+    [60, 60, 60, 60]
+    """
+    lines = []
+    for part in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        lines.extend(textwrap.wrap(part, width, break_long_words=True, break_on_hyphens=False) or [""])
+    if len(lines) > max_lines:
+        tail = "".join(lines[max_lines - 1:])[-(width - 2):]
+        lines = lines[:max_lines - 1] + [f"… {tail}"]
+    return lines
 
 
 def rankdir_argument(rankdir, op):

@@ -9,23 +9,21 @@ edge ends in it, see ``_attach_clusters``).
 """
 
 import warnings
+from collections import Counter
 
 import graphviz
 import numpy as np
 
 from . import annotations as notes
 from .collapse import Group, counts_text
-from .drawing import Drawing
+from .drawing import Drawing, label_text, name_lines
 
 __all__ = ["GraphBuilder"]
 
+PARALLEL_EDGES = 3   # edges from one tensor into one op drawn side by side; more are one edge labelled ×N
+
 FILL = {"parameter": "#fff3bf", "leaf": "#f1f3f5", "intermediate": "#ffffff", "op": "#e9ecef",
         "group": "#d0ebff"}
-
-
-def dot_text(lines):
-    """DOT label text from lines; never read as an HTML-like label."""
-    return graphviz.nohtml("\\n".join(str(line).replace("\\", "/") for line in lines))
 
 
 class _Frame:
@@ -85,15 +83,15 @@ class GraphBuilder:
         graph's inputs out of the way of its first rank.
         """
         for frame in self.clusters.values():
-            title = self.paths.title(frame.chain[-1])
+            title = name_lines(self.paths.title(frame.chain[-1]))
             if frame.own_nodes:
                 key = f"frame{frame.index}"
-                frame.sub.node(key, dot_text([title]), shape="plaintext", fontsize="11", fontcolor="#495057",
+                frame.sub.node(key, label_text(title), shape="plaintext", fontsize="11", fontcolor="#495057",
                                height="0.2", margin="0.02,0")
                 frame.sub.body.insert(1, frame.sub.body.pop())
                 frame.sub.body.insert(2, f"\t{{rank=min; {key}}}\n")
             else:
-                frame.sub.attr(label=dot_text([title]), labeljust="l", labelloc=self._outer_label_side, fontsize="11",
+                frame.sub.attr(label=label_text(title), labeljust="l", labelloc=self._outer_label_side, fontsize="11",
                                fontcolor="#495057")
         for frame in sorted(self.clusters.values(), key=lambda f: (-len(f.chain), f.index)):
             parent = self.top if len(frame.chain) == 1 else self.clusters[frame.chain[-2]].sub
@@ -152,7 +150,7 @@ class GraphBuilder:
     # -------------------------------------------------------------- nodes
     def _tensor_node(self, target, node):
         entry = node.item
-        lines = [self._title(entry), notes.shape_text(entry.shape, entry.dtype)]
+        lines = [*name_lines(self._title(entry)), notes.shape_text(entry.shape, entry.dtype)]
         if self.options["values"]:
             lines.extend(notes.stats_line("data", entry.tensor.data))
         fill = self._fill(entry)
@@ -162,17 +160,18 @@ class GraphBuilder:
         if entry.key in self.sharing.use_counts:
             lines.append(f"used {self.sharing.use_counts[entry.key]:,} times")
         attrs = {"penwidth": "2"} if entry.is_root else {}
-        target.node(node.key, dot_text(lines), shape="box", style="rounded,filled", fillcolor=fill, **attrs)
+        target.node(node.key, label_text(lines), shape="box", style="rounded,filled", fillcolor=fill, **attrs)
 
     def _ghost_node(self, target, node):
         entry = node.item
-        target.node(node.key, dot_text([self._title(entry), f"used {self.sharing.use_counts[entry.key]:,} times"]),
+        uses = f"used {self.sharing.use_counts[entry.key]:,} times"
+        target.node(node.key, label_text([*name_lines(self._title(entry)), uses]),
                     shape="box", style="rounded,dashed,filled", fillcolor=self._fill(entry), fontsize="9",
                     height="0.25", margin="0.06,0.02", color="#868e96")
 
     def _option_node(self, target, node):
         name, array = node.item
-        target.node(node.key, dot_text([name, notes.shape_text(array.shape, array.dtype)]), shape="box",
+        target.node(node.key, label_text([*name_lines(name), notes.shape_text(array.shape, array.dtype)]), shape="box",
                     style="rounded,dashed", fontsize="9", height="0.25", margin="0.06,0.02")
 
     def _op_node(self, target, node):
@@ -182,7 +181,7 @@ class GraphBuilder:
                      if entry.key in self.sharing.constants}
         attrs = {"shape": "ellipse", "style": "filled", "fillcolor": FILL["op"]}
         attrs.update(extra_attrs)
-        target.node(node.key, dot_text([notes.op_text(op.node, constants)] + extra_lines), **attrs)
+        target.node(node.key, label_text([notes.op_text(op.node, constants)] + extra_lines), **attrs)
 
     def _group_node(self, target, node):
         group = node.item
@@ -224,7 +223,7 @@ class GraphBuilder:
             attrs["fillcolor"] = notes.gradient_colour(joined, self.options["vanishing"], self.options["exploding"])
         extra_lines, extra_attrs = self.op_extra.get(node.key, ([], {}))
         attrs.update(extra_attrs)
-        target.node(node.key, dot_text(lines + extra_lines), **attrs)
+        target.node(node.key, label_text(lines + extra_lines), **attrs)
 
     def _chain_of(self, node):
         if node.kind == "tensor":
@@ -292,8 +291,16 @@ class GraphBuilder:
             emit[node.kind](self._cluster(chain), node)
         self._attach_clusters()
         sideways = self.options["rankdir"] in ("LR", "RL")
+        uses = Counter((edge.tail, edge.head) for edge in self.wiring.edges)
+        drawn = set()
         for edge in self.wiring.edges:
             attrs = {}
+            count = uses[edge.tail, edge.head]
+            if count > PARALLEL_EDGES:   # tg.stack([x] * 1000): one edge that counts, not 1,000 side by side
+                if (edge.tail, edge.head) in drawn:
+                    continue
+                drawn.add((edge.tail, edge.head))
+                attrs.update(label=f"×{count:,}", fontname="Helvetica", fontsize="9", fontcolor="#495057")
             if (edge.source, edge.op) in self.red_edges:
                 attrs.update(color="#e03131", penwidth="2")
             if sideways and edge.head in framed and edge.tail not in framed:

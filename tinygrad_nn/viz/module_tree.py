@@ -6,11 +6,12 @@ from ..engine.methods.arguments import flag_argument
 from ..nn import Module
 from .annotations import config_text
 from .collapse import counts_text, repetition
-from .drawing import Drawing, count_argument, rankdir_argument
+from .drawing import Drawing, count_argument, label_text, name_lines, rankdir_argument
 
 __all__ = ["draw_module"]
 
 KEEP = 2   # children drawn in full before and after a folded run of siblings
+PARAMETER_LINES = 8   # own parameter tensors listed in a box; a module with more lists its first and last ones
 
 
 def count_parameters(module):
@@ -21,7 +22,7 @@ def count_parameters(module):
 def _label(path, module, own_parameters, show_count=True):
     kind = type(module).__name__
     config = config_text(module)
-    lines = [f"{path}: {kind}" if path else kind]
+    lines = name_lines(f"{path}: {kind}" if path else kind)
     if config:
         lines.append(config)
     total, _ = count_parameters(module)
@@ -29,9 +30,18 @@ def _label(path, module, own_parameters, show_count=True):
         lines.append(f"{total:,} parameters" if total != 1 else "1 parameter")
     elif show_count:
         lines.append("no parameters")
-    for name, tensor in own_parameters:
-        lines.append(f"{name} {tuple(tensor.shape)}")
-    return lines
+    return lines + _parameter_lines(own_parameters)
+
+
+def _parameter_lines(own_parameters):
+    """``weight (4, 3)`` per own parameter tensor; past ``PARAMETER_LINES`` the first and last few, and a count."""
+    lines = [f"{name} {tuple(tensor.shape)}" for name, tensor in own_parameters]
+    if len(lines) <= PARAMETER_LINES:
+        return lines
+    middle = own_parameters[PARAMETER_LINES // 2 - 1:len(lines) - 2]
+    shapes = {tuple(tensor.shape) for _, tensor in middle}
+    each = f", each {shapes.pop()}" if len(shapes) == 1 else ""
+    return lines[:PARAMETER_LINES // 2 - 1] + [f"… {len(middle):,} more tensors{each}"] + lines[-2:]
 
 
 def _signature(module):
@@ -71,7 +81,7 @@ def _folded_label(folded, period):
         what = counts_text(Counter(type(child).__name__ for _, child in folded))
     tensors = {id(tensor): tensor for _, child in folded for tensor in child.parameters()}
     total = sum(int(tensor.size) for tensor in tensors.values())
-    return "\\n".join([f"{first} … {last}: {what}", f"{len(folded):,} modules folded",
+    return label_text([f"{first} … {last}: {what}", f"{len(folded):,} modules folded",
                        f"{total:,} parameters" if total != 1 else "1 parameter"])
 
 
@@ -88,7 +98,7 @@ def _build(module, own, rankdir, max_depth, max_children):
     trainable = sum(int(t.size) for t in module.parameters() if t.requires_grad)
     root_lines.append(f"total: {total:,} parameters in {tensors} tensors ({trainable:,} trainable)")
     keys = {id(module): "m0"}
-    dot.node("m0", "\\n".join(root_lines), fillcolor="#e7f5ff", penwidth="1.5")
+    dot.node("m0", label_text(root_lines), fillcolor="#e7f5ff", penwidth="1.5")
     stack, folds = [(module, "", 0)], 0
     while stack:
         parent, path, depth = stack.pop()
@@ -105,7 +115,7 @@ def _build(module, own, rankdir, max_depth, max_children):
                 dot.edge(keys[id(parent)], f"f{folds}")
             if id(child) not in keys:
                 keys[id(child)] = f"m{len(keys)}"
-                dot.node(keys[id(child)], "\\n".join(_label(child_path, child, own[id(child)])))
+                dot.node(keys[id(child)], label_text(_label(child_path, child, own[id(child)])))
                 pending.append((child, child_path, depth + 1))
             dot.edge(keys[id(parent)], keys[id(child)])
         stack.extend(reversed(pending))

@@ -169,6 +169,10 @@ class ModulePaths:
             self._cache[key] = path
         return path
 
+    def alias(self, key, cluster_key):
+        """Make ``key`` a cluster of the same module as ``cluster_key`` (one call of it, see ``calls``)."""
+        self.clusters[key] = self.clusters[cluster_key]
+
     def path(self, cluster_key):
         """The dotted module path of a cluster ('' for the outermost module)."""
         return self.clusters[cluster_key][0]
