@@ -5,33 +5,17 @@ not pass; a check that is right in float64 is not called wrong in float32 becaus
 op's own intermediate values; bad declarations are refused when the test is built.
 """
 
-import warnings
-
 import hypothesis
 import numpy as np
 import pytest
 
 import tinygrad_nn as tg
-from tinygrad_nn.checks import GradcheckPrecisionWarning
 from tinygrad_nn.testing import activation_failures, check_activation
+
+from activation_gallery import CORRECT, WRONG, elementwise
 
 QUIET = pytest.mark.filterwarnings("ignore::tinygrad_nn.checks.GradcheckPrecisionWarning")
 FEW = hypothesis.settings(max_examples=30, derandomize=True, database=None, deadline=None)
-
-
-def elementwise(name, forward, backward):
-    """A Function ``y = forward(x)`` whose backward is ``backward(x, y, grad)``."""
-
-    def run_forward(ctx, x):
-        y = forward(x)
-        ctx.save_for_backward(x, y)
-        return y
-
-    def run_backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        return backward(x, y, grad)
-
-    return type(name, (tg.Function,), {"forward": staticmethod(run_forward), "backward": staticmethod(run_backward)})
 
 
 Square = elementwise("Square", lambda x: x * x, lambda x, y, g: g * 2 * x)
@@ -220,7 +204,6 @@ def test_check_graph_passes_a_correct_float32_model():
 
 # ---- the gallery: every checker on every wrong and every correct activation ----
 
-from activation_gallery import CORRECT, WRONG  # noqa: E402 - the gallery, after the checks' own cases
 
 GALLERY_INPUTS = (np.linspace(-3.0, 3.0, 7), np.array([-200.0, -30.0, -1.5, 0.3, 25.0, 150.0]),
                   np.random.default_rng(5).normal(size=(3, 4)) * 3)
