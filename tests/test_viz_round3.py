@@ -105,6 +105,15 @@ def test_name_lines_keep_every_character_of_a_name_that_fits_and_the_ends_of_one
         assert lines[-1] == "… " + text[-(width - 2):]
 
 
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text("abc", min_size=5, max_size=12), min_size=50, max_size=80))
+def test_a_shortened_name_of_words_ends_with_the_names_own_last_characters(words):
+    text = " ".join(words)
+    lines = name_lines(text)
+    assert len(lines) == NAME_LINES and lines[-1] == "… " + text[-(NAME_WIDTH - 2):]  # its spaces kept
+
+
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 
 

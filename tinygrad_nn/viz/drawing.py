@@ -158,10 +158,11 @@ def name_lines(text, width=NAME_WIDTH, max_lines=NAME_LINES):
     [60, 60, 60, 60]
     """
     lines = []
-    for part in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    parts = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for part in parts:
         lines.extend(textwrap.wrap(part, width, break_long_words=True, break_on_hyphens=False) or [""])
     if len(lines) > max_lines:
-        tail = "".join(lines[max_lines - 1:])[-(width - 2):]
+        tail = " ".join(parts).strip()[-(width - 2):]  # the name's own end (the wrapped lines lost their spaces)
         lines = lines[:max_lines - 1] + [f"… {tail}"]
     return lines
 
