@@ -77,7 +77,8 @@ def main():
     print(f"files in the folder: {sorted(os.listdir(FOLDER))}")
 
     # 2. damaged copies are refused with the reason
-    data = open(PATH, "rb").read()
+    with open(PATH, "rb") as file:
+        data = file.read()
     flipped = bytearray(data)
     flipped[len(data) // 3] ^= 0xFF
     for name, damaged in [("cut.npz", data[: len(data) // 2]), ("flipped.npz", bytes(flipped))]:

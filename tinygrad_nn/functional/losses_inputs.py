@@ -90,8 +90,9 @@ def differentiable_target(target, scores):
 def same_shape(scores, targets, loss, what):
     """Refuse ``targets`` whose shape is not exactly the scores' (a ShapeError naming both)."""
     if targets.shape != scores.shape:
+        verb = "have" if what.endswith("s") else "has"
         raise ShapeError(
-            f"{loss}: {what} have shape {targets.shape} but the scores have shape {scores.shape}; "
+            f"{loss}: {what} {verb} shape {targets.shape} but the scores have shape {scores.shape}; "
             f"they must match exactly (nothing is broadcast: reshape the {what} to {scores.shape})")
 
 
@@ -119,14 +120,27 @@ def class_labels(scores, labels, loss, ignore_index=None):
     if labels.shape != (n,):
         raise ShapeError(f"{loss}: scores have shape {scores.shape}, so labels must have shape ({n},), "
                          f"got shape {labels.shape}")
-    ignored = check_label_range(labels, classes, loss, ignore_index, f" (scores of shape {scores.shape})")
+    hint = _ONE_COLUMN_HINTS.get(loss, _ONE_COLUMN_HINTS["nll_loss"]) if classes == 1 else ""
+    ignored = check_label_range(labels, classes, loss, ignore_index, f" (scores of shape {scores.shape})", hint)
     if not ignored and ignore_index is not None and 0 <= ignore_index < classes:  # ignore_index is a class
         ignored = bool((labels == ignore_index).any())
     return labels.astype(np.int64, copy=False), ignored
 
 
-def check_label_range(labels, classes, loss, ignore_index=None, where=""):
-    """Raise when a label lies outside ``[0, classes)`` and is not ``ignore_index``.
+# One score column is one class: what to write instead for a binary classifier (the notes' binary softmax / SVM).
+_ONE_COLUMN_HINTS = {
+    "cross_entropy": "; one score column is one class: for two classes give the last layer 2 outputs, or keep "
+                     "one score per sample and use F.binary_cross_entropy_with_logits(scores, "
+                     "labels.reshape(-1, 1)) with 0/1 labels",
+    "nll_loss": "; one column is one class: for two classes give the last layer 2 outputs",
+    "multiclass_hinge_loss": "; one score column is one class: for two classes give the last layer 2 outputs, or "
+                             "keep one score per sample and use F.hinge_loss(scores, 2 * labels.reshape(-1, 1) - 1) "
+                             "(the binary SVM, labels -1/+1)",
+}
+
+
+def check_label_range(labels, classes, loss, ignore_index=None, where="", hint=""):
+    """Raise when a label lies outside ``[0, classes)`` and is not ``ignore_index`` (``hint`` ends the message).
 
     Returns True when some labels lie outside and all of those are ``ignore_index``.
     """
@@ -137,8 +151,9 @@ def check_label_range(labels, classes, loss, ignore_index=None, where=""):
         bad &= labels != ignore_index
     if bad.any():
         skipped = f" or equal ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} classes{where}{skipped}, "
-                         f"got {labels[bad][:5].tolist()}{' ...' if bad.sum() > 5 else ''}")
+        noun = "class" if classes == 1 else "classes"
+        raise ValueError(f"{loss}: labels must lie in [0, {classes}) for {classes} {noun}{where}{skipped}, "
+                         f"got {labels[bad][:5].tolist()}{' ...' if bad.sum() > 5 else ''}{hint}")
     return True
 
 
