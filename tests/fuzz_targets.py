@@ -207,7 +207,8 @@ def module_class_targets():
         targets.append((f"nn.{name}", _constant(cls), (name,)))
         instance = WORKING_MODULES.get(name, cls)
         targets.append((f"nn.{name}()(x)", _constant_factory(instance), (name,)))
-    for method in sorted(vars(nn.Module)):
+    module_methods = {name for cls in nn.Module.__mro__ if cls is not object for name in vars(cls)}  # mixins too
+    for method in sorted(module_methods):
         if not method.startswith("_") and callable(getattr(nn.Module, method)):
             targets.append((f"Module.{method}", _bound(lambda: nn.MLP([3, 4, 2], rng=0), method), (method,)))
     return targets

@@ -1,8 +1,8 @@
 """``Module``: the base class of layers and networks.
 
 A module finds its parameters and children by walking its own instance
-attributes (``vars(self)``) in insertion order; there is no ``__setattr__``
-magic, so what you assign is what you get:
+attributes (``vars(self)``) in insertion order; ``__setattr__`` registers
+nothing, so what you assign is what you get:
 
 * a leaf ``Tensor`` with ``requires_grad=True`` is a parameter (a tensor
   made by an op, such as an activation kept as ``self.last = h``, is not), and stays one
@@ -13,8 +13,12 @@ magic, so what you assign is what you get:
   (Modules become children, parameter Tensors parameters); a dict does
   the same with ``attr.key``, and its keys must be strings (a parameter or
   module under any other key is a ``TypeError``, as in
-  ``torch.nn.ParameterDict``);
+  ``torch.nn.ParameterDict``); containers nest (``attr.0.1``);
 * anything else (numbers, arrays, tensors that never required grad, hooks) is ignored.
+
+``__setattr__`` only refuses, as PyTorch does, to replace a parameter by a
+value that is no Tensor or a child by one that is no Module (the parameter
+or child would silently drop out of the walk).
 
 One walker (``Module._walk``) feeds ``named_modules``, ``named_parameters``
 and ``state_dict``. It visits modules depth first in attribute order and
@@ -31,35 +35,18 @@ first name the walk finds.
 """
 
 import itertools
-from collections.abc import Mapping
-from html import escape
 
 import numpy as np
 
-from ..engine import Tensor, no_grad, scope
+from ..engine import Tensor, scope
 from ..engine.graph import tensor_namers
 from ..engine.methods.arguments import flag_argument
-from ..state_values import StateDictError, cast_like, numeric_array
+from ..state_values import StateDictError
 from .module_conversions import ConversionMethods
+from .module_display import DisplayMethods
+from .module_state import LoadResult, StateDictMethods
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
-
-
-class LoadResult(tuple):
-    """What ``load_state_dict(strict=False)`` skipped: ``(missing_keys, unexpected_keys)``."""
-
-    def __new__(cls, missing_keys, unexpected_keys):
-        return super().__new__(cls, (missing_keys, unexpected_keys))
-
-    @property
-    def missing_keys(self):
-        """Parameter names of the module that the state dict lacked."""
-        return self[0]
-
-    @property
-    def unexpected_keys(self):
-        """Names in the state dict that the module has no parameter for."""
-        return self[1]
 
 
 class HookHandle:
@@ -90,27 +77,38 @@ def _is_parameter(value):
 
 
 def _direct_members(module):
-    """``(name, value)`` for each parameter and child held directly by ``module``, in attribute order."""
+    """``(name, value)`` for each parameter and child held directly by ``module``, in attribute order.
+
+    Lists, tuples and dicts are searched to any depth (``stages.0.1``); a
+    container met again inside itself is skipped. Every occurrence is
+    listed (a module held twice appears twice); the walker deduplicates.
+    """
     for name, value in vars(module).items():
         if name == "_forward_hooks":  # the hooks registry (int keys); a hook that is a Module is no child
             continue
-        if isinstance(value, Module) or _is_parameter(value):
-            yield name, value
-        elif isinstance(value, (list, tuple)):
-            for index, item in enumerate(value):
-                if isinstance(item, Module) or _is_parameter(item):
-                    yield f"{name}.{index}", item
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, Module) or _is_parameter(item):
-                    if not isinstance(key, str):
-                        kind = "module" if isinstance(item, Module) else "parameter"
-                        raise TypeError(f"{type(module).__name__}: the dict attribute {name!r} holds a {kind} "
-                                        f"under the key {key!r:.40} ({type(key).__name__}); parameters and "
-                                        "modules in a dict need string keys (they are named "
-                                        f"'{name}.<key>', as in torch.nn.ParameterDict / ModuleDict), "
-                                        f"e.g. {str(key)!r:.40}")
-                    yield f"{name}.{key}", item
+        yield from _members_in(module, name, value, set())
+
+
+def _members_in(module, name, value, open_containers):
+    """The members found in ``value``, the attribute (or container item) called ``name``."""
+    if isinstance(value, Module) or _is_parameter(value):
+        yield name, value
+        return
+    if not isinstance(value, (list, tuple, dict)) or id(value) in open_containers:
+        return
+    open_containers.add(id(value))
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        found = list(_members_in(module, f"{name}.{key}", item, open_containers))
+        if found and isinstance(value, dict) and not isinstance(key, str):
+            kind = "module" if isinstance(found[0][1], Module) else "parameter"
+            raise TypeError(f"{type(module).__name__}: the dict attribute {name!r} holds a {kind} "
+                            f"under the key {key!r:.40} ({type(key).__name__}); parameters and "
+                            f"modules in a dict need string keys (they are named "
+                            f"'{name}.<key>', as in torch.nn.ParameterDict / ModuleDict), "
+                            f"e.g. {str(key)!r:.40}")
+        yield from found
+    open_containers.discard(id(value))
 
 
 def zero_grads(tensors, set_to_none, caller):
@@ -138,10 +136,16 @@ def zero_grads(tensors, set_to_none, caller):
 
 
 def _join(prefix, name):
-    return f"{prefix}.{name}" if prefix else name
+    return f"{prefix}.{name}" if prefix and name else prefix or name
 
 
-class Module(ConversionMethods):
+def _prefix_argument(prefix, op):
+    if not isinstance(prefix, str):
+        raise TypeError(f"{op}: prefix must be a str (put before every name), got {type(prefix).__name__}")
+    return prefix
+
+
+class Module(ConversionMethods, DisplayMethods, StateDictMethods):
     """Base class of every layer and network: subclass it and write ``forward``.
 
     Assign parameters (Tensors with ``requires_grad=True``) and sub-modules as
@@ -164,6 +168,31 @@ class Module(ConversionMethods):
 
     def __init__(self):
         self.training = True
+
+    def __setattr__(self, name, value):
+        """Assign as usual, but refuse to replace a parameter or a child by a value that is no Tensor or Module.
+
+        PyTorch refuses these too. ``layer.weight = np.ones((3, 2))`` would
+        silently drop the weight from ``parameters()`` and ``state_dict()``
+        (an optimizer made before would go on updating a tensor no longer
+        used); load values with ``load_state_dict`` or ``copy_`` instead. A
+        Tensor may replace a parameter (plugging the tensors a function of the
+        weights is differentiated by into a layer, as ``autograd.hvp`` needs);
+        it is a parameter afterwards only if it is one (a leaf that requires
+        grad). None, or ``del`` first, frees any name.
+        """
+        old = self.__dict__.get(name)
+        if old is not None and value is not None and value is not old:
+            if isinstance(old, Module) and not isinstance(value, Module):
+                raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to the child "
+                                f"module {name!r} (a Module or None expected); to store something else under "
+                                f"that name, del the attribute first")
+            if _is_parameter(old) and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to the parameter "
+                                f"{name!r} (a Tensor or None expected): it would silently stop being a parameter. "
+                                f"To load values, use load_state_dict, or {name}.copy_(values) under "
+                                f"tg.no_grad(); to store something else under that name, del the attribute first")
+        object.__setattr__(self, name, value)
 
     # -------------------------------------------------------------- calling
     def forward(self, *args, **kwargs):
@@ -218,17 +247,28 @@ class Module(ConversionMethods):
             yield path, module, own
             stack.extend(reversed(children))
 
-    def named_parameters(self):
-        """List of ``(dotted_name, tensor)`` for every parameter, each listed once."""
-        return [(_join(path, name), tensor) for path, _, own in self._walk() for name, tensor in own]
+    def named_parameters(self, prefix="", recurse=True):
+        """List of ``(dotted_name, tensor)`` for every parameter, each listed once.
 
-    def parameters(self):
-        """List of every parameter tensor, each once (pass it to an optimizer)."""
-        return [tensor for _, tensor in self.named_parameters()]
+        As PyTorch's: ``prefix`` goes before every name (``"model"`` gives
+        ``model.layers.0.weight``), and ``recurse=False`` lists only this
+        module's own parameters, none of its children's.
+        """
+        prefix = _prefix_argument(prefix, "named_parameters")
+        recurse = flag_argument(recurse, "recurse", "named_parameters")
+        walk = self._walk() if recurse else itertools.islice(self._walk(), 1)
+        return [(_join(prefix, _join(path, name)), tensor) for path, _, own in walk for name, tensor in own]
 
-    def named_modules(self):
-        """List of ``(dotted_path, module)`` for this module (path ``""``) and every descendant, each once."""
-        return [(path, module) for path, module, _ in self._walk()]
+    def parameters(self, recurse=True):
+        """List of every parameter tensor, each once (pass it to an optimizer); ``recurse=False``: own ones only."""
+        recurse = flag_argument(recurse, "recurse", "parameters")
+        return [tensor for _, tensor in self.named_parameters(recurse=recurse)]
+
+    def named_modules(self, prefix=""):
+        """List of ``(dotted_path, module)`` for this module (at path ``prefix``, ``""`` by default) and every
+        descendant, each once."""
+        prefix = _prefix_argument(prefix, "named_modules")
+        return [(_join(prefix, path), module) for path, module, _ in self._walk()]
 
     def modules(self):
         """List of this module and every descendant, each once."""
@@ -237,8 +277,8 @@ class Module(ConversionMethods):
     def named_children(self):
         """List of ``(name, module)`` for the direct children, each once."""
         seen, result = set(), []
-        for name, value in _direct_members(self):
-            if isinstance(value, Module) and value is not self and id(value) not in seen:
+        for name, value in self._child_positions():
+            if id(value) not in seen:
                 seen.add(id(value))
                 result.append((name, value))
         return result
@@ -291,102 +331,15 @@ class Module(ConversionMethods):
         """
         zero_grads(self.parameters(), set_to_none, f"{type(self).__name__}.zero_grad")
 
-    # --------------------------------------------------------- state dicts
-    def state_dict(self):
-        """A dict ``{dotted_name: numpy array copy}`` of every parameter, in walk order."""
-        return {name: tensor.data.copy() for name, tensor in self.named_parameters()}
+    # ------------------------------------------------------------- display helpers
+    def _child_positions(self):
+        """``(name, module)`` for every child position, a module held at two places listed twice (for repr)."""
+        return [(name, value) for name, value in _direct_members(self)
+                if isinstance(value, Module) and value is not self]
 
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays (or Tensors) from ``state_dict`` into the parameters, in place; all or nothing.
-
-        Every value is checked and cast to its parameter's dtype first: it
-        must hold real numbers of exactly the parameter's shape, fit in its
-        dtype (no finite value may become infinite), and the parameter must be
-        writeable. With ``strict=True`` missing and unexpected keys are errors
-        too. Any problem raises one ``StateDictError`` naming every offending
-        key, and leaves every parameter as it was. Otherwise the values are
-        copied with ``Tensor.copy_`` (under ``no_grad``, so versions count the
-        change). With ``strict=False`` returns ``LoadResult(missing_keys,
-        unexpected_keys)``.
-        """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
-        strict = flag_argument(strict, "strict", "load_state_dict")
-        parameters = dict(self.named_parameters())
-        missing = [name for name in parameters if name not in state_dict]
-        unexpected = [key for key in state_dict if key not in parameters]
-        values, invalid = {}, []
-        for name, tensor in parameters.items():
-            if name not in state_dict:
-                continue
-            try:
-                values[name] = cast_like(numeric_array(state_dict[name]), tensor.dtype, tensor.shape)
-            except ValueError as error:
-                invalid.append(f"{name}: {error}")
-                continue
-            if not tensor.data.flags.writeable:
-                invalid.append(f"{name}: the parameter is read-only (its data array is not writeable); "
-                               "give it a writeable copy first (tensor.data = tensor.data.copy())")
-        problems = []
-        if invalid:
-            problems.append("; ".join(invalid))
-        if strict and missing:
-            problems.append("missing keys: " + ", ".join(missing))
-        if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(map(str, unexpected)))
-        if problems:
-            raise StateDictError(f"load_state_dict into {type(self).__name__} failed, no parameter was "
-                                 "changed: " + " | ".join(problems))
-        with no_grad():
-            for name, value in values.items():
-                parameters[name].copy_(value)
-        return LoadResult(missing, unexpected)
-
-    # ------------------------------------------------------------- display
-    def extra_repr(self):
-        """The text inside this module's parentheses in ``repr`` (e.g. ``in_features=3, ...``)."""
-        return ""
-
-    def __repr__(self):
-        lines = []
-        for name, child in self.named_children():
-            child_text = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {child_text}")
-        extra = self.extra_repr()
-        if not lines:
-            return f"{type(self).__name__}({extra})"
-        if extra:
-            lines.insert(0, "  " + extra.replace("\n", "\n  "))
-        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
-
-    def _repr_html_(self):
-        """Jupyter: the same tree as ``repr``, each module with children a collapsible ``<details>``.
-
-        Each line shows the child's name, its class with ``extra_repr()``, and
-        its parameter count; a leaf also lists its own parameters' shapes.
-        """
-        return ('<div class="tinygrad-nn-module" style="font-family:monospace;font-size:12px">'
-                + _module_html(self, None) + "</div>")
-
-
-def _module_html(module, name):
-    """One module of ``Module._repr_html_``: a ``<details>`` around its children, or one line for a leaf."""
-    extra = module.extra_repr()
-    children = module.named_children()
-    label = (f"<b>({escape(name)})</b>: " if name is not None else "") + escape(type(module).__name__)
-    label += f"({escape(extra)})" if extra else ("" if children else "()")
-    count = module.num_parameters()
-    own = [f"{escape(local)} {tuple(value.shape)}" for local, value in _direct_members(module)
-           if not isinstance(value, Module)]
-    if count:
-        counts = f"{count:,} parameter{'' if count == 1 else 's'}"
-        if own:
-            counts += (": " if not children else ", own: ") + ", ".join(own)
-        label += f' <span style="color:#777">{counts}</span>'
-    if not children:
-        return f'<div style="margin-left:1.2em">{label}</div>'
-    inner = "".join(_module_html(child, child_name) for child_name, child in children)
-    return f'<details open style="margin-left:1.2em"><summary>{label}</summary>{inner}</details>'
+    def _own_parameter_positions(self):
+        """``(name, tensor)`` for every parameter held directly (in containers too), in attribute order."""
+        return [(name, value) for name, value in _direct_members(self) if not isinstance(value, Module)]
 
 
 def scope_path(scope):

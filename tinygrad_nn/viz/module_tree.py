@@ -16,7 +16,8 @@ PARAMETER_LINES = 8   # own parameter tensors listed in a box; a module with mor
 
 def count_parameters(module):
     """``(number of scalar parameters, number of parameter tensors)`` of ``module`` and its children."""
-    return module.num_parameters(), sum(1 for _ in module.parameters())
+    parameters = module.parameters()  # not num_parameters(): a PReLU's num_parameters is its width (an int)
+    return int(sum(tensor.size for tensor in parameters)), len(parameters)
 
 
 def _label(path, module, own_parameters, show_count=True):
