@@ -3,7 +3,9 @@
 Each subcommand lives in its own module under ``tinygrad_nn/commands/`` and
 provides ``register(subparsers)``, which adds its parser and sets
 ``func=run`` on it. ``run(args)`` returns the exit code: 0 on success, 1
-when the check it ran failed, 2 on bad usage (no command at all included).
+when the check it ran failed, 2 on bad usage (no command at all included);
+``main`` returns 130 when Ctrl-C stopped it and 141 (128 + SIGPIPE) when the
+reader of its output went away (``tinygrad-nn compile ... | head``).
 """
 
 import argparse
@@ -12,6 +14,7 @@ import importlib
 import importlib.util
 import inspect
 import math
+import os
 import pathlib
 import re
 import sys
@@ -28,6 +31,8 @@ MAX_INPUT_DIMS = 32          # axes in one --input-shape (numpy 1.x arrays have 
 # -1,3", "--bounded -1,1", "--lr -inf": bad values to explain), never an option (no option looks like that)
 NEGATIVE_VALUE = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)
 _MISSING = object()   # getattr's default when looking NAME up
+INTERRUPTED_EXIT = 130     # 128 + SIGINT: stopped by Ctrl-C
+BROKEN_PIPE_EXIT = 141     # 128 + SIGPIPE: what a shell shows for a program whose reader went away
 
 
 class UsageError(Exception):
@@ -103,28 +108,37 @@ def load_from_file(target, example):
     """The object named by ``FILE.py:NAME`` (``NAME`` may be dotted), as ``(NAME, object)``.
 
     Runs the user's file as a module (its folder first on ``sys.path`` while
-    it runs). Every problem (a malformed target, a missing file, a file that
+    it runs; the module stays in ``sys.modules``, as an import leaves it, for
+    the dataclasses, pickle and typing that look it up). Every problem (a malformed target, a missing file, a file that
     fails to run or calls ``sys.exit``, a missing name) raises
     ``UsageError``; ``example`` is shown
     in the message for a malformed target (e.g. ``"model.py:net"``).
     """
     file_part, colon, name = target.rpartition(":")
+    if pathlib.Path(target).is_file():   # also C:\models\model.py, whose drive's colon separates no NAME
+        raise UsageError(f"expected FILE.py:NAME (e.g. {example}), got {target!r}: add the name to use from "
+                         f"that file after a colon ({target}:{example.rpartition(':')[2]})")
     if not colon or not file_part or not name:
         raise UsageError(f"expected FILE.py:NAME (e.g. {example}), got {target!r}")
     path = pathlib.Path(file_part)
     if path.is_dir():
         raise UsageError(f"{file_part} is a folder, not a Python file")
     if not path.is_file():
-        raise UsageError(f"no such file: {file_part}")
-    spec = importlib.util.spec_from_file_location(f"_tinygrad_nn_user_{path.stem}", path)
+        raise UsageError(f"no such file: {file_part}{_not_a_file_hint(path, name)}")
+    module_name = f"_tinygrad_nn_user_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise UsageError(f"cannot load {path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
+    sys.modules[module_name] = module   # as import does: dataclasses, pickle and typing look the module up
     try:
         with user_code(f"running {path}"):
             spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
     finally:
         if folder in sys.path:  # unless the user's file took it off
             sys.path.remove(folder)
@@ -142,6 +156,15 @@ def load_from_file(target, example):
             raise UsageError(f"{file_part} has no name {name!r}{hint}")
         obj = found
     return name, obj
+
+
+def _not_a_file_hint(path, name):
+    """`` (did you mean model.py:net?)`` for a FILE typed without ``.py`` or as a module name, else ``""``."""
+    if path.suffix == ".py":
+        return ""
+    if path.with_name(path.name + ".py").is_file():
+        return f" (did you mean {path}.py:{name}?)"
+    return " (FILE is the path of a Python file, such as model.py, not a module name)"
 
 
 def required_positional(fn, skip=0):
@@ -197,7 +220,44 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Characters that stdout's encoding cannot write (a path with an accent on
+    an ASCII terminal) are written as backslash escapes, as Python does on
+    stderr, instead of stopping the program. When the reader of the output
+    has gone away (``| head``), the program ends quietly with exit code 141.
+    """
+    stdout = sys.stdout
+    escaping = getattr(stdout, "errors", None) == "strict" and hasattr(stdout, "reconfigure")
+    if escaping:
+        stdout.reconfigure(errors="backslashreplace")
+    try:
+        try:
+            return _run(argv)
+        finally:   # argparse's --help and --version end here too: a closed pipe shows now, not at exit
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_EXIT
+    finally:
+        if escaping:
+            with contextlib.suppress(OSError, ValueError):   # a closed or broken stdout stays as it is
+                stdout.reconfigure(errors="strict")
+
+
+def _discard_stdout():
+    """Point stdout at the null device: what is still buffered must not fail again when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # stdout is no file (captured in a test, or closed)
+        pass
+
+
+def _run(argv):
+    """Parse ``argv`` and run the command; bad usage is one line on stderr and exit code 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):  # no command: usage on stderr and exit 2, as argparse does for bad usage
@@ -212,7 +272,7 @@ def main(argv=None):
         print(f"tinygrad-nn: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED_EXIT
 
 
 if __name__ == "__main__":

@@ -11,8 +11,13 @@ backward would have nothing to compute).
 Bad usage, a bad shape or a model whose code fails or calls ``sys.exit``
 (while it is loaded, made, compiled or run) raise ``UsageError`` (one line,
 exit code 2, no traceback); so does a model that returns anything but one
-Tensor.
+Tensor. Generated code that stdout's encoding cannot write (names with
+accents on an ASCII terminal) is refused the same way rather than printed
+with escapes that would not run.
 """
+
+import re
+import sys
 
 import numpy as np
 
@@ -30,7 +35,7 @@ def register(subparsers):
         epilog="example: tinygrad-nn compile model.py:net --input-shape 4,3")
     parser.add_argument("target", metavar="FILE.py:NAME", help="the file and the name of the model in it")
     parser.add_argument("--input-shape", metavar="N,D", action="append", default=None,
-                        help="shape of one random input, e.g. 4,3; give it once per input of a function")
+                        help="shape of one random input (required), e.g. 4,3; give it once per input of a function")
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                         help="dtype of the random inputs (default float64)")
     parser.add_argument("--input-grad", action="store_true",
@@ -53,6 +58,27 @@ def _load(target):
     if isinstance(obj, type) or required_positional(obj) == 0:  # a class or a factory: it makes the model
         return name, module_from(obj, where), True
     return name, obj, False
+
+
+def _check_writable_to_stdout(source):
+    """Raise UsageError when stdout's encoding cannot write the names in ``source`` (escaped, they would not run)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    names = sorted({word for word in re.findall(r"\w+", source) if not _encodes(word, encoding)})
+    if names:
+        raise UsageError(f"the generated code has names ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}) "
+                         f"that stdout's encoding {encoding} cannot write; run the command with "
+                         "PYTHONIOENCODING=utf-8 (or give them ASCII names)")
+
+
+def _encodes(text, encoding):
+    """Whether ``encoding`` can write ``text`` (an encoding Python does not know: let the print say so)."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    except LookupError:
+        return True
+    return True
 
 
 def run(args):
@@ -80,5 +106,6 @@ def run(args):
             if not str(error).startswith(returned):
                 raise
             raise UsageError(f"{name} returned {str(error)[len(returned):]}") from error
+    _check_writable_to_stdout(compiled.source)
     print(compiled.source, end="")
     return 0

@@ -1,10 +1,11 @@
 """``tinygrad-nn gradcheck FILE.py:NAME``: check a user's activation from the command line.
 
 ``NAME`` is a ``Function`` subclass or a callable taking one Tensor and
-returning one. The command first runs it once, forward and backward, at a
-fixed sample: code that is broken (returns a numpy array, raises, has no
-backward, calls ``sys.exit``) is bad usage, reported in one line before
-anything else. Then it runs the property-based check of
+returning one (a ``Module`` instance included); a ``Module`` class is made
+with no arguments first, as ``draw`` and ``compile`` do. The command first
+runs it once, forward and backward, at a fixed sample: code that is broken
+(returns a numpy array, raises, has no backward, calls ``sys.exit``) is bad
+usage, reported in one line before anything else. Then it runs the property-based check of
 ``tinygrad_nn.testing.check_activation`` over ``--examples`` drawn inputs
 (``--seed`` fixes them, ``--dtype`` picks float64 or float32), prints the
 report, and exits 0 when it passed, 1 when it failed (with hypothesis's
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..checks import GradcheckPrecisionWarning, gradcheck
 from ..checks.formatting import format_number
-from ..cli import UsageError, load_from_file, required_positional, user_code
+from ..cli import UsageError, load_from_file, module_from, required_positional, user_code
 from ..engine import Function, Tensor
 
 __all__ = ["register", "run", "load_target", "SAMPLE", "MAX_EXAMPLES", "MIN_MAGNITUDE"]
@@ -68,9 +69,17 @@ def register(subparsers):
 
 
 def load_target(target):
-    """``(name, fn)`` for ``FILE.py:NAME``; raises UsageError when the file or name is missing or unusable."""
+    """``(name, fn)`` for ``FILE.py:NAME``; raises UsageError when the file or name is missing or unusable.
+
+    A ``Module`` class (``class Swish(tg.nn.Module)``) is made with no
+    arguments: the check runs its instance.
+    """
+    from ..nn import Module
+
     name, fn = load_from_file(target, "activations.py:Swish")
     file_part = target.rpartition(":")[0]
+    if isinstance(fn, type) and issubclass(fn, Module):
+        fn = module_from(fn, f"{name} in {file_part}")
     if isinstance(fn, type) and issubclass(fn, Function):
         count = required_positional(fn.forward, skip=1)
         if count is not None and count != 1:
