@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from tinygrad_nn.cli import main
+from cli_runner import cli
 
 MODELS = textwrap.dedent("""
     import sys
@@ -106,16 +106,6 @@ def files(tmp_path, monkeypatch):
     (tmp_path / "syntax.py").write_text("def f(:\n")
     (tmp_path / "folder").mkdir()
     return tmp_path
-
-
-def cli(capsys, *argv):
-    """``(exit code, stdout, stderr)`` of the command line, argparse's exits included."""
-    try:
-        code = main(list(argv))
-    except SystemExit as stop:
-        code = stop.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def usage_error(capsys, *argv):

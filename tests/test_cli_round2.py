@@ -11,6 +11,8 @@ import pytest
 
 from tinygrad_nn.cli import main
 
+from cli_runner import cli
+
 ACTIVATIONS = textwrap.dedent("""
     import tinygrad_nn as tg
 
@@ -66,16 +68,6 @@ def files(tmp_path, monkeypatch):
     (tmp_path / "config_model.py").write_text(DATACLASS_MODEL)
     (tmp_path / "model.py").write_text("import tinygrad_nn as tg\nnet = tg.nn.MLP([3, 4, 2])\n")
     return tmp_path
-
-
-def cli(capsys, *argv):
-    """``(exit code, stdout, stderr)`` of the command line, argparse's exits included."""
-    try:
-        code = main(list(argv))
-    except SystemExit as stop:
-        code = stop.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 # ------------------------------------------------------------------ | head: the reader closed the pipe
