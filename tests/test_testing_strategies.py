@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tinygrad_nn.testing import arrays, away_from_kinks, broadcastable_arrays, floats, tensors
 
-MANY = settings(max_examples=1500, derandomize=True, database=None, deadline=None,
+MANY = settings(max_examples=500, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -29,7 +29,7 @@ def draws(strategy):
                          ids=["float64", "float32", "float16", "wide", "kink0", "kink-pushes-to-0"])
 def test_floats_without_zero_never_draw_zero(options):
     values = draws(floats(allow_zero=False, **options))
-    assert len(values) > 1000
+    assert len(values) > 400
     assert all(value != 0 for value in values)
     assert all(np.isfinite(value) for value in values)
 
