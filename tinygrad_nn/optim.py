@@ -17,7 +17,9 @@ A parameter whose ``.grad`` is None is skipped; a ``.grad`` that is a Tensor
 of dicts, one per group, holding ``"params"`` and the hyperparameters, so
 ``for group in optimizer.param_groups: group["lr"] *= 0.5`` changes the
 learning rate (``step()`` checks a changed value as the constructor does,
-before anything moves); ``add_param_group`` adds a group. ``state_dict()``
+before anything moves); ``add_param_group`` adds a group. ``step(closure)``
+calls ``closure`` (which recomputes the loss) first and returns its loss;
+``optimizer.state[p]`` is parameter ``p``'s state, as in PyTorch. ``state_dict()``
 is a flat ``{name: np.ndarray}`` dict that ``tg.save`` can write.
 """
 
@@ -25,13 +27,14 @@ import math
 import numbers
 import operator
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 
 import numpy as np
 
-from .engine import Tensor
+from .engine import Tensor, enable_grad
 from .engine.methods.arguments import flag_argument
-from .nn.module import zero_grads
+from .nn.module import Module, zero_grads
 from .state_values import StateDictError, cast_like, numeric_array
 
 __all__ = ["Optimizer", "SGD", "Adam"]
@@ -82,11 +85,14 @@ def _check_params(where, group, suffix):
 
 
 class Optimizer:
-    """Base class: holds parameter groups and per-parameter state; subclasses write ``_update``.
+    """Base class: holds parameter groups and per-parameter state; subclasses write ``_update`` (or ``step``).
 
     ``params`` is an iterable of Tensors (e.g. ``model.parameters()``) or of
     dicts ``{"params": [...], "lr": ...}`` whose entries override the
-    defaults for that group.
+    defaults for that group. ``defaults`` names the hyperparameters, any
+    names, as for ``torch.optim.Optimizer``; ``lr`` and ``weight_decay``,
+    where present, must be finite numbers >= 0. ``state`` maps each
+    parameter to its dict of state arrays (``{}`` until it steps).
     """
 
     STATE_FIELDS = ()              # names of the per-parameter state arrays
@@ -105,6 +111,8 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params must be an iterable of Tensors "
                             "(e.g. model.parameters()), got a single Tensor; wrap it in a list")
+        if isinstance(params, Module):
+            raise TypeError(f"{name}: params is a {type(params).__name__} module; pass model.parameters()")
         if isinstance(params, Mapping):
             raise TypeError(f"{name}: params must be an iterable of Tensors or of parameter-group dicts, "
                             f"got a {type(params).__name__}; wrap one parameter group in a list: [{{'params': ...}}]")
@@ -127,7 +135,7 @@ class Optimizer:
         if not dicts[0]:
             groups = [{"params": groups}]
         self.param_groups = []
-        self.state = {}   # id(param) -> {name: np.ndarray}
+        self.state = defaultdict(dict)   # param -> {name: np.ndarray}, as in torch ({} until it steps)
         seen = {}         # id(param) -> index of its group
         for group in groups:
             self._add_group(group, seen, name)
@@ -161,6 +169,8 @@ class Optimizer:
         params = group["params"]
         if isinstance(params, Tensor):
             params = [params]
+        elif isinstance(params, Module):
+            raise TypeError(f"{where}: 'params' is a {type(params).__name__} module; pass model.parameters()")
         elif isinstance(params, (str, bytes, set, frozenset, Mapping)):
             raise TypeError(f"{where}: 'params' must be a Tensor or a list of Tensors, got "
                             f"{type(params).__name__}" + _SET_HINT * isinstance(params, (set, frozenset)))
@@ -172,6 +182,10 @@ class Optimizer:
                                 f"{params!r:.60} ({type(params).__name__})") from None
         mine = {}
         for index, param in enumerate(params):
+            if (isinstance(param, tuple) and len(param) == 2 and isinstance(param[0], str)
+                    and isinstance(param[1], Tensor)):
+                raise TypeError(f"{where}: parameter {index} is a ({param[0]!r:.60}, Tensor) pair, as "
+                                "named_parameters() gives; pass model.parameters()")
             if not isinstance(param, Tensor):
                 raise TypeError(f"{where}: parameter {index} is a {type(param).__name__}, expected a Tensor")
             if not param.is_leaf:
@@ -211,7 +225,8 @@ class Optimizer:
         """
         name = type(self).__name__
         for key in ("lr", "weight_decay"):
-            group[key] = _number(name, key, group[key])
+            if key in group:  # (a subclass may have neither, as torch.optim.Optimizer allows)
+                group[key] = _number(name, key, group[key])
 
     def _groups(self, op):
         """``param_groups``, which must still be a list (or tuple) of groups; a ``TypeError`` naming ``op`` if not."""
@@ -237,16 +252,27 @@ class Optimizer:
         self._groups(op)
         zero_grads(self.params, set_to_none, op)
 
-    def step(self):
-        """Update every parameter that has a gradient, in place; all or nothing.
+    def step(self, closure=None):
+        """Update every parameter that has a gradient, in place; all or nothing. Returns ``closure()`` or None.
 
-        Only the gradient's values are read (an array, or the data of a
-        Tensor gradient); ``.grad`` itself is never changed. Every gradient,
-        and every hyperparameter changed in ``param_groups`` since it was last
-        checked, is checked (as the constructor checks it) before any
-        parameter or state changes.
+        ``closure``, as in ``torch.optim``, is a function that recomputes the
+        loss (``zero_grad()``, forward, ``backward()``) and returns it; it is
+        called first, with recording on (also under ``no_grad``), and its loss
+        returned. Only the gradient's values are read (an array, or the data of
+        a Tensor gradient); ``.grad`` itself is never changed. Every gradient,
+        every hyperparameter changed in ``param_groups`` since it was last
+        checked (as the constructor checks it), and the shape of every state
+        array are checked before any parameter or state changes.
         """
-        groups = self._groups(f"{type(self).__name__}.step")
+        op = f"{type(self).__name__}.step"
+        loss = None
+        if closure is not None:
+            if not callable(closure):
+                raise TypeError(f"{op}: closure must be a callable that returns the loss (or None), "
+                                f"got {closure!r:.60} ({type(closure).__name__})")
+            with enable_grad():
+                loss = closure()
+        groups = self._groups(op)
         if not self._unchanged(groups):
             self._recheck(groups)
         try:
@@ -257,6 +283,7 @@ class Optimizer:
         for items, values in work:
             if items:
                 self._update_group(items, values)
+        return loss
 
     def _unchanged(self, groups):
         """Whether every group still holds the values checked last time (one tuple ``==`` each: cheap).
@@ -289,7 +316,7 @@ class Optimizer:
         ``params`` replaced by anything other than a list raises ``TypeError`` (``step`` then names it):
         a Tensor would be iterated element by element, and nothing stepped.
         """
-        items, params = [], group["params"]
+        items, params, state = [], group["params"], self.state
         if not isinstance(params, (list, tuple)):
             raise TypeError("'params' is no list")
         for param in params:
@@ -297,7 +324,19 @@ class Optimizer:
             if grad is not None:
                 data = param._data
                 items.append((param, data, _gradient_values(self, grad, data)))
+                fields = state.get(param)
+                if fields:
+                    self._check_state(param, data, fields)
         return items
+
+    def _check_state(self, param, data, fields):
+        """A ``ValueError`` unless every state array of ``param`` (but its step count) has ``data``'s shape."""
+        for field, value in fields.items():
+            if value.shape != data.shape and field != "step":
+                index = next(i for i, p in enumerate(self.params) if p is param)
+                raise ValueError(f"{type(self).__name__}.step: parameter {index} of shape {data.shape} has "
+                                 f"state {field!r} of shape {value.shape} (was its .data replaced by one of "
+                                 "another shape? a new optimizer starts afresh); nothing was updated")
 
     def _checked_groups(self, op, suffix="; nothing was updated"):
         """Every group's hyperparameters checked and normalized, as tuples (``_values_of``); changes nothing.
@@ -338,7 +377,7 @@ class Optimizer:
         for param, data, grad in items:
             if not data.flags.writeable:
                 param.data = data.copy()
-            self._update(param, grad, state.setdefault(id(param), {}), values)
+            self._update(param, grad, state[param], values)
 
     def _update(self, param, grad, state, values):
         """Update one parameter in place from its gradient values and its ``state`` dict."""
@@ -366,7 +405,7 @@ class Optimizer:
             for key, value in zip(self.defaults, values):
                 result[f"param_groups.{g}.{key}"] = np.array(value)
         for i, param in enumerate(self.params):
-            for key, value in self.state.get(id(param), {}).items():
+            for key, value in self.state.get(param, {}).items():
                 result[f"state.{i}.{key}"] = np.array(value, copy=True)
         return result
 
@@ -428,7 +467,7 @@ class Optimizer:
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
         self._checked = [self._values_of(group) for group in self.param_groups]
-        self.state = {id(params[index]): fields for index, fields in state.items()}
+        self.state = defaultdict(dict, {params[index]: fields for index, fields in state.items()})
 
     def _state_fields(self, group):
         """The state arrays a parameter of ``group`` (checked hyperparameters) keeps once it has stepped."""
@@ -535,7 +574,7 @@ class SGD(Optimizer):
             if weight_decay:
                 grad = grad + weight_decay * data
             if momentum:  # (without momentum SGD keeps no state, as in PyTorch)
-                buffers = state.setdefault(id(param), {})
+                buffers = state[param]
                 buffer = buffers.get("momentum_buffer")
                 if buffer is None:
                     buffer = buffers["momentum_buffer"] = np.array(grad, copy=True)
