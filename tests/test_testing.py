@@ -151,3 +151,30 @@ def test_bad_declarations_are_refused():
         check_activation(swish, odd=True, even=True)
     with pytest.raises(TypeError, match="expected a function"):
         check_activation(3)
+
+
+SLOW_ACTIVATION = """
+import time
+from tinygrad_nn.testing import check_activation
+
+def slow_tanh(t):
+    time.sleep(0.05)  # each example calls it several times: beyond hypothesis's 200 ms deadline
+    return t.tanh()
+
+check_activation(slow_tanh, shape=(2,), max_examples=3){settings}()
+print("passed")
+"""
+
+
+def test_a_slow_activation_is_not_failed_by_hypothesis_deadline():
+    # a fresh interpreter: hypothesis's own default profile (deadline 200 ms), not this suite's
+    run = subprocess.run([sys.executable, "-c", SLOW_ACTIVATION.format(settings="")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "passed" in run.stdout, run.stderr[-2000:]
+
+
+def test_given_settings_keep_their_own_deadline():
+    code = SLOW_ACTIVATION.replace("check_activation(slow_tanh", "from hypothesis import settings\ncheck_activation(slow_tanh")
+    code = code.format(settings="").replace("max_examples=3)", "max_examples=3, settings=settings(deadline=50))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "Deadline" in run.stderr, run.stderr[-2000:]
