@@ -200,6 +200,11 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args, **kwargs):
+        """Run ``forward(*args, **kwargs)`` with this module on the scope stack, then the forward hooks.
+
+        Every graph node recorded inside knows it was made in this module (``node.scope``); a hook
+        that returns something other than None replaces the output. Call the module, not ``forward``.
+        """
         with scope(self):
             output = self.forward(*args, **kwargs)
         hooks = self.__dict__.get("_forward_hooks")
