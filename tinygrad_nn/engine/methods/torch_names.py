@@ -132,15 +132,19 @@ class TorchNameMethods:
         """The indices that sort the values along ``dim`` (int64, no gradient); always stable, as ``np.argsort``.
 
         Ties keep their order (also with ``descending=True``), which is what
-        PyTorch's ``stable=True`` asks for; ``stable=False`` allows it.
+        PyTorch's ``stable=True`` asks for; ``stable=False`` allows it. NaN
+        counts as the largest value, as in PyTorch: last in an ascending
+        sort, first in a descending one.
         """
         axis = dim_argument(dim, max(self.ndim, 1), "argsort")
         descending = flag_argument(descending, "descending", "argsort")
         flag_argument(stable, "stable", "argsort")
         data = self._data if self.ndim else self._data.reshape(1)
-        if descending:  # sort the negated values: ties keep their order (unsigned and bool values widened first)
-            data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
-        order = np.argsort(data, axis=axis, kind="stable")
+        if descending:  # the ascending order of the reversed values, reversed: ties keep their order, NaN first
+            length = data.shape[axis]
+            order = length - 1 - np.flip(np.argsort(np.flip(data, axis), axis=axis, kind="stable"), axis)
+        else:
+            order = np.argsort(data, axis=axis, kind="stable")
         return tensor.make_tensor(order.reshape(self.shape).astype(np.int64))
 
     def sort(self, dim=-1, descending=False, stable=False):

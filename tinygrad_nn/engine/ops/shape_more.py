@@ -37,7 +37,7 @@ CATALOG = [
     dict(op="split", api=("Tensor.split", "tg.split", "tg.chunk", "Tensor.chunk"),
          value="consecutive pieces along dim (slices)",
          derivative="each piece's g in its slice"),
-    dict(op="argsort", api=("Tensor.argsort",), value="the indices that sort x along dim (int64, stable)",
+    dict(op="argsort", api=("Tensor.argsort",), value="the indices that sort x along dim (int64, stable; NaN is the largest value)",
          derivative="none (an integer result)"),
     dict(op="clone", api=("Tensor.clone",), value="a copy of x in the graph", derivative="g"),
     dict(op="contiguous", api=("Tensor.contiguous", "Tensor.cpu"), value="x itself (PyTorch's layout and device "
