@@ -65,3 +65,73 @@ def test_descending_sort_still_sends_the_gradient_to_each_value():
     np.testing.assert_array_equal(x.grad, [[1.0, 3.0, 2.0], [3.0, 1.0, 2.0]])
 
 
+# ------------------------------------------------------------------------ nn.init
+@pytest.mark.parametrize("name", ["ReLU", "Tanh", "Leaky_ReLU", "SELU", "Linear"])
+def test_calculate_gain_takes_torchs_lower_case_names_only(name):
+    with pytest.raises(ValueError, match=f"calculate_gain: unknown nonlinearity '{name}'; "
+                                         f"the names are lower case: did you mean '{name.lower()}'"):
+        init.calculate_gain(name)
+    with pytest.raises(ValueError, match="kaiming_normal_: unknown nonlinearity"):
+        init.kaiming_normal_(tg.zeros(2, 2), nonlinearity=name)
+
+
+def test_calculate_gain_names_the_known_nonlinearities_for_an_unknown_one():
+    with pytest.raises(ValueError, match=r"calculate_gain: unknown nonlinearity 'swish'; known: conv1d, .*leaky_relu"):
+        init.calculate_gain("swish")
+
+
+def test_calculate_gain_refuses_what_torch_refuses():
+    torch = pytest.importorskip("torch")
+    for name in ["ReLU", "Tanh", "swish"]:
+        with pytest.raises(ValueError):
+            torch.nn.init.calculate_gain(name)
+        with pytest.raises(ValueError):
+            init.calculate_gain(name)
+
+
+EMPTY_SHAPES = [(0, 3), (3, 0), (0, 0), (0,), (2, 0, 4)]
+
+
+@pytest.mark.parametrize("name", ["kaiming_normal_", "kaiming_uniform_"])
+@pytest.mark.parametrize("shape", EMPTY_SHAPES)
+def test_kaiming_on_an_empty_tensor_warns_and_returns_it_as_in_pytorch(name, shape):
+    t = tg.zeros(*shape)
+    with pytest.warns(UserWarning, match=f"{name}: the tensor of shape .* has no elements: nothing to fill"):
+        assert getattr(init, name)(t, mode="fan_out") is t
+    assert t.shape == shape
+
+
+@pytest.mark.parametrize("name", ["kaiming_normal_", "kaiming_uniform_"])
+def test_kaiming_on_an_empty_tensor_still_checks_its_arguments(name):
+    with pytest.raises(ValueError, match=f"{name}: mode must be 'fan_in' or 'fan_out'"):
+        getattr(init, name)(tg.zeros(0, 3), mode="fan_avg")
+    with pytest.raises(TypeError, match=f"{name}: can only fill a floating tensor"):
+        getattr(init, name)(tg.Tensor(np.zeros((0, 3), dtype=np.int64), dtype=np.int64))
+
+
+@pytest.mark.parametrize("name", ["xavier_normal_", "xavier_uniform_"])
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0), (2, 0, 4)])
+def test_xavier_on_an_empty_tensor_returns_it_as_in_pytorch(name, shape):
+    t = tg.zeros(*shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert getattr(init, name)(t) is t
+    with pytest.raises(ValueError, match=f"fans: need a weight with at least 2 axes"):
+        getattr(init, name)(tg.zeros(0))                        # torch refuses fewer than 2 axes too
+
+
+def test_empty_tensors_are_handled_as_torch_handles_them():
+    torch = pytest.importorskip("torch")
+    for shape in EMPTY_SHAPES:
+        for name in ["kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_"]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    getattr(torch.nn.init, name)(torch.empty(shape))
+                    torch_ok = True
+                except (ValueError, ZeroDivisionError):
+                    torch_ok = False
+                if torch_ok:
+                    assert getattr(init, name)(tg.zeros(*shape)).shape == shape, (name, shape)
+
+

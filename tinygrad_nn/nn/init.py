@@ -25,11 +25,14 @@ Maxout's ``(out, pieces, in)`` ``fan_in`` is the last axis and ``fan_out``
 generator of ``tinygrad_nn.random``, reseeded by ``tg.manual_seed``), an int
 seed, or a ``numpy.random.Generator``, where PyTorch takes ``generator``.
 Every function fills the tensor in place (bumping its ``version``) and
-returns it.
+returns it. As in PyTorch, the names of nonlinearities are lower case
+(``'relu'``, not ``'ReLU'``), and an empty tensor (no elements) is returned
+as it is: the Kaiming functions warn, since its fans may be 0.
 """
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -49,7 +52,8 @@ def calculate_gain(nonlinearity, param=None):
 
     ``"relu"``: sqrt(2); ``"leaky_relu"``: sqrt(2 / (1 + slope**2)) (slope
     ``param``, default 0.01); ``"tanh"``: 5/3; ``"selu"``: 3/4; ``"sigmoid"``,
-    ``"linear"``, ``"identity"`` and the conv names: 1.
+    ``"linear"``, ``"identity"`` and the conv names: 1. The names are lower
+    case, as PyTorch's (``"ReLU"`` is an error that suggests ``"relu"``).
     """
     return _gain("calculate_gain", nonlinearity, param, "param")
 
@@ -58,7 +62,7 @@ def _gain(op, nonlinearity, slope, slope_name):
     """``calculate_gain(nonlinearity, slope)`` with errors naming ``op`` and the slope argument."""
     if not isinstance(nonlinearity, str):
         raise TypeError(f"{op}: nonlinearity must be a name such as 'relu', got {type(nonlinearity).__name__}")
-    name = nonlinearity.lower()
+    name = nonlinearity
     if name == "leaky_relu":
         if slope is None:
             slope = 0.01
@@ -67,8 +71,10 @@ def _gain(op, nonlinearity, slope, slope_name):
         slope = _real(op, slope_name, slope)
         return math.sqrt(2.0 / (1.0 + slope * slope))  # (slope * slope: inf, never OverflowError)
     if name not in _GAINS:
-        raise ValueError(f"{op}: unknown nonlinearity {nonlinearity!r}; "
-                         f"known: {', '.join(sorted(_GAINS) + ['leaky_relu'])}")
+        lower = name.lower()
+        hint = (f"the names are lower case: did you mean {lower!r}?" if lower in _GAINS or lower == "leaky_relu"
+                else f"known: {', '.join(sorted(_GAINS) + ['leaky_relu'])}")
+        raise ValueError(f"{op}: unknown nonlinearity {nonlinearity!r}; {hint}")
     return _GAINS[name]
 
 
@@ -196,7 +202,8 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=N
     ``kaiming_normal_(w, 'leaky_relu', 0.2)`` (nonlinearity, then slope)
     still works.
     """
-    return normal_(tensor, 0.0, _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity), rng)
+    std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
+    return tensor if std is None else normal_(tensor, 0.0, std, rng)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
@@ -204,13 +211,20 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=
 
     ``std`` is ``kaiming_normal_``'s (same arguments), so the variance is the same.
     """
-    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
+    std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
+    if std is None:
+        return tensor
+    bound = math.sqrt(3.0) * std
     return _fill_uniform("kaiming_uniform_", tensor, -bound, bound, rng)
 
 
 def _kaiming_std(op, tensor, a, mode, nonlinearity):
-    """``gain / sqrt(fan)`` for the Kaiming functions, every argument checked (errors name ``op``)."""
-    fan_in, fan_out = _fans(op, tensor)
+    """``gain / sqrt(fan)`` for the Kaiming functions, every argument checked (errors name ``op``).
+
+    None for an empty tensor, with a warning (as PyTorch's): there is nothing
+    to fill, and its fan may be 0.
+    """
+    _checked(op, tensor)
     if isinstance(a, str):  # the older positional form (tensor, nonlinearity, slope)
         if nonlinearity != "leaky_relu":
             raise TypeError(f"{op}: a must be a number (the negative slope), got {a!r}; "
@@ -223,24 +237,31 @@ def _kaiming_std(op, tensor, a, mode, nonlinearity):
         raise TypeError(f"{op}: mode must be 'fan_in' or 'fan_out', got {type(mode).__name__}")
     if mode.lower() not in ("fan_in", "fan_out"):
         raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan = fan_in if mode.lower() == "fan_in" else fan_out
-    if fan == 0:
-        raise ValueError(f"{op}: the tensor of shape {tensor.shape} has {mode.lower()} = 0, so the scale "
-                         f"1 / sqrt({mode.lower()}) is undefined")
-    return _gain(op, nonlinearity, a, "a") / math.sqrt(fan)
+    gain = _gain(op, nonlinearity, a, "a")
+    if tensor.size == 0:
+        warnings.warn(f"{op}: the tensor of shape {tensor.shape} has no elements: nothing to fill", UserWarning,
+                      stacklevel=3)
+        return None
+    fan_in, fan_out = fans(tensor.shape)
+    return gain / math.sqrt(fan_in if mode.lower() == "fan_in" else fan_out)
 
 
 def xavier_normal_(tensor, gain=1.0, rng=None):
     """Xavier/Glorot normal: N(0, gain**2 * 2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans("xavier_normal_", tensor)
     gain = _real("xavier_normal_", "gain", gain, at_least=0.0)
+    if tensor.size == 0:
+        return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
 
 
 def xavier_uniform_(tensor, gain=1.0, rng=None):
     """Xavier/Glorot uniform: U(-b, b) with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans("xavier_uniform_", tensor)
-    bound = _real("xavier_uniform_", "gain", gain, at_least=0.0) * math.sqrt(6.0 / (fan_in + fan_out))
+    gain = _real("xavier_uniform_", "gain", gain, at_least=0.0)
+    if tensor.size == 0:
+        return tensor
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill_uniform("xavier_uniform_", tensor, -bound, bound, rng)
 
 
@@ -271,9 +292,5 @@ def orthogonal_(tensor, gain=1.0, rng=None):
 
 
 def _fans(op, tensor):
-    """``fans`` of a checked tensor's shape; a weight with no inputs (fan_in 0) cannot be scaled by it."""
-    fan_in, fan_out = fans(_checked(op, tensor).shape)
-    if fan_in == 0 or fan_in + fan_out == 0:
-        raise ValueError(f"{op}: the tensor of shape {tensor.shape} has no inputs (fan_in = 0), so the scale "
-                         f"1 / fan_in is undefined")
-    return fan_in, fan_out
+    """``fans`` of a checked tensor's shape (both positive unless the tensor is empty)."""
+    return fans(_checked(op, tensor).shape)
