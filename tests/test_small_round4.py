@@ -5,6 +5,7 @@ names and empty tensors, an optimizer whose state was replaced, gradcheck with t
 inputs, and forward pre-hooks on modules.
 """
 
+import collections
 import warnings
 
 import numpy as np
@@ -135,3 +136,30 @@ def test_empty_tensors_are_handled_as_torch_handles_them():
                     assert getattr(init, name)(tg.zeros(*shape)).shape == shape, (name, shape)
 
 
+# ------------------------------------------------------------------------ optimizer state
+@pytest.mark.parametrize("make", [lambda p: tg.optim.Adam(p), lambda p: tg.optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: tg.optim.SGD(p, lr=0.1)], ids=["Adam", "SGD-momentum", "SGD"])
+@pytest.mark.parametrize("value", [None, [], "state"])
+def test_assigning_a_non_dict_state_is_refused_clearly_and_the_optimizer_still_steps(make, value):
+    w = tg.Tensor(np.ones(3), requires_grad=True)
+    w.grad = np.ones(3)
+    optimizer = make([w])
+    name = type(optimizer).__name__
+    with pytest.raises(TypeError, match=rf"{name}: state must be a dict \{{parameter: \{{name: array\}}\}}, got "
+                                        rf".*\({type(value).__name__}\); .*optimizer.state = \{{\}}"):
+        optimizer.state = value
+    optimizer.step()
+    assert not np.array_equal(w.data, np.ones(3)) and set(optimizer.state_dict())
+
+
+@pytest.mark.parametrize("fresh", [dict, lambda: collections.defaultdict(dict)], ids=["dict", "defaultdict"])
+def test_an_emptied_optimizer_state_starts_afresh(fresh):
+    w = tg.Tensor(np.ones(3), requires_grad=True)
+    optimizer = tg.optim.Adam([w], lr=0.1)
+    w.grad = np.ones(3)
+    optimizer.step()
+    optimizer.state = fresh()
+    assert optimizer.state[w] == {}                              # as a new optimizer's
+    optimizer.step()                                            # a fresh Adam: step 1 again
+    np.testing.assert_allclose(w.data, np.ones(3) - 0.2)
+    assert int(optimizer.state[w]["step"]) == 1

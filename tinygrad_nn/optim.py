@@ -237,6 +237,21 @@ class Optimizer:
         return groups
 
     @property
+    def state(self):
+        """``{param: {name: array}}``; a parameter's entry is ``{}`` until it steps, as in PyTorch."""
+        return self._state
+
+    @state.setter
+    def state(self, value):
+        """Replace the state with a dict (``{}`` resets it; kept as a ``defaultdict(dict)``); anything else is refused."""
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{type(self).__name__}: state must be a dict {{parameter: {{name: array}}}}, got "
+                            f"{value!r:.60} ({type(value).__name__}); to reset the optimizer, assign "
+                            "optimizer.state = {}")
+        ready = type(value) is defaultdict and value.default_factory is dict
+        self._state = value if ready else defaultdict(dict, value)
+
+    @property
     def params(self):
         """All parameters of all groups, in order (the order ``state_dict`` numbers them)."""
         return [p for group in self.param_groups for p in group["params"]]
