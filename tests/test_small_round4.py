@@ -163,3 +163,44 @@ def test_an_emptied_optimizer_state_starts_afresh(fresh):
     optimizer.step()                                            # a fresh Adam: step 1 again
     np.testing.assert_allclose(w.data, np.ones(3) - 0.2)
     assert int(optimizer.state[w]["step"]) == 1
+
+
+# ------------------------------------------------------------------------ gradcheck arity
+def two(x, y):
+    return (x * y).sum()
+
+
+@pytest.mark.parametrize("check", [tg.gradcheck, tg.gradgradcheck], ids=["gradcheck", "gradgradcheck"])
+@pytest.mark.parametrize("fn, inputs, words", [
+    (two, (np.ones(2),), r"two\(x, y\) takes 2 argument\(s\) but inputs has 1 \(missing a required argument: 'y'\)"),
+    (two, (np.ones(2),) * 3, r"two\(x, y\) takes 2 argument\(s\) but inputs has 3 \(too many positional"),
+    (lambda x: x.sum(), (np.ones(2),) * 2, r"<lambda>\(x\) takes 1 argument\(s\) but inputs has 2"),
+    (lambda x, scale=2.0: x.sum(), (np.ones(2),) * 3, r"<lambda>\(x, scale=2.0\) takes 1 to 2 argument\(s\) but "
+                                                        r"inputs has 3"),
+    (lambda x, y, *rest: x.sum(), (np.ones(2),), r"<lambda>\(x, y, \*rest\) takes 2 or more argument\(s\) but inputs has 1"),
+])
+def test_gradcheck_with_the_wrong_number_of_inputs_names_fn_and_both_counts(check, fn, inputs, words):
+    name = check.__name__
+    with pytest.raises(TypeError, match=rf"{name}: {words}.*fn is called as fn\(\*inputs\)"):
+        check(fn, inputs)
+
+
+def test_gradcheck_of_a_function_class_with_the_wrong_number_of_inputs_is_clear():
+    class Scale(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+    with pytest.raises(TypeError, match=r"gradcheck: Scale.forward\(ctx, x\) takes 1 input\(s\) but inputs has 2"):
+        tg.gradcheck(Scale, (np.ones(2), np.ones(2)))
+    assert tg.gradcheck(Scale, (np.ones(2),))
+
+
+def test_gradcheck_still_takes_varargs_defaults_and_modules():
+    assert tg.gradcheck(lambda *xs: sum(x.sum() for x in xs), (np.ones(2), np.ones(3), np.ones(1)))
+    assert tg.gradcheck(lambda x, scale=2.0: (x * scale).sum(), (np.ones(2),))
+    assert tg.gradcheck(nn.Linear(2, 3, rng=0), (np.ones((1, 2)),))

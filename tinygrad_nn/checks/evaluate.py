@@ -9,6 +9,7 @@ the upstream gradient drawn for it, one gradient per checked input and a
 list of problems per checked input).
 """
 
+import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -47,6 +48,33 @@ def _is_function_class(fn):
     return isinstance(fn, type) and issubclass(fn, Function)
 
 
+def check_arity(call, arguments, caller, name, kwargs=None):
+    """A ``TypeError`` naming ``caller``, ``name`` and both counts unless ``call(*arguments, **kwargs)`` binds.
+
+    Checked before the first call, so a wrong number of inputs is not a
+    Python error from deep inside the check. A callable whose signature
+    cannot be read (a numpy ufunc, a builtin) is not checked.
+    """
+    try:
+        signature = inspect.signature(call)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*arguments, **(kwargs or {}))
+    except TypeError as error:
+        parameters = signature.parameters.values()
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        skipped = int(name.endswith(".forward"))                      # a Function's ctx is no input
+        least = sum(p.default is p.empty for p in positional) - skipped
+        most = len(positional) - skipped
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in parameters)
+        takes = f"{least} or more" if varargs else f"{least}" if least == most else f"{least} to {most}"
+        what = "input(s)" if skipped else "argument(s)"
+        raise TypeError(f"{caller}: {name}{signature} takes {takes} {what} but inputs has {len(arguments) - skipped} "
+                        f"({error}); fn is called as fn(*inputs), one input per argument (inputs=(x,) for one)"
+                        ) from None
+
+
 class CallableEvaluator:
     """``fn(*tensors) -> Tensor``, or a tuple of Tensors; analytic gradients come from ``backward``.
 
@@ -62,6 +90,7 @@ class CallableEvaluator:
         self.checked = checked              # indices of checked arguments
         self.name = name or describe(fn)
         self.caller = caller                # the check that error messages name
+        check_arity(fn, constants, caller, self.name)
 
     def _arguments(self, arrays, requires_grad):
         args = list(self.constants)
@@ -146,6 +175,7 @@ class FunctionEvaluator:
         self.checked = checked
         self.kwargs = dict(kwargs or {})
         self.name = name or function.__name__
+        check_arity(function.forward, [None, *constants], self.caller, f"{self.name}.forward", self.kwargs)
 
     def _context(self, arrays):
         args = list(self.constants)
