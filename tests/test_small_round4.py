@@ -22,6 +22,50 @@ def mask():
     return tg.from_numpy(np.array([True, False, True]))
 
 
+# ------------------------------------------------ dtypes (documented choices kept, defects pinned)
+def test_tensor_of_python_ints_is_float64_as_documented():
+    # tg.tensor follows the library's rule (as tg.Tensor does), not torch.tensor's int64: documented
+    assert tg.tensor([0, 1]).dtype == np.float64 and tg.Tensor([0, 1]).dtype == np.float64
+    assert tg.tensor([True, False]).dtype == np.float64
+    assert tg.tensor(np.array([0, 1])).dtype == np.float64
+    assert tg.tensor([0, 1], dtype=np.int64).dtype == np.int64
+
+
+def test_integer_and_float_tensors_follow_numpy_with_float64_as_default_float():
+    ints = tg.from_numpy(np.array([1, 2, 3]))
+    assert (ints + ints).dtype == np.int64 and (ints * 2).dtype == np.int64
+    assert (ints / ints).dtype == np.float64 and (ints + 2.5).dtype == np.float64   # torch: float32
+    assert (mask() + ints).dtype == np.int64 and (mask() * mask()).dtype == np.bool_
+    assert (mask() * 2.5).dtype == np.float64 and (2.5 + mask()).dtype == np.float64  # torch: float32
+
+
+@pytest.mark.xfail(strict=True, reason=ENGINE)
+@pytest.mark.parametrize("scalar, dtype", [(True, np.bool_), (2, np.int64)])
+def test_a_bool_tensor_with_a_python_number_takes_the_numbers_kind_as_in_pytorch(scalar, dtype):
+    # torch: bool + True -> bool, bool * 2 -> int64; ours gives float64 for both
+    assert (mask() * scalar).dtype == dtype and (scalar * mask()).dtype == dtype
+    assert (mask() + scalar).dtype == dtype
+
+
+def test_a_bool_tensor_with_a_python_number_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    if (mask() * 2).dtype != np.int64:
+        pytest.xfail(ENGINE)
+    for scalar in (True, 2):
+        for op in (lambda a, b: a + b, lambda a, b: a * b, lambda a, b: b * a):
+            ours = op(mask(), scalar)
+            theirs = op(torch.tensor([True, False, True]), scalar)
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.xfail(strict=True, reason=ENGINE)
+def test_a_dot_product_of_integer_vectors_keeps_the_integer_dtype():
+    ints = tg.from_numpy(np.array([1, 2, 3]))
+    assert (ints @ ints).dtype == np.int64                      # numpy and torch: int64 (ours: float64)
+    assert (tg.from_numpy(np.ones((2, 3), dtype=np.int64)) @ ints).dtype == np.int64
+
+
 # ------------------------------------------------------------------------ sort / topk
 NAN_DATA = [np.nan, 1.0, 2.0, np.nan, 2.0]
 
@@ -204,3 +248,58 @@ def test_gradcheck_still_takes_varargs_defaults_and_modules():
     assert tg.gradcheck(lambda *xs: sum(x.sum() for x in xs), (np.ones(2), np.ones(3), np.ones(1)))
     assert tg.gradcheck(lambda x, scale=2.0: (x * scale).sum(), (np.ones(2),))
     assert tg.gradcheck(nn.Linear(2, 3, rng=0), (np.ones((1, 2)),))
+
+
+# ------------------------------------------------------------------------ forward pre-hooks
+def test_a_forward_pre_hook_sees_the_arguments_and_may_replace_them():
+    layer = nn.Linear(2, 1, rng=0)
+    seen = []
+
+    def hook(module, args):
+        seen.append((module, args))
+        return (args[0] * 0,)
+
+    handle = layer.register_forward_pre_hook(hook)
+    x = tg.Tensor(np.ones((1, 2)))
+    np.testing.assert_array_equal(layer(x).data, layer.bias.data.reshape(1, 1))
+    assert seen[0][0] is layer and type(seen[0][1]) is tuple and seen[0][1][0] is x
+    handle.remove()
+    assert layer(x).data.item() != layer.bias.data.item() and len(seen) == 1
+    handle.remove()                                             # removing twice is harmless
+
+
+def test_a_pre_hook_returning_a_single_value_is_the_one_argument_and_none_changes_nothing():
+    layer = nn.Identity()
+    layer.register_forward_pre_hook(lambda module, args: None)
+    layer.register_forward_pre_hook(lambda module, args: args[0] * 3)   # not a tuple: wrapped, as in PyTorch
+    assert layer(tg.Tensor([1.0])).data.item() == 3.0
+
+
+def test_pre_hooks_run_in_order_before_forward_and_forward_hooks_see_their_arguments():
+    order = []
+    layer = nn.Identity()
+    layer.register_forward_pre_hook(lambda module, args: order.append("pre 1") or (args[0] + 1,))
+    layer.register_forward_pre_hook(lambda module, args: order.append("pre 2") or (args[0] * 10,))
+    layer.register_forward_hook(lambda module, args, out: order.append(("post", args[0].item(), out.item())))
+    assert layer(tg.Tensor(1.0)).item() == 20.0
+    assert order == ["pre 1", "pre 2", ("post", 20.0, 20.0)]
+
+
+def test_a_pre_hook_is_no_child_or_parameter_and_must_be_callable():
+    layer = nn.Linear(2, 1, rng=0)
+    with layer.register_forward_pre_hook(nn.Identity()):        # a Module as hook: called, never a child
+        assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+        assert list(layer.children()) == [] and set(layer.state_dict()) == {"weight", "bias"}
+    with pytest.raises(TypeError, match="register_forward_pre_hook: the hook must be callable, got int"):
+        layer.register_forward_pre_hook(3)
+
+
+def test_a_forward_pre_hook_behaves_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Linear(3, 2, rng=0), torch.nn.Linear(3, 2).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    for module in (ours, theirs):
+        module.register_forward_pre_hook(lambda module, args: (args[0] * 2,))
+        module.register_forward_pre_hook(lambda module, args: args[0] - 1)
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(ours(tg.Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy())

@@ -50,7 +50,7 @@ __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path"]
 
 
 class HookHandle:
-    """Returned by ``register_forward_hook``; ``.remove()`` unregisters the hook."""
+    """Returned by ``register_forward_hook`` and ``register_forward_pre_hook``; ``.remove()`` unregisters the hook."""
 
     _ids = itertools.count()
 
@@ -76,6 +76,9 @@ def _is_parameter(value):
         value.requires_grad or getattr(value, "_was_trainable", False))
 
 
+_HOOK_REGISTRIES = ("_forward_hooks", "_forward_pre_hooks")  # {handle id: hook}, made on first registration
+
+
 def _direct_members(module):
     """``(name, value)`` for each parameter and child held directly by ``module``, in attribute order.
 
@@ -84,7 +87,7 @@ def _direct_members(module):
     listed (a module held twice appears twice); the walker deduplicates.
     """
     for name, value in vars(module).items():
-        if name == "_forward_hooks":  # the hooks registry (int keys); a hook that is a Module is no child
+        if name in _HOOK_REGISTRIES:  # int keys; a hook that is a Module is no child
             continue
         yield from _members_in(module, name, value, set())
 
@@ -152,7 +155,7 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
     plain attributes in ``__init__``; calling ``super().__init__()`` is
     optional. Call the module (``module(x)``), not ``forward``: the call
     pushes the module on the engine's scope stack, so every recorded node
-    knows which module made it, and runs the forward hooks.
+    knows which module made it, and runs the forward pre-hooks and hooks.
 
     >>> import tinygrad_nn as tg
     >>> class Affine(tg.nn.Module):
@@ -200,11 +203,19 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args, **kwargs):
-        """Run ``forward(*args, **kwargs)`` with this module on the scope stack, then the forward hooks.
+        """Run the forward pre-hooks, ``forward(*args, **kwargs)`` with this module on the scope stack, then
+        the forward hooks.
 
-        Every graph node recorded inside knows it was made in this module (``node.scope``); a hook
-        that returns something other than None replaces the output. Call the module, not ``forward``.
+        Every graph node recorded inside ``forward`` knows it was made in this module (``node.scope``); a
+        pre-hook that returns something other than None replaces the arguments, a hook the output. Call
+        the module, not ``forward``.
         """
+        hooks = self.__dict__.get("_forward_pre_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if type(result) is tuple else (result,)
         with scope(self):
             output = self.forward(*args, **kwargs)
         hooks = self.__dict__.get("_forward_hooks")
@@ -218,12 +229,25 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
     def register_forward_hook(self, hook):
         """Call ``hook(module, inputs, output)`` after every forward; returns a handle with ``.remove()``.
 
-        ``inputs`` is the tuple of positional arguments. A hook that returns
-        something other than None replaces the output.
+        ``inputs`` is the tuple of positional arguments (as the pre-hooks left
+        it). A hook that returns something other than None replaces the output.
         """
+        return self._register_hook("_forward_hooks", hook, "register_forward_hook")
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, inputs)`` before every forward; returns a handle with ``.remove()``.
+
+        ``inputs`` is the tuple of positional arguments. As in PyTorch, a hook
+        that returns something other than None replaces them: a tuple is the
+        new arguments, any other value the one argument. Hooks run in the order
+        they were registered, each on what the one before returned.
+        """
+        return self._register_hook("_forward_pre_hooks", hook, "register_forward_pre_hook")
+
+    def _register_hook(self, registry, hook, op):
         if not callable(hook):
-            raise TypeError(f"register_forward_hook: the hook must be callable, got {type(hook).__name__}")
-        hooks = self.__dict__.setdefault("_forward_hooks", {})
+            raise TypeError(f"{op}: the hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault(registry, {})
         handle = HookHandle(hooks)
         hooks[handle.id] = hook
         return handle
