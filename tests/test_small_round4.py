@@ -15,7 +15,6 @@ import tinygrad_nn as tg
 from tinygrad_nn import nn
 from tinygrad_nn.nn import init
 
-ENGINE = "the fix belongs in an engine hot-path file (see the report)"
 
 
 def mask():
@@ -39,18 +38,15 @@ def test_integer_and_float_tensors_follow_numpy_with_float64_as_default_float():
     assert (mask() * 2.5).dtype == np.float64 and (2.5 + mask()).dtype == np.float64  # torch: float32
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE)
 @pytest.mark.parametrize("scalar, dtype", [(True, np.bool_), (2, np.int64)])
 def test_a_bool_tensor_with_a_python_number_takes_the_numbers_kind_as_in_pytorch(scalar, dtype):
-    # torch: bool + True -> bool, bool * 2 -> int64; ours gives float64 for both
+    # torch: bool + True -> bool, bool * 2 -> int64
     assert (mask() * scalar).dtype == dtype and (scalar * mask()).dtype == dtype
     assert (mask() + scalar).dtype == dtype
 
 
 def test_a_bool_tensor_with_a_python_number_matches_pytorch():
     torch = pytest.importorskip("torch")
-    if (mask() * 2).dtype != np.int64:
-        pytest.xfail(ENGINE)
     for scalar in (True, 2):
         for op in (lambda a, b: a + b, lambda a, b: a * b, lambda a, b: b * a):
             ours = op(mask(), scalar)
@@ -59,10 +55,9 @@ def test_a_bool_tensor_with_a_python_number_matches_pytorch():
             np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE)
 def test_a_dot_product_of_integer_vectors_keeps_the_integer_dtype():
     ints = tg.from_numpy(np.array([1, 2, 3]))
-    assert (ints @ ints).dtype == np.int64                      # numpy and torch: int64 (ours: float64)
+    assert (ints @ ints).dtype == np.int64                      # numpy and torch: int64
     assert (tg.from_numpy(np.ones((2, 3), dtype=np.int64)) @ ints).dtype == np.int64
 
 

@@ -275,7 +275,8 @@ def _as_output_array(ctx, out, op):
         raise TypeError(f"{op}.forward returned a {type(out).__name__} of {len(out)}; a Function has one "
                         f"output, one numpy array (for several results, write one Function per output, or "
                         f"return them joined, e.g. np.stack, and split the Tensor afterwards)")
-    array = tensor.as_array(out, op)
+    kept = out.dtype if isinstance(out, np.generic) and out.dtype.kind in "biu" else None  # int @ int stays int
+    array = tensor.as_array(out, op, dtype=kept)
     for item in ctx.saved_tensors:
         if item is out:
             ctx.saved_tensors = tuple(array if item is out else item for item in ctx.saved_tensors)

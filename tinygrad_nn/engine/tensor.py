@@ -7,7 +7,8 @@ Dtype rules
 * Python numbers, lists, bool and integer arrays become float64 (unless
   ``dtype=`` says otherwise);
 * a Python scalar combined with a tensor takes the tensor's dtype, so
-  ``t32 * 2.0`` is float32 (Python scalars never upcast); numpy scalars
+  ``t32 * 2.0`` is float32 (Python scalars never upcast); next to a bool
+  tensor ``True`` stays bool and an int is int64, as in PyTorch; numpy scalars
   such as ``np.float64(2)`` or ``np.sqrt(d)`` count as numbers too, as in
   PyTorch (numpy arrays, even 0-d ones, follow numpy's promotion);
 * strings, objects and complex numbers are refused with ``TypeError``;
@@ -88,6 +89,14 @@ def constant_tensor(value, reference, op="Tensor"):
             array.flags.writeable = False
             constant = _CONSTANTS[key] = make_tensor(array)
         return constant
+    if reference is not None and reference._data.dtype.kind == "b" and isinstance(value, _INTEGERS):
+        # next to a bool tensor True stays bool and an int is int64, as in PyTorch (a float gives float64 below)
+        if isinstance(value, (bool, np.bool_)):
+            return make_tensor(np.asarray(value, dtype=np.bool_))
+        try:
+            return make_tensor(np.asarray(value, dtype=np.int64))
+        except OverflowError as error:
+            raise TypeError(f"{op}: the number {_short(value)} is out of the range of int64") from error
     return make_tensor(as_array(value, op))
 
 
