@@ -3,10 +3,12 @@ activations, and a failure shows hypothesis's shrunk example with the gradcheck 
 
 import subprocess
 import sys
+import time
 
+import hypothesis
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import testing
@@ -98,6 +100,27 @@ def test_a_wrong_backward_fails_with_the_shrunk_example_and_the_report():
     assert ("Falsifying example" in notes or "Failing test case" in notes) and "array(" in notes
 
 
+def test_a_slow_machine_fails_neither_a_deadline_nor_a_health_check():
+    # hypothesis's own defaults (what a script outside this suite gets): a 200 ms deadline and the
+    # too_slow health check; a busy machine made the examples' check_activation fail on them
+    calls = []
+
+    def slow_the_first_time(t):
+        if not calls:
+            time.sleep(0.3)    # a first call over the deadline
+        calls.append(t.shape)
+        return t.tanh()
+
+    def slowly_drawn(shape):
+        time.sleep(0.4)        # inputs drawn slowly: 3 draws take more than the health check's 1 s
+        return shape
+
+    shapes = st.sampled_from([(2,), (3,)]).map(slowly_drawn)
+    check_activation(slow_the_first_time, shape=shapes, max_examples=3,
+                     settings=hypothesis.settings.get_profile("default"))()
+    assert len(calls) >= 3 * 6
+
+
 @pytest.mark.parametrize("declared, words", [
     (dict(monotone="increasing"), "declared monotone increasing"),      # swish dips below 0
     (dict(bounded=(None, 10.0)), "leaves the declared bounds"),
@@ -142,7 +165,7 @@ def test_missing_hypothesis_says_what_to_install():
     code = ("import sys; sys.modules['hypothesis'] = None\n"
             "try:\n    import tinygrad_nn.testing\n"
             "except ImportError as error:\n    print(error)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert "pip install hypothesis" in out.stdout
 
 
