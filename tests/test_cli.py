@@ -36,7 +36,7 @@ def test_no_command_prints_usage_and_exits_2(capsys):
 
 
 def test_no_command_from_the_shell_exits_2():
-    result = subprocess.run([sys.executable, "-m", "tinygrad_nn"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "tinygrad_nn"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 2 and "usage: tinygrad-nn" in result.stderr
 
 
@@ -49,7 +49,7 @@ def test_unknown_command_exits_2(capsys):
 
 def test_python_dash_m():
     result = subprocess.run([sys.executable, "-m", "tinygrad_nn", "--version"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0
     assert result.stdout.startswith("tinygrad-nn ")
 

@@ -223,7 +223,7 @@ def test_bad_usage_gives_no_traceback_when_run_as_a_program(broken_file, tmp_pat
     for target, extra in [("fails", ["--what", "module"]), ("explodes", ["--input-shape", "2,3"]),
                           ("quits", ["--input-shape", "2,3"]), ("explodes", ["--input-shape", "99999999999,3"])]:
         done = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", f"{broken_file}:{target}", *extra,
-                               "-o", str(tmp_path / "x.svg")], capture_output=True, text=True, timeout=60)
+                               "-o", str(tmp_path / "x.svg")], capture_output=True, text=True, timeout=600)
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert done.stderr.count("\n") == 1, done.stderr
 
@@ -238,9 +238,9 @@ def test_a_broken_model_file_is_reported_not_crashed(tmp_path, capsys):
 def test_draw_runs_as_a_program(model_file, tmp_path):
     out = tmp_path / "tree.png"
     done = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", f"{model_file}:net",
-                           "--what", "module", "-o", str(out)], capture_output=True, text=True, timeout=60)
+                           "--what", "module", "-o", str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     help_text = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", "--help"],
-                               capture_output=True, text=True, timeout=60).stdout
+                               capture_output=True, text=True, timeout=600).stdout
     assert "--input-shape" in help_text and "FILE.py:NAME" in help_text

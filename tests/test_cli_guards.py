@@ -161,7 +161,7 @@ def test_an_exception_text_of_several_lines_is_printed_on_one(files, capsys):
 
 def test_the_exit_code_of_the_users_code_never_leaks_from_the_program(files):
     done = subprocess.run([sys.executable, "-m", "tinygrad_nn", "draw", "models.py:repr_exits", "--what", "module",
-                           "-o", "x.dot"], capture_output=True, text=True, timeout=60, cwd=files)
+                           "-o", "x.dot"], capture_output=True, text=True, timeout=600, cwd=files)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "it called sys.exit(4)" in done.stderr
 

@@ -43,7 +43,7 @@ def test_quick_demo_through_the_command_line(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                MPLBACKEND="Agg")
     result = subprocess.run([sys.executable, "-m", "tinygrad_nn", "demo", "--quick", "--out", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     text = result.stdout
     assert "a 2-layer network: 1 hidden layer, 103 neurons, 500 weights, 103 biases, 603 parameters" in text

@@ -94,6 +94,6 @@ def test_the_checkpoint_example_closes_every_file_it_opens(tmp_path):
     env = dict(os.environ, TINYGRAD_NN_QUICK="1", PYTHONPATH=path)
     result = subprocess.run([sys.executable, "-W", "always::ResourceWarning",
                              str(ROOT / "examples" / "checkpoint.py")],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "ResourceWarning" not in result.stderr, result.stderr[-4000:]

@@ -75,7 +75,7 @@ def executed(tmp_path_factory):
         notebook.cells = ([nbformat.v4.new_code_cell(SETUP)]
                           + [nbformat.v4.new_code_cell(code, metadata={"name": name}) for name, code in CELLS]
                           + [nbformat.v4.new_code_cell(FACTS)])
-        client = nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120,
+        client = nbclient.NotebookClient(notebook, kernel_name="python3", timeout=600,
                                          resources={"metadata": {"path": str(folder)}})
         client.execute()
     finally:

@@ -84,7 +84,7 @@ except OSError as error:
 def test_a_full_disk_leaves_the_previous_file_whole(tmp_path):
     path = saved_old_file(tmp_path)
     child = run_child(FULL_DISK_CHILD, path)
-    out, err = child.communicate(timeout=60)
+    out, err = child.communicate(timeout=600)
     assert child.returncode == 3, err
     assert out.strip() == str(errno.EFBIG)
     assert_holds_the_old_contents(path)

@@ -3,10 +3,12 @@ activations, and a failure shows hypothesis's shrunk example with the gradcheck 
 
 import subprocess
 import sys
+import time
 
+import hypothesis
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import testing
@@ -98,6 +100,27 @@ def test_a_wrong_backward_fails_with_the_shrunk_example_and_the_report():
     assert ("Falsifying example" in notes or "Failing test case" in notes) and "array(" in notes
 
 
+def test_a_slow_machine_fails_neither_a_deadline_nor_a_health_check():
+    # hypothesis's own defaults (what a script outside this suite gets): a 200 ms deadline and the
+    # too_slow health check; a busy machine made the examples' check_activation fail on them
+    calls = []
+
+    def slow_the_first_time(t):
+        if not calls:
+            time.sleep(0.3)    # a first call over the deadline
+        calls.append(t.shape)
+        return t.tanh()
+
+    def slowly_drawn(shape):
+        time.sleep(0.4)        # inputs drawn slowly: 3 draws take more than the health check's 1 s
+        return shape
+
+    shapes = st.sampled_from([(2,), (3,)]).map(slowly_drawn)
+    check_activation(slow_the_first_time, shape=shapes, max_examples=3,
+                     settings=hypothesis.settings.get_profile("default"))()
+    assert len(calls) >= 3 * 6
+
+
 @pytest.mark.parametrize("declared, words", [
     (dict(monotone="increasing"), "declared monotone increasing"),      # swish dips below 0
     (dict(bounded=(None, 10.0)), "leaves the declared bounds"),
@@ -142,7 +165,7 @@ def test_missing_hypothesis_says_what_to_install():
     code = ("import sys; sys.modules['hypothesis'] = None\n"
             "try:\n    import tinygrad_nn.testing\n"
             "except ImportError as error:\n    print(error)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert "pip install hypothesis" in out.stdout
 
 
@@ -151,30 +174,3 @@ def test_bad_declarations_are_refused():
         check_activation(swish, odd=True, even=True)
     with pytest.raises(TypeError, match="expected a function"):
         check_activation(3)
-
-
-SLOW_ACTIVATION = """
-import time
-from tinygrad_nn.testing import check_activation
-
-def slow_tanh(t):
-    time.sleep(0.05)  # each example calls it several times: beyond hypothesis's 200 ms deadline
-    return t.tanh()
-
-check_activation(slow_tanh, shape=(2,), max_examples=3){settings}()
-print("passed")
-"""
-
-
-def test_a_slow_activation_is_not_failed_by_hypothesis_deadline():
-    # a fresh interpreter: hypothesis's own default profile (deadline 200 ms), not this suite's
-    run = subprocess.run([sys.executable, "-c", SLOW_ACTIVATION.format(settings="")],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0 and "passed" in run.stdout, run.stderr[-2000:]
-
-
-def test_given_settings_keep_their_own_deadline():
-    code = SLOW_ACTIVATION.replace("check_activation(slow_tanh", "from hypothesis import settings\ncheck_activation(slow_tanh")
-    code = code.format(settings="").replace("max_examples=3)", "max_examples=3, settings=settings(deadline=50))")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert run.returncode != 0 and "Deadline" in run.stderr, run.stderr[-2000:]
