@@ -135,7 +135,7 @@ class Optimizer:
         if not dicts[0]:
             groups = [{"params": groups}]
         self.param_groups = []
-        self.state = defaultdict(dict)   # param -> {name: np.ndarray}, as in torch ({} until it steps)
+        self.state = {}   # param -> {name: np.ndarray}, as in torch ({} until it steps: see the setter)
         seen = {}         # id(param) -> index of its group
         for group in groups:
             self._add_group(group, seen, name)
@@ -482,7 +482,7 @@ class Optimizer:
         for group, loaded in zip(self.param_groups, groups):
             group.update(loaded)
         self._checked = [self._values_of(group) for group in self.param_groups]
-        self.state = defaultdict(dict, {params[index]: fields for index, fields in state.items()})
+        self.state = {params[index]: fields for index, fields in state.items()}
 
     def _state_fields(self, group):
         """The state arrays a parameter of ``group`` (checked hyperparameters) keeps once it has stepped."""

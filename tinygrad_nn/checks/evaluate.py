@@ -48,12 +48,13 @@ def _is_function_class(fn):
     return isinstance(fn, type) and issubclass(fn, Function)
 
 
-def check_arity(call, arguments, caller, name, kwargs=None):
+def check_arity(call, arguments, caller, name, kwargs=None, ctx=False):
     """A ``TypeError`` naming ``caller``, ``name`` and both counts unless ``call(*arguments, **kwargs)`` binds.
 
     Checked before the first call, so a wrong number of inputs is not a
     Python error from deep inside the check. A callable whose signature
-    cannot be read (a numpy ufunc, a builtin) is not checked.
+    cannot be read (a numpy ufunc, a builtin) is not checked. ``ctx=True``
+    for a Function's ``forward``, whose first argument (``ctx``) is no input.
     """
     try:
         signature = inspect.signature(call)
@@ -64,7 +65,7 @@ def check_arity(call, arguments, caller, name, kwargs=None):
     except TypeError as error:
         parameters = signature.parameters.values()
         positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        skipped = int(name.endswith(".forward"))                      # a Function's ctx is no input
+        skipped = int(ctx)
         least = sum(p.default is p.empty for p in positional) - skipped
         most = len(positional) - skipped
         varargs = any(p.kind == p.VAR_POSITIONAL for p in parameters)
@@ -175,7 +176,7 @@ class FunctionEvaluator:
         self.checked = checked
         self.kwargs = dict(kwargs or {})
         self.name = name or function.__name__
-        check_arity(function.forward, [None, *constants], self.caller, f"{self.name}.forward", self.kwargs)
+        check_arity(function.forward, [None, *constants], self.caller, f"{self.name}.forward", self.kwargs, ctx=True)
 
     def _context(self, arrays):
         args = list(self.constants)

@@ -21,6 +21,7 @@ from operator import is_
 import numpy as np
 
 from ..engine import Tensor
+from ..nn.module import HOOK_REGISTRIES
 
 __all__ = ["WatchedModule", "WatchedNames", "watched_modules"]
 
@@ -89,8 +90,7 @@ class WatchedModule:
                 return f"{module}.{name} holds another object than when traced (a {type(value).__name__})"
         for name, container, items in self.containers:
             if not _same_items(container, items):
-                what = {"_forward_hooks": "forward hooks", "_forward_pre_hooks": "forward pre-hooks"}.get(
-                    name, f"items of {module}.{name}")
+                what = HOOK_REGISTRIES.get(name, f"items of {module}.{name}")
                 return f"the {what} changed since the trace ({len(items)} then, {len(container)} now)"
         if len(state) != self.length:
             return f"{module} has {len(state)} attributes, {self.length} when traced"

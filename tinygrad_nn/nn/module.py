@@ -76,7 +76,8 @@ def _is_parameter(value):
         value.requires_grad or getattr(value, "_was_trainable", False))
 
 
-_HOOK_REGISTRIES = ("_forward_hooks", "_forward_pre_hooks")  # {handle id: hook}, made on first registration
+# the attributes that hold hooks ({handle id: hook}, made on first registration), and what they are
+HOOK_REGISTRIES = {"_forward_hooks": "forward hooks", "_forward_pre_hooks": "forward pre-hooks"}
 
 
 def _direct_members(module):
@@ -87,7 +88,7 @@ def _direct_members(module):
     listed (a module held twice appears twice); the walker deduplicates.
     """
     for name, value in vars(module).items():
-        if name in _HOOK_REGISTRIES:  # int keys; a hook that is a Module is no child
+        if name in HOOK_REGISTRIES:  # int keys; a hook that is a Module is no child
             continue
         yield from _members_in(module, name, value, set())
 
