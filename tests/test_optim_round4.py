@@ -1,6 +1,6 @@
 """Optimizers as a PyTorch user drives them: step(closure), optimizer.state[param], subclasses with
 their own defaults, state that no longer fits its parameter, and params given in a shape PyTorch
-users reach for by mistake (a module, named_parameters())."""
+users reach for by mistake (a module)."""
 
 import copy
 import re
@@ -172,13 +172,6 @@ def test_a_module_given_as_params_says_to_pass_its_parameters():
         with pytest.raises(TypeError, match=rf"SGD: params is a {type(model).__name__} module; "
                                             r"pass model\.parameters\(\)"):
             optim.SGD(model, lr=0.1)
-
-
-def test_named_parameters_say_to_pass_parameters():
-    model = nn.Linear(2, 2)
-    with pytest.raises(TypeError, match=r"parameter 0 is a \('weight', Tensor\) pair.*named_parameters\(\).*"
-                                        r"model\.parameters\(\)"):
-        optim.Adam(model.named_parameters())
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))

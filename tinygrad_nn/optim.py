@@ -87,9 +87,11 @@ def _check_params(where, group, suffix):
 class Optimizer:
     """Base class: holds parameter groups and per-parameter state; subclasses write ``_update`` (or ``step``).
 
-    ``params`` is an iterable of Tensors (e.g. ``model.parameters()``) or of
-    dicts ``{"params": [...], "lr": ...}`` whose entries override the
-    defaults for that group. ``defaults`` names the hyperparameters, any
+    ``params`` is an iterable of Tensors (e.g. ``model.parameters()``), of
+    ``(name, Tensor)`` pairs (``model.named_parameters()``: the group then
+    keeps the names as ``"param_names"``, as PyTorch's does) or of dicts
+    ``{"params": [...], "lr": ...}`` whose entries override the defaults for
+    that group. ``defaults`` names the hyperparameters, any
     names, as for ``torch.optim.Optimizer``; ``lr`` and ``weight_decay``,
     where present, must be finite numbers >= 0. ``state`` maps each
     parameter to its dict of state arrays (``{}`` until it steps).
@@ -180,12 +182,9 @@ class Optimizer:
             except TypeError:
                 raise TypeError(f"{where}: 'params' must be a Tensor or a list of Tensors, got "
                                 f"{params!r:.60} ({type(params).__name__})") from None
+        params, names = self._named(params, group, where)
         mine = {}
         for index, param in enumerate(params):
-            if (isinstance(param, tuple) and len(param) == 2 and isinstance(param[0], str)
-                    and isinstance(param[1], Tensor)):
-                raise TypeError(f"{where}: parameter {index} is a ({param[0]!r:.60}, Tensor) pair, as "
-                                "named_parameters() gives; pass model.parameters()")
             if not isinstance(param, Tensor):
                 raise TypeError(f"{where}: parameter {index} is a {type(param).__name__}, expected a Tensor")
             if not param.is_leaf:
@@ -198,13 +197,15 @@ class Optimizer:
                 raise ValueError(f"{where}: parameter {index} (shape {param.shape}) is listed more than once "
                                  f"(also in param group {seen[id(param)]})")
             mine[id(param)] = index
-        unknown = [key for key in group if key != "params" and key not in self.defaults]
+        unknown = [key for key in group if key not in ("params", "param_names") and key not in self.defaults]
         if unknown:
             raise TypeError(f"{where}: unknown hyperparameter(s) {', '.join(map(repr, unknown))}; "
                             f"known: {sorted(self.defaults)}")
         full = dict(self.defaults)
         full.update(group)
         full["params"] = params
+        if names is not None:
+            full["param_names"] = names
         try:
             self._check_hyperparameters(full)
         except (TypeError, ValueError) as error:
@@ -216,6 +217,39 @@ class Optimizer:
         self._checked.extend([None] * (g - len(self._checked)))  # groups appended by hand: checked in step
         self._checked.append(self._values_of(full))
         self.param_groups.append(full)
+
+    def _named(self, params, group, where):
+        """``(params, names)`` of a group: ``(name, Tensor)`` pairs (``named_parameters()``) split, as in PyTorch.
+
+        ``names`` is None for a group without names. Every parameter of every
+        group is named, or none is; a group dict may also name its Tensors
+        in a ``'param_names'`` list.
+        """
+        pairs = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+        names = group.get("param_names")
+        if any(pairs):
+            if not all(pairs):
+                index = pairs.index(False)
+                raise ValueError(f"{where}: parameter {index} has no name while others are (name, Tensor) pairs; "
+                                 "give every parameter a name (model.named_parameters()) or none "
+                                 "(model.parameters())")
+            if names is not None:
+                raise ValueError(f"{where}: the parameters are (name, Tensor) pairs and 'param_names' is given "
+                                 "too; give the names one way")
+            names = [name for name, _ in params]
+            params = [param for _, param in params]
+        elif names is not None:
+            if (not isinstance(names, (list, tuple)) or len(names) != len(params)
+                    or not all(isinstance(name, str) for name in names)):
+                raise TypeError(f"{where}: 'param_names' must be a list of {len(params)} strings, one per "
+                                f"parameter, got {names!r:.60}")
+            names = list(names)
+        named = [("param_names" in other) for other in self.param_groups]
+        if named and named[0] != (names is not None):
+            raise ValueError(f"{where}: is {'without' if names is None else 'with'} parameter names, but the "
+                             f"groups before it are {'with' if named[0] else 'without'}; name the parameters "
+                             "of every group (named_parameters()) or of none")
+        return params, names
 
     def _check_hyperparameters(self, group):
         """Check the hyperparameters in ``group`` and store them normalized (floats, pairs as tuples).
@@ -404,7 +438,9 @@ class Optimizer:
 
         Keys: ``param_groups.<g>.<hyperparameter>`` (0-d arrays; ``betas`` is a
         length-2 array) and ``state.<i>.<name>`` for parameter ``i`` in the
-        order of ``params``. Arrays are copies.
+        order of ``params``. Arrays are copies. Parameter names
+        (``param_names``) are not part of it: ``load_state_dict`` matches
+        parameters by position, as PyTorch's does.
         """
         op = f"{type(self).__name__}.state_dict"
         result, groups, checked = {}, self._groups(op), self._checked
@@ -539,7 +575,9 @@ class Optimizer:
         lines = [f"{type(self).__name__} ("]
         for g, group in enumerate(self.param_groups):
             lines.append(f"  group {g}: {len(group['params'])} parameter(s)")
-            lines.extend(f"    {key}: {value}" for key, value in group.items() if key != "params")
+            lines.extend(f"    {key}: {value}" for key, value in group.items() if key not in ("params", "param_names"))
+            if "param_names" in group:
+                lines.append(f"    param_names: {', '.join(group['param_names'])}")
         return "\n".join(lines + [")"])
 
 
