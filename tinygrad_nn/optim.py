@@ -575,7 +575,8 @@ class Optimizer:
         lines = [f"{type(self).__name__} ("]
         for g, group in enumerate(self.param_groups):
             lines.append(f"  group {g}: {len(group['params'])} parameter(s)")
-            lines.extend(f"    {key}: {value}" for key, value in group.items() if key not in ("params", "param_names"))
+            lines.extend(f"    {key}: {value}" for key, value in group.items()
+                         if key not in ("params", "param_names"))
             if "param_names" in group:
                 lines.append(f"    param_names: {', '.join(group['param_names'])}")
         return "\n".join(lines + [")"])
