@@ -45,7 +45,14 @@ _SET_HINT = "; a set has no fixed order (parameters are numbered in order in sta
 
 
 def _number(optimizer, key, value, below=None):
-    """``value`` as a float if it is a finite real number >= 0 (and < ``below``); otherwise a clear error."""
+    """``value`` as a float if it is a finite real number >= 0 (and < ``below``); otherwise a clear error.
+
+    A 0-d array or Tensor of a real dtype counts as its number, as PyTorch takes ``lr=torch.tensor(0.1)``.
+    """
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.item()
+    elif isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{optimizer}: {key} must be a number, got {value!r:.60} ({type(value).__name__})")
     try:

@@ -1,4 +1,4 @@
-"""Optimizers take the (name, Tensor) pairs of named_parameters(), as PyTorch's do."""
+"""Optimizers take what PyTorch 2.13's take: the (name, Tensor) pairs of named_parameters(), a 0-d lr."""
 
 import numpy as np
 import pytest
@@ -83,3 +83,18 @@ def test_as_in_pytorch():
             n.split(".")[-1] for n in t.param_groups[0]["param_names"]]
     with pytest.raises(ValueError):
         torch.optim.SGD([("w", theirs[0].weight), theirs[0].bias], lr=0.1)
+
+
+@pytest.mark.parametrize("lr", [np.array(0.1), np.array(0.1, dtype=np.float32), tg.tensor(0.1), np.array(1)])
+def test_a_zero_d_array_or_tensor_is_a_number(lr):
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    optimizer = optim.Adam([w], lr=lr, betas=(np.array(0.8), tg.tensor(0.9)))
+    group = optimizer.param_groups[0]
+    assert type(group["lr"]) is float and group["lr"] == float(np.asarray(lr.data if hasattr(lr, "data") else lr))
+    assert group["betas"] == (0.8, 0.9)
+
+
+@pytest.mark.parametrize("lr", [np.array([0.1]), np.array(True), tg.Tensor([0.1]), np.array("0.1")])
+def test_other_arrays_are_not_numbers(lr):
+    with pytest.raises(TypeError, match=r"SGD: lr must be a number, got"):
+        optim.SGD([tg.Tensor([1.0], requires_grad=True)], lr=lr)
