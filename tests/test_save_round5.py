@@ -1,0 +1,95 @@
+"""Saving and loading: keys that round-trip as given, PyTorch files and tensors named, tied weights loaded.
+
+* every string key of a flat state dict comes back as given, ``""`` and the
+  name of the structure entry too (both were refused as "reserved");
+* a file written by ``torch.save`` (a zip holding ``data.pkl``) is refused as
+  a pickle with the way to convert it (it was called a damaged npz);
+* saving an object that is an array elsewhere (a PyTorch tensor) names its
+  full type and how to convert it;
+* a PyTorch state dict of tied weights lists the shared tensor under every
+  path: ``load_state_dict`` takes those paths (they were "unexpected keys").
+"""
+
+import io
+import types
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+from tinygrad_nn import nn
+from tinygrad_nn.serialization import _MANIFEST
+
+OLD = {"weight": np.arange(4.0)}
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------ keys round-trip
+@pytest.mark.parametrize("state", [
+    {"": np.ones(2)},
+    {"array": np.ones(2), "": np.zeros(1)},
+    {_MANIFEST: np.ones(2), "b": np.zeros(3)},
+    {_MANIFEST: tg.Tensor([1.0, 2.0])},
+], ids=["empty key", "empty key next to 'array'", "the structure entry's name", "the structure name, a Tensor"])
+def test_every_string_key_of_a_flat_state_dict_round_trips(tmp_path, state):
+    path = tmp_path / "flat.npz"
+    tg.save(state, path)
+    loaded = tg.load(path)
+    assert list(loaded) == list(state)
+    for key, value in state.items():
+        np.testing.assert_array_equal(loaded[key], value.data if isinstance(value, tg.Tensor) else value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.npz"]
+
+
+def test_an_empty_key_is_an_entry_that_np_load_reads_too(tmp_path):
+    tg.save({"": np.arange(3.0), "w": np.ones(1)}, tmp_path / "e.npz")
+    with np.load(tmp_path / "e.npz", allow_pickle=False) as archive:
+        assert sorted(archive.files) == ["", "w"]
+        np.testing.assert_array_equal(archive[""], np.arange(3.0))
+
+
+def test_a_module_state_dict_under_the_empty_key_loads_back(tmp_path):
+    net = nn.Linear(2, 1, rng=0)
+    tg.save({"": net.state_dict()["weight"]}, tmp_path / "w.npz")
+    assert tg.load(tmp_path / "w.npz")[""].shape == (1, 2)
+
+
+# ------------------------------------------------------------ foreign arrays named
+def _foreign_tensor():
+    """An object of another library that numpy can convert, as a PyTorch tensor is."""
+    module = types.ModuleType("otherlib.core")
+    exec("class Tensor:\n    def __array__(self, dtype=None, copy=None):\n        import numpy\n"
+         "        return numpy.ones(2)\n", module.__dict__)
+    return module.Tensor()
+
+
+def test_saving_an_array_of_another_library_names_its_type_and_the_conversion(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    tg.save(OLD, path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError) as info:
+        tg.save({"model": {"weight": _foreign_tensor()}}, path)
+    message = str(info.value)
+    assert message.startswith("save: cannot store model/weight of type otherlib.Tensor;")
+    assert "np.asarray(value)" in message and "tg.interop.from_torch(state_dict)" in message
+    assert path.read_bytes() == before
+
+
+def test_saving_a_plain_unsupported_value_has_no_conversion_hint(tmp_path):
+    with pytest.raises(TypeError) as info:
+        tg.save({"opt": {"ids": {1, 2}}}, tmp_path / "unused.npz")
+    assert str(info.value) == ("save: cannot store opt/ids of type set; use numpy arrays, tinygrad_nn Tensors, "
+                               "numbers, strings, None, and dicts/lists of them")
+
+
+def test_saving_a_torch_state_dict_names_torch_tensor(tmp_path):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"cannot store weight of type torch\.Tensor;.*from_torch"):
+        tg.save(torch.nn.Linear(2, 1).state_dict(), tmp_path / "t.npz")
+    assert list(tmp_path.iterdir()) == []
