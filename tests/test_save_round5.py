@@ -60,6 +60,48 @@ def test_a_module_state_dict_under_the_empty_key_loads_back(tmp_path):
     assert tg.load(tmp_path / "w.npz")[""].shape == (1, 2)
 
 
+# ------------------------------------------------------------ PyTorch's files
+def _torch_like_zip(path, pickle_name="model/data.pkl"):
+    with zipfile.ZipFile(path, "w") as archive:  # what torch.save writes: pickles and raw storages
+        archive.writestr(pickle_name, b"\x80\x02}q\x00.")
+        archive.writestr("model/data/0", b"\0" * 8)
+        archive.writestr("model/version", b"3\n")
+
+
+def test_a_zip_of_pickles_as_torch_writes_is_refused_as_a_pickle_with_the_conversion(tmp_path):
+    path = tmp_path / "model.pt"
+    _torch_like_zip(path)
+    with pytest.raises(tg.UnsafeFileError) as info:
+        tg.load(path)
+    assert type(info.value) is tg.UnsafeFileError  # refused for its pickle, not called damaged
+    message = str(info.value)
+    assert "holds the pickle 'model/data.pkl'" in message and "torch.save" in message
+    assert "never unpickles" in message and "tg.interop.from_torch(torch.load(path, weights_only=True))" in message
+
+
+def test_a_pickle_entry_anywhere_in_the_zip_is_found_even_after_npy_entries(tmp_path):
+    path = tmp_path / "mixed.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("w.npy", _npy(np.ones(2)))
+        archive.writestr("evil.pkl", b"\x80\x04K\x01.")
+    with pytest.raises(tg.UnsafeFileError, match="holds the pickle 'evil.pkl'") as info:
+        tg.load(path)
+    assert type(info.value) is tg.UnsafeFileError
+
+
+def test_a_real_torch_save_file_is_refused_and_the_conversion_works(tmp_path):
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.Linear(2, 1)
+    torch.save(layer.state_dict(), tmp_path / "layer.pt")
+    with pytest.raises(tg.UnsafeFileError, match=r"holds the pickle '.*data\.pkl'"):
+        tg.load(tmp_path / "layer.pt")
+    path = tmp_path / "layer.pt"
+    tg.save(tg.interop.from_torch(torch.load(path, weights_only=True)), tmp_path / "model.npz")
+    ours = nn.Linear(2, 1)
+    ours.load_state_dict(tg.load(tmp_path / "model.npz"))
+    np.testing.assert_array_equal(ours.weight.data, layer.weight.detach().numpy())
+
+
 # ------------------------------------------------------------ foreign arrays named
 def _foreign_tensor():
     """An object of another library that numpy can convert, as a PyTorch tensor is."""
