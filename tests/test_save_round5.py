@@ -135,3 +135,104 @@ def test_saving_a_torch_state_dict_names_torch_tensor(tmp_path):
     with pytest.raises(TypeError, match=r"cannot store weight of type torch\.Tensor;.*from_torch"):
         tg.save(torch.nn.Linear(2, 1).state_dict(), tmp_path / "t.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ tied weights
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encode = nn.Linear(3, 3, rng=0)
+        self.decode = nn.Linear(3, 3, rng=1)
+        self.decode.weight = self.encode.weight
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+def _torch_style_state(model):
+    """What PyTorch's state_dict holds for ``Tied``: the shared weight under both paths."""
+    state = model.state_dict()
+    return {"encode.weight": state["encode.weight"], "encode.bias": state["encode.bias"],
+            "decode.weight": state["encode.weight"].copy(), "decode.bias": state["decode.bias"]}
+
+
+def test_a_state_dict_naming_a_shared_parameter_by_every_path_loads():
+    source, target = Tied(), Tied()
+    source.encode.weight.data = source.encode.weight.data * 3 + 1
+    assert list(target.state_dict()) == ["encode.weight", "encode.bias", "decode.bias"]
+    result = target.load_state_dict(_torch_style_state(source))
+    assert result == ([], []) and result.unexpected_keys == []
+    np.testing.assert_array_equal(target.decode.weight.data, source.encode.weight.data)
+    assert target.decode.weight is target.encode.weight
+
+
+def test_a_shared_parameter_given_only_under_its_other_path_loads_and_is_not_missing():
+    source, target = Tied(), Tied()
+    state = _torch_style_state(source)
+    del state["encode.weight"]
+    state["decode.weight"] = np.full((3, 3), 7.0)
+    assert target.load_state_dict(state) == ([], [])
+    np.testing.assert_array_equal(target.encode.weight.data, np.full((3, 3), 7.0))
+    assert target.load_state_dict({"decode.weight": np.zeros((3, 3))}, strict=False) == (
+        ["encode.bias", "decode.bias"], [])
+
+
+def test_two_paths_of_one_shared_parameter_with_different_values_are_refused_and_nothing_changes():
+    model = Tied()
+    before = [p.data.copy() for p in model.parameters()]
+    state = _torch_style_state(Tied())
+    state["decode.weight"] = state["decode.weight"] + 1
+    with pytest.raises(nn.StateDictError) as info:
+        model.load_state_dict(state, strict=False)
+    assert ("encode.weight, decode.weight: these name one shared parameter but hold different values"
+            in str(info.value))
+    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters()))
+
+
+def test_a_bad_value_under_the_other_path_of_a_shared_parameter_is_named_by_that_path():
+    state = _torch_style_state(Tied())
+    state["decode.weight"] = np.ones((3, 2))
+    with pytest.raises(nn.StateDictError, match=r"decode\.weight: expected shape \(3, 3\), got \(3, 2\)"):
+        Tied().load_state_dict(state)
+
+
+def test_keys_through_a_shared_path_that_name_no_parameter_stay_unexpected():
+    result = Tied().load_state_dict({"decode.nothing": 1, "decode": 2, "decode.weight.x": 3, "zz.weight": 4},
+                                    strict=False)
+    assert result.missing_keys == ["encode.weight", "encode.bias", "decode.bias"]
+    assert result.unexpected_keys == ["decode.nothing", "decode", "decode.weight.x", "zz.weight"]
+
+
+def test_a_module_used_twice_loads_the_state_dict_that_lists_it_twice():
+    shared = nn.Linear(2, 2, rng=0)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert list(model.state_dict()) == ["0.weight", "0.bias"]
+    state = {f"{i}.{name}": np.full(shape, 0.5) for i in (0, 2) for name, shape in [("weight", (2, 2)),
+                                                                                     ("bias", (2,))]}
+    assert model.load_state_dict(state) == ([], [])
+    np.testing.assert_array_equal(shared.weight.data, np.full((2, 2), 0.5))
+
+
+def test_a_tied_pytorch_model_loads_into_ours_and_ours_into_it_with_strict_false():
+    torch = pytest.importorskip("torch")
+
+    class TorchTied(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encode = torch.nn.Linear(3, 3, dtype=torch.float64)
+            self.decode = torch.nn.Linear(3, 3, dtype=torch.float64)
+            self.decode.weight = self.encode.weight
+
+        def forward(self, x):
+            return self.decode(self.encode(x))
+
+    torch.manual_seed(0)
+    theirs, ours = TorchTied(), Tied()
+    assert list(theirs.state_dict()) == ["encode.weight", "encode.bias", "decode.weight", "decode.bias"]
+    assert ours.load_state_dict(tg.interop.from_torch(theirs.state_dict())) == ([], [])
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    np.testing.assert_allclose(ours(tg.Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    back = TorchTied()
+    result = back.load_state_dict(tg.interop.to_torch(ours.state_dict()), strict=False)  # as the docs say
+    assert result.missing_keys == ["decode.weight"] and result.unexpected_keys == []
+    np.testing.assert_array_equal(back.decode.weight.detach().numpy(), ours.decode.weight.data)
