@@ -114,9 +114,20 @@ def read_archive(path, max_bytes=None, check_entries=None):
                     for name, info in entries.items()}
 
 
+def _refuse_pickle_entries(archive, path):
+    """Raise ``UnsafeFileError`` for an archive holding a ``.pkl`` entry (``torch.save`` writes such zips)."""
+    pickles = [info.filename for info in archive.infolist() if info.filename.endswith(".pkl")]
+    if pickles:
+        raise UnsafeFileError(f"load: {path} holds the pickle {pickles[0]!r:.120} (a file written by torch.save is "
+                              "a zip archive of such pickles) and was refused unread; tinygrad_nn never unpickles. "
+                              "Convert a PyTorch state dict where PyTorch is installed: "
+                              "tg.save(tg.interop.from_torch(torch.load(path, weights_only=True)), 'model.npz')")
+
+
 def _checked_entries(archive, path, size, limit, is_default):
     """``{name: ZipInfo}`` after the checks that need only the zip directory (sizes, methods, names)."""
     entries, total = {}, 0
+    _refuse_pickle_entries(archive, path)
     for info in archive.infolist():
         if not info.filename.endswith(".npy"):
             raise CorruptFileError(f"load: entry {info.filename!r} of {path} is not a .npy array; "

@@ -1,7 +1,8 @@
 """``save`` / ``load``: state dicts as ``.npz`` files, written atomically, read without trust.
 
 A file is a zip of ``.npy`` arrays (what ``np.savez`` writes) plus, for
-nested state (an optimizer's), one JSON entry describing the structure.
+nested state (a checkpoint ``{"model": ..., "optimizer": ..., "epoch": 5}``),
+one JSON entry describing the structure.
 
 ``save`` never destroys the previous file: it writes a temporary file in the
 same folder, syncs it to disk and renames it over the target in one step.
@@ -72,6 +73,26 @@ def _int_digit_limit():
     return min(MAX_INT_DIGITS, current) if current else MAX_INT_DIGITS
 
 
+def _add_array(array, name, key, arrays):
+    """Put ``array`` (saved under ``key``) into ``arrays`` under the first free entry name from ``name``."""
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"save: {key or 'value'} is an array of dtype {array.dtype}; only numeric arrays can be saved")
+    while name in arrays or name == _MANIFEST:
+        name += "_"
+    problem = _entry_name_problem(name)
+    if problem is not None:
+        raise ValueError(f"save: the key {_shown(key)} cannot name an entry of the .npz archive: {problem}; "
+                         "nothing was written")
+    arrays[name] = array
+    return {"array": name}
+
+
+def _type_name(value):
+    """The type of ``value`` as a message shows it: ``set``, ``torch.Tensor``."""
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__qualname__}"
+
+
 def _flatten(value, key, arrays, depth=0):
     """The JSON description of ``value``; arrays go into ``arrays`` under fresh entry names."""
     if depth > MAX_DEPTH:
@@ -79,17 +100,7 @@ def _flatten(value, key, arrays, depth=0):
     if isinstance(value, Tensor):
         value = value.data
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biufcb":
-            raise TypeError(f"save: {key or 'value'} is an array of dtype {value.dtype}; only numeric arrays can be saved")
-        name = key or "array"
-        while name in arrays or name == _MANIFEST:
-            name += "_"
-        problem = _entry_name_problem(name)
-        if problem is not None:
-            raise ValueError(f"save: the key {_shown(key)} cannot name an entry of the .npz archive: {problem}; "
-                             "nothing was written")
-        arrays[name] = value
-        return {"array": name}
+        return _add_array(value, key or "array", key, arrays)
     if isinstance(value, dict):
         for k in value:
             if not isinstance(k, str):
@@ -114,12 +125,15 @@ def _flatten(value, key, arrays, depth=0):
             return {"value": float(value)}
         except OverflowError as error:
             raise ValueError(f"save: {key or 'value'} is a number too large for a float ({error})") from None
-    raise TypeError(f"save: cannot store {key or 'value'} of type {type(value).__name__}; "
-                    "use arrays, Tensors, numbers, strings, None, and dicts/lists of them")
+    hint = ("; convert it to a numpy array first (np.asarray(value); a PyTorch state dict: "
+            "tg.interop.from_torch(state_dict))") if hasattr(value, "__array__") else ""
+    raise TypeError(f"save: cannot store {key or 'value'} of type {_type_name(value)}; use numpy arrays, "
+                    f"tinygrad_nn Tensors, numbers, strings, None, and dicts/lists of them{hint}")
 
 
 def _is_flat(state):
-    return (isinstance(state, dict) and all(isinstance(k, str) for k in state)
+    """Whether ``state`` is a ``{name: array}`` dict whose names can be the entry names as they are."""
+    return (isinstance(state, dict) and all(isinstance(k, str) for k in state) and _MANIFEST not in state
             and all(isinstance(v, (np.ndarray, Tensor)) for v in state.values()))
 
 
@@ -128,10 +142,8 @@ def _entries(state_dict):
     arrays = {}
     if not _is_flat(state_dict):
         return arrays, json.dumps(_flatten(state_dict, "", arrays))
-    for name, value in state_dict.items():
-        _flatten(value, name, arrays)
-        if name not in arrays:
-            raise ValueError(f"save: the key {name!r} is reserved")
+    for name, value in state_dict.items():  # every key its own entry name, "" too (the entry ".npy")
+        _add_array(value.data if isinstance(value, Tensor) else value, name, name, arrays)
     return arrays, None
 
 
@@ -149,9 +161,10 @@ def save(state_dict, path):
     """Write ``state_dict`` to ``path`` (an ``.npz`` file), replacing any file there atomically.
 
     A flat ``{name: array or Tensor}`` dict (``module.state_dict()``) becomes
-    plain npz entries that ``np.load`` reads too. Nested dicts, lists,
-    numbers and strings (an optimizer's state) are stored with a JSON
-    description of their structure.
+    plain npz entries that ``np.load`` reads too (an optimizer's state dict
+    is flat as well). Nested dicts, lists, numbers and strings (a checkpoint
+    of several state dicts and the epoch) are stored with a JSON description
+    of their structure.
 
     Every key and value is checked before the disk is touched; ``TypeError``
     or ``ValueError`` (naming the key) refuses object arrays, keys that are

@@ -371,6 +371,22 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
         """``(name, tensor)`` for every parameter held directly (in containers too), in attribute order."""
         return [(name, value) for name, value in _direct_members(self) if not isinstance(value, Module)]
 
+    def _parameter_at(self, path):
+        """The parameter that the dotted ``path`` reaches through any position, the shared ones too, or None.
+
+        ``named_parameters`` lists a shared parameter under its first path
+        only; this follows every path (PyTorch's ``state_dict`` lists them all).
+        """
+        stack = [(self, path)]
+        while stack:  # each step consumes a non-empty name, so this ends
+            module, rest = stack.pop()
+            for name, value in _direct_members(module):
+                if isinstance(value, Module) and rest.startswith(name + "."):
+                    stack.append((value, rest[len(name) + 1:]))
+                elif rest == name and not isinstance(value, Module):
+                    return value
+        return None
+
 
 def scope_path(scope):
     """The dotted path of the innermost module of ``scope`` relative to the outermost.

@@ -10,6 +10,8 @@ array([[1., 2.]])
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from ..engine import no_grad
 from ..engine.methods.arguments import flag_argument
 from ..state_values import StateDictError, cast_like, numeric_array
@@ -41,6 +43,17 @@ class StateDictMethods:
         """A dict ``{dotted_name: numpy array copy}`` of every parameter, in walk order."""
         return {name: tensor.data.copy() for name, tensor in self.named_parameters()}
 
+    def _keys_by_parameter(self, parameters, state_dict):
+        """``{name: [keys of state_dict naming that parameter]}``: its name, and other paths of a shared one."""
+        keys = {name: [name] if name in state_dict else [] for name in parameters}
+        first_names = {id(tensor): name for name, tensor in parameters.items()}
+        for key in state_dict:
+            if isinstance(key, str) and key not in parameters:
+                tensor = self._parameter_at(key)
+                if tensor is not None and id(tensor) in first_names:
+                    keys[first_names[id(tensor)]].append(key)
+        return keys
+
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays (or Tensors) from ``state_dict`` into the parameters, in place; all or nothing.
 
@@ -51,24 +64,38 @@ class StateDictMethods:
         too. Any problem raises one ``StateDictError`` naming every offending
         key, and leaves every parameter as it was. Otherwise the values are
         copied with ``Tensor.copy_`` (under ``no_grad``, so versions count the
-        change). With ``strict=False`` returns ``LoadResult(missing_keys,
-        unexpected_keys)``.
+        change). Returns ``LoadResult(missing_keys, unexpected_keys)`` (both
+        empty unless ``strict=False``).
+
+        A parameter shared by two modules (tied weights) is listed by
+        ``state_dict`` under its first path only; PyTorch's lists it under
+        every path. Its other paths are accepted too, so a PyTorch state dict
+        loads: each key naming it is checked, and they must hold the same values.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
         strict = flag_argument(strict, "strict", "load_state_dict")
         parameters = dict(self.named_parameters())
-        missing = [name for name in parameters if name not in state_dict]
-        unexpected = [key for key in state_dict if key not in parameters]
+        keys = self._keys_by_parameter(parameters, state_dict)
+        missing = [name for name in parameters if not keys[name]]
+        named = {key for found in keys.values() for key in found}
+        unexpected = [key for key in state_dict if key not in named]
         values, invalid = {}, []
         for name, tensor in parameters.items():
-            if name not in state_dict:
+            if not keys[name]:
                 continue
-            try:
-                values[name] = cast_like(numeric_array(state_dict[name]), tensor.dtype, tensor.shape)
-            except ValueError as error:
-                invalid.append(f"{name}: {error}")
+            given = []
+            for key in keys[name]:
+                try:
+                    given.append(cast_like(numeric_array(state_dict[key]), tensor.dtype, tensor.shape))
+                except ValueError as error:
+                    invalid.append(f"{key}: {error}")
+            if len(given) < len(keys[name]):
                 continue
+            if any(not np.array_equal(value, given[0], equal_nan=True) for value in given[1:]):
+                invalid.append(f"{', '.join(keys[name])}: these name one shared parameter but hold different values")
+                continue
+            values[name] = given[0]
             if not tensor.data.flags.writeable:
                 invalid.append(f"{name}: the parameter is read-only (its data array is not writeable); "
                                "give it a writeable copy first (tensor.data = tensor.data.copy())")
