@@ -48,3 +48,18 @@ def test_flatten_and_unflatten_layers():
     np.testing.assert_array_equal(x.grad, np.ones((2, 3, 4)))
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.Unflatten(1, (3, 4))) == "Unflatten(dim=1, unflattened_size=(3, 4))"
+
+
+def test_state_dict_takes_pytorchs_keywords():
+    net = nn.MLP([2, 3, 1])
+    kept = net.state_dict(prefix="net.", keep_vars=True)
+    assert list(kept) == ["net." + name for name, _ in net.named_parameters()]
+    assert all(value is tensor for value, (_, tensor) in zip(kept.values(), net.named_parameters()))
+    copies = net.state_dict()
+    assert all(type(v) is np.ndarray and v is not t.data for v, (_, t) in zip(copies.values(), net.named_parameters()))
+    filled = {"epoch": 3}
+    assert net.state_dict(destination=filled, prefix="m.") is filled and list(filled)[:2] == ["epoch", "m.layers.0.weight"]
+    for bad, match in [(dict(prefix=3), "prefix must be a string"), (dict(keep_vars="yes"), "keep_vars"),
+                       (dict(destination=[]), "destination must be a dict")]:
+        with pytest.raises(TypeError, match=match):
+            net.state_dict(**bad)

@@ -39,9 +39,24 @@ class LoadResult(tuple):
 class StateDictMethods:
     """``state_dict`` and ``load_state_dict``, written on ``named_parameters``."""
 
-    def state_dict(self):
-        """A dict ``{dotted_name: numpy array copy}`` of every parameter, in walk order."""
-        return {name: tensor.data.copy() for name, tensor in self.named_parameters()}
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """A dict ``{dotted_name: numpy array copy}`` of every parameter, in walk order.
+
+        As ``torch.nn.Module.state_dict``: ``prefix`` goes in front of every
+        name, ``keep_vars=True`` gives the parameter Tensors themselves
+        instead of copies of their arrays, and ``destination`` (a dict) is
+        filled and returned instead of a new dict.
+        """
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a string, got {type(prefix).__name__}")
+        keep_vars = flag_argument(keep_vars, "keep_vars", "state_dict")
+        if destination is None:
+            destination = {}
+        elif not isinstance(destination, dict):
+            raise TypeError(f"state_dict: destination must be a dict to fill, got {type(destination).__name__}")
+        for name, tensor in self.named_parameters():
+            destination[prefix + name] = tensor if keep_vars else tensor.data.copy()
+        return destination
 
     def _keys_by_parameter(self, parameters, state_dict):
         """``{name: [keys of state_dict naming that parameter]}``: its name, and other paths of a shared one."""
