@@ -10,6 +10,7 @@
   path: ``load_state_dict`` takes those paths (they were "unexpected keys").
 """
 
+import os
 import io
 import types
 import zipfile
@@ -236,3 +237,19 @@ def test_a_tied_pytorch_model_loads_into_ours_and_ours_into_it_with_strict_false
     result = back.load_state_dict(tg.interop.to_torch(ours.state_dict()), strict=False)  # as the docs say
     assert result.missing_keys == ["decode.weight"] and result.unexpected_keys == []
     np.testing.assert_array_equal(back.decode.weight.detach().numpy(), ours.decode.weight.data)
+
+
+def test_a_path_like_that_gives_no_str_is_refused_clearly(tmp_path):
+    class BytesPath(os.PathLike):
+        def __fspath__(self):
+            return os.fsencode(str(tmp_path / "x.npz"))
+
+    class BrokenPath(os.PathLike):
+        def __fspath__(self):
+            raise RuntimeError("no name today")
+
+    with pytest.raises(TypeError, match=r"save: path must be a file name .* whose __fspath__ gave bytes"):
+        tg.save({}, BytesPath())
+    with pytest.raises(TypeError, match=r"load: path .* gave no file name: no name today"):
+        tg.load(BrokenPath())
+    assert not list(tmp_path.iterdir())

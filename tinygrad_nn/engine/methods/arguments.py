@@ -165,8 +165,15 @@ def index_argument(index, op):
 
 def path_argument(path, op, what="path"):
     """Refuse a ``path`` that is no file name (``open`` would say only "expected str, bytes or os.PathLike")."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{op}: {what} must be a file name (a str or a pathlib.Path), got {short_text(path)} "
+    name = path
+    if isinstance(path, os.PathLike):
+        try:
+            name = os.fspath(path)
+        except Exception as error:  # a user's own PathLike whose __fspath__ fails
+            raise TypeError(f"{op}: {what} {short_text(path)} gave no file name: {error}") from error
+    if not isinstance(name, str):
+        shown = short_text(path) + (f", whose __fspath__ gave {type(name).__name__}" if name is not path else "")
+        raise TypeError(f"{op}: {what} must be a file name (a str or a pathlib.Path), got {shown} "
                         f"({type(path).__name__})")
     return path
 
