@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine import Tensor, enable_grad
 from ..engine.backward import gradients
-from .evaluate import CallableEvaluator, _is_function_class, describe
+from .evaluate import CallableEvaluator, _is_function_class, check_arity, describe
 from .formatting import format_index, format_value
 from .gradient_check import _data, check_evaluator, fail_unchecked_inputs, split_inputs
 from .options import options_for
@@ -61,6 +61,8 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
                           nudge=nudge, seed=seed)
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     function, name = callable_for(fn, kwargs, "gradgradcheck")
+    if _is_function_class(fn):  # its apply takes *args: what forward takes is checked here
+        check_arity(fn.forward, [None, *inputs], "gradgradcheck", f"{name}.forward", kwargs, ctx=True)
     split = split_inputs(inputs, wrt, caller="gradgradcheck")
     result = second_order_check(function, name, inputs, split, grad_outputs, options)
     fail_unchecked_inputs(result)
