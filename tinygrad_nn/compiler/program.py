@@ -231,11 +231,12 @@ def _guard(what, node_class, key, leaves, slots, modules, constants=(), held=(),
     structure = key[0] if call_form is None else call_form[0]
     checks, reached = [], []
     _access(structure[1], "args", checks, reached)
+    checks[0] = checks[0].replace("type(args) is not tuple or ", "")  # (the nested arguments' checks follow)
+    keywords = len(checks)
     _access(structure[2], "kwargs", checks, reached)
+    checks[keywords] = checks[keywords].replace("type(kwargs) is not dict or ", "") if structure[2][1:] else "kwargs"
     if call_form is not None:
         reached = [reached[index] for index in call_form[1]]
-    checks[0] = checks[0].replace("type(args) is not tuple or ", "")
-    checks[1] = checks[1].replace("type(kwargs) is not dict or ", "") if structure[2][1:] else "kwargs"
     lines = ["def call(args, kwargs):", f"    if {' or '.join(f'({c})' for c in checks)}:", "        return MISS"]
     variables = [f"a{i}" for i in range(len(leaves))]
     if reached == [f"args[{i}]" for i in range(len(structure[1]) - 1)]:
