@@ -147,3 +147,15 @@ def test_the_printed_code_runs_as_printed():
     assert_same(out, eager.data)
     for mine, parameter in zip(gradients, net.parameters()):
         assert_same(mine, parameter.grad)
+
+
+def test_a_gradient_is_named_d_and_the_name_of_its_value_when_names_are_numbered():
+    import re
+    net = nn.Sequential(nn.Linear(3, 4), nn.Maxout(4, 2, 3))
+    step = tg.compile(net)
+    step(tg.Tensor(np.ones((2, 3))))
+    forward, backward = step.source.split("def backward")
+    made = dict(re.findall(r"^    (\w+) = (\w+)\.reshape", forward, re.M))  # layer1_reshape_2 = layer1_bias.reshape
+    for name, source in made.items():  # the gradient of a reshape of a parameter is reshaped back into its own
+        parameter_gradient = re.search(rf"^    (\w+) = d{name}\.reshape", backward, re.M)
+        assert parameter_gradient is not None and parameter_gradient.group(1) == "d" + source, (name, source)
