@@ -317,7 +317,7 @@ class Lowering:
         previous = grads.get(target)
         if previous is None:
             if position is not None or (contribution.kind == "temp" and rank < contribution.rank):
-                contribution.hint, contribution.rank = hint, rank
+                contribution.hint, contribution.rank, contribution.grad_of = hint, rank, value
             grads[target] = contribution
             return
         statement = contribution.statement
@@ -336,6 +336,7 @@ class Lowering:
         else:
             total = self.backward.emit("{0} + {1}", previous, contribution, hint=hint, rank=rank,
                                        inplace=[(0, "{0} += {1}")])
+        total.grad_of = value
         grads[target] = total
 
     def _made_since(self, value, mark):

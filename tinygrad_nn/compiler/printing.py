@@ -128,7 +128,9 @@ def _name_groups(groups, namer, backward):
         best = min(value.rank for value in group)
         candidates = [value for value in group if value.rank == best]
         chosen = candidates[0] if backward else candidates[-1]
-        name = namer.unique(chosen.hint)
+        of = chosen.grad_of  # a gradient is d + the name its value got (dlayer_2 for layer_2), not renumbered
+        name = namer.unique("d" + of.name if of is not None and of.name is not None and chosen.hint == "d" + of.hint
+                            else chosen.hint)
         for value in group:
             value.name = name
 

@@ -73,11 +73,12 @@ class Program:
         return self.function_class.apply(*tensors)
 
 
-def build(compiled, trace, leaves, key, generators, states=None):
+def build(compiled, trace, leaves, key, generators, states=None, call_form=None):
     """Lower, print and load the code of one trace; check it against the lowering's own values first.
 
     ``states``: the generators' states before the eager run, so the lowering
-    draws what it drew (default: their states now).
+    draws what it drew (default: their states now). ``call_form``: how the
+    traced call was written when that differs from ``key`` (see ``_guard``).
     """
     what = compiled.what
     header = [f"# {what}, generated from one trace of:"] + \
@@ -122,7 +123,7 @@ def build(compiled, trace, leaves, key, generators, states=None):
     node_class = _node_class(what, namespace, lowering.slots, printed.gradients, leaves)
     constants = list(lowering.constant_tensors.values())
     held = _held_arrays(lowering, modules, named)
-    call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants, held)
+    call = _guard(what, node_class, key, leaves, lowering.slots, modules, constants, held, call_form)
     for slot in lowering.slots:
         slot.value = None  # the lowering's values hold every traced array: keep none of them
     return Program(key, printed.source, node_class, lowering.slots, modules,
@@ -209,8 +210,13 @@ def _node_class(what, namespace, slots, gradients, leaves):
         "forward": staticmethod(glue["node_forward"]), "backward": staticmethod(glue["node_backward"])})
 
 
-def _guard(what, node_class, key, leaves, slots, modules, constants=(), held=()):
-    """``call(args, kwargs)``: record the node if the call fits the trace, else return ``MISS`` (generated)."""
+def _guard(what, node_class, key, leaves, slots, modules, constants=(), held=(), call_form=None):
+    """``call(args, kwargs)``: record the node if the call fits the trace, else return ``MISS`` (generated).
+
+    ``key`` is for the call as the signature binds it; ``call_form``, ``(structure, order)``, is how the call
+    was written when that differs (``step(x, y=y)`` binds as ``step(x, y)``): the guard then accepts calls
+    written that way, reading bound leaf ``i`` where the written call has leaf ``order[i]``.
+    """
     glue = {"Tensor": Tensor, "ndarray": np.ndarray, "MISS": MISS, "Node": node_class}
     names = {}
 
@@ -222,12 +228,15 @@ def _guard(what, node_class, key, leaves, slots, modules, constants=(), held=())
             glue[names[id(obj)]] = obj
         return names[id(obj)]
 
-    structure = key[0]
+    structure = key[0] if call_form is None else call_form[0]
     checks, reached = [], []
     _access(structure[1], "args", checks, reached)
+    checks[0] = checks[0].replace("type(args) is not tuple or ", "")  # (the nested arguments' checks follow)
+    keywords = len(checks)
     _access(structure[2], "kwargs", checks, reached)
-    checks[0] = checks[0].replace("type(args) is not tuple or ", "")
-    checks[1] = checks[1].replace("type(kwargs) is not dict or ", "") if structure[2][1:] else "kwargs"
+    checks[keywords] = checks[keywords].replace("type(kwargs) is not dict or ", "") if structure[2][1:] else "kwargs"
+    if call_form is not None:
+        reached = [reached[index] for index in call_form[1]]
     lines = ["def call(args, kwargs):", f"    if {' or '.join(f'({c})' for c in checks)}:", "        return MISS"]
     variables = [f"a{i}" for i in range(len(leaves))]
     if reached == [f"args[{i}]" for i in range(len(structure[1]) - 1)]:

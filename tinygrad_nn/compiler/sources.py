@@ -100,6 +100,8 @@ class Sources:
                 for name, parameter in owner.named_parameters():
                     self._parameter_names.setdefault(id(parameter), f"{prefix}.{name}" if prefix else name)
         name = self._parameter_names.get(id(tensor))
+        if name and name[0].isdigit():  # a Sequential's child: layer0_weight (and dlayer0_weight), as layer0_affine
+            name = "layer" + name
         return name or tensor.name or self.trace.object_names.get(id(tensor)) or "parameter"
 
     def constant(self, obj, hint):

@@ -17,6 +17,7 @@ from ..engine import Tensor
 from ..nn import Module
 from . import constants, engine_api, tracing
 from .errors import CompileWarning, TraceError
+from .lowering import same_values
 from .program import MISS, build
 
 __all__ = ["compile", "Compiled"]
@@ -46,7 +47,10 @@ def compile(target, *, retrace=True):  # noqa: A001 - tg.compile, as torch.compi
       ``retrace=False`` such a call raises ``TraceError`` instead. Values
       updated in place (an optimizer step) are no change.
     * Changing an argument in place inside ``target`` (``x += 1``,
-      ``x.copy_(y)``) raises ``TraceError``: write ``x = x + 1``.
+      ``x.copy_(y)``, ``x.data[0] = 0``, ``labels[0] = 1``) raises
+      ``TraceError``: write ``x = x + 1``.
+    * A call is matched as Python binds it: ``step(x, y=y)`` and
+      ``step(y=y, x=x)`` are one call, and share one trace.
     * ``step.source`` is the generated forward and backward as Python.
 
     Values and gradients equal eager mode's bit for bit (the same numpy
@@ -85,9 +89,10 @@ class Compiled:
         self.what = f"compile({name})"
         self.retrace = retrace
         try:
-            self._parameters = list(inspect.signature(signature_of).parameters.values())
+            self._signature = inspect.signature(signature_of)
         except (TypeError, ValueError):
-            self._parameters = []
+            self._signature = None
+        self._parameters = list(self._signature.parameters.values()) if self._signature is not None else []
         self._programs = []
         self._last = None
         self._read_named_objects()
@@ -142,6 +147,18 @@ class Compiled:
                  for i in range(count)]
         return names + list(keywords)
 
+    def _bound(self, args, kwargs):
+        """The call as the signature binds it: ``step(x, y=y)`` and ``step(x, y)`` are one call, whatever the
+        order of the keywords (``inspect.Signature.bind``); a call that does not bind stays as it is (the
+        function raises its own TypeError when traced)."""
+        if self._signature is None or not kwargs:
+            return args, kwargs
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError:
+            return args, kwargs
+        return bound.args, bound.kwargs
+
     def _flatten(self, args, kwargs):
         names = self._names(len(args), kwargs)
         leaves = []
@@ -156,6 +173,8 @@ class Compiled:
         if tracer is not None:  # called by a function being traced: run eagerly, so that trace records our ops
             tracer.notice("compiled", (self,))  # and watches our modules and the names we read (watching.py)
             return self._function(*args, **kwargs)
+        call_structure, call_leaves = self._flatten(args, kwargs)
+        args, kwargs = self._bound(args, kwargs)
         structure, leaves = self._flatten(args, kwargs)
         key = (structure, tuple(_leaf_key(leaf) for _, leaf in leaves))
         for program in self._programs:
@@ -164,7 +183,7 @@ class Compiled:
                 return program.run(leaves)
         if self._programs and not self.retrace:
             raise TraceError(self._mismatch(self._last or self._programs[0], structure, leaves, args, kwargs))
-        program = self._trace(structure, leaves, key)
+        program = self._trace(structure, leaves, key, _call_form(call_structure, call_leaves, structure, leaves))
         self._programs.append(program)
         self._last = program
         if len(self._programs) == _TRACES_BEFORE_WARNING:
@@ -200,7 +219,7 @@ class Compiled:
         """The compiled function (or module)."""
         return self._function
 
-    def _trace(self, structure, leaves, key):
+    def _trace(self, structure, leaves, key, call_form=None):
         self._read_named_objects()
         reachable = [self.module] + [leaf for _, leaf in leaves] + list(self._objects.values())
         generators = tracing.generators_in(reachable)
@@ -208,8 +227,10 @@ class Compiled:
         held = dict(self._objects, **{name: leaf for name, leaf in leaves if isinstance(leaf, Module)})
         versions = [(where, tensor, tensor.version) for where, tensor in tracing.tensors_in(
             dict(held, **({"": self.module} if self.module is not None else {})))]
+        arguments = _argument_arrays(leaves)
         try:
             trace = tracing.trace(self._function, structure, leaves, self.what)
+            _check_arguments_unchanged(self.what, trace, arguments)
             other = self._check_constants(trace, structure, leaves)
             _check_unchanged(self.what, versions)
             states += _generators_drawn(self.what, trace, other, states)
@@ -217,7 +238,7 @@ class Compiled:
             for name, leaf in leaves:
                 if isinstance(leaf, Module):
                     trace.object_names[id(leaf)] = name
-            program = build(self, trace, leaves, key, generators, states)
+            program = build(self, trace, leaves, key, generators, states, call_form)
         finally:
             engine_api.restore_generators(states)  # the compiled calls draw what eager calls would
         return program
@@ -236,6 +257,50 @@ class Compiled:
             return None
         constants.check_constants(self.what, trace, leaves, other, other_leaves)
         return other
+
+
+def _call_form(call_structure, call_leaves, structure, leaves):
+    """``(structure, order)`` of the call as it was written, for its guard, when it differs from the bound call:
+    bound leaf ``i`` is written leaf ``order[i]`` (matched by name); None when they are the same, or when the
+    names do not tell the leaves apart (then the guard checks the bound form)."""
+    if call_structure == structure:
+        return None
+    position = {name: index for index, (name, _) in enumerate(call_leaves)}
+    if len(position) != len(call_leaves) or len(call_leaves) != len(leaves):
+        return None
+    order = [position.get(name) for name, _ in leaves]
+    if None in order or any(call_leaves[i][1] is not leaf for i, (_, leaf) in zip(order, leaves)):
+        return None
+    return call_structure, order
+
+
+def _argument_arrays(leaves):
+    """``[(index, name, leaf, array, copy)]``: the array of every Tensor and array argument, and a copy of it."""
+    found = []
+    for index, (name, leaf) in enumerate(leaves):
+        array = engine_api.data_of(leaf) if isinstance(leaf, Tensor) else leaf
+        if isinstance(array, np.ndarray):
+            found.append((index, name, leaf, array, array.copy()))
+    return found
+
+
+def _check_arguments_unchanged(what, trace, arguments):
+    """Raise ``TraceError`` when the function changed an argument's values outside the recorded ops while traced.
+
+    ``arguments``: ``_argument_arrays`` of the call, taken before the trace. Such a write (``x.data[0] = 0``,
+    ``x.data = ...``, ``labels[0] = 1`` on an array) happened on the first call only: the compiled code never
+    writes into its arguments. (``x += 1`` on a Tensor argument is refused as it happens, naming the op.)
+    """
+    for index, name, leaf, array, copy in arguments:
+        now = [engine_api.data_of(tensor) for tensor in (leaf, trace.stand_ins.get(index, leaf))] \
+            if isinstance(leaf, Tensor) else [leaf]
+        if any(other is not array for other in now) or not same_values(array, copy):
+            raise TraceError(
+                f"{what}: the function changes its argument {name!r} ({tracing.describe(leaf)}) outside the "
+                "recorded ops while it is traced (x.data[0] = ..., x.data = ..., labels[0] = ... on an array). A "
+                "compiled function never writes into its arguments, so the change would happen on the first "
+                "call only. Make a new tensor or array inside the function instead (x = x * 2, "
+                "np.where(...) outside it), or change the argument before calling")
 
 
 def _check_unchanged(what, versions):

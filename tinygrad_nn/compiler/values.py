@@ -28,7 +28,7 @@ class Value:
     """
 
     __slots__ = ("hint", "rank", "kind", "sample", "statement", "fresh", "base", "name", "last_use",
-                 "escapes", "buffer", "home", "__weakref__")
+                 "escapes", "buffer", "home", "grad_of", "__weakref__")
 
     def __init__(self, hint, rank, kind, sample, statement=None, fresh=False, base=None):
         self.hint, self.rank, self.kind, self.sample = hint, rank, kind, sample
@@ -40,6 +40,7 @@ class Value:
         self.escapes = False        # returned, or saved for the backward: alive after the function
         self.buffer = None
         self.home = None            # the generated function that defines it (None: constants)
+        self.grad_of = None         # the forward value it is the gradient of, when named after it (dW1)
 
     @property
     def shape(self):
