@@ -31,11 +31,11 @@ MODELS = textwrap.dedent("""
             sys.exit(4)
 
     class WalkRaises(Lin):
-        def named_modules(self):
+        def named_children(self):
             raise RuntimeError("walk boom")
 
     class WalkExits(Lin):
-        def named_modules(self):
+        def named_children(self):
             sys.exit(5)
 
     class ParametersRaise(Lin):

@@ -13,12 +13,14 @@ Anything wrong with the usage, the file, the model or ``-o`` raises
 ``MAX_INPUT_SIZE`` numbers or of the wrong width for the model's first layer,
 a model whose code (its file, factory, forward, backward, ``extra_repr``...)
 fails or calls ``sys.exit`` while it is loaded, run or drawn. A failing Graphviz program
-gives one line and exit code 1. Neither shows a traceback.
+gives one line and exit code 1. Neither shows a traceback. What ``draw_graph``
+folded in a big graph is printed as one ``note:`` line on standard error.
 """
 
 import argparse
 import pathlib
 import sys
+import warnings
 
 import numpy as np
 
@@ -157,19 +159,14 @@ def run(args):
     _check_writable(output)
     model = load_model(args.target)
     name = args.target.rpartition(":")[2]
-    if args.what == "graph":
-        graph = _draw_graph(model, args, viz)
-    elif args.what == "module":
-        with user_code(f"drawing the module tree of {name}"):  # the user's extra_repr, named_modules...
-            graph = viz.draw_module(model, rankdir=args.rankdir or "TB")
-    else:
-        with user_code(f"drawing the network of {name}"):
-            try:
-                graph = viz.draw_network(model, rankdir=args.rankdir or "LR")
-            except ValueError as error:
-                if not str(error).startswith("draw_network:"):  # the user's code raised it
-                    raise
-                raise UsageError(f"{error} (here: --what module or --what graph)") from error
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", viz.GraphTooLargeWarning)
+        graph = _draw(model, args, name, viz)
+    for warning in caught:  # what was folded: one line each, not Python's warning with a source line
+        if issubclass(warning.category, (viz.GraphTooLargeWarning, viz.GradientsNotComputedWarning)):
+            print(f"note: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     try:
         viz.render(graph, output)
     except viz.RendererNotFoundError as error:
@@ -181,3 +178,19 @@ def run(args):
         return 1
     print(f"wrote {output} ({args.what} of {type(model).__name__})")
     return 0
+
+
+def _draw(model, args, name, viz):
+    """The drawing ``--what`` asks for."""
+    if args.what == "graph":
+        return _draw_graph(model, args, viz)
+    if args.what == "module":
+        with user_code(f"drawing the module tree of {name}"):  # the user's extra_repr, named_modules...
+            return viz.draw_module(model, rankdir=args.rankdir or "TB")
+    with user_code(f"drawing the network of {name}"):
+        try:
+            return viz.draw_network(model, rankdir=args.rankdir or "LR")
+        except ValueError as error:
+            if not str(error).startswith("draw_network:"):  # the user's code raised it
+                raise
+            raise UsageError(f"{error} (here: --what module or --what graph)") from error

@@ -106,7 +106,8 @@ def _build(module, own, rankdir, max_depth, max_children):
         if max_depth is not None and depth >= max_depth:
             continue
         pending = []
-        children = [(f"{path}.{name}" if path else name, child) for name, child in parent.named_children()]
+        # every position, a module held twice listed twice (as in repr): Sequential(lin, act, lin) has 3 children
+        children = [(f"{path}.{name}" if path else name, child) for name, child in parent._child_positions()]
         drawn, folded, period = _split_children(children, max_children)
         for index, (child_path, child) in enumerate(drawn):
             if folded and index == KEEP:
@@ -118,7 +119,10 @@ def _build(module, own, rankdir, max_depth, max_children):
                 keys[id(child)] = f"m{len(keys)}"
                 dot.node(keys[id(child)], label_text(_label(child_path, child, own[id(child)])))
                 pending.append((child, child_path, depth + 1))
-            dot.edge(keys[id(parent)], keys[id(child)])
+                dot.edge(keys[id(parent)], keys[id(child)])
+            else:  # drawn already under its first path: this edge says where else it sits
+                dot.edge(keys[id(parent)], keys[id(child)], label=label_text([f"also {child_path}"]),
+                         fontname="Helvetica", fontsize="9", fontcolor="#495057", style="dashed")
         stack.extend(reversed(pending))
     return dot, len(keys) + folds, folds
 
@@ -136,8 +140,10 @@ def draw_module(module, *, rankdir="TB", parameters=True, max_depth=None, max_ch
     ``parameters=True`` also lists its own parameter tensors (those in list
     or dict attributes too, as ``named_parameters`` finds them) with their
     shapes; a tensor shared by two modules is listed under the first one.
-    The root box holds the totals. A module shared by two parents is drawn
-    once, with an edge from each. ``max_depth`` stops the tree that many
+    The root box holds the totals. A module held at two places (by two
+    parents, or twice by one: ``Sequential(lin, act, lin)``) is drawn once,
+    under its first path, with a dashed edge labelled ``also 2`` from each
+    other place. ``max_depth`` stops the tree that many
     levels down (deeper children are counted in their parent's box). A
     module with more than ``max_children`` children (None: no cap) keeps its
     first and last two in full and folds the siblings between them into one

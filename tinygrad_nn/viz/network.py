@@ -6,6 +6,7 @@ the size of the net counted the usual way: an N-layer net does not count its
 input layer, and its parameters are its weights plus its biases.
 """
 
+from ..nn import Sequential
 from .drawing import Drawing, count_argument, rankdir_argument
 
 __all__ = ["draw_network", "dense_layers", "NetworkTooLargeError"]
@@ -17,43 +18,96 @@ class NetworkTooLargeError(ValueError):
     """The net has too many units or layers for a picture of circles to be readable."""
 
 
+MAX_PLACES = 10_000   # module places walked; a tree reusing modules in more places than this is no small net
+
+
+def _places(model):
+    """``(path, module)`` for every module in the order it runs, depth first in attribute order.
+
+    A ``Sequential`` runs each of its places: one holding a layer twice
+    (``Sequential(lin, act, lin)``) applies it twice, so it is listed twice.
+    Other modules list each child once (``named_children``): an alias such as
+    ``self.head = self.layers[-1]`` is no second layer.
+    """
+    order, seen, stack = [], set(), [("", model, (), False)]
+    while stack:
+        path, module, above, runs_again = stack.pop()
+        if id(module) in seen and not runs_again:
+            continue
+        seen.add(id(module))
+        order.append((path, module))
+        if len(order) > MAX_PLACES:
+            raise NetworkTooLargeError(f"draw_network: {type(model).__name__} holds modules at more than "
+                                       f"{MAX_PLACES:,} places; draw tg.viz.draw_module(model) instead")
+        if not hasattr(module, "named_children"):
+            continue
+        runs_each = isinstance(module, Sequential)
+        held = module._child_positions() if runs_each else module.named_children()
+        below = above + (id(module),)
+        stack.extend((f"{path}.{name}" if path else name, child, below, runs_each)
+                     for name, child in reversed(held) if id(child) not in below)  # no loop through an ancestor
+    return order
+
+
+def _inside(path, outer):
+    return bool(outer) and path.startswith(outer + ".")
+
+
 def dense_layers(model):
-    """``[(path, module)]`` of the fully connected layers (``in_features``/``out_features``) in call order."""
+    """``[(path, module)]`` of the fully connected layers (``in_features``/``out_features``) in call order.
+
+    A layer a ``Sequential`` applies twice is listed at both of its paths.
+    """
     found = []
-    for path, module in model.named_modules():
+    for path, module in _places(model):
         if hasattr(module, "in_features") and hasattr(module, "out_features"):
-            if any(path.startswith(prefix + ".") for prefix, _ in found if prefix):
-                continue
-            found.append((path, module))
+            if not any(_inside(path, prefix) for prefix, _ in found):
+                found.append((path, module))
     return found
 
 
 def _activations_between(model, layers):
     """Names of the leaf modules after each dense layer and before the next (e.g. ``ReLU``)."""
-    after = {id(module): [] for _, module in layers}
+    after = [[] for _ in layers]
+    paths = {path: index for index, (path, _) in enumerate(layers)}
     current = None
-    dense_ids = set(after)
-    for path, module in model.named_modules():
-        if id(module) in dense_ids:
-            current = id(module)
+    for path, module in _places(model):
+        if path in paths and module is layers[paths[path]][1]:
+            current = paths[path]
             continue
-        if current is None or any(path.startswith(p + ".") for p, m in layers if id(m) == current and p):
+        if current is None or _inside(path, layers[current][0]):
             continue
         has_children = bool(list(module.named_children())) if hasattr(module, "named_children") else False
         if not has_children and module is not model:
             after[current].append(type(module).__name__)
-    return [after[id(module)] for _, module in layers]
+    return after
 
 
 def _split_parameters(layers):
+    """``(weights, biases)``: scalar parameters of the layers, each tensor counted once (a reused layer too)."""
     weights = biases = 0
+    seen = set()
     for _, module in layers:
         for name, tensor in module.named_parameters():
+            if id(tensor) in seen:
+                continue
+            seen.add(id(tensor))
             if name.rsplit(".", 1)[-1].startswith("bias"):
                 biases += int(tensor.size)
             else:
                 weights += int(tensor.size)
     return weights, biases
+
+
+def _reuses(layers):
+    """``; 2 applies 0 again (shared weights counted once)`` when a layer is applied twice, else ``""``."""
+    first, notes = {}, []
+    for path, module in layers:
+        if id(module) in first:
+            notes.append(f"{path} applies {first[id(module)]} again")
+        else:
+            first[id(module)] = path
+    return f"; {', '.join(notes)} (shared weights counted once)" if notes else ""
 
 
 def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
@@ -63,7 +117,9 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
     ``max_units`` units or the net more than ``max_layers`` layers, and says
     what to draw instead; refuses with ``ValueError`` a model whose layers do
     not form a chain (each layer's ``in_features`` is the previous layer's
-    ``out_features``).
+    ``out_features``). A layer a ``Sequential`` applies twice
+    (``Sequential(lin, act, lin)``) is drawn at each place, its weights
+    counted once, and the caption says so.
 
     >>> import tinygrad_nn as tg
     >>> dot = tg.viz.draw_network(tg.nn.MLP([3, 4, 2]))
@@ -93,8 +149,8 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
     if sizes[widest] > max_units:
         where = "the input" if widest == 0 else (layers[widest - 1][0] or kind)
         raise NetworkTooLargeError(
-            f"draw_network: {where} has {sizes[widest]} units, more than max_units={max_units}: "
-            f"a picture of {sum(sizes)} circles and {sum(a * b for a, b in zip(sizes, sizes[1:]))} lines "
+            f"draw_network: {where} has {sizes[widest]:,} units, more than max_units={max_units}: "
+            f"a picture of {sum(sizes):,} circles and {sum(a * b for a, b in zip(sizes, sizes[1:])):,} lines "
             f"is unreadable; {instead} (or raise max_units)")
     if len(layers) > max_layers:
         raise NetworkTooLargeError(
@@ -102,8 +158,9 @@ def draw_network(model, *, max_units=12, max_layers=8, rankdir="LR"):
     activations = _activations_between(model, layers)
     weights, biases = _split_parameters(layers)
     neurons = sum(sizes[1:])
-    caption = (f"{len(layers)}-layer neural network: {' + '.join(str(s) for s in sizes[1:])} = {neurons} neurons "
-               f"(inputs not counted), {weights} weights + {biases} biases = {weights + biases} parameters")
+    caption = (f"{len(layers)}-layer neural network: {' + '.join(f'{s:,}' for s in sizes[1:])} = {neurons:,} neurons "
+               f"(inputs not counted), {weights:,} weights + {biases:,} biases = {weights + biases:,} parameters"
+               f"{_reuses(layers)}")
     dot = Drawing(
         "network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                                "nodesep": "0.15", "ranksep": "1.1", "splines": "line",

@@ -171,6 +171,10 @@ def _dot_source(graph):
     source = getattr(graph, "source", None)
     if source is None:
         if isinstance(graph, str):
+            if "{" not in graph:  # DOT text always has a body in braces: this is a file name or a typo
+                raise TypeError(f"render: expected a graphviz.Digraph or DOT text, got the string {graph!r:.60}, "
+                                "which is no DOT text; to render a .dot file, pass its text "
+                                "(pathlib.Path(name).read_text())")
             return graph
         raise TypeError(f"render: expected a graphviz.Digraph (or DOT text), got {type(graph).__name__}")
     return source
@@ -198,8 +202,12 @@ def render(graph, path, *, renderer=None, timeout=DEFAULT_TIMEOUT, max_memory=DE
     path = pathlib.Path(path_argument(path, "render"))
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"render: cannot tell the format of {str(path)!r} from its suffix "
-                         f"{suffix or '(none)'!r}; use one of {', '.join(sorted(FORMATS))}")
+        if suffix:
+            raise ValueError(f"render: cannot write {str(path)!r}: {suffix} is not one of the formats render "
+                             f"writes ({', '.join(sorted(FORMATS))}); write .svg (a vector picture that "
+                             f"browsers print to PDF) or .png")
+        raise ValueError(f"render: cannot tell the format of {str(path)!r}: it has no suffix; "
+                         f"use one of {', '.join(sorted(FORMATS))}")
     source = _dot_source(graph)
     _check_limits(timeout, max_memory)
     if renderer is not None:
@@ -231,6 +239,8 @@ def _write_atomically(path, data):
         with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "wb") as out:
             out.write(data)
         os.replace(temporary, path)
+    except OSError as error:  # name the file asked for, not the temporary one beside it
+        raise type(error)(error.errno, error.strerror or str(error), str(path)) from error
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
