@@ -26,7 +26,7 @@ import warnings
 
 import numpy as np
 
-from ..engine import Tensor
+from ..engine import Tensor, where
 from ..engine.methods.arguments import flag_argument, number_argument
 from ..engine.ops import LogSigmoid, SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
@@ -98,10 +98,10 @@ def _weighted_nll(log_probs, labels, weight, ignore_index, reduction, smoothing,
     counted = labels != ignore_index
     safe_labels = np.where(counted, labels, 0)
     per_sample_weight = (np.ones(n, dtype=dtype) if weight is None else weight[safe_labels]) * counted
-    losses = -log_probs[np.arange(n), safe_labels] * per_sample_weight.astype(dtype)
+    losses = _counted_only(-log_probs[np.arange(n), safe_labels], counted) * per_sample_weight.astype(dtype)
     if smoothing:
         class_weight = np.ones(classes, dtype=dtype) if weight is None else weight
-        uniform = -(log_probs * class_weight).sum(axis=1) * counted.astype(dtype)
+        uniform = _counted_only(-(log_probs * class_weight).sum(axis=1), counted)
         losses = losses * (1.0 - smoothing) + uniform * (smoothing / classes)
     if reduction != "mean":
         return reduce(losses, reduction)
@@ -110,6 +110,12 @@ def _weighted_nll(log_probs, labels, weight, ignore_index, reduction, smoothing,
         raise ValueError(f"{loss}: every sample is ignored (label {ignore_index}) or has class weight 0, so the "
                          f"mean over them is undefined; use reduction='sum'")
     return losses.sum() / dtype.type(total)
+
+
+def _counted_only(losses, counted):
+    """``losses`` set to 0 where a sample is ignored: selected, not multiplied by 0, so that the -inf
+    log-probability of an ignored sample (a masked logit, a ``log(0)``) costs 0 rather than NaN, as in PyTorch."""
+    return losses if counted.all() else where(counted, losses, 0.0)
 
 
 def _soft_cross_entropy(logits, targets, weight, smoothing, reduction):
@@ -136,9 +142,11 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     probs = as_scores(input, "binary_cross_entropy", "probabilities", reduction)
     values = probs.data
     if not ((values >= 0) & (values <= 1)).all():
+        numbers = values[~np.isnan(values)]  # np.nanmin of only NaN would warn
+        span = f"values from {numbers.min()} to {numbers.max()}" if numbers.size else "only"
         raise ValueError(f"binary_cross_entropy: the input must be probabilities in [0, 1] (apply sigmoid first, "
-                         f"or use binary_cross_entropy_with_logits), got values from {np.nanmin(values)} to "
-                         f"{np.nanmax(values)}" + (" and NaN" if np.isnan(values).any() else ""))
+                         f"or use binary_cross_entropy_with_logits), got {span}"
+                         + (" NaN" if not numbers.size else " and NaN" if numbers.size < values.size else ""))
     targets = probabilities(probs, target, "binary_cross_entropy")
     weight = broadcast_weight(weight, probs, "binary_cross_entropy")
     weight = np.ones((), dtype=probs.dtype) if weight is None else weight
