@@ -48,6 +48,24 @@ def test_binary_cross_entropy_names_nan_probabilities_without_a_numpy_warning():
         _quiet(lambda: F.binary_cross_entropy(np.array([np.nan, 0.5, 2.0]), np.array([1.0, 0.0, 1.0])))
 
 
+@pytest.mark.parametrize("make", [lambda: nn.Dropout(0.5, inplace=True), lambda: nn.Dropout(0.5, True)])
+def test_dropout_accepts_pytorchs_inplace_and_leaves_the_input_alone(make):
+    drop = make()
+    assert drop.inplace is True and repr(drop) == "Dropout(p=0.5, inplace=True)"
+    x = tg.ones(4, 4)
+    out = drop(x)
+    assert out is not x and (x.data == 1).all()
+    assert repr(nn.Dropout(0.2)) == "Dropout(p=0.2)"
+
+
+def test_dropout_refuses_a_bool_p_and_a_non_bool_inplace():
+    with pytest.raises(ValueError, match="Dropout: p must be a probability"):
+        nn.Dropout(True)
+    with pytest.raises(TypeError, match="Dropout: inplace must be True or False"):
+        nn.Dropout(0.5, "yes")
+    assert nn.Dropout(0.5, rng=0).rng is not None
+
+
 # ------------------------------------------------------------------ against PyTorch
 def _torch():
     return pytest.importorskip("torch")
