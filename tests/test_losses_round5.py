@@ -66,6 +66,21 @@ def test_dropout_refuses_a_bool_p_and_a_non_bool_inplace():
     assert nn.Dropout(0.5, rng=0).rng is not None
 
 
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: nn.Linear(3.0, 2), TypeError, r"Linear: in_features must be a positive int, got 3\.0 \(float\)"),
+    (lambda: nn.Linear(True, 2), TypeError, "Linear: in_features must be a positive int, got True"),
+    (lambda: nn.Linear(2, "3"), TypeError, "Linear: out_features must be a positive int, got '3' \\(str\\)"),
+    (lambda: nn.Linear(0, 2), ValueError, "Linear: in_features must be a positive int, got 0"),
+    (lambda: nn.Linear(2, -1), ValueError, "Linear: out_features must be a positive int, got -1"),
+    (lambda: nn.Maxout(2, 3, pieces=2.0), TypeError, "Maxout: pieces must be a positive int"),
+    (lambda: nn.Maxout(2, 3, pieces=0), ValueError, "Maxout: pieces must be a positive int, got 0"),
+])
+def test_layer_widths_are_positive_ints_and_a_wrong_type_is_a_type_error(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+    assert nn.Linear(np.int64(2), 3).in_features == 2
+
+
 # ------------------------------------------------------------------ against PyTorch
 def _torch():
     return pytest.importorskip("torch")

@@ -51,7 +51,10 @@ def new_parameter(op, shape, dtype, fill=np.empty):
 
 
 def _check_size(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+    """A layer width: a wrong type (``3.0``, ``"3"``, ``True``) is a TypeError, a width below 1 a ValueError."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a positive int, got {value!r:.40} ({type(value).__name__})")
+    if value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
 
