@@ -110,3 +110,12 @@ def test_ignored_minus_inf_samples_match_pytorch(case):
     tg_, = torch.autograd.grad(tloss.sum(), [tx])
     np.testing.assert_allclose(g.data[0], tg_.numpy()[0], rtol=1e-12)  # the ignored row: NaN in both when masked
     np.testing.assert_array_equal(np.isnan(g.data), np.isnan(tg_.numpy()))
+
+
+@pytest.mark.parametrize("make", [lambda: nn.CrossEntropyLoss(None, -100, "avg"), lambda: nn.MSELoss(0),
+                                  lambda: nn.NLLLoss(reduction=None), lambda: nn.KLDivLoss("batch")],
+                         ids=["CrossEntropyLoss", "MSELoss", "NLLLoss", "KLDivLoss"])
+def test_a_loss_module_checks_its_reduction_when_made(make):
+    with pytest.raises(ValueError, match=r"Loss: reduction must be one of 'mean', 'sum', 'none'"):
+        make()
+    assert nn.KLDivLoss("batchmean").reduction == "batchmean"

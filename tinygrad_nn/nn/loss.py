@@ -13,6 +13,7 @@ given and are not part of ``state_dict`` (PyTorch stores them as buffers).
 """
 
 from .. import functional as F
+from ..functional.losses_inputs import REDUCTIONS, check_reduction
 from .module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
@@ -20,11 +21,13 @@ __all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELo
 
 
 class _Loss(Module):
-    """Shared by the loss modules: ``reduction`` and a repr that lists the options."""
+    """Shared by the loss modules: ``reduction`` (checked when made) and a repr that lists the options."""
+
+    reductions = REDUCTIONS
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        self.reduction = reduction
+        self.reduction = check_reduction(reduction, type(self).__name__, self.reductions)
 
     def extra_repr(self):
         return ", ".join(f"{name}={value!r}" for name, value in vars(self).items()
@@ -115,6 +118,8 @@ class HuberLoss(_Loss):
 
 class KLDivLoss(_Loss):
     """``F.kl_div``: KL divergence; ``reduction="batchmean"`` gives the divergence per sample."""
+
+    reductions = REDUCTIONS + ("batchmean",)
 
     def __init__(self, reduction="mean", log_target=False):
         super().__init__(reduction)
