@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from ..function import Function
-from .helpers import is_array, kept_shape, reduce_along
+from .helpers import floating, is_array, kept_shape, reduce_along
 from .reduce import _spread
 
 __all__ = ["normalized_axes", "Var", "Std", "Prod", "LogSumExp", "Norm", "CumSum", "CATALOG"]
@@ -147,6 +147,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis=(), correction=1, keepdims=False):
+        x = floating(x)
         return _moment(ctx, x, axis, correction, keepdims, "var", root=False)
 
     @staticmethod
@@ -163,6 +164,7 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, axis=(), correction=1, keepdims=False):
+        x = floating(x)
         return _moment(ctx, x, axis, correction, keepdims, "std", root=True)
 
     @staticmethod
@@ -246,6 +248,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axis=(), keepdims=False):
+        x = floating(x)
         ctx.axis, ctx.keepdims = axis, keepdims
         if _count(x.shape, axis) == 0:
             out = np.full(kept_shape(x.shape, axis), -np.inf, dtype=x.dtype)

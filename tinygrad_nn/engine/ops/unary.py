@@ -7,7 +7,7 @@ and, under ``create_graph=True``, on Tensors (see ``function.py``).
 import numpy as np
 
 from ..function import Function
-from .helpers import masked, reduce_along, scalar_like, sigmoid_values, sum_along
+from .helpers import floating, masked, reduce_along, scalar_like, sigmoid_values, sum_along
 
 
 class Exp(Function):
@@ -15,6 +15,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         with np.errstate(over="ignore"):
             out = np.exp(x)
         ctx.save_for_backward(out)
@@ -31,6 +32,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):
             return np.log(x)
@@ -47,6 +49,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -89,6 +92,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = sigmoid_values(x).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
@@ -104,6 +108,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -177,6 +182,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        x = floating(x)
         ctx.axis = axis
         if x.size == 0:  # nothing to normalise (numpy's max of no elements has no value)
             ctx.save_for_backward(x)
@@ -199,6 +205,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        x = floating(x)
         ctx.axis = axis
         if x.size == 0:
             ctx.save_for_backward(x)
