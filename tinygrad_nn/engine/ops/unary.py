@@ -15,7 +15,6 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         with np.errstate(over="ignore"):
             out = np.exp(x)
         ctx.save_for_backward(out)
@@ -32,7 +31,6 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):
             return np.log(x)
@@ -49,7 +47,6 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -108,7 +105,6 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
