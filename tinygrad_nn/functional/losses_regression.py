@@ -54,8 +54,9 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     size = difference.abs()
     if beta == 0:
         return reduce(size, reduction)
-    quadratic = difference * difference * (0.5 / beta)
-    return reduce(where(size.data < beta, quadratic, size - 0.5 * beta), reduction)
+    inside = size.data < beta
+    near = where(inside, difference, 0.0)  # only the quadratic piece's entries: an infinite d gives no 0 * inf
+    return reduce(where(inside, near * near * (0.5 / beta), size - 0.5 * beta), reduction)
 
 
 def huber_loss(input, target, *, reduction="mean", delta=1.0):
@@ -63,5 +64,6 @@ def huber_loss(input, target, *, reduction="mean", delta=1.0):
     delta = _check_positive(delta, "delta", "huber_loss", allow_zero=False)
     difference = _difference(input, target, "huber_loss", reduction)
     size = difference.abs()
-    quadratic = difference * difference * 0.5
-    return reduce(where(size.data < delta, quadratic, (size - 0.5 * delta) * delta), reduction)
+    inside = size.data < delta
+    near = where(inside, difference, 0.0)  # as smooth_l1_loss: an infinite d keeps its slope delta sign(d)
+    return reduce(where(inside, near * near * 0.5, (size - 0.5 * delta) * delta), reduction)

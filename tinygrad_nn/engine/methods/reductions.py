@@ -176,7 +176,7 @@ class ReductionMethods:
         axis, keepdims = _spelling(op, axis, dim, keepdims, keepdim)
         if axis is not None:
             (axis,) = normalized_axes(axis_argument(axis, op, self.ndim, single=True), max(self.ndim, 1), op)
-        if self.size == 0 or (axis is not None and self.ndim and self.shape[axis] == 0):
+        if self.size == 0 and (axis is None or self.shape[axis] == 0):  # (an empty result has nothing to index)
             raise ValueError(f"{op}: the tensor of shape {self.shape} has no entries along "
                              f"{'its axes' if axis is None else f'axis {axis}'}, so there is no index to give")
         result = function(self._data, axis=axis if self.ndim else None, keepdims=keepdims)

@@ -70,6 +70,7 @@ class ShapeMethods:
                 -1 in sizes and (known == 0 or length % known)):
             raise ShapeError(f"unflatten: sizes {sizes} do not fit axis {dim} of length {length} "
                              f"(tensor of shape {self.shape}): their product must be {length}")
+        sizes = tuple(length // known if s == -1 else s for s in sizes)  # (reshape cannot infer -1 with 0 elements)
         return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1:])
 
     def squeeze(self, dim=None):
@@ -111,18 +112,20 @@ class ShapeMethods:
         return self.transpose()
 
     def flip(self, *dims, **keyword):
-        """The entries in reverse order along ``dims`` (an int, several, or a tuple; none: every axis).
+        """The entries in reverse order along ``dims`` (an int, several, or a tuple; none given: every axis).
 
-        PyTorch's keyword works too: ``flip(dims=(0, 1))``.
+        PyTorch's keyword works too: ``flip(dims=(0, 1))``. An empty tuple
+        (``flip(())``, ``flip(dims=[])``) reverses nothing, as in PyTorch and numpy.
         """
         if keyword:
             if set(keyword) != {"dims"} or dims:
                 raise TypeError(f"flip: takes the axes positionally or as dims=, got {sorted(keyword)} "
                                 f"and {len(dims)} positional axes")
             dims = (keyword["dims"],)
+        every = not dims
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
-        return Flip.apply(self, axes=normalized_axes(dims or None, self.ndim, "flip"))
+        return Flip.apply(self, axes=normalized_axes(None if every else dims, self.ndim, "flip"))
 
     # ----------------------------------------------------------- bigger shapes
     def broadcast_to(self, shape):

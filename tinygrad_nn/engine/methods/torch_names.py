@@ -124,8 +124,9 @@ class TorchNameMethods:
         """The entries at the 1-D integer ``index`` along ``dim`` (PyTorch's ``index_select``)."""
         axis = dim_argument(dim, self.ndim, "index_select")
         index = _index_array(index, "index_select")
-        if index.ndim != 1:
+        if index.ndim > 1:
             raise ShapeError(f"index_select: index must be 1-D, got shape {index.shape}")
+        index = index.reshape(-1)  # a 0-d index selects one entry and keeps the axis, as in PyTorch
         return self[(slice(None),) * axis + (index,)]
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -166,6 +167,8 @@ class TorchNameMethods:
         order = self.argsort(dim, descending=largest)
         indices = tensor.make_tensor(np.take(order._data.reshape(self.shape or (1,)), np.arange(int(k)), axis=axis))
         values = self.reshape(self.shape or (1,)).gather(axis, indices)
+        if self.ndim == 0 and k:  # the one value of a 0-d tensor stays 0-d, as PyTorch's
+            values, indices = values.reshape(()), tensor.make_tensor(indices._data.reshape(()))
         return ValuesIndices(values, indices)
 
     # ----------------------------------------------------------- helpers of PyTorch code

@@ -19,7 +19,7 @@ import numpy as np
 from .. import tensor
 from ..function import Function
 from .exponential import Erfc
-from .helpers import scalar_like, sigmoid_values
+from .helpers import floating, scalar_like, sigmoid_values
 from .special import normal_cdf_values
 
 __all__ = ["GELU", "SiLU", "Mish", "ELU", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Hardsigmoid",
@@ -71,6 +71,7 @@ class GELU(Function):
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
+        x = floating(x)
         ctx.approximate = approximate
         if approximate == "tanh":
             t = _gelu_tanh(np.clip(x, -_TANH_SATURATED, _TANH_SATURATED))
@@ -104,6 +105,7 @@ class SiLU(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         s = _sigmoid(x)
         ctx.save_for_backward(x, s)
         return np.maximum(x, -_SATURATED) * s  # s = 0 below -1e3: -0, not -inf * 0
@@ -121,6 +123,7 @@ class Mish(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         t = np.tanh(_softplus_values(x))
         ctx.save_for_backward(x, t)
         return np.maximum(x, -_SATURATED) * t  # t = 0 below -1e3: -0, not -inf * 0
@@ -145,6 +148,7 @@ class ELU(Function):
 
     @staticmethod
     def forward(ctx, x, alpha=1.0, scale=1.0, input_scale=1.0):
+        x = floating(x)
         negative = x <= 0
         ctx.save_for_backward(x, negative)
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
@@ -167,6 +171,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
+        x = floating(x)
         scaled = x * scalar_like(x, beta)
         linear = scaled > threshold
         ctx.save_for_backward(x, linear)
@@ -184,6 +189,7 @@ class LogSigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
@@ -198,6 +204,7 @@ class Softsign(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         finite = np.clip(x, -np.finfo(x.dtype).max, np.finfo(x.dtype).max) if x.dtype.kind == "f" else x
         return finite / (1 + np.abs(finite))  # +-inf gives the limit +-1 (max / (1 + max) is 1), not inf / inf
@@ -233,6 +240,7 @@ class Hardsigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         inside = (x > -3) & (x < 3)
         ctx.save_for_backward(inside)
         return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
@@ -251,6 +259,7 @@ class Hardswish(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x, x >= 3, (x > -3) & (x < 3))
         near = np.clip(x, -3, 3)  # equal to x where it is used: no overflow of x * 6, no -inf * 0
         return np.where(x >= 3, x, near * np.clip(near + 3, 0, 6) / 6).astype(x.dtype, copy=False)

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ..function import Function
+from .helpers import floating
 from .special import erf_values, erfc_values
 
 __all__ = ["Log1p", "Expm1", "Log2", "Log10", "Exp2", "Rsqrt", "Reciprocal", "Square", "Erf", "Erfc"]
@@ -33,6 +34,7 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):
             return np.log1p(x)
@@ -49,6 +51,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         with np.errstate(over="ignore"):
             out = np.asarray(np.expm1(x))
         ctx.save_for_backward(out)
@@ -65,6 +68,7 @@ class Log2(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):
             return np.log2(x)
@@ -81,6 +85,7 @@ class Log10(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):
             return np.log10(x)
@@ -97,6 +102,7 @@ class Exp2(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         with np.errstate(over="ignore"):
             out = np.asarray(np.exp2(x))
         ctx.save_for_backward(out)
@@ -113,6 +119,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         with np.errstate(divide="ignore"):
             out = np.asarray(1 / np.sqrt(x))
         ctx.save_for_backward(out)
@@ -130,6 +137,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         with np.errstate(divide="ignore"):
             out = np.asarray(np.reciprocal(x))
         ctx.save_for_backward(out)
@@ -166,6 +174,7 @@ class Erf(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return erf_values(x)
 
@@ -180,6 +189,7 @@ class Erfc(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return erfc_values(x)
 

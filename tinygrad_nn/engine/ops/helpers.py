@@ -7,7 +7,17 @@ thing to both (for a Tensor, through recorded ops).
 
 import numpy as np
 
-__all__ = ["is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values", "masked"]
+__all__ = ["floating", "is_array", "reduce_along", "sum_along", "kept_shape", "scalar_like", "sigmoid_values", "masked"]
+
+
+def floating(x):
+    """``x`` itself if it is floating, else as float64: what a real-valued op computes on integer or bool data.
+
+    numpy would keep the integers (``np.reciprocal(2)`` is 0, a sigmoid cast
+    back to int64 is 0) or pick float16 for bool (``np.exp(True)``); the
+    library's rule for non-float data is float64, as for ``Tensor([1, 2])``.
+    """
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 def scalar_like(x, value):

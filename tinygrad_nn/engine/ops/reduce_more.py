@@ -10,7 +10,7 @@ twice differentiable. Conventions where a derivative does not exist:
   gradient 0 (a subgradient; PyTorch does the same);
 * ``prod`` with zeros: the exact product of the other entries (no division);
 * ``logsumexp`` of a group whose result is infinite (all -inf, or a +inf
-  entry): gradient 0 for that group.
+  entry): gradient 0 for that group (a NaN result keeps NaN gradients).
 """
 
 import operator
@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from ..function import Function
-from .helpers import is_array, kept_shape, reduce_along
+from .helpers import floating, is_array, kept_shape, reduce_along
 from .reduce import _spread
 
 __all__ = ["normalized_axes", "Var", "Std", "Prod", "LogSumExp", "Norm", "CumSum", "CATALOG"]
@@ -147,6 +147,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis=(), correction=1, keepdims=False):
+        x = floating(x)
         return _moment(ctx, x, axis, correction, keepdims, "var", root=False)
 
     @staticmethod
@@ -163,6 +164,7 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, axis=(), correction=1, keepdims=False):
+        x = floating(x)
         return _moment(ctx, x, axis, correction, keepdims, "std", root=True)
 
     @staticmethod
@@ -172,10 +174,10 @@ class Std(Function):
         spread = _spread(grad, x.shape, ctx.axis, ctx.keepdims)
         if x.size == 0:
             return spread
-        safe = np.where(out > 0, out, 1)  # std = 0 only when every entry equals the mean: gradient 0 there
+        safe = np.where(out == 0, 1, out)  # std = 0 only when every entry equals the mean: gradient 0 there
         slope = spread * _centered(x, ctx.axis) / (safe * grad.dtype.type(ctx.dof))
         # recorded, the 0 is kept explicit, so the second derivative there is 0 too (as PyTorch's)
-        return slope if is_array(grad) else np.where(out > 0, slope, grad.dtype.type(0))
+        return slope if is_array(grad) else np.where(out == 0, grad.dtype.type(0), slope)
 
 
 def _products_of_others(x, axes):
@@ -235,7 +237,7 @@ class Prod(Function):
 
 
 class LogSumExp(Function):
-    """log(sum(exp(x))) over axis, stable;  dx = g * softmax(x) over axis, 0 where out is infinite.
+    """log(sum(exp(x))) over axis, stable;  dx = g * softmax(x) over axis, 0 where out is +-inf (NaN stays NaN).
 
     Computed as ``m + log(sum(exp(x - m)))`` with ``m`` the group's maximum,
     so no exponential overflows. A group of zero elements gives -inf. The
@@ -246,6 +248,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axis=(), keepdims=False):
+        x = floating(x)
         ctx.axis, ctx.keepdims = axis, keepdims
         if _count(x.shape, axis) == 0:
             out = np.full(kept_shape(x.shape, axis), -np.inf, dtype=x.dtype)
@@ -263,13 +266,13 @@ class LogSumExp(Function):
         spread = _spread(grad, x.shape, ctx.axis, ctx.keepdims)
         if x.size == 0:
             return spread
-        finite = np.isfinite(_kept(out, x.shape, ctx.axis))  # a boolean array, also for a Tensor
+        infinite = np.isinf(_kept(out, x.shape, ctx.axis))  # a boolean array, also for a Tensor (NaN stays NaN)
         values = x if isinstance(x, np.ndarray) else x.detach().numpy()  # the shift is a constant on purpose
         with np.errstate(over="ignore", invalid="ignore"):  # only groups whose result is infinite overflow
             exp = np.exp(x - _finite_maximum(values, ctx.axis))
             total = exp.sum(axis=ctx.axis, keepdims=True)
-            softmax = exp / np.where(finite, total, 1)
-        return spread * np.where(finite, softmax, 0)
+            softmax = exp / np.where(infinite, 1, total)
+        return spread * np.where(infinite, 0, softmax)
 
 
 def _finite_maximum(x, axes):
@@ -308,13 +311,13 @@ class Norm(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         out = _kept(out, x.shape, ctx.axis)
-        safe = np.where(out > 0, out, 1)  # out = 0 only when the whole group is 0: then sign(x) = 0
+        safe = np.where(out == 0, 1, out)  # out = 0 only when the whole group is 0: then sign(x) = 0 (NaN stays)
         if ctx.p == 2:
             slope = x / safe
         else:
             slope = np.sign(x) * (np.abs(x) / safe) ** grad.dtype.type(ctx.p - 1)
         if not is_array(grad):  # recorded: the 0 at the zero vector is explicit, so its second derivative is 0 too
-            slope = np.where(out > 0, slope, grad.dtype.type(0))
+            slope = np.where(out == 0, grad.dtype.type(0), slope)
         return _spread(grad, x.shape, ctx.axis, ctx.keepdims) * slope
 
 

@@ -16,6 +16,7 @@ negative number: there is no exact value being hidden.
 import numpy as np
 
 from ..function import Function
+from .helpers import floating
 
 __all__ = ["Sin", "Cos", "Tan", "Sinh", "Cosh", "Arcsin", "Arccos", "Arctan", "Arcsinh", "Arccosh", "Arctanh"]
 
@@ -25,6 +26,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.sin(x)
 
@@ -39,6 +41,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.cos(x)
 
@@ -53,6 +56,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = np.asarray(np.tan(x))  # an array even for 0-d x, so backward gets this very output
         ctx.save_for_backward(out)
         return out
@@ -68,6 +72,7 @@ class Sinh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(over="ignore"):
             return np.sinh(x)
@@ -84,6 +89,7 @@ class Cosh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(over="ignore"):
             return np.cosh(x)
@@ -100,6 +106,7 @@ class Arcsin(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.arcsin(x)
 
@@ -115,6 +122,7 @@ class Arccos(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.arccos(x)
 
@@ -130,6 +138,7 @@ class Arctan(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.arctan(x)
 
@@ -145,6 +154,7 @@ class Arcsinh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.arcsinh(x)
 
@@ -160,6 +170,7 @@ class Arccosh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.arccosh(x)
 
@@ -175,6 +186,7 @@ class Arctanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):
             return np.arctanh(x)

@@ -7,7 +7,7 @@ and, under ``create_graph=True``, on Tensors (see ``function.py``).
 import numpy as np
 
 from ..function import Function
-from .helpers import masked, reduce_along, scalar_like, sigmoid_values, sum_along
+from .helpers import floating, masked, reduce_along, scalar_like, sigmoid_values, sum_along
 
 
 class Exp(Function):
@@ -89,6 +89,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = sigmoid_values(x).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
@@ -177,6 +178,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        x = floating(x)
         ctx.axis = axis
         if x.size == 0:  # nothing to normalise (numpy's max of no elements has no value)
             ctx.save_for_backward(x)
@@ -199,6 +201,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
+        x = floating(x)
         ctx.axis = axis
         if x.size == 0:
             ctx.save_for_backward(x)
