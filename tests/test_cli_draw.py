@@ -135,7 +135,7 @@ def test_draws_a_network_picture_and_gradients(model_file, tmp_path):
     (["{file}:not_a_model", "-o", "x.svg"], "has type int: expected a tg.nn.Module"),
     (["{file}:needs_arguments", "-o", "x.svg"], "must be callable with no arguments"),
     (["{broken}:bad_sizes", "--what", "module", "-o", "x.svg"],
-     r"calling bad_sizes in .*broken_models.py failed: ValueError: Linear: out_features .* got '4'"),
+     r"calling bad_sizes in .*broken_models.py failed: TypeError: Linear: out_features .* got '4'"),
     (["{broken}:fails", "--what", "module", "-o", "x.svg"], "calling fails in .* failed: RuntimeError: no weights here"),
     (["{broken}:typo_inside", "--what", "module", "-o", "x.svg"], "calling typo_inside in .* failed: TypeError: "),
     (["{broken}:explodes", "--input-shape", "2,3", "-o", "x.svg"],
