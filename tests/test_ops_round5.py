@@ -196,3 +196,14 @@ def test_against_pytorch(index):
     out.sum().backward()
     tout.sum().backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, err_msg=label)
+
+
+def test_a_bool_or_integer_array_operand_follows_numpys_promotion():
+    # it was made a float64 constant first, so float32 * a bool mask gave float64 (numpy and PyTorch: float32)
+    x = tg.Tensor(np.ones(3, np.float32), requires_grad=True)
+    mask = np.array([True, False, True])
+    assert (x * mask).dtype == np.float32 and (mask * x).dtype == np.float32
+    assert (x * np.array([1, 2, 3], np.int8)).dtype == np.float32
+    assert (x + np.array([1, 2, 3])).dtype == np.result_type(np.float32, np.int64)  # numpy: float64
+    (x * mask).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [1.0, 0.0, 1.0]

@@ -49,21 +49,7 @@ class Mul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         da, db = ctx.needs_input_grad
-        if type(grad) is not np.ndarray:  # recorded (create_graph): a mask factor must not make float32 float64
-            a, b = _factor(a, grad), _factor(b, grad)
         return (grad * b if da else None), (grad * a if db else None)
-
-
-def _factor(x, grad):
-    """A saved factor for a recorded backward: a bool or integer array in ``grad``'s dtype, anything else as it is.
-
-    A Tensor turns a bool or integer array into a float64 constant (the
-    library's rule for such data), so ``x * (x > 0)`` of a float32 ``x``
-    would get a float64 gradient under ``create_graph=True``.
-    """
-    if isinstance(x, np.ndarray) and x.dtype.kind != "f":
-        return x.astype(grad.dtype)
-    return x
 
 
 class Div(Function):
@@ -83,8 +69,6 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         da, db = ctx.needs_input_grad
-        if type(grad) is not np.ndarray:  # recorded: as Mul
-            a, b = _factor(a, grad), _factor(b, grad)
         grad_a = grad / b if da else None
         grad_b = -(grad / b) * (a / b) if db else None
         return grad_a, grad_b
