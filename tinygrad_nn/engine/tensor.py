@@ -97,8 +97,8 @@ def constant_tensor(value, reference, op="Tensor"):
             return make_tensor(np.asarray(value, dtype=np.int64))
         except OverflowError as error:
             raise TypeError(f"{op}: the number {_short(value)} is out of the range of int64") from error
-    if (reference is not None and reference._data.dtype.kind == "f" and type(value) is np.ndarray
-            and value.dtype.kind in "biu"):
+    if (type(value) is np.ndarray and value.dtype.kind in "biu" and reference is not None
+            and reference._data.dtype.kind == "f"):
         return make_tensor(value)  # numpy's promotion, as documented: float32 * a bool mask stays float32
     return make_tensor(as_array(value, op))
 
