@@ -30,7 +30,7 @@ from ..engine import Tensor, where
 from ..engine.methods.arguments import flag_argument, number_argument
 from ..engine.ops import LogSigmoid, SoftmaxCrossEntropy
 from ..engine.ops.fused_losses import BinaryCrossEntropy
-from .losses_inputs import (REDUCTIONS, as_scores, as_values, broadcast_weight, check_classes, class_labels,
+from .losses_inputs import (KL_REDUCTIONS, as_scores, as_values, broadcast_weight, check_classes, class_labels,
                             class_weights, differentiable_target, probabilities, reduce, same_shape)
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -199,7 +199,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     as in PyTorch; where ``t`` = 0 the ``t log t`` term, 0 there, contributes 0, so
     the gradient is ``-input`` (PyTorch gives NaN).
     """
-    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction, REDUCTIONS + ("batchmean",))
+    log_probs = as_scores(input, "kl_div", "log-probabilities", reduction, KL_REDUCTIONS)
     targets = as_values(target, "kl_div", "target").astype(log_probs.dtype)
     same_shape(log_probs, targets, "kl_div", "target")
     log_target = flag_argument(log_target, "log_target", "kl_div")

@@ -20,11 +20,12 @@ import numpy as np
 from ..engine import ShapeError, Tensor
 from ..engine.methods.arguments import int_argument
 
-__all__ = ["REDUCTIONS", "as_scores", "as_values", "same_shape", "check_classes", "class_labels", "class_weights",
+__all__ = ["REDUCTIONS", "KL_REDUCTIONS", "as_scores", "as_values", "same_shape", "check_classes", "class_labels", "class_weights",
            "probabilities", "broadcast_weight", "reduce", "check_reduction", "check_label_range",
            "differentiable_target"]
 
 REDUCTIONS = ("mean", "sum", "none")
+KL_REDUCTIONS = REDUCTIONS + ("batchmean",)  # kl_div also gives the divergence per sample
 
 
 def check_reduction(reduction, loss, allowed=REDUCTIONS):

@@ -13,7 +13,7 @@ given and are not part of ``state_dict`` (PyTorch stores them as buffers).
 """
 
 from .. import functional as F
-from ..functional.losses_inputs import REDUCTIONS, check_reduction
+from ..functional.losses_inputs import KL_REDUCTIONS, REDUCTIONS, check_reduction
 from .module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
@@ -119,7 +119,7 @@ class HuberLoss(_Loss):
 class KLDivLoss(_Loss):
     """``F.kl_div``: KL divergence; ``reduction="batchmean"`` gives the divergence per sample."""
 
-    reductions = REDUCTIONS + ("batchmean",)
+    reductions = KL_REDUCTIONS
 
     def __init__(self, reduction="mean", log_target=False):
         super().__init__(reduction)
