@@ -64,7 +64,7 @@ class ReductionMethods:
         """
         flat = self.reshape(self.shape or (1,))  # a 0-d tensor has its one value along dim 0 (or -1)
         axis = dim_argument(dim, flat.ndim, name)
-        indices = (flat.argmax if name == "max" else flat.argmin)(dim=axis, keepdim=True)
+        indices = flat._arg_reduction(np.argmax if name == "max" else np.argmin, name, axis, True, None, None)
         values = flat.gather(axis, indices)
         if not keepdim or self.ndim == 0:
             values, indices = values.squeeze(axis), indices.squeeze(axis)

@@ -29,7 +29,8 @@ class Clamp(Function):
 
     dx = g where lo <= x <= hi (bounds included, as ``Clip``), dlo = g where
     x < lo, dhi = g where x > hi: PyTorch's ``clamp`` with tensor bounds. A
-    missing bound is passed as -inf or +inf. Needs lo <= hi everywhere.
+    missing bound is passed as -inf or +inf. Needs lo <= hi everywhere; a
+    NaN bound gives NaN there, as in PyTorch.
     """
 
     @staticmethod
@@ -40,7 +41,8 @@ class Clamp(Function):
                              f"of {crossed.size} positions (min of shape {lo.shape}, max of shape {hi.shape})")
         below, above = x < lo, x > hi
         ctx.save_for_backward(below, above)
-        return np.where(below, lo, np.where(above, hi, x)).astype(np.result_type(x, lo, hi), copy=False)
+        # np.maximum / np.minimum pass a NaN bound on (PyTorch's NaN too), where comparisons would skip it
+        return np.minimum(np.maximum(x, lo), hi).astype(np.result_type(x, lo, hi), copy=False)
 
     @staticmethod
     def backward(ctx, grad):

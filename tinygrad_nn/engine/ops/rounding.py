@@ -51,7 +51,7 @@ class Round(_Step):
 
     @staticmethod
     def forward(ctx, x, decimals=0):
-        return np.round(x, decimals)
+        return x.copy() if x.dtype.kind == "b" else np.round(x, decimals)  # (numpy's round of bool is float16)
 
 
 class Frac(Function):

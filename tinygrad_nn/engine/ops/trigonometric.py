@@ -166,7 +166,7 @@ class Arcsinh(Function):
 
 
 class Arccosh(Function):
-    """arccosh x for x >= 1;  dx = g / sqrt((x - 1)(x + 1)), inf at x = 1."""
+    """arccosh x for x >= 1;  dx = g / sqrt(x**2 - 1), inf at x = 1 (its own slope there -inf, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -177,8 +177,10 @@ class Arccosh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", over="ignore"):  # inf at x = 1; 0 where the product overflows
-            return grad / np.sqrt((x - 1) * (x + 1))
+        # inf at x = 1; 0 where x**2 overflows. (x - 1) * (x + 1) would be a little more exact near 1, but its
+        # recorded product rule makes 0 * inf = NaN at x = 1 under create_graph, where the limit is -inf
+        with np.errstate(divide="ignore", over="ignore"):
+            return grad / np.sqrt(x * x - 1)
 
 
 class Arctanh(Function):

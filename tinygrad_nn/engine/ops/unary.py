@@ -73,11 +73,11 @@ class Abs(Function):
 
 
 class Sign(Function):
-    """sign x (-1, 0 or 1);  dx = 0 (it is flat wherever it is differentiable; 0 at the jump, by convention)."""
+    """sign x (-1, 0 or 1; a bool stays itself, as in PyTorch);  dx = 0 (flat wherever it is differentiable, 0 at the jump)."""
 
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        return x.copy() if x.dtype.kind == "b" else np.sign(x)
 
     @staticmethod
     def backward(ctx, grad):
