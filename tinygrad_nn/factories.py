@@ -2,8 +2,9 @@
 
 Sizes are given as PyTorch allows: as separate ints (``tg.zeros(2, 3)``) or
 as one tuple or list (``tg.zeros((2, 3))``). Every factory takes ``dtype=``
-(a numpy dtype, ``"float32"``, or ``tg.float32`` ...) and
-``requires_grad=`` (floating dtypes only).
+(a numpy dtype, ``"float32"``, or ``tg.float32`` ...),
+``requires_grad=`` (floating dtypes only) and PyTorch's ``device=``, which
+may be ``"cpu"`` (or None): the one device there is.
 
 Default dtypes: float64 for every factory of values (``zeros``, ``ones``,
 ``full``, ``empty``, ``rand``, ``randn``, ``linspace``, ``eye``), which is
@@ -30,7 +31,8 @@ import numbers
 import numpy as np
 
 from .engine import Tensor
-from .engine.methods.arguments import allocation_check, flag_argument, number_argument, shape_argument
+from .engine.methods.arguments import (allocation_check, device_argument, flag_argument, number_argument,
+                                       shape_argument)
 from .engine.tensor import as_array
 from .random import as_rng
 
@@ -91,26 +93,30 @@ def _make(array, requires_grad, op):
     return Tensor(array, requires_grad=requires_grad, dtype=array.dtype)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros of the given size (float64 unless ``dtype=``)."""
+    device_argument(device, "zeros")
     return _make(np.zeros(*_sized(size, dtype, "zeros")), requires_grad, "zeros")
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of ones of the given size (float64 unless ``dtype=``)."""
+    device_argument(device, "ones")
     return _make(np.ones(*_sized(size, dtype, "ones")), requires_grad, "ones")
 
 
-def full(size, fill_value, *, dtype=None, requires_grad=False):
+def full(size, fill_value, *, dtype=None, requires_grad=False, device=None):
     """A tensor of ``size`` filled with ``fill_value`` (float64 unless ``dtype=``, also for an int fill value)."""
+    device_argument(device, "full")
     if not isinstance(size, (numbers.Integral, tuple, list)) or isinstance(size, bool):
         raise TypeError(f"full: size must be an int or a tuple of ints, got {size!r:.40}")
     shape, dtype = _sized((size,) if isinstance(size, numbers.Integral) else tuple(size), dtype, "full")
     return _make(_full(shape, fill_value, dtype, "full"), requires_grad, "full")
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of the given size whose values are unspecified (here: zeros, so nothing reads stale memory)."""
+    device_argument(device, "empty")
     return _make(np.zeros(*_sized(size, dtype, "empty")), requires_grad, "empty")
 
 
@@ -124,18 +130,21 @@ def _like(tensor, dtype, op):
     return _sized((shape,), dtype, op, own)
 
 
-def zeros_like(input, *, dtype=None, requires_grad=False):
+def zeros_like(input, *, dtype=None, requires_grad=False, device=None):
     """Zeros with ``input``'s shape and (unless ``dtype=``) dtype."""
+    device_argument(device, "zeros_like")
     return _make(np.zeros(*_like(input, dtype, "zeros_like")), requires_grad, "zeros_like")
 
 
-def ones_like(input, *, dtype=None, requires_grad=False):
+def ones_like(input, *, dtype=None, requires_grad=False, device=None):
     """Ones with ``input``'s shape and (unless ``dtype=``) dtype."""
+    device_argument(device, "ones_like")
     return _make(np.ones(*_like(input, dtype, "ones_like")), requires_grad, "ones_like")
 
 
-def full_like(input, fill_value, *, dtype=None, requires_grad=False):
+def full_like(input, fill_value, *, dtype=None, requires_grad=False, device=None):
     """``fill_value`` everywhere, with ``input``'s shape and (unless ``dtype=``) dtype."""
+    device_argument(device, "full_like")
     shape, dtype = _like(input, dtype, "full_like")
     return _make(_full(shape, fill_value, dtype, "full_like"), requires_grad, "full_like")
 
@@ -153,24 +162,28 @@ def _draw(method, size, dtype, requires_grad, rng, op):
     return _make(values, requires_grad, op)
 
 
-def rand(*size, dtype=None, requires_grad=False, rng=None):
+def rand(*size, dtype=None, requires_grad=False, rng=None, device=None):
     """Uniform values in [0, 1) from the default generator (``tg.manual_seed``) or ``rng``."""
+    device_argument(device, "rand")
     return _draw("random", size, dtype, requires_grad, rng, "rand")
 
 
-def randn(*size, dtype=None, requires_grad=False, rng=None):
+def randn(*size, dtype=None, requires_grad=False, rng=None, device=None):
     """Standard normal values from the default generator (``tg.manual_seed``) or ``rng``."""
+    device_argument(device, "randn")
     return _draw("standard_normal", size, dtype, requires_grad, rng, "randn")
 
 
-def rand_like(input, *, dtype=None, requires_grad=False, rng=None):
+def rand_like(input, *, dtype=None, requires_grad=False, rng=None, device=None):
     """Uniform values in [0, 1) with ``input``'s shape and (unless ``dtype=``) floating dtype."""
+    device_argument(device, "rand_like")
     shape, dtype = _like(input, dtype, "rand_like")
     return _draw("random", (shape,), dtype, requires_grad, rng, "rand_like")
 
 
-def randn_like(input, *, dtype=None, requires_grad=False, rng=None):
+def randn_like(input, *, dtype=None, requires_grad=False, rng=None, device=None):
     """Standard normal values with ``input``'s shape and (unless ``dtype=``) floating dtype."""
+    device_argument(device, "randn_like")
     shape, dtype = _like(input, dtype, "randn_like")
     return _draw("standard_normal", (shape,), dtype, requires_grad, rng, "randn_like")
 
@@ -182,8 +195,9 @@ def _finite(values, names, op):
     return values  # as given: ints stay ints (arange's dtype follows them)
 
 
-def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, *, dtype=None, requires_grad=False, device=None):
     """``start, start + step, ...`` below ``end`` (``arange(n)``: 0 to n-1); int64 for int arguments."""
+    device_argument(device, "arange")
     if end is None:
         start, end = 0, start
     numbers_given = _finite((start, end, step), ("start", "end", "step"), "arange")
@@ -208,8 +222,9 @@ def _count(start, end, step, integral):
     return max(0, math.ceil(span)) if span < 2 ** 63 else 2 ** 63
 
 
-def linspace(start, end, steps, *, dtype=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, requires_grad=False, device=None):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (float64 unless ``dtype=``)."""
+    device_argument(device, "linspace")
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r:.40}")
     start, end = _finite((start, end), ("start", "end"), "linspace")
@@ -217,8 +232,9 @@ def linspace(start, end, steps, *, dtype=None, requires_grad=False):
     return _make(np.linspace(float(start), float(end), shape[0], dtype=dtype), requires_grad, "linspace")
 
 
-def eye(n, m=None, *, dtype=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, requires_grad=False, device=None):
     """The identity matrix of shape ``(n, m)`` (``m`` defaults to ``n``)."""
+    device_argument(device, "eye")
     m = n if m is None else m
     shape, dtype = _sized((n, m), dtype, "eye")
     return _make(np.eye(*shape, dtype=dtype), requires_grad, "eye")

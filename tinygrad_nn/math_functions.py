@@ -18,7 +18,7 @@ import numpy as np
 
 from .engine import Tensor, concatenate, ops
 from .engine.errors import ShapeError
-from .engine.methods.arguments import flag_argument, number_argument
+from .engine.methods.arguments import device_argument, flag_argument, number_argument
 
 __all__ = ["exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "reciprocal", "square",
            "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
@@ -181,12 +181,14 @@ def cat(tensors, dim=0, *, axis=None):
 concat = cat
 
 
-def tensor(data, *, dtype=None, requires_grad=False):
+def tensor(data, *, dtype=None, device=None, requires_grad=False):
     """A new Tensor holding a copy of ``data`` (PyTorch's ``torch.tensor``; ``Tensor(array)`` shares the array).
 
     The dtype rules are the library's: Python numbers, lists and integers
-    become float64 unless ``dtype=`` says otherwise.
+    become float64 unless ``dtype=`` says otherwise. ``device`` may be
+    ``"cpu"`` (or None), the one device there is.
     """
+    device_argument(device, "tensor")
     if isinstance(data, np.ndarray):
         data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)

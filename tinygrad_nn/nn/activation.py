@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import functional as F
 from ..engine import Tensor
-from ..engine.methods.arguments import flag_argument, number_argument
+from ..engine.methods.arguments import device_argument, flag_argument, number_argument
 from .linear import new_parameter
 from .module import Module
 
@@ -277,15 +277,16 @@ class PReLU(Module):
 
     ``weight`` has shape ``(num_parameters,)`` and starts at ``init``;
     ``num_parameters`` is 1 or the number of channels C of inputs shaped
-    ``(N, C, ...)``. ``dtype`` as ``Linear``'s (float64 unless given).
+    ``(N, C, ...)``. ``dtype`` and ``device`` as ``Linear``'s (float64 unless given).
 
     >>> import tinygrad_nn as tg
     >>> tg.nn.PReLU()(tg.Tensor([-2.0, 3.0])).data
     array([-0.5,  3. ])
     """
 
-    def __init__(self, num_parameters=1, init=0.25, dtype=None):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
+        device_argument(device, "PReLU")
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) \
                 or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import functional as F
 from ..engine import ShapeError, Tensor, current_scope
+from ..engine.methods.arguments import device_argument
 from ..random import as_rng
 from . import init
 from .module import Module, scope_path
@@ -65,7 +66,8 @@ class Linear(Module):
     ``weight`` has shape ``(out_features, in_features)`` (one row per
     neuron), ``bias`` shape ``(out_features,)``. ``dtype`` sets the
     parameters' dtype (float32 keeps a whole net in float32); ``rng`` as in
-    ``tinygrad_nn.random``.
+    ``tinygrad_nn.random``; ``device`` may be ``"cpu"`` (or None), the one
+    device there is, as in PyTorch's ``nn.Linear(..., device="cpu")``.
 
     >>> import tinygrad_nn as tg
     >>> layer = tg.nn.Linear(3, 2)
@@ -73,8 +75,9 @@ class Linear(Module):
     (1, 2)
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float64, rng=None):
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float64, rng=None, device=None):
         super().__init__()
+        device_argument(device, "Linear")
         self.in_features = _check_size("Linear: in_features", in_features)
         self.out_features = _check_size("Linear: out_features", out_features)
         if not isinstance(bias, (bool, np.bool_)):
@@ -97,15 +100,17 @@ class Maxout(Module):
     ``weight`` has shape ``(out_features, pieces, in_features)`` and ``bias``
     ``(out_features, pieces)``: ``pieces`` linear neurons per unit, so a
     Maxout layer has ``pieces`` times the parameters of a ``Linear``. When
-    pieces tie for the maximum they share the gradient evenly.
+    pieces tie for the maximum they share the gradient evenly. ``dtype``,
+    ``rng`` and ``device`` as ``Linear``'s.
 
     >>> import tinygrad_nn as tg
     >>> tg.nn.Maxout(3, 2, pieces=2)(tg.Tensor([[1.0, 2.0, 3.0]])).shape
     (1, 2)
     """
 
-    def __init__(self, in_features, out_features, pieces=2, dtype=np.float64, rng=None):
+    def __init__(self, in_features, out_features, pieces=2, dtype=np.float64, rng=None, device=None):
         super().__init__()
+        device_argument(device, "Maxout")
         self.in_features = _check_size("Maxout: in_features", in_features)
         self.out_features = _check_size("Maxout: out_features", out_features)
         self.pieces = _check_size("Maxout: pieces", pieces)

@@ -16,10 +16,10 @@ with them.
 import numpy as np
 
 from ..engine import Tensor, no_grad
+from ..engine.methods.arguments import device_argument, is_device
 
 __all__ = ["ConversionMethods"]
 
-_DEVICES = ("cpu", "cuda", "mps", "xla", "meta")  # the names Tensor.to knows
 
 
 class ConversionMethods:
@@ -33,15 +33,13 @@ class ConversionMethods:
         """
         op = f"{type(self).__name__}.to"
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in _DEVICES:
+            if is_device(arg):
                 device = arg
             elif dtype is None:
                 dtype = arg.dtype if isinstance(arg, Tensor) else arg
             else:
                 raise TypeError(f"{op}: unexpected argument {arg!r:.60} (give a dtype, a tensor or 'cpu')")
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"{op}: tinygrad_nn runs on numpy on the CPU only, so device {device!r} is not "
-                             f"available")
+        device_argument(device, op)
         if dtype is not None:
             self._convert_parameters(_floating_dtype(dtype, op))
         return self

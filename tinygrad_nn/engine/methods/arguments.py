@@ -12,7 +12,7 @@ import numpy as np
 from .. import tensor
 
 __all__ = ["axis_argument", "dim_argument", "flag_argument", "shape_argument", "number_argument", "int_argument",
-           "allocation_check", "path_argument", "index_argument", "short_text"]
+           "allocation_check", "path_argument", "index_argument", "device_argument", "is_device", "short_text"]
 
 LARGEST_INT = 2 ** 63 - 1  # numpy's int64: any size, count or axis beyond it cannot be held
 
@@ -176,6 +176,36 @@ def path_argument(path, op, what="path"):
         raise TypeError(f"{op}: {what} must be a file name (a str or a pathlib.Path), got {shown} "
                         f"({type(path).__name__})")
     return path
+
+
+DEVICES = ("cpu", "cuda", "mps", "xla", "meta")  # device names PyTorch programs pass; only the CPU is here
+
+
+def is_device(value):
+    """Whether ``value`` names a device (``"cpu"``, ``"cuda:0"``, a ``torch.device``) rather than, say, a dtype."""
+    if isinstance(value, str):
+        return value.split(":")[0] in DEVICES
+    return type(value).__name__ == "device" and isinstance(getattr(value, "type", None), str)
+
+
+def device_argument(device, op):
+    """Accept PyTorch's ``device=`` when it is None or the CPU (``"cpu"``, ``"cpu:0"``, ``torch.device("cpu")``).
+
+    tinygrad_nn computes with numpy on the CPU only: another device is a
+    ValueError that says so, anything that names no device a TypeError.
+    """
+    if device is None:
+        return
+    if isinstance(device, str):
+        name = device.split(":")[0]
+    elif is_device(device):
+        name = device.type
+    else:
+        raise TypeError(f"{op}: device must be 'cpu' (or None), got {short_text(device)} ({type(device).__name__})")
+    if name != "cpu":
+        known = f"device {str(device)!r} is not available" if name in DEVICES else f"there is no device {device!r:.40}"
+        raise ValueError(f"{op}: tinygrad_nn runs on numpy on the CPU only, so {known}; use device='cpu' or leave it "
+                         f"out")
 
 
 def short_text(value):

@@ -17,11 +17,10 @@ from .. import ops, tensor
 from ..errors import ShapeError
 from ..ops.reduce_more import normalized_axes
 from ..ops.shape_more import Clone, Flip, Tile
-from .arguments import allocation_check, int_argument, shape_argument
+from .arguments import allocation_check, device_argument, int_argument, is_device, shape_argument
 
 __all__ = ["ShapeMethods"]
 
-_DEVICES = ("cpu", "cuda", "mps", "xla", "meta")
 MAX_EMPTY_PIECES = 2 ** 20  # chunk of an empty axis gives one empty Tensor per chunk: a million is plenty
 
 
@@ -248,14 +247,13 @@ class ShapeMethods:
         gradient is cast back), as ``astype``.
         """
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in _DEVICES:
+            if is_device(arg):
                 device = arg
             elif dtype is None:
                 dtype = arg.dtype if isinstance(arg, ShapeMethods) else arg
             else:
                 raise TypeError(f"to: unexpected argument {arg!r} (give a dtype, a tensor or 'cpu')")
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to: tinygrad_nn runs on numpy on the CPU only, so device {device!r} is not available")
+        device_argument(device, "to")
         return self if dtype is None else self.astype(dtype)
 
     def float(self):
