@@ -3,6 +3,7 @@ outputs and gradients match to 1e-10 in float64. Runs only where torch imports (
 dependency); the ImportError without torch is tested everywhere."""
 
 import sys
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -46,6 +47,7 @@ def networks():
         "sequential": nn.Sequential(nn.Unflatten(1, (3, 1)), nn.Flatten(), nn.Linear(3, 4), nn.LeakyReLU(0.2),
                                     nn.Dropout(0.5), nn.Linear(4, 2, bias=False), nn.Sigmoid(), nn.Identity()),
         "activations": nn.Sequential(nn.Linear(3, 3), *activation_modules()),
+        "named sequential": nn.Sequential({"hidden": nn.Linear(3, 4), "act": nn.Tanh(), "out": nn.Linear(4, 2)}),
     }
 
 
@@ -167,9 +169,7 @@ def test_a_module_used_twice_stays_one_module_used_twice_both_ways(torch):
     assert back[0] is back[2] and sum(p.numel() for p in back.parameters()) == 12
 
 
-def test_subclasses_named_sequentials_and_a_guessed_softmax_axis_are_refused(torch):
-    from collections import OrderedDict
-
+def test_subclasses_containers_holding_none_and_a_guessed_softmax_axis_are_refused(torch):
     class Scaled(nn.Linear):
         def forward(self, x):
             return super().forward(x) * 2
@@ -182,8 +182,10 @@ def test_subclasses_named_sequentials_and_a_guessed_softmax_axis_are_refused(tor
         interop.to_torch(Scaled(2, 2))
     with pytest.raises(TypeError, match="from_torch: no tinygrad_nn equivalent for torch.nn.TorchScaled"):
         interop.from_torch(TorchScaled(2, 2))
-    with pytest.raises(TypeError, match="children named \\['fc1', 'act'\\]"):
-        interop.from_torch(torch.nn.Sequential(OrderedDict(fc1=torch.nn.Linear(3, 4), act=torch.nn.ReLU())))
+    holding_none = torch.nn.Sequential(OrderedDict(fc1=torch.nn.Linear(3, 4), act=torch.nn.ReLU()))
+    holding_none.act = None
+    with pytest.raises(TypeError, match="torch.nn.Sequential holds None under \\['act'\\]"):
+        interop.from_torch(holding_none)
     with pytest.raises(TypeError, match="Softmax\\(dim=None\\) picks its axis"):
         interop.from_torch(torch.nn.Softmax())
 
@@ -195,3 +197,21 @@ def test_dtypes_the_other_library_lacks_are_refused_by_name_and_prelu_keeps_its_
         with pytest.raises(TypeError, match="PyTorch has no float128"):
             interop.to_torch(nn.Linear(2, 2, dtype=np.longdouble))
     assert interop.from_torch(torch.nn.PReLU()).weight.dtype == np.float32
+
+
+def test_module_lists_and_dicts_convert_both_ways_with_their_names(torch):
+    tg.manual_seed(3)
+    shared = nn.Linear(2, 2)
+    ours = nn.ModuleDict({"trunk": nn.ModuleList([shared, nn.Tanh(), shared]), "head": nn.Linear(2, 1)})
+    theirs = interop.to_torch(ours)
+    assert type(theirs) is torch.nn.ModuleDict and type(theirs["trunk"]) is torch.nn.ModuleList
+    assert list(theirs.keys()) == ["trunk", "head"] and theirs["trunk"][0] is theirs["trunk"][2]
+    # (torch's state_dict lists the shared layer under both paths; named_parameters lists it once, as ours)
+    assert [name for name, _ in theirs.named_parameters()] == list(ours.state_dict())
+    back = interop.from_torch(theirs)
+    assert type(back) is nn.ModuleDict and type(back["trunk"]) is nn.ModuleList and back["trunk"][0] is back["trunk"][2]
+    for (key, value), (other, theirs_value) in zip(ours.state_dict().items(), back.state_dict().items()):
+        assert key == other
+        np.testing.assert_array_equal(value, theirs_value)
+    built_in_torch = torch.nn.Sequential(OrderedDict(fc1=torch.nn.Linear(3, 4), act=torch.nn.ReLU()))
+    assert [name for name, _ in interop.from_torch(built_in_torch).named_children()] == ["fc1", "act"]

@@ -29,7 +29,7 @@ NOT_OPS_TG = {"no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "ma
               "full_like", "rand", "randn", "rand_like", "randn_like", "arange", "linspace", "eye", "tensor",
               "from_numpy",  # factories make leaves: no op
               "is_tensor", "allclose"}  # Python answers about tensors
-NOT_OPS_NN = {"Module", "Sequential", "MLP", "Identity"}  # containers; other public names are not modules
+NOT_OPS_NN = {"Module", "Sequential", "ModuleList", "ModuleDict", "MLP", "Identity"}  # containers; other public names are not modules
 NOT_OPS_TENSOR_OPERATORS = {"__pos__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__",
                             "__rand__", "__ror__", "__rxor__",
                             "__or__", "__xor__", "__invert__"}  # identity and comparisons: no gradient

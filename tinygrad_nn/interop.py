@@ -5,7 +5,8 @@ A network that outgrows numpy moves to PyTorch with its structure, its
 same way. What maps:
 
 * ``Linear`` <-> ``torch.nn.Linear`` (the same ``(out, in)`` weight layout);
-* ``Sequential`` <-> ``torch.nn.Sequential`` (children ``0``, ``1``, ...);
+* ``Sequential``, ``ModuleList``, ``ModuleDict`` <-> their ``torch.nn`` classes,
+  the children under the same names (``0``, ``1``, ... or their keys);
 * ``MLP`` <-> ``TorchMLP``, a small torch module of ours with a ``layers``
   Sequential, so the names stay ``layers.0.weight``, ``layers.0.bias``, ...;
 * ``Maxout`` <-> ``TorchMaxout``, a small torch module of ours with the same
@@ -24,15 +25,16 @@ same way. What maps:
 
 Anything else raises a ``TypeError`` naming the module, where it sits in the
 tree and what is supported; so do subclasses of the mapped classes (their
-``forward`` may compute something else), a torch ``Sequential`` whose
-children are not named ``0``, ``1``, ... (the names would change) and a
-``Softmax(dim=None)``. A module used twice maps to one module used twice,
+``forward`` may compute something else), a torch container holding
+``None`` and a ``Softmax(dim=None)``. A module used twice maps to one module used twice,
 and a parameter shared by two modules (tied weights) to one parameter shared
 by the two. Parameters keep their dtype (float64 stays
 float64), and each module's ``training``/``eval`` mode carries over. PyTorch is imported
 only when a conversion runs: it is not a dependency, and without it these
 functions raise an ImportError that says how to install it.
 """
+
+from collections import OrderedDict
 
 import numpy as np
 
@@ -133,7 +135,7 @@ def _available():
 
 
 def _supported():
-    return "Linear, Maxout, Sequential, MLP, " + ", ".join(sorted(_available())) + " and the loss modules"
+    return "Linear, Maxout, Sequential, ModuleList, ModuleDict, MLP, " + ", ".join(sorted(_available())) + " and the loss modules"
 
 
 # ------------------------------------------------------------------ to PyTorch
@@ -165,9 +167,13 @@ def _torch_module(torch, module, path, made_for):
     if type(module) is nn.MLP:
         layers = _to_torch(torch, module.layers, _join(path, "layers"), made_for)
         return _torch_classes()["TorchMLP"](layers, module.sizes)
-    if type(module) is nn.Sequential:
-        return torch.nn.Sequential(*[_to_torch(torch, child, _join(path, str(i)), made_for)
-                                     for i, child in enumerate(module)])
+    if type(module) in (nn.Sequential, nn.ModuleList, nn.ModuleDict):
+        children = [(name, _to_torch(torch, child, _join(path, name), made_for)) for name, child in module.items()] \
+            if type(module) is nn.ModuleDict else [(name, _to_torch(torch, child, _join(path, name), made_for))
+                                                   for name, child in zip(module._names, module)]
+        if type(module) is nn.ModuleList:
+            return torch.nn.ModuleList([child for _, child in children])
+        return getattr(torch.nn, kind)(OrderedDict(children))  # the children keep their names
     if type(module) is nn.Linear:
         made = torch.nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
                                dtype=_torch_dtype(torch, module.weight.dtype, path))
@@ -236,14 +242,16 @@ def _our_module(torch, module, path, made_for):
         made.sizes = list(module.sizes)
         made.layers = _from_torch(torch, module.layers, _join(path, "layers"), made_for)
         return made
-    if type(module) is torch.nn.Sequential:
+    if type(module) in (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict):
         children = list(module._modules.items())  # named_children() would list a shared module once
-        names = [name for name, _ in children]
-        if names != [str(i) for i in range(len(children))] or any(child is None for _, child in children):
-            raise TypeError(f"from_torch: a torch.nn.Sequential{_where(path)} with children named {names[:6]}: "
-                            f"ours names the children of a Sequential 0, 1, 2, ..., so the state_dict names "
-                            f"would change; build it from a plain list of modules")
-        return nn.Sequential(*[_from_torch(torch, child, _join(path, name), made_for) for name, child in children])
+        empty = [name for name, child in children if child is None]
+        if empty:
+            raise TypeError(f"from_torch: the torch.nn.{kind}{_where(path)} holds None under {empty[:6]}; "
+                            f"a tinygrad_nn container holds modules only")
+        made = [(name, _from_torch(torch, child, _join(path, name), made_for)) for name, child in children]
+        if type(module) is torch.nn.ModuleList:  # (numbered 0, 1, ... in both)
+            return nn.ModuleList([child for _, child in made])
+        return getattr(nn, kind)(dict(made))  # the children keep their names
     if type(module) is torch.nn.Linear:
         made = nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
                          dtype=_numpy_dtype(torch, module.weight.dtype, path))
@@ -262,7 +270,7 @@ def _our_module(torch, module, path, made_for):
                      if torch_name == kind and type(module) is getattr(torch.nn, torch_name, None)), None)
         if ours is None:
             raise TypeError(f"from_torch: no tinygrad_nn equivalent for torch.nn.{kind}{_where(path)}; "
-                            f"supported: torch.nn.Linear, torch.nn.Sequential, TorchMLP, TorchMaxout, "
+                            f"supported: torch.nn.Linear, torch.nn.Sequential, ModuleList, ModuleDict, TorchMLP, TorchMaxout, "
                             f"{', '.join(sorted({torch_name for torch_name, _ in available.values()}))} and the "
                             f"loss modules {', '.join(LOSSES)}")
         options = _arguments(module, MODULES[ours][1])

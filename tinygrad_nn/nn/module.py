@@ -340,6 +340,71 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
         """Total number of scalar parameters (shared ones counted once)."""
         return int(sum(tensor.size for tensor in self.parameters()))
 
+    # ------------------------------------------------------------ by name (PyTorch's spellings)
+    def add_module(self, name, module):
+        """Make ``module`` (a Module, or None) the child ``name``: ``setattr(self, name, module)``, checked first.
+
+        PyTorch's name (``register_module`` too). ``name`` is a non-empty str
+        without ``.`` that no method or other attribute has.
+        """
+        op = f"{type(self).__name__}.add_module"
+        self._member_name(name, op)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{op}: the module {name!r} must be a Module or None, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name, param):
+        """Make ``param`` (a leaf Tensor that requires grad, or None) the parameter ``name``: a checked ``setattr``."""
+        op = f"{type(self).__name__}.register_parameter"
+        self._member_name(name, op)
+        if param is not None:
+            if not isinstance(param, Tensor):
+                raise TypeError(f"{op}: the parameter {name!r} must be a Tensor or None, got {type(param).__name__}")
+            if param.grad_fn is not None:
+                raise ValueError(f"{op}: {name!r} was made by an op ({param.grad_fn.name}), so it is no parameter; "
+                                 f"register a leaf (its .detach() with requires_grad=True)")
+            if not _is_parameter(param):
+                raise ValueError(f"{op}: {name!r} does not require grad, so it would not be a parameter; make it "
+                                 f"with requires_grad=True (freeze it afterwards if need be)")
+        setattr(self, name, param)
+
+    def get_submodule(self, target):
+        """The module at the dotted path ``target`` (``"layers.0"``; ``""`` is this module), as in PyTorch."""
+        found = self if target == "" else self._member_at(target, lambda value: isinstance(value, Module),
+                                                          "get_submodule")
+        if found is None:
+            names = [path for path, _ in self.named_modules() if path][:8]
+            raise AttributeError(f"{type(self).__name__}.get_submodule: no module at {target!r}; the modules are "
+                                 f"at {names}")
+        return found
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path ``target`` (``"layers.0.weight"``), as in PyTorch."""
+        found = self._member_at(target, lambda value: not isinstance(value, Module), "get_parameter")
+        if found is None:
+            names = [name for name, _ in self.named_parameters()][:8]
+            raise AttributeError(f"{type(self).__name__}.get_parameter: no parameter at {target!r}; the parameters "
+                                 f"are {names}")
+        return found
+
+    def _member_name(self, name, where):
+        """Refuse a name for a new member that is no str, is empty, holds a '.', or belongs to a method or attribute.
+
+        The name of an existing child or parameter (or an attribute set to None) may be given again: it is replaced.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: a name must be a str, got {type(name).__name__} {name!r:.40}")
+        if not name or "." in name:
+            raise ValueError(f"{where}: a name must be a non-empty str without '.' (names are joined by dots in "
+                             f"named_parameters), got {name!r:.40}")
+        current = self.__dict__.get(name)
+        if hasattr(type(self), name) or not (current is None or isinstance(current, Module) or _is_parameter(current)):
+            raise ValueError(f"{where}: the name {name!r} is taken by an attribute of {type(self).__name__}; "
+                             f"choose another")
+        return name
+
     # ------------------------------------------------------------ training
     def train(self, mode=True):
         """Put this module and all descendants in training mode (``mode=False``: eval); returns self."""
@@ -377,14 +442,24 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
         ``named_parameters`` lists a shared parameter under its first path
         only; this follows every path (PyTorch's ``state_dict`` lists them all).
         """
+        return self._member_at(path, lambda value: not isinstance(value, Module), "_parameter_at")
+
+    def _member_at(self, path, wanted, op):
+        """The member (a child module or a parameter) that the dotted ``path`` reaches and ``wanted`` accepts, or None.
+
+        Every path is followed (through lists, dicts and shared modules), as named by ``_direct_members``.
+        """
+        if not isinstance(path, str):
+            raise TypeError(f"{type(self).__name__}.{op}: the path must be a dotted str such as 'layers.0', got "
+                            f"{type(path).__name__}")
         stack = [(self, path)]
         while stack:  # each step consumes a non-empty name, so this ends
             module, rest = stack.pop()
             for name, value in _direct_members(module):
+                if rest == name and wanted(value):
+                    return value
                 if isinstance(value, Module) and rest.startswith(name + "."):
                     stack.append((value, rest[len(name) + 1:]))
-                elif rest == name and not isinstance(value, Module):
-                    return value
         return None
 
 
