@@ -16,6 +16,10 @@ MAKERS = {
     "sgd-momentum-weight-decay": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.5, weight_decay=0.1),
     "adam": lambda ps: optim.Adam(ps, lr=0.1),
     "adam-weight-decay": lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.1),
+    "adamw": lambda ps: optim.AdamW(ps, lr=0.1, amsgrad=True),
+    "rmsprop-centered-momentum": lambda ps: optim.RMSprop(ps, lr=0.1, momentum=0.5, centered=True, weight_decay=0.1),
+    "rmsprop": lambda ps: optim.RMSprop(ps, lr=0.1),
+    "adagrad": lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1, weight_decay=0.1),
 }
 GRADS = [[1.0, -2.0], [0.5, 0.25], [-1.0, 3.0]]
 

@@ -1,8 +1,9 @@
-"""Optimizers: ``SGD`` (momentum, dampening, Nesterov, weight decay) and ``Adam`` (AMSGrad).
+"""Optimizers: ``SGD`` (momentum, dampening, Nesterov, weight decay), ``Adam`` (AMSGrad), ``AdamW``,
+``RMSprop`` (momentum, centered) and ``Adagrad``.
 
-The updates follow PyTorch's published formulas exactly (``torch.optim.SGD``
-and ``torch.optim.Adam``, with the same arguments, defaults and ``maximize``
-option), so a PyTorch training loop reads the same here::
+The updates follow PyTorch's published formulas exactly (``torch.optim.SGD``,
+``Adam``, ``AdamW``, ``RMSprop`` and ``Adagrad``, with the same arguments,
+defaults and ``maximize`` option), so a PyTorch training loop reads the same here::
 
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for step in range(steps):
@@ -37,7 +38,7 @@ from .engine.methods.arguments import flag_argument
 from .nn.module import Module, zero_grads
 from .state_values import StateDictError, cast_like, numeric_array
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
 
 _INDEX = re.compile(r"0|[1-9][0-9]*")  # how state_dict() writes an index: ASCII only, no leading zeros
@@ -673,15 +674,15 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        betas = group["betas"]
+        name, betas = type(self).__name__, group["betas"]
         if not (isinstance(betas, (tuple, list)) or isinstance(betas, np.ndarray) and betas.ndim == 1):
-            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r:.60} ({type(betas).__name__})")
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r:.60} ({type(betas).__name__})")
         if len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {len(betas)} value(s): {betas!r:.60}")
-        group["betas"] = tuple(_number("Adam", f"betas[{i}]", beta, below=1.0) for i, beta in enumerate(betas))
-        group["eps"] = _number("Adam", "eps", group["eps"])
-        group["amsgrad"] = flag_argument(group["amsgrad"], "amsgrad", "Adam")
-        group["maximize"] = flag_argument(group["maximize"], "maximize", "Adam")
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {len(betas)} value(s): {betas!r:.60}")
+        group["betas"] = tuple(_number(name, f"betas[{i}]", beta, below=1.0) for i, beta in enumerate(betas))
+        group["eps"] = _number(name, "eps", group["eps"])
+        group["amsgrad"] = flag_argument(group["amsgrad"], "amsgrad", name)
+        group["maximize"] = flag_argument(group["maximize"], "maximize", name)
 
     def _update(self, param, grad, state, values):
         lr, (beta1, beta2), eps, weight_decay, amsgrad, maximize = values
@@ -709,3 +710,146 @@ class Adam(Optimizer):
         step_size = lr / (1 - beta1 ** step)
         denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2 ** step) + eps
         param.data -= step_size * (exp_avg / denominator)
+
+
+class AdamW(Adam):
+    """AdamW, ``torch.optim.AdamW``'s update and arguments: Adam with the weight decay decoupled::
+
+        p = p * (1 - lr * weight_decay)
+        then Adam's update of p from the gradient alone (no weight_decay * p added to it)
+
+    The decay shrinks every weight by the same factor each step, whatever
+    its gradient's history; in ``Adam`` the L2 term is divided by
+    ``sqrt(v)`` like the gradient, so weights with large gradients decay
+    less. The default ``weight_decay`` is 0.01, as in PyTorch.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)
+
+    def _update(self, param, grad, state, values):
+        lr, betas, eps, weight_decay, amsgrad, maximize = values
+        if weight_decay:
+            param.data *= 1 - lr * weight_decay
+        super()._update(param, grad, state, (lr, betas, eps, 0.0, amsgrad, maximize))
+
+
+class RMSprop(Optimizer):
+    """RMSprop, ``torch.optim.RMSprop``'s update and arguments::
+
+        g = -grad if maximize else grad
+        g = g + weight_decay * p
+        s = alpha * s + (1 - alpha) * g**2                  (the running mean of squares, from 0)
+        if centered:  a = alpha * a + (1 - alpha) * g;  d = sqrt(s - a**2) + eps
+        else:         d = sqrt(s) + eps
+        if momentum:  buf = momentum * buf + g / d;  p = p - lr * buf
+        else:         p = p - lr * g / d
+
+    Each weight's step is divided by the root mean square of its recent
+    gradients, so steep and flat directions move at similar speeds.
+    ``centered`` divides by an estimate of the gradient's standard
+    deviation instead (``s - a**2``, kept at 0 or above where rounding would
+    make it negative). The state holds ``step``, ``square_avg``, and
+    ``momentum_buffer`` (with momentum) and ``grad_avg`` (centered).
+    """
+
+    STATE_FIELDS = ("step", "square_avg")
+    OPTIONAL_STATE_FIELDS = {"momentum_buffer": "momentum", "grad_avg": "centered"}
+    NONNEGATIVE_STATE_FIELDS = ("square_avg",)
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        group["alpha"] = alpha = _number("RMSprop", "alpha", group["alpha"])
+        if alpha > 1:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1] (the weight of the old mean of squares), got {alpha}")
+        group["eps"] = _number("RMSprop", "eps", group["eps"])
+        group["momentum"] = _number("RMSprop", "momentum", group["momentum"])
+        group["centered"] = flag_argument(group["centered"], "centered", "RMSprop")
+        group["maximize"] = flag_argument(group["maximize"], "maximize", "RMSprop")
+
+    def _state_fields(self, group):
+        return self.STATE_FIELDS + ("momentum_buffer",) * bool(group.get("momentum")) + (
+            ("grad_avg",) if group.get("centered") is True else ())
+
+    def _update(self, param, grad, state, values):
+        lr, alpha, eps, weight_decay, momentum, centered, maximize = values
+        if maximize:
+            grad = -grad
+        if weight_decay:
+            grad = grad + weight_decay * param.data
+        if "step" not in state:
+            state["step"] = np.array(0, dtype=np.int64)
+            state["square_avg"] = np.zeros_like(param.data)
+        state["step"] += 1
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if centered:
+            grad_avg = state.get("grad_avg")
+            if grad_avg is None:  # (from 0 also when centered is switched on later)
+                grad_avg = state["grad_avg"] = np.zeros_like(param.data)
+            grad_avg *= alpha
+            grad_avg += (1 - alpha) * grad
+            denominator = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0)) + eps
+        else:
+            denominator = np.sqrt(square_avg) + eps
+        if momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = np.zeros_like(param.data)
+            buffer *= momentum
+            buffer += grad / denominator
+            param.data -= lr * buffer
+        else:
+            param.data -= lr * (grad / denominator)
+
+
+class Adagrad(Optimizer):
+    """Adagrad, ``torch.optim.Adagrad``'s update and arguments, with step count ``t`` starting at 1::
+
+        g = -grad if maximize else grad
+        g = g + weight_decay * p
+        sum = sum + g**2                                    (from initial_accumulator_value)
+        p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(sum) + eps)
+
+    Each weight's steps shrink with the sum of all its squared gradients so
+    far: weights that got large gradients slow down, rarely updated ones keep
+    moving. The state holds ``step`` and ``sum``.
+    """
+
+    STATE_FIELDS = ("step", "sum")
+    NONNEGATIVE_STATE_FIELDS = ("sum",)
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
+                 *, maximize=False):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps,
+                                      maximize=maximize))
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        for key in ("lr_decay", "initial_accumulator_value", "eps"):
+            group[key] = _number("Adagrad", key, group[key])
+        group["maximize"] = flag_argument(group["maximize"], "maximize", "Adagrad")
+
+    def _update(self, param, grad, state, values):
+        lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize = values
+        if maximize:
+            grad = -grad
+        if weight_decay:
+            grad = grad + weight_decay * param.data
+        if "step" not in state:
+            state["step"] = np.array(0, dtype=np.int64)
+            state["sum"] = np.full_like(param.data, initial_accumulator_value)
+        state["step"] += 1
+        step_size = lr / (1 + (int(state["step"]) - 1) * lr_decay)
+        total = state["sum"]
+        total += grad * grad
+        param.data -= step_size * (grad / (np.sqrt(total) + eps))
