@@ -238,13 +238,39 @@ def optimizer_targets():
     targets = []
     for name in optim.__all__:
         cls = getattr(optim, name)
-        if cls is optim.Optimizer:
+        if cls is optim.Optimizer or not isinstance(cls, type):  # (lr_scheduler is a module: scheduler_targets)
             continue
         targets.append((f"optim.{name}", _constant(cls), (name,)))
         for method in sorted(dir(cls)):
             if not method.startswith("_") and callable(getattr(cls, method)):
                 targets.append((f"{name}.{method}", _optimizer_method(cls, method), (name, method)))
     return targets
+
+
+WORKING_SCHEDULERS = {"LambdaLR": dict(lr_lambda=lambda epoch: 0.9), "MultiplicativeLR": dict(lr_lambda=lambda e: 0.9),
+                      "StepLR": dict(step_size=2), "MultiStepLR": dict(milestones=[1, 3]),
+                      "ExponentialLR": dict(gamma=0.9), "CosineAnnealingLR": dict(T_max=3)}
+
+
+def scheduler_targets():
+    """Each learning-rate scheduler: its constructor, and the methods of a working instance."""
+    targets = []
+    for name in optim.lr_scheduler.__all__:
+        cls = getattr(optim.lr_scheduler, name)
+        if cls is optim.lr_scheduler.LRScheduler:
+            continue
+        targets.append((f"lr_scheduler.{name}", _constant(cls), (name,)))
+        for method in sorted(dir(cls)):
+            if not method.startswith("_") and callable(getattr(cls, method)):
+                targets.append((f"{name}.{method}", _scheduler_method(cls, WORKING_SCHEDULERS.get(name, {}), method),
+                                (name, method)))
+    return targets
+
+
+def _scheduler_method(cls, options, method):
+    def make(draw):
+        return getattr(cls(optim.SGD([_parameter()], lr=0.1), **options), method)
+    return make
 
 
 def _optimizer_method(cls, method):
@@ -274,6 +300,7 @@ def all_targets():
                for label, make, names in module_functions("interop", interop, interop.__all__)]
             + module_class_targets()
             + optimizer_targets()
+            + scheduler_targets()
             + reflected_targets()
             + call_targets())
 

@@ -22,6 +22,8 @@ before anything moves); ``add_param_group`` adds a group. ``step(closure)``
 calls ``closure`` (which recomputes the loss) first and returns its loss;
 ``optimizer.state[p]`` is parameter ``p``'s state, as in PyTorch. ``state_dict()``
 is a flat ``{name: np.ndarray}`` dict that ``tg.save`` can write.
+Learning-rate schedules are in ``tg.optim.lr_scheduler`` (``StepLR``,
+``CosineAnnealingLR``, ``ReduceLROnPlateau``, ...).
 """
 
 import math
@@ -33,12 +35,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .engine import Tensor, enable_grad
-from .engine.methods.arguments import flag_argument
-from .nn.module import Module, zero_grads
-from .state_values import StateDictError, cast_like, numeric_array
+from ..engine import Tensor, enable_grad
+from ..engine.methods.arguments import flag_argument
+from ..nn.module import Module, zero_grads
+from ..state_values import StateDictError, cast_like, numeric_array
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
 
 
 _INDEX = re.compile(r"0|[1-9][0-9]*")  # how state_dict() writes an index: ASCII only, no leading zeros
@@ -853,3 +855,6 @@ class Adagrad(Optimizer):
         total = state["sum"]
         total += grad * grad
         param.data -= step_size * (grad / (np.sqrt(total) + eps))
+
+
+from . import lr_scheduler  # noqa: E402 - torch.optim.lr_scheduler's place; it needs Optimizer, defined above
