@@ -203,21 +203,21 @@ def test_module_list_behaves_as_a_python_list_of_its_modules(operations):
 def test_module_dict_holds_modules_by_key():
     a, b = nn.Linear(2, 1, rng=0), nn.Linear(2, 3, rng=1)
     heads = nn.ModuleDict({"a": a, "b": b})
-    assert list(heads) == ["a", "b"] == heads.keys() and heads.values() == [a, b] and heads.items() == [("a", a), ("b", b)]
+    assert list(heads) == ["a", "b"] == list(heads.keys()) and list(heads.values()) == [a, b] and list(heads.items()) == [("a", a), ("b", b)]
     assert heads["a"] is a and heads.b is b and "a" in heads and "c" not in heads and len(heads) == 2
     assert parameter_names(heads) == ["a.weight", "a.bias", "b.weight", "b.bias"]
     replacement = nn.Linear(2, 1, rng=2)
     heads["a"] = replacement  # a replaced key keeps its place
-    assert heads.keys() == ["a", "b"] and heads["a"] is replacement
+    assert list(heads.keys()) == ["a", "b"] and heads["a"] is replacement
     heads.update([("c", nn.ReLU())])
     heads.update(nn.ModuleDict({"d": nn.Tanh()}))
-    assert heads.keys() == ["a", "b", "c", "d"]
-    assert heads.pop("b") is b and heads.keys() == ["a", "c", "d"]
+    assert list(heads.keys()) == ["a", "b", "c", "d"]
+    assert heads.pop("b") is b and list(heads.keys()) == ["a", "c", "d"]
     del heads["c"]
-    assert heads.keys() == ["a", "d"] and child_names(heads) == ["a", "d"]
+    assert list(heads.keys()) == ["a", "d"] and child_names(heads) == ["a", "d"]
     heads.clear()
     assert len(heads) == 0 and list(heads.named_parameters()) == []
-    assert nn.ModuleDict([("x", nn.ReLU())]).keys() == ["x"]
+    assert list(nn.ModuleDict([("x", nn.ReLU())]).keys()) == ["x"]
 
 
 @pytest.mark.parametrize("call, error, words", [
@@ -235,7 +235,7 @@ def test_module_dict_bad_input_is_a_clear_error_and_changes_nothing(call, error,
     heads = nn.ModuleDict({"a": nn.ReLU()})
     with pytest.raises(error, match=words):
         call(heads)
-    assert heads.keys() == ["a"] and child_names(heads) == ["a"]
+    assert list(heads.keys()) == ["a"] and child_names(heads) == ["a"]
 
 
 # ------------------------------------------------------------------ the rest of the library sees them

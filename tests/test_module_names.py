@@ -91,6 +91,6 @@ def test_add_module_on_a_container_joins_its_order():
     assert type(seq[0]) is nn.Identity and len(seq) == 2
     heads = nn.ModuleDict({"a": nn.ReLU()})
     heads.add_module("b", nn.Tanh())
-    assert heads.keys() == ["a", "b"]
+    assert list(heads.keys()) == ["a", "b"]
     with pytest.raises(TypeError, match="ModuleDict.add_module: the module 'c' is a NoneType"):
         heads.add_module("c", None)

@@ -7,6 +7,7 @@ reads, so they are named ``0``, ``1``, ... or by their keys in
 ``_names``.
 """
 
+import collections.abc
 import numbers
 
 import numpy as np
@@ -41,6 +42,31 @@ class _NamedChildren(Module):
         self._set_children(_with_child(self._named_list(), name, module))
 
     register_module = add_module
+
+    def __setattr__(self, name, value):
+        """``container.name = module`` makes (or replaces) the child ``name``, as in PyTorch: a new one goes at the end.
+
+        So ``len``, iteration, ``keys()`` and a Sequential's forward see it,
+        just as ``named_parameters`` and ``state_dict`` do. A child can be
+        replaced only by a Module (``del container.name`` removes it).
+        """
+        names = self.__dict__.get("_names")
+        if names is not None and not isinstance(value, Module) and name in names:
+            raise TypeError(f"{type(self).__name__}: cannot assign {_article(value)} to the child {name!r}: "
+                            f"a {type(self).__name__} holds Modules only (del the attribute to remove the child)")
+        if names is not None and isinstance(value, Module) and name not in names:
+            self._member_name(name, type(self).__name__)
+            super().__setattr__(name, value)
+            self.__dict__["_names"] = [*names, name]
+            return
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        """``del container.name`` removes the child ``name`` (the others keep their names, as in PyTorch)."""
+        super().__delattr__(name)
+        names = self.__dict__.get("_names")
+        if names is not None and name in names:
+            self.__dict__["_names"] = [existing for existing in names if existing != name]
 
     def _set_children(self, pairs):
         """Hold ``pairs`` (``(name, module)``, in order) as the children, at the place the old ones had in ``vars``.
@@ -80,9 +106,17 @@ class _ModuleSequence(_NamedChildren):
             raise IndexError(f"{kind} index {index} out of range for {len(self)} modules")
         return int(index) % len(self)
 
+    def _checked_slice(self, index, what):
+        """``index`` (a slice), its bounds and step checked as Python's list does, with ``what`` naming the call."""
+        try:
+            index.indices(len(self))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{type(self).__name__} {what}: {error}") from None
+        return index
+
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return self._slice(index)
+            return self._slice(self._checked_slice(index, "slice"))
         if not isinstance(index, numbers.Integral):
             raise TypeError(f"{type(self).__name__} indices must be ints or slices, got {type(index).__name__}")
         return vars(self)[self._names[self._position(index)]]
@@ -152,7 +186,7 @@ class _ModuleSequence(_NamedChildren):
         """``del seq[i]`` or ``del seq[a:b]``: remove modules; the rest are renumbered from 0 (as in PyTorch)."""
         modules = self._modules_list()
         if isinstance(index, slice):
-            del modules[index]
+            del modules[self._checked_slice(index, "del of a slice")]
         else:
             del modules[self._position(index)]
         self._renumbered(modules)
@@ -174,7 +208,7 @@ class Sequential(_ModuleSequence):
     their names), ``len`` and iterable. Editable as in PyTorch:
     ``append(module)``, ``extend(modules)``, ``insert(index, module)``,
     ``seq[i] = module``, ``del seq[i]`` / ``del seq[a:b]``, ``pop(index)``
-    and ``seq + other`` / ``seq += other``. An appended module is named by
+    ``seq + other`` / ``seq += other`` and ``seq * n``. An appended module is named by
     its position; after a removal or an insertion, and in ``seq + other``,
     the children are renumbered ``"0"``, ``"1"``, ... in order, so
     ``named_parameters`` and ``state_dict`` names follow the new positions
@@ -219,6 +253,30 @@ class Sequential(_ModuleSequence):
         if not isinstance(other, Sequential):
             raise ValueError(f"Sequential: += supports only another Sequential, got a {type(other).__name__}")
         return self.extend(other)
+
+    def _times(self, other, op):
+        """The modules repeated ``other`` times (shared, not copied), for ``*`` and ``*=``; ``other`` a positive int."""
+        if not isinstance(other, numbers.Integral):
+            raise TypeError(f"Sequential: {op} takes a positive int (how many times to repeat the modules), got "
+                            f"{type(other).__name__}")
+        if other <= 0:
+            raise ValueError(f"Sequential: {op} takes a positive int (how many times to repeat the modules), got "
+                             f"{other}")
+        return self._modules_list() * int(other)
+
+    def __mul__(self, other):
+        """``seq * n``: a new Sequential of the modules ``n`` times over (the same modules, renumbered), as PyTorch's."""
+        if not isinstance(other, numbers.Integral):
+            return NotImplemented
+        return Sequential(*self._times(other, "*"))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        """``seq *= n``: append the modules ``n - 1`` more times (the same modules, named by position)."""
+        if not isinstance(other, numbers.Integral):
+            return NotImplemented
+        return self.extend(self._times(other, "*=")[len(self):])
 
     def forward(self, x):
         for module in self:
@@ -307,16 +365,16 @@ class ModuleDict(_NamedChildren):
         return iter(list(self._names))
 
     def keys(self):
-        """The keys, in order (a list)."""
-        return list(self._names)
+        """The keys, in order: a live view, as a dict's (and PyTorch's), so ``d.keys() == {"a", "b"}`` and ``&`` work."""
+        return _Keys(self)
 
     def values(self):
-        """The modules, in order (a list)."""
-        return self._modules_list()
+        """The modules, in order (a live view, as a dict's)."""
+        return _Values(self)
 
     def items(self):
-        """``(key, module)`` pairs, in order (a list)."""
-        return self._named_list()
+        """``(key, module)`` pairs, in order (a live view, as a dict's)."""
+        return _Items(self)
 
     def update(self, modules):
         """Add or replace modules from a dict, a ModuleDict or an iterable of ``(key, module)`` pairs.
@@ -324,7 +382,7 @@ class ModuleDict(_NamedChildren):
         Everything is checked first: a bad key or a non-Module changes nothing.
         A replaced key keeps its place; new keys go at the end.
         """
-        if isinstance(modules, (dict, ModuleDict)):
+        if isinstance(modules, (collections.abc.Mapping, ModuleDict)):  # any mapping, as PyTorch's
             pairs = list(modules.items())
         elif isinstance(modules, Module):
             raise TypeError(f"ModuleDict.update: expected a dict of Modules or (key, module) pairs, got a "
@@ -364,12 +422,37 @@ def _with_child(pairs, name, module):
     return [*pairs, (name, module)]
 
 
+def _article(value):
+    """``"a Tensor"``, ``"an int"``: the type of ``value`` with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _check_module(module, where):
     """Refuse anything but a Module, with ``where`` naming the call."""
     if not isinstance(module, Module):
-        name = type(module).__name__
-        article = "an" if name[:1].lower() in "aeiou" else "a"
-        raise TypeError(f"{where} is {article} {name}, not a Module")
+        raise TypeError(f"{where} is {_article(module)}, not a Module")
+
+
+class _Keys(collections.abc.KeysView):
+    """``ModuleDict.keys()``: a live view of the keys (set operations and ``==`` with a set work, as a dict's)."""
+
+    def __repr__(self):
+        return f"ModuleDict.keys({list(self)!r})"
+
+
+class _Values(collections.abc.ValuesView):
+    """``ModuleDict.values()``: a live view of the modules, in order."""
+
+    def __repr__(self):
+        return f"ModuleDict.values({list(self)!r})"
+
+
+class _Items(collections.abc.ItemsView):
+    """``ModuleDict.items()``: a live view of the ``(key, module)`` pairs, in order."""
+
+    def __repr__(self):
+        return f"ModuleDict.items({list(self)!r})"
 
 
 def _hidden_layer(hidden, fan_in, fan_out, dtype, rng):
