@@ -153,3 +153,73 @@ def test_a_bad_slice_names_the_container(kind, index, error, words):
     with pytest.raises(error, match=f"{kind.__name__} del of a slice: {words}"):
         del container[index]
     assert len(container) == 2 and positions(container) == ["0", "1"]
+
+
+# ------------------------------------------------------------------ interop keeps every name
+def test_to_torch_keeps_a_module_lists_own_names_and_parameters():
+    torch = pytest.importorskip("torch")
+    from tinygrad_nn import interop
+    blocks = nn.ModuleList([nn.Linear(2, 2, rng=0)])
+    blocks.add_module("extra", nn.Linear(2, 3, rng=1))  # was renumbered 0, 1: the state_dict names changed
+    blocks.register_parameter("scale", tg.ones(2, requires_grad=True))  # was dropped
+    theirs = interop.to_torch(blocks)
+    assert type(theirs) is torch.nn.ModuleList
+    assert list(theirs.state_dict()) == list(blocks.state_dict()) == ["scale", "0.weight", "0.bias", "extra.weight",
+                                                                      "extra.bias"]
+    for name, value in blocks.state_dict().items():
+        np.testing.assert_array_equal(theirs.state_dict()[name].numpy(), value)
+    back = interop.from_torch(theirs)
+    assert type(back) is nn.ModuleList and list(back.state_dict()) == list(blocks.state_dict())
+
+
+def test_from_torch_keeps_a_containers_names_and_own_parameters():
+    torch = pytest.importorskip("torch")
+    from tinygrad_nn import interop
+    theirs = torch.nn.ModuleList([torch.nn.Linear(2, 2)])
+    theirs.add_module("x", torch.nn.Tanh())
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    seq.register_parameter("gate", torch.nn.Parameter(torch.ones(2, dtype=torch.float64), requires_grad=False))
+    for module in (theirs, seq):
+        ours = interop.from_torch(module)
+        assert list(ours.state_dict()) == list(module.state_dict())
+        assert [name for name, _ in ours.named_parameters()] == [name for name, _ in module.named_parameters()]
+    assert interop.from_torch(seq).gate.requires_grad is False
+
+
+def test_a_shared_parameter_of_a_container_stays_shared_through_interop():
+    pytest.importorskip("torch")
+    from tinygrad_nn import interop
+    blocks = nn.ModuleList([nn.Linear(2, 2, rng=0)])
+    blocks.register_parameter("tied", blocks[0].weight)
+    theirs = interop.to_torch(blocks)
+    assert theirs.tied is theirs[0].weight
+    back = interop.from_torch(theirs)
+    assert back.tied is back[0].weight
+
+
+def test_from_torch_refuses_what_would_be_lost_or_renamed_naming_it():
+    torch = pytest.importorskip("torch")
+    from tinygrad_nn import interop
+    with_buffer = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    with_buffer.register_buffer("running", torch.zeros(2))  # was silently dropped
+    with pytest.raises(TypeError, match=r"from_torch: the torch.nn.Sequential holds the buffers \['running'\]"):
+        interop.from_torch(with_buffer)
+    taken = torch.nn.ModuleDict({"num_parameters": torch.nn.ReLU()})  # a method of ours, free in torch
+    with pytest.raises(TypeError, match="from_torch: the child 'num_parameters' of the torch.nn.ModuleDict cannot "
+                                        "keep its name"):
+        interop.from_torch(taken)
+    with pytest.raises(TypeError, match=r"at 'outer'"):
+        interop.from_torch(torch.nn.ModuleDict({"outer": taken}))
+
+
+def test_to_torch_refuses_names_torch_takes_for_itself_naming_them():
+    pytest.importorskip("torch")
+    from tinygrad_nn import interop
+    with pytest.raises(TypeError, match="to_torch: the child 'cuda' of the ModuleDict cannot keep its name in "
+                                        "PyTorch"):
+        interop.to_torch(nn.ModuleDict({"cuda": nn.ReLU()}))
+    hidden = nn.ModuleList([nn.ReLU()])
+    hidden.stash = [nn.Tanh()]  # a list attribute: a child here, nothing torch's ModuleList would hold
+    with pytest.raises(TypeError, match=r"to_torch: the ModuleList holds modules outside its children \(at "
+                                        r"\['stash.0'\]"):
+        interop.to_torch(hidden)

@@ -6,7 +6,9 @@ same way. What maps:
 
 * ``Linear`` <-> ``torch.nn.Linear`` (the same ``(out, in)`` weight layout);
 * ``Sequential``, ``ModuleList``, ``ModuleDict`` <-> their ``torch.nn`` classes,
-  the children under the same names (``0``, ``1``, ... or their keys);
+  the children under the same names (``0``, ``1``, ... or their keys), with
+  the parameters registered on the container itself (a torch container's
+  buffers would be lost, so they are refused);
 * ``MLP`` <-> ``TorchMLP``, a small torch module of ours with a ``layers``
   Sequential, so the names stay ``layers.0.weight``, ``layers.0.bias``, ...;
 * ``Maxout`` <-> ``TorchMaxout``, a small torch module of ours with the same
@@ -34,7 +36,6 @@ only when a conversion runs: it is not a dependency, and without it these
 functions raise an ImportError that says how to install it.
 """
 
-from collections import OrderedDict
 
 import numpy as np
 
@@ -168,12 +169,32 @@ def _torch_module(torch, module, path, made_for):
         layers = _to_torch(torch, module.layers, _join(path, "layers"), made_for)
         return _torch_classes()["TorchMLP"](layers, module.sizes)
     if type(module) in (nn.Sequential, nn.ModuleList, nn.ModuleDict):
-        children = [(name, _to_torch(torch, child, _join(path, name), made_for)) for name, child in module.items()] \
-            if type(module) is nn.ModuleDict else [(name, _to_torch(torch, child, _join(path, name), made_for))
-                                                   for name, child in zip(module._names, module)]
-        if type(module) is nn.ModuleList:
-            return torch.nn.ModuleList([child for _, child in children])
-        return getattr(torch.nn, kind)(OrderedDict(children))  # the children keep their names
+        names = list(module._names)
+        others = [name for name, _ in module._child_positions() if name not in names]
+        if others:
+            raise TypeError(f"to_torch: the {kind}{_where(path)} holds modules outside its children (at "
+                            f"{others[:6]}, in a list or dict attribute); a torch.nn.{kind} holds only its "
+                            f"children: add them to it or move them to another module")
+        made = getattr(torch.nn, kind)()
+        for name in names:  # the children keep their names (a ModuleList's too, numbered or not)
+            theirs = _to_torch(torch, getattr(module, name), _join(path, name), made_for)
+            try:
+                made.add_module(name, theirs)
+            except (KeyError, TypeError, ValueError) as error:
+                raise TypeError(f"to_torch: the child {name!r} of the {kind}{_where(path)} cannot keep its name in "
+                                f"PyTorch ({error}); rename it first") from None
+        for name, parameter in module.named_parameters(recurse=False):  # a container's own (register_parameter)
+            if "." in name:
+                raise TypeError(f"to_torch: the {kind}{_where(path)} holds the parameter {name!r} in a list or dict "
+                                f"attribute; torch.nn.{kind} takes its own parameters only by a plain name")
+            theirs = torch.nn.Parameter(_torch_tensor(torch, parameter.data, False, _join(path, name)),
+                                        requires_grad=parameter.requires_grad)
+            try:
+                made.register_parameter(name, _tied(made_for, parameter, theirs))
+            except (KeyError, TypeError, ValueError) as error:
+                raise TypeError(f"to_torch: the parameter {name!r} of the {kind}{_where(path)} cannot keep its name "
+                                f"in PyTorch ({error}); rename it first") from None
+        return made
     if type(module) is nn.Linear:
         made = torch.nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
                                dtype=_torch_dtype(torch, module.weight.dtype, path))
@@ -248,10 +269,29 @@ def _our_module(torch, module, path, made_for):
         if empty:
             raise TypeError(f"from_torch: the torch.nn.{kind}{_where(path)} holds None under {empty[:6]}; "
                             f"a tinygrad_nn container holds modules only")
-        made = [(name, _from_torch(torch, child, _join(path, name), made_for)) for name, child in children]
-        if type(module) is torch.nn.ModuleList:  # (numbered 0, 1, ... in both)
-            return nn.ModuleList([child for _, child in made])
-        return getattr(nn, kind)(dict(made))  # the children keep their names
+        if module._buffers:
+            raise TypeError(f"from_torch: the torch.nn.{kind}{_where(path)} holds the buffers "
+                            f"{list(module._buffers)[:6]}; tinygrad_nn has no buffers, so they would be lost")
+        made = getattr(nn, kind)()
+        for name, child in children:  # the children keep their names (a ModuleList's too, numbered or not)
+            ours = _from_torch(torch, child, _join(path, name), made_for)
+            try:
+                made.add_module(name, ours)
+            except (TypeError, ValueError) as error:
+                raise TypeError(f"from_torch: the child {name!r} of the torch.nn.{kind}{_where(path)} cannot keep "
+                                f"its name in tinygrad_nn ({error}); rename it in PyTorch first") from None
+        for name, parameter in module._parameters.items():  # a container's own (register_parameter)
+            if parameter is None:
+                continue
+            array = _numpy_array(torch, parameter, _join(path, name))
+            ours = Tensor(array, requires_grad=True, dtype=array.dtype)
+            try:
+                made.register_parameter(name, _tied(made_for, parameter, ours))
+            except (TypeError, ValueError) as error:
+                raise TypeError(f"from_torch: the parameter {name!r} of the torch.nn.{kind}{_where(path)} cannot "
+                                f"keep its name in tinygrad_nn ({error}); rename it in PyTorch first") from None
+            ours.requires_grad = parameter.requires_grad
+        return made
     if type(module) is torch.nn.Linear:
         made = nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
                          dtype=_numpy_dtype(torch, module.weight.dtype, path))
