@@ -223,3 +223,33 @@ def test_to_torch_refuses_names_torch_takes_for_itself_naming_them():
     with pytest.raises(TypeError, match=r"to_torch: the ModuleList holds modules outside its children \(at "
                                         r"\['stash.0'\]"):
         interop.to_torch(hidden)
+
+
+# ------------------------------------------------------------------ copy.deepcopy of a model keeps working
+def test_a_deep_copy_of_a_model_with_containers_trains_on_its_own():
+    import copy
+
+    class Net(nn.Module):
+        def __init__(self):
+            self.blocks = nn.ModuleList([nn.Linear(2, 2, rng=i) for i in range(2)])
+            self.blocks.append(self.blocks[0])  # shared: stays shared in the copy
+            self.heads = nn.ModuleDict({"c": nn.Linear(2, 3, rng=5)})
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x).tanh()
+            return self.heads["c"](x)
+
+    net = Net()
+    before = {name: value.copy() for name, value in net.state_dict().items()}
+    twin = copy.deepcopy(net)
+    assert twin.blocks[0] is twin.blocks[2] and twin.blocks[0] is not net.blocks[0]
+    assert all(p is not q for p, q in zip(twin.parameters(), net.parameters()))
+    x, labels = np.random.default_rng(0).standard_normal((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    optimizer = tg.optim.SGD(twin.parameters(), lr=0.1)
+    for _ in range(3):  # the first in-place update of a copied parameter used to raise an AssertionError
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(twin(x), labels).backward()
+        optimizer.step()
+    assert all(np.array_equal(value, before[name]) for name, value in net.state_dict().items())
+    assert not np.array_equal(twin.blocks[0].weight.numpy(), before["blocks.0.weight"])
