@@ -297,3 +297,19 @@ def test_an_intermediate_given_a_new_array_keeps_backward_right():
     y.data = np.zeros(2)  # a new array: the one the graph saved is intact
     loss.backward()
     np.testing.assert_array_equal(w.grad, 8.0 * np.array([1.0, 2.0]))
+
+
+def test_a_copied_tensor_changes_in_place_on_its_own():
+    """copy.deepcopy of a fresh tensor (copy.deepcopy(model) copies every parameter) can be updated in place."""
+    import copy
+
+    original = tg.zeros(2, requires_grad=True)
+    twin = copy.deepcopy(original)
+    twin.data -= 1  # the first in-place change of a copy raised an AssertionError
+    assert twin.version == 1 and original.version == 0
+    assert twin.data.tolist() == [-1.0, -1.0] and original.data.tolist() == [0.0, 0.0]
+    changed = tg.zeros(2, requires_grad=True)
+    changed.data += 1
+    twin = copy.deepcopy(changed)
+    twin.data += 1
+    assert (changed.version, twin.version) == (1, 2) and changed.data.tolist() == [1.0, 1.0]

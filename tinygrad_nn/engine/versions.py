@@ -112,5 +112,8 @@ class _NeverChanged(VersionCounter):
     def bump(self):
         raise AssertionError("the shared NEVER_CHANGED counter is never bumped")
 
+    def __deepcopy__(self, memo):
+        return self  # the one shared instance: a deep-copied Tensor starts "never changed" too (copy.deepcopy(model))
+
 
 NEVER_CHANGED = _NeverChanged()

@@ -34,14 +34,12 @@ first name the walk finds.
 26
 """
 
-import copy
 import itertools
 
 import numpy as np
 
 from ..engine import Tensor, scope
 from ..engine.graph import tensor_namers
-from ..engine.versions import NEVER_CHANGED
 from ..engine.methods.arguments import flag_argument
 from ..state_values import StateDictError
 from .module_conversions import ConversionMethods
@@ -199,20 +197,6 @@ class Module(ConversionMethods, DisplayMethods, StateDictMethods):
                                 f"To load values, use load_state_dict, or {name}.copy_(values) under "
                                 f"tg.no_grad(); to store something else under that name, del the attribute first")
         object.__setattr__(self, name, value)
-
-    def __deepcopy__(self, memo):
-        """``copy.deepcopy(model)``: an independent model (its own parameters, shared ones shared among themselves).
-
-        As Python's default, but the engine's shared "never changed" version
-        counter of fresh tensors stays the one shared object: a deep copy of
-        it would not be recognised, and the copy's first in-place update (an
-        optimizer step) would fail.
-        """
-        memo.setdefault(id(NEVER_CHANGED), NEVER_CHANGED)
-        made = type(self).__new__(type(self))
-        memo[id(self)] = made
-        made.__dict__.update(copy.deepcopy(self.__dict__, memo))
-        return made
 
     # -------------------------------------------------------------- calling
     def forward(self, *args, **kwargs):
