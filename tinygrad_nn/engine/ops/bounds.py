@@ -30,7 +30,8 @@ class Clamp(Function):
     dx = g where lo <= x <= hi (bounds included, as ``Clip``), dlo = g where
     x < lo, dhi = g where x > hi: PyTorch's ``clamp`` with tensor bounds. A
     missing bound is passed as -inf or +inf. Needs lo <= hi everywhere; a
-    NaN bound gives NaN there, as in PyTorch.
+    NaN bound gives NaN there, as in PyTorch, and where x or a bound is NaN
+    no input gets a gradient (as ``Clip`` and PyTorch).
     """
 
     @staticmethod
@@ -40,14 +41,15 @@ class Clamp(Function):
             raise ValueError(f"clamp needs min <= max everywhere; min > max at {int(np.count_nonzero(crossed))} "
                              f"of {crossed.size} positions (min of shape {lo.shape}, max of shape {hi.shape})")
         below, above = x < lo, x > hi
-        ctx.save_for_backward(below, above)
+        inside = (x >= lo) & (x <= hi)  # not ~(below | above): a NaN (in x or a bound) is neither, and gets 0
+        ctx.save_for_backward(inside, below, above)
         # np.maximum / np.minimum pass a NaN bound on (PyTorch's NaN too), where comparisons would skip it
         return np.minimum(np.maximum(x, lo), hi).astype(np.result_type(x, lo, hi), copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        below, above = ctx.saved_tensors
+        inside, below, above = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return (np.where(below | above, 0, grad) if needs[0] else None,
+        return (np.where(inside, grad, 0) if needs[0] else None,
                 np.where(below, grad, 0) if needs[1] else None,
                 np.where(above, grad, 0) if needs[2] else None)
