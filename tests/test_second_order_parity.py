@@ -44,7 +44,50 @@ def test_clamp_with_tensor_bounds_at_nan_agrees_with_number_bounds():
     np.testing.assert_array_equal(by_numbers.numpy(), [0.0, 1.0, 0.0, 0.0])
 
 
+# ------------------------------------------------------------------ p-norm, 1 < p < 2, a zero entry
+def _norm_hessian(x, p):
+    """The analytic Hessian of (sum |x|**p)**(1/p) over the nonzero entries of x (the zero entries' rows and
+    columns are 0 off the diagonal)."""
+    norm = (np.abs(x) ** p).sum() ** (1 / p)
+    with np.errstate(divide="ignore"):
+        diagonal = (p - 1) * np.abs(x) ** (p - 2) * norm ** (1 - p)
+    slope = np.sign(x) * np.abs(x) ** (p - 1)
+    return np.diag(diagonal) + (1 - p) * norm ** (1 - 2 * p) * np.outer(slope, slope)
+
+
+def test_norm_second_derivative_with_a_zero_entry_stays_finite_at_the_others():
+    x0 = np.array([0.0, 1.0, -2.0, 3.0])
+    v = np.array([0.7, -0.3, 0.5, 0.2])
+    x = tg.Tensor(x0, requires_grad=True)
+    (g,) = autograd.grad(x.norm(p=1.5), x, create_graph=True)
+    with np.errstate(invalid="ignore"):  # the zero entry's own curvature is infinite: 0 * inf there
+        (h,) = autograd.grad((g * tg.Tensor(v)).sum(), x)
+    h = h.numpy()
+    assert math.isnan(h[0])  # as PyTorch
+    want = _norm_hessian(x0[1:], 1.5) @ v[1:]
+    np.testing.assert_allclose(h[1:], want, rtol=1e-12)
+
+
+def test_norm_second_derivative_with_a_zero_entry_along_a_dim():
+    x0 = np.array([[1.0, 0.0, 2.0], [0.5, -1.5, 1.0]])
+    x = tg.Tensor(x0, requires_grad=True)
+    (g,) = autograd.grad(x.norm(p=1.25, dim=1).sum(), x, create_graph=True)
+    v = np.array([[0.3, 0.0, -0.4], [0.2, 0.6, -0.1]])  # no push along the zero entry
+    with np.errstate(invalid="ignore"):
+        (h,) = autograd.grad((g * tg.Tensor(v)).sum(), x)
+    h = h.numpy()
+    np.testing.assert_allclose(h[0, [0, 2]], _norm_hessian(x0[0, [0, 2]], 1.25) @ v[0, [0, 2]], rtol=1e-12)
+    np.testing.assert_allclose(h[1], _norm_hessian(x0[1], 1.25) @ v[1], rtol=1e-12)  # the other row untouched
+
+
 # ------------------------------------------------------------------ the same points in PyTorch
+def _torch_hvp(fn, x0, v):
+    x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(fn(x), x, create_graph=True)
+    (h,) = torch.autograd.grad((g * torch.tensor(v)).sum(), x)
+    return g.detach().numpy(), h.numpy()
+
+
 @needs_torch
 def test_clamp_at_nan_matches_torch():
     for x0, lo0, hi0 in [([math.nan, 0.5], [0.0, 0.0], [1.0, 1.0]), ([0.5, 0.5], [math.nan, 0.0], [1.0, math.nan])]:
@@ -52,3 +95,15 @@ def test_clamp_at_nan_matches_torch():
         want = torch.autograd.grad(ts[0].clamp(ts[1], ts[2]).sum(), ts)
         for got, w in zip(_clamp_grads(x0, lo0, hi0), want):
             np.testing.assert_array_equal(got, w.numpy())
+
+
+@needs_torch
+def test_norm_with_a_zero_entry_matches_torch():
+    x0, v = np.array([0.0, 1.0, -2.0, 3.0]), np.array([0.7, -0.3, 0.5, 0.2])
+    want_g, want_h = _torch_hvp(lambda x: x.norm(p=1.5), x0, v)
+    x = tg.Tensor(x0, requires_grad=True)
+    (g,) = autograd.grad(x.norm(p=1.5), x, create_graph=True)
+    with np.errstate(invalid="ignore"):
+        (h,) = autograd.grad((g * tg.Tensor(v)).sum(), x)
+    np.testing.assert_allclose(g.numpy(), want_g, rtol=1e-13)
+    np.testing.assert_allclose(h.numpy(), want_h, rtol=1e-12, equal_nan=True)

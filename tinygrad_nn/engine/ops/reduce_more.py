@@ -315,6 +315,8 @@ class Norm(Function):
         if ctx.p == 2:
             slope = x / safe
         else:
+            if not is_array(grad):  # recorded: a 0 entry divides by 1, not by the norm, so that the 0 * inf of its
+                safe = np.where(x == 0, 1, safe)  # second derivative (p < 2) stays there instead of reaching the group
             slope = np.sign(x) * (np.abs(x) / safe) ** grad.dtype.type(ctx.p - 1)
         if not is_array(grad):  # recorded: the 0 at the zero vector is explicit, so its second derivative is 0 too
             slope = np.where(out == 0, grad.dtype.type(0), slope)
