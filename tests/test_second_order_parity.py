@@ -1,5 +1,7 @@
-"""Edge points where a first or second derivative disagreed with PyTorch 2.13 (float64) and ours was wrong,
-each pinned by exact values; the PyTorch comparisons run only where torch is importable."""
+"""Edge points where a first or second derivative disagreed with PyTorch 2.13 (float64) and ours was wrong:
+clamp with Tensor bounds at NaN, the second derivative of a p-norm (1 < p < 2) of a vector with a zero entry,
+and the second derivative of a ** b for a huge exponent. Each is pinned by exact values; the PyTorch
+comparisons run only where torch is importable."""
 
 import math
 
@@ -80,6 +82,28 @@ def test_norm_second_derivative_with_a_zero_entry_along_a_dim():
     np.testing.assert_allclose(h[1], _norm_hessian(x0[1], 1.25) @ v[1], rtol=1e-12)  # the other row untouched
 
 
+# ------------------------------------------------------------------ a ** b with a huge exponent
+@pytest.mark.parametrize("base", [0.5, 1e-30, 0.0])
+@pytest.mark.parametrize("exponent_requires_grad", [False, True])
+def test_pow_second_derivative_with_a_huge_exponent_is_zero_not_nan(base, exponent_requires_grad):
+    a = tg.Tensor(base, requires_grad=True)
+    b = tg.Tensor(1e300, requires_grad=exponent_requires_grad)
+    (slope,) = autograd.grad(a ** b, a, create_graph=True)
+    (curvature,) = autograd.grad(slope, a)
+    assert slope.item() == 0.0
+    assert curvature.item() == 0.0  # b (b - 1) a**(b - 2) underflows to 0; (g * b) * ... made it inf * 0
+
+
+def test_pow_second_derivatives_are_unchanged_at_ordinary_points():
+    a = tg.Tensor([0.5, 1.5, 2.0], requires_grad=True)
+    b = tg.Tensor([3.0, -0.5, 2.5], requires_grad=True)
+    ga, gb = autograd.grad((a ** b).sum(), [a, b], create_graph=True)
+    haa, hab = autograd.grad(ga.sum(), [a, b])
+    av, bv = a.numpy(), b.numpy()
+    np.testing.assert_allclose(haa.numpy(), bv * (bv - 1) * av ** (bv - 2), rtol=1e-13)
+    np.testing.assert_allclose(hab.numpy(), av ** (bv - 1) * (1 + bv * np.log(av)), rtol=1e-13)
+
+
 # ------------------------------------------------------------------ the same points in PyTorch
 def _torch_hvp(fn, x0, v):
     x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
@@ -107,3 +131,12 @@ def test_norm_with_a_zero_entry_matches_torch():
         (h,) = autograd.grad((g * tg.Tensor(v)).sum(), x)
     np.testing.assert_allclose(g.numpy(), want_g, rtol=1e-13)
     np.testing.assert_allclose(h.numpy(), want_h, rtol=1e-12, equal_nan=True)
+
+
+@needs_torch
+def test_pow_with_a_huge_exponent_matches_torch():
+    for base in (0.5, 0.0):
+        _, want = _torch_hvp(lambda a: a ** 1e300, np.array(base), np.array(1.0))
+        a = tg.Tensor(base, requires_grad=True)
+        (slope,) = autograd.grad(a ** 1e300, a, create_graph=True)
+        assert autograd.grad(slope, a)[0].item() == want.item() == 0.0

@@ -67,13 +67,13 @@ class Pow(Template):
     def backward(self, t, grad, a, b):
         grad_a = grad_b = None
         if t.needs[0]:
-            # Pow.backward computes b - 1 in b's dtype, then a ** (b - 1): the same numbers here. a ** 1 is a
-            # itself (pow(x, 1) is exact), and only a negative power of 0 divides by zero.
+            # Pow.backward computes b - 1 in b's dtype, then g * (b * a ** (b - 1)): the same numbers here.
+            # a ** 1 is a itself (pow(x, 1) is exact), and only a negative power of 0 divides by zero.
             less = b.array - 1
             if less == 1:
-                grad_a = t.emit("{0} * {1} * {2}", grad, b, a)
+                grad_a = t.emit("{0} * ({1} * {2})", grad, b, a)
             else:
-                grad_a = t.emit(f"{{0}} * {{1}} * np.power({{2}}, {t.number(less, less.dtype)})", grad, b, a,
+                grad_a = t.emit(f"{{0}} * ({{1}} * np.power({{2}}, {t.number(less, less.dtype)}))", grad, b, a,
                                 context=_DIVIDE_OVER_IGNORED if less < 0 else None)
         if t.needs[1]:
             grad_b = t.emit("{0} * {1} * np.log(np.where({2} == 0, 1, {2}))", grad, t.out, a)

@@ -101,9 +101,9 @@ class Pow(Function):
             powered = _power(a, b - 1)
             if _has_zero(b):  # where b == 0 and a**(b-1) overflows (a = 0 or tiny), b * a**(b-1) is 0 * inf:
                 flat = (b == 0) & np.isinf(powered)  # its limit is 0 (a**0 is flat); elsewhere d/db stays exact
-                grad_a = np.where(flat, 0, grad * b * _power(np.where(flat, 1, a), b - 1))
+                grad_a = np.where(flat, 0, grad * (b * _power(np.where(flat, 1, a), b - 1)))
             else:
-                grad_a = grad * b * powered
+                grad_a = grad * (b * powered)  # the slope first: (grad * b) * 0 is inf * 0 for a huge b
         if db:
             if _has_zero(a):  # 0 where b >= 0; out * log 0 = -inf where b < 0
                 flat = (a == 0) & (b >= 0)
