@@ -40,9 +40,14 @@ def our_rates(make, epochs=EPOCHS, optimizer=None):
     return rates
 
 
-def torch_rates(torch, make, epochs=EPOCHS):
+def torch_two_groups(torch):
+    """``two_groups()`` in PyTorch."""
     params = [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)]
-    optimizer = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.02}], lr=0.1)
+    return torch.optim.SGD([{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.02}], lr=0.1)
+
+
+def torch_rates(torch, make, epochs=EPOCHS):
+    optimizer = torch_two_groups(torch)
     scheduler = make(torch, optimizer)
     rates = [scheduler.get_last_lr()]
     for _ in range(epochs):
@@ -70,8 +75,7 @@ def test_two_schedulers_on_one_optimizer_multiply_as_in_torch():
 
     optimizer = two_groups()
     schedulers = ours(optimizer)
-    params = [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)]
-    reference = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.02}], lr=0.1)
+    reference = torch_two_groups(torch)
     theirs = (torch.optim.lr_scheduler.StepLR(reference, step_size=4, gamma=0.5),
               torch.optim.lr_scheduler.ExponentialLR(reference, gamma=0.9))
     for _ in range(15):
@@ -94,8 +98,7 @@ def test_reduce_on_plateau_matches_torch(options):
     torch = pytest.importorskip("torch")
     optimizer = two_groups()
     ours = lr_scheduler.ReduceLROnPlateau(optimizer, **options)
-    params = [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)]
-    reference = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.02}], lr=0.1)
+    reference = torch_two_groups(torch)
     theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(reference, **options)
     signs = -1.0 if options.get("mode") == "max" else 1.0
     for metric in METRICS:

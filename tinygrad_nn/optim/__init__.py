@@ -86,6 +86,15 @@ def _gradient_values(optimizer, grad, data):
     return values
 
 
+def _descended(grad, data, weight_decay, maximize):
+    """The gradient an update descends, in torch.optim's order: negated for ``maximize``, plus the L2 term."""
+    if maximize:
+        grad = -grad
+    if weight_decay:
+        grad = grad + weight_decay * data
+    return grad
+
+
 def _check_params(where, group, suffix):
     """A TypeError unless ``group["params"]`` (of a dict ``group``) is still a list of Tensors."""
     params = group.get("params")
@@ -688,10 +697,7 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state, values):
         lr, (beta1, beta2), eps, weight_decay, amsgrad, maximize = values
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * param.data
+        grad = _descended(grad, param.data, weight_decay, maximize)
         if "step" not in state:
             state["step"] = np.array(0, dtype=np.int64)
             state["exp_avg"] = np.zeros_like(param.data)
@@ -782,10 +788,7 @@ class RMSprop(Optimizer):
 
     def _update(self, param, grad, state, values):
         lr, alpha, eps, weight_decay, momentum, centered, maximize = values
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * param.data
+        grad = _descended(grad, param.data, weight_decay, maximize)
         if "step" not in state:
             state["step"] = np.array(0, dtype=np.int64)
             state["square_avg"] = np.zeros_like(param.data)
@@ -843,10 +846,7 @@ class Adagrad(Optimizer):
 
     def _update(self, param, grad, state, values):
         lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize = values
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * param.data
+        grad = _descended(grad, param.data, weight_decay, maximize)
         if "step" not in state:
             state["step"] = np.array(0, dtype=np.int64)
             state["sum"] = np.full_like(param.data, initial_accumulator_value)
