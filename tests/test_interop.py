@@ -14,6 +14,7 @@ from tinygrad_nn import interop, nn
 
 def test_without_torch_a_conversion_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    monkeypatch.setattr(interop, "_TORCH_CLASSES", {})  # as before any conversion ran in this process
     with pytest.raises(ImportError, match="pip install torch"):
         interop.to_torch(nn.Linear(2, 3))
     with pytest.raises(ImportError, match="needs PyTorch"):

@@ -36,7 +36,6 @@ only when a conversion runs: it is not a dependency, and without it these
 functions raise an ImportError that says how to install it.
 """
 
-
 import numpy as np
 
 from .engine import Tensor
