@@ -1,7 +1,8 @@
 """A model built from PyTorch's containers: a named ``Sequential``, a ``ModuleList`` and a ``ModuleDict``.
 
 The spiral classifier here has a stem (a ``Sequential`` of an
-``OrderedDict``, so its layers are called ``stem.hidden`` and ``stem.act``),
+``OrderedDict``, so its layers are called ``stem.hidden``, ``stem.norm``
+(a ``LayerNorm``) and ``stem.act``),
 a ``ModuleList`` of residual blocks applied in a loop, and a ``ModuleDict``
 of two heads: class scores, and a regression of each point's radius. It
 prints the module tree and the ``state_dict`` names the containers give,
@@ -27,7 +28,8 @@ STEPS = 100 if QUICK else 1000
 class SpiralNet(nn.Module):
     def __init__(self, width=32, blocks=2):
         super().__init__()
-        self.stem = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, width)), ("act", nn.Tanh())]))
+        self.stem = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, width)), ("norm", nn.LayerNorm(width)),
+                                               ("act", nn.Tanh())]))
         self.blocks = nn.ModuleList([nn.Linear(width, width) for _ in range(blocks)])
         self.heads = nn.ModuleDict({"classes": nn.Linear(width, 3), "radius": nn.Linear(width, 1)})
 

@@ -218,6 +218,7 @@ WORKING_MODULES = {
     "Linear": lambda: nn.Linear(3, 2, rng=0), "Maxout": lambda: nn.Maxout(3, 2, rng=0),
     "MLP": lambda: nn.MLP([3, 4, 2], rng=0), "Sequential": lambda: nn.Sequential(nn.Linear(3, 2, rng=0)),
     "Dropout": lambda: nn.Dropout(0.5), "Unflatten": lambda: nn.Unflatten(1, (2, 2)),
+    "LayerNorm": lambda: nn.LayerNorm(3),
 }
 
 

@@ -4,7 +4,8 @@ A network that outgrows numpy moves to PyTorch with its structure, its
 ``state_dict`` names and its weights; one trained in PyTorch comes back the
 same way. What maps:
 
-* ``Linear`` <-> ``torch.nn.Linear`` (the same ``(out, in)`` weight layout);
+* ``Linear`` <-> ``torch.nn.Linear`` (the same ``(out, in)`` weight layout), ``LayerNorm`` <->
+  ``torch.nn.LayerNorm``;
 * ``Sequential``, ``ModuleList``, ``ModuleDict`` <-> their ``torch.nn`` classes,
   the children under the same names (``0``, ``1``, ... or their keys), with
   the parameters registered on the container itself (a torch container's
@@ -135,7 +136,7 @@ def _available():
 
 
 def _supported():
-    return "Linear, Maxout, Sequential, ModuleList, ModuleDict, MLP, " + ", ".join(sorted(_available())) + " and the loss modules"
+    return "Linear, Maxout, LayerNorm, Sequential, ModuleList, ModuleDict, MLP, " + ", ".join(sorted(_available())) + " and the loss modules"
 
 
 # ------------------------------------------------------------------ to PyTorch
@@ -200,6 +201,10 @@ def _torch_module(torch, module, path, made_for):
     elif type(module) is nn.Maxout:
         made = _torch_classes()["TorchMaxout"](module.in_features, module.out_features, module.pieces,
                                                dtype=_torch_dtype(torch, module.weight.dtype, path))
+    elif type(module) is nn.LayerNorm:
+        made = torch.nn.LayerNorm(module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
+                                  bias=module.bias is not None, dtype=None if module.weight is None else
+                                  _torch_dtype(torch, module.weight.dtype, path))
     elif kind in LOSSES and type(module) is getattr(nn, kind):
         options = _arguments(module, LOSSES[kind])
         for name in _CLASS_WEIGHTS:
@@ -297,6 +302,10 @@ def _our_module(torch, module, path, made_for):
     elif type(module) is classes["TorchMaxout"]:
         made = nn.Maxout(module.in_features, module.out_features, module.pieces,
                          dtype=_numpy_dtype(torch, module.weight.dtype, path))
+    elif type(module) is torch.nn.LayerNorm:
+        made = nn.LayerNorm(module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
+                            bias=module.bias is not None, dtype=None if module.weight is None else
+                            _numpy_dtype(torch, module.weight.dtype, path))
     elif kind in LOSSES and type(module) is getattr(torch.nn, kind):
         options = _arguments(module, LOSSES[kind])
         for name in _CLASS_WEIGHTS:
@@ -309,7 +318,8 @@ def _our_module(torch, module, path, made_for):
                      if torch_name == kind and type(module) is getattr(torch.nn, torch_name, None)), None)
         if ours is None:
             raise TypeError(f"from_torch: no tinygrad_nn equivalent for torch.nn.{kind}{_where(path)}; "
-                            f"supported: torch.nn.Linear, torch.nn.Sequential, ModuleList, ModuleDict, TorchMLP, TorchMaxout, "
+                            f"supported: torch.nn.Linear, torch.nn.LayerNorm, torch.nn.Sequential, ModuleList, "
+                            f"ModuleDict, TorchMLP, TorchMaxout, "
                             f"{', '.join(sorted({torch_name for torch_name, _ in available.values()}))} and the "
                             f"loss modules {', '.join(LOSSES)}")
         options = _arguments(module, MODULES[ours][1])

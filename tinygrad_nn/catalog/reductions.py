@@ -16,4 +16,8 @@ ENTRIES = [
           "smallest x over axis (over dim=: PyTorch's (values, indices))", "1 for the minimum, else 0",
           "k tied minima: 1/k each over axis; over dim= all to the first"),
     *(Entry(**fields) for fields in CATALOG),
+    Entry("layer_norm", ("F.layer_norm", "nn.LayerNorm"),
+          "(x - mean) / sqrt(var + eps) * w + b, mean and population var over the last axes of each sample",
+          "composed of recorded ops (mean, -, *, sqrt, /), so theirs: dx = (g' - mean(g') - x_hat mean(g' x_hat)) "
+          "/ sqrt(var + eps) with g' = g w; dw = sum of g x_hat, db = sum of g over the samples"),
 ]

@@ -15,6 +15,7 @@ from . import activation as _activation
 from .dropout import Dropout
 from .container import Sequential, ModuleList, ModuleDict, MLP
 from .flatten import Flatten, Unflatten
+from .normalization import LayerNorm
 from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, SmoothL1Loss,
                    HuberLoss, KLDivLoss)
 from .summary import summary, ModelSummary, LayerRow
@@ -24,7 +25,7 @@ from . import functional  # torch.nn.functional's path for tinygrad_nn.functiona
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path",
            "Linear", "Maxout", *_activation.__all__,
-           "Dropout", "Sequential", "ModuleList", "ModuleDict", "MLP", "Flatten", "Unflatten", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "Dropout", "Sequential", "ModuleList", "ModuleDict", "MLP", "Flatten", "Unflatten", "LayerNorm", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "init", "functional",
            "summary",
            "ModelSummary", "LayerRow", "watch_units", "UnitWatcher", "UnitStats"]
