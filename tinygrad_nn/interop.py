@@ -136,7 +136,8 @@ def _available():
 
 
 def _supported():
-    return "Linear, Maxout, LayerNorm, Sequential, ModuleList, ModuleDict, MLP, " + ", ".join(sorted(_available())) + " and the loss modules"
+    return ("Linear, Maxout, LayerNorm, Sequential, ModuleList, ModuleDict, MLP, " + ", ".join(sorted(_available()))
+            + " and the loss modules")
 
 
 # ------------------------------------------------------------------ to PyTorch

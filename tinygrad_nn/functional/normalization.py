@@ -20,6 +20,14 @@ def normalized_shape_argument(normalized_shape, op):
     return tuple(int(size) for size in shape)
 
 
+def eps_argument(eps, op):
+    """``eps`` (added to the variance) as a finite float >= 0."""
+    eps = number_argument(eps, "eps", op, finite=True)
+    if eps < 0:
+        raise ValueError(f"{op}: eps must be >= 0 (it is added to the variance), got {eps}")
+    return eps
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002 - PyTorch's argument name
     """``(x - mean) / sqrt(var + eps) * weight + bias``, mean and (population) variance over the last axes.
 
@@ -35,9 +43,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     array([[-1.2247,  0.    ,  1.2247]])
     """
     shape = normalized_shape_argument(normalized_shape, "layer_norm")
-    eps = number_argument(eps, "eps", "layer_norm", finite=True)
-    if eps < 0:
-        raise ValueError(f"layer_norm: eps must be >= 0 (it is added to the variance), got {eps}")
+    eps = eps_argument(eps, "layer_norm")
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
         raise ShapeError(f"layer_norm: expected an input whose last axes have the sizes {shape} "

@@ -25,7 +25,8 @@ from . import functional  # torch.nn.functional's path for tinygrad_nn.functiona
 
 __all__ = ["Module", "HookHandle", "StateDictError", "LoadResult", "scope_path",
            "Linear", "Maxout", *_activation.__all__,
-           "Dropout", "Sequential", "ModuleList", "ModuleDict", "MLP", "Flatten", "Unflatten", "LayerNorm", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "Dropout", "Sequential", "ModuleList", "ModuleDict", "MLP", "Flatten", "Unflatten", "LayerNorm",
+           "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "init", "functional",
            "summary",
            "ModelSummary", "LayerRow", "watch_units", "UnitWatcher", "UnitStats"]

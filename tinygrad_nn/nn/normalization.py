@@ -3,8 +3,8 @@
 import numpy as np
 
 from .. import functional as F
-from ..engine.methods.arguments import device_argument, flag_argument, number_argument
-from ..functional.normalization import normalized_shape_argument
+from ..engine.methods.arguments import device_argument, flag_argument
+from ..functional.normalization import eps_argument, normalized_shape_argument
 from .linear import new_parameter
 from .module import Module
 
@@ -32,9 +32,7 @@ class LayerNorm(Module):
         super().__init__()
         device_argument(device, "LayerNorm")
         self.normalized_shape = normalized_shape_argument(normalized_shape, "LayerNorm")
-        self.eps = number_argument(eps, "eps", "LayerNorm", finite=True)
-        if self.eps < 0:
-            raise ValueError(f"LayerNorm: eps must be >= 0 (it is added to the variance), got {self.eps}")
+        self.eps = eps_argument(eps, "LayerNorm")
         self.elementwise_affine = flag_argument(elementwise_affine, "elementwise_affine", "LayerNorm")
         flag_argument(bias, "bias", "LayerNorm")
         dtype = np.float64 if dtype is None else dtype
